@@ -1,0 +1,3 @@
+"""Shipshape: exception-resistant fulfillment orchestration."""
+
+__version__ = "0.1.0"

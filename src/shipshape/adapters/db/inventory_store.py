@@ -1,0 +1,91 @@
+"""The reservation ledger: on hand, reserved, lots and every movement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import Connection, select, update
+
+from shipshape.adapters.db import tables as t
+from shipshape.adapters.db.upsert import add_stock
+from shipshape.domain.controls import LotStock
+from shipshape.domain.errors import ConcurrencyConflict, InvalidInput
+from shipshape.domain.inventory import Reservation, StockPosition
+
+inv = t.inventory.c
+
+
+class SqlInventory:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def positions(self, skus: Iterable[str], lock: bool) -> list[StockPosition]:
+        query = (select(inv.site, inv.sku, inv.on_hand, inv.reserved)
+                 .where(inv.sku.in_(sorted(skus))).order_by(inv.sku, inv.site))
+        if lock and self._conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return [StockPosition(*row) for row in self._conn.execute(query)]
+
+    def position(self, site: str, sku: str) -> StockPosition:
+        row = self._conn.execute(select(inv.site, inv.sku, inv.on_hand, inv.reserved).where(
+            inv.site == site, inv.sku == sku)).first()
+        return StockPosition(*row) if row else StockPosition(site, sku, 0, 0)
+
+    def lots(self, skus: Iterable[str]) -> dict[str, list[LotStock]]:
+        found: dict[str, list[LotStock]] = {}
+        rows = self._conn.execute(select(t.lots.c.sku, t.lots.c.expiry, t.lots.c.quantity).where(
+            t.lots.c.sku.in_(list(skus)), t.lots.c.quantity > 0))
+        for sku, expiry, quantity in rows:
+            found.setdefault(sku, []).append(LotStock(expiry, quantity))
+        return found
+
+    def reserve(self, order_id: str, reservations: Sequence[Reservation], at: datetime) -> None:
+        for r in sorted(reservations, key=lambda r: (r.sku, r.site)):
+            done = self._conn.execute(
+                update(t.inventory)
+                .where(inv.site == r.site, inv.sku == r.sku,
+                       inv.on_hand - inv.reserved >= r.quantity)
+                .values(reserved=inv.reserved + r.quantity))
+            if done.rowcount != 1:
+                raise ConcurrencyConflict(f"stock of {r.sku} at {r.site} changed while reserving")
+        if reservations:
+            self._conn.execute(t.reservations.insert(), [
+                {"order_id": order_id, "line_no": r.line_no, "site": r.site, "sku": r.sku,
+                 "quantity": r.quantity, "created_at": at} for r in reservations])
+
+    def receive(self, site: str, sku: str, quantity: int, lot: str | None, expiry: date | None,
+                at: datetime) -> StockPosition:
+        add_stock(self._conn, t.inventory, site, sku, quantity)
+        if lot:
+            self._add_to_lot(site, sku, lot, expiry, quantity)
+        self._movement(site, sku, "receipt", quantity, lot, None, at)
+        return self.position(site, sku)
+
+    def adjust(self, site: str, sku: str, quantity: int, lot: str | None, reason: str,
+               at: datetime) -> StockPosition:
+        current = self.position(site, sku)
+        if current.on_hand + quantity < current.reserved:
+            raise InvalidInput(
+                f"adjusting {sku} at {site} by {quantity} would leave {current.on_hand + quantity} "
+                f"on hand against {current.reserved} reserved; release reservations first")
+        add_stock(self._conn, t.inventory, site, sku, quantity)
+        if lot:
+            self._add_to_lot(site, sku, lot, None, quantity)
+        self._movement(site, sku, "adjustment", quantity, lot, reason, at)
+        return self.position(site, sku)
+
+    def _add_to_lot(self, site: str, sku: str, lot: str, expiry: date | None, qty: int) -> None:
+        key = (t.lots.c.site == site, t.lots.c.sku == sku, t.lots.c.lot == lot)
+        row = self._conn.execute(select(t.lots.c.quantity, t.lots.c.expiry).where(*key)).first()
+        if row is None:
+            self._conn.execute(t.lots.insert().values(site=site, sku=sku, lot=lot, expiry=expiry,
+                                                      quantity=max(qty, 0)))
+        else:
+            self._conn.execute(update(t.lots).where(*key).values(
+                quantity=max(row.quantity + qty, 0), expiry=expiry or row.expiry))
+
+    def _movement(self, site: str, sku: str, kind: str, quantity: int, lot: str | None,
+                  reason: str | None, at: datetime) -> None:
+        self._conn.execute(t.stock_movements.insert().values(
+            site=site, sku=sku, kind=kind, quantity=quantity, lot=lot, reason=reason, at=at))

@@ -1,0 +1,123 @@
+"""Orders, credit exposure, exception cases, the event log with its outbox, idempotency keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from decimal import Decimal
+from uuid import uuid4
+
+from sqlalchemy import Connection, select, update
+
+from shipshape.adapters.db import tables as t
+from shipshape.adapters.db.upsert import upsert_row
+from shipshape.domain.cases import ExceptionCase
+from shipshape.domain.events import Event
+from shipshape.domain.orders import Order, OrderStatus
+from shipshape.services.ports import StoredResponse
+
+o = t.orders.c
+
+
+class SqlOrders:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def find_by_customer_po(self, customer_id: str, customer_po: str) -> str | None:
+        return self._conn.execute(select(o.id).where(
+            o.customer_id == customer_id, o.customer_po == customer_po)).scalar()
+
+    def recent_po_with_lines(self, customer_id: str, signature: str, since: datetime) -> str | None:
+        row = self._conn.execute(select(o.customer_po, o.external_id).where(
+            o.customer_id == customer_id, o.line_signature == signature, o.created_at >= since,
+        ).order_by(o.created_at.desc()).limit(1)).first()
+        return (row.customer_po or row.external_id) if row else None
+
+    def add(self, order: Order, created_at: datetime) -> None:
+        draft = order.draft
+        self._conn.execute(t.orders.insert().values(
+            id=order.id, channel=draft.channel, external_id=draft.external_id,
+            customer_id=draft.customer_id, customer_po=draft.customer_po,
+            requested_ship_date=draft.requested_ship_date, ship_to=asdict(draft.ship_to),
+            carrier_service=draft.carrier_service, status=order.status.value, value=draft.value,
+            line_signature=draft.line_signature(), content_hash=draft.content_hash(),
+            rule_version=order.rule_version, created_at=created_at, updated_at=created_at))
+        if draft.lines:
+            self._conn.execute(t.order_lines.insert(), [
+                {"order_id": order.id, "line_no": ln.line_no, "sku": ln.sku,
+                 "quantity": ln.quantity, "unit_price": ln.unit_price, "uom": ln.uom}
+                for ln in draft.lines])
+
+    def set_status(self, order_id: str, status: OrderStatus, at: datetime) -> None:
+        self._conn.execute(update(t.orders).where(o.id == order_id).values(
+            status=status.value, updated_at=at))
+
+
+class SqlCredit:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def open_exposure(self, customer_id: str, lock: bool) -> Decimal:
+        c = t.credit_exposure.c
+        query = select(c.open_value).where(c.customer_id == customer_id)
+        if lock and self._conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        value = self._conn.execute(query).scalar()
+        return Decimal("0") if value is None else Decimal(value)
+
+    def add_exposure(self, customer_id: str, amount: Decimal) -> None:
+        """Read-then-write is safe: the caller holds the row lock (or SQLite's write lock)."""
+        current = self.open_exposure(customer_id, lock=True)
+        upsert_row(self._conn, t.credit_exposure,
+                   {"customer_id": customer_id, "open_value": current + amount})
+
+
+class SqlCases:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, case: ExceptionCase) -> None:
+        values = {k: v for k, v in asdict(case).items() if k != "cost"}
+        values.update(
+            line_nos=list(case.line_nos), status=case.status.value,
+            cost_rework_minutes=case.cost.rework_minutes,
+            cost_expedited_freight=case.cost.expedited_freight,
+            cost_invoice_correction=case.cost.invoice_correction)
+        self._conn.execute(t.exception_cases.insert().values(**values))
+
+
+class SqlEventLog:
+    """Appends to the order's timeline and to the outbox in the caller's transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def append(self, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        ids = [uuid4().hex for _ in events]
+        self._conn.execute(t.order_events.insert(), [
+            {"event_id": event_id, "order_id": e.order_id, "type": e.type, "payload": e.payload,
+             "occurred_at": e.occurred_at} for event_id, e in zip(ids, events, strict=True)])
+        self._conn.execute(t.outbox.insert(), [
+            {"event_id": event_id, "topic": f"order.{e.type}", "order_id": e.order_id,
+             "payload": {"type": e.type, "order_id": e.order_id, **e.payload,
+                         "occurred_at": e.occurred_at.isoformat()},
+             "created_at": e.occurred_at} for event_id, e in zip(ids, events, strict=True)])
+
+
+class SqlIdempotency:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, key: str) -> StoredResponse | None:
+        k = t.idempotency_keys.c
+        row = self._conn.execute(select(k.request_hash, k.status_code, k.body).where(
+            k.key == key)).first()
+        return StoredResponse(row.request_hash, row.status_code, row.body) if row else None
+
+    def put(self, key: str, response: StoredResponse, at: datetime) -> None:
+        self._conn.execute(t.idempotency_keys.insert().values(
+            key=key, request_hash=response.request_hash, status_code=response.status_code,
+            body=response.body, created_at=at))

@@ -1,0 +1,124 @@
+"""Named read queries for the API, the CLI and later the console, KPIs and ML features."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from shipshape.adapters.db import tables as t
+
+Row = dict[str, Any]
+
+
+def order_detail(engine: Engine, order_id: str) -> Row | None:
+    with engine.connect() as conn:
+        order = conn.execute(select(t.orders).where(t.orders.c.id == order_id)).mappings().first()
+        if order is None:
+            return None
+        lines = conn.execute(select(t.order_lines).where(t.order_lines.c.order_id == order_id)
+                             .order_by(t.order_lines.c.line_no)).mappings().all()
+        reserved = conn.execute(select(t.reservations).where(
+            t.reservations.c.order_id == order_id).order_by(t.reservations.c.id)).mappings().all()
+        cases = conn.execute(select(t.exception_cases.c.id, t.exception_cases.c.code,
+                                    t.exception_cases.c.status).where(
+            t.exception_cases.c.order_id == order_id)).mappings().all()
+    return {**_order_summary(order), "lines": [_line(r) for r in lines],
+            "reservations": [_reservation(r) for r in reserved],
+            "cases": [dict(c) for c in cases]}
+
+
+def find_orders(engine: Engine, customer_id: str | None = None, customer_po: str | None = None,
+                status: str | None = None, limit: int = 100, offset: int = 0) -> list[Row]:
+    query = select(t.orders).order_by(t.orders.c.created_at.desc(), t.orders.c.id)
+    for column, value in (("customer_id", customer_id), ("customer_po", customer_po),
+                          ("status", status)):
+        if value is not None:
+            query = query.where(t.orders.c[column] == value)
+    with engine.connect() as conn:
+        rows = conn.execute(query.limit(limit).offset(offset)).mappings().all()
+    return [_order_summary(r) for r in rows]
+
+
+def order_timeline(engine: Engine, order_id: str) -> list[Row]:
+    e = t.order_events.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(e.event_id, e.type, e.payload, e.occurred_at).where(
+            e.order_id == order_id).order_by(e.id)).mappings().all()
+    return [{**r, "occurred_at": r["occurred_at"].isoformat()} for r in rows]
+
+
+def find_exceptions(engine: Engine, status: str | None = None, code: str | None = None,
+                    order_id: str | None = None, limit: int = 100, offset: int = 0) -> list[Row]:
+    c = t.exception_cases.c
+    query = select(t.exception_cases).order_by(c.opened_at.desc(), c.id)
+    for column, value in (("status", status), ("code", code), ("order_id", order_id)):
+        if value is not None:
+            query = query.where(c[column] == value)
+    with engine.connect() as conn:
+        rows = conn.execute(query.limit(limit).offset(offset)).mappings().all()
+    return [_case(r) for r in rows]
+
+
+def stock_of(engine: Engine, sku: str) -> list[Row]:
+    i = t.inventory.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(i.site, i.on_hand, i.reserved).where(i.sku == sku)
+                            .order_by(i.site)).mappings().all()
+    return [{**r, "available": r["on_hand"] - r["reserved"]} for r in rows]
+
+
+def findings_by_code_and_stage(engine: Engine) -> list[Row]:
+    """What the control points caught: exception cases counted by code and stage."""
+    c = t.exception_cases.c
+    query = (select(c.stage, c.code, c.kind, func.count().label("cases"))
+             .group_by(c.stage, c.code, c.kind).order_by(c.stage, func.count().desc()))
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def orders_by_status(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.orders.c.status, func.count()).group_by(t.orders.c.status))
+        return {status: count for status, count in rows}
+
+
+def stock_totals(engine: Engine) -> Row:
+    i = t.inventory.c
+    with engine.connect() as conn:
+        row = conn.execute(select(func.coalesce(func.sum(i.on_hand), 0).label("on_hand"),
+                                  func.coalesce(func.sum(i.reserved), 0).label("reserved"),
+                                  func.count().label("positions"))).mappings().one()
+    return dict(row)
+
+
+def _order_summary(r: Any) -> Row:
+    return {
+        "order_id": r["id"], "status": r["status"], "channel": r["channel"],
+        "external_id": r["external_id"], "customer_id": r["customer_id"],
+        "customer_po": r["customer_po"],
+        "requested_ship_date": r["requested_ship_date"].isoformat()
+        if r["requested_ship_date"] else None,
+        "ship_to": r["ship_to"], "carrier_service": r["carrier_service"],
+        "value": str(r["value"]), "rule_version": r["rule_version"],
+        "created_at": r["created_at"].isoformat(), "updated_at": r["updated_at"].isoformat(),
+    }
+
+
+def _line(r: Any) -> Row:
+    return {"line_no": r["line_no"], "sku": r["sku"], "quantity": r["quantity"],
+            "unit_price": None if r["unit_price"] is None else str(r["unit_price"]),
+            "uom": r["uom"]}
+
+
+def _reservation(r: Any) -> Row:
+    return {"line_no": r["line_no"], "site": r["site"], "sku": r["sku"], "quantity": r["quantity"]}
+
+
+def _case(r: Any) -> Row:
+    row = dict(r)
+    for key in ("sla_due_at", "opened_at", "resolved_at"):
+        row[key] = row[key].isoformat() if row[key] else None
+    for key in ("cost_expedited_freight", "cost_invoice_correction"):
+        row[key] = str(row[key])
+    return row

@@ -1,0 +1,236 @@
+"""The schema, in SQLAlchemy Core; Alembic migrations are generated from it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from shipshape.adapters.db.types import ExactDecimal, UtcDateTime
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+Id = BigInteger().with_variant(Integer, "sqlite")
+
+sites = Table(
+    "sites", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("postal_code", String(20), nullable=False),
+)
+
+customers = Table(
+    "customers", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("segment", String(40), nullable=False),
+    Column("priority", String(20), nullable=False),
+    Column("credit_limit", ExactDecimal, nullable=False),
+    Column("credit_hold", Boolean, nullable=False),
+    Column("payment_terms", String(40), nullable=False),
+    Column("allow_split", Boolean, nullable=False),
+    Column("allow_substitutes", Boolean, nullable=False),
+    Column("preferred_site", String(40)),
+    Column("min_remaining_shelf_life_days", Integer, nullable=False),
+)
+
+items = Table(
+    "items", metadata,
+    Column("sku", String(60), primary_key=True),
+    Column("description", String(400), nullable=False),
+    Column("gtin", String(14)),
+    Column("active", Boolean, nullable=False),
+    Column("uom", String(10), nullable=False),
+    Column("weight_kg", ExactDecimal, nullable=False),
+    Column("hazmat", Boolean, nullable=False),
+    Column("lot_controlled", Boolean, nullable=False),
+    Column("substitutes", JSON, nullable=False),
+)
+
+prices = Table(
+    "prices", metadata,
+    Column("customer_id", String(40), primary_key=True),
+    Column("sku", String(60), primary_key=True),
+    Column("unit_price", ExactDecimal, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("tolerance_pct", ExactDecimal, nullable=False),
+)
+
+carriers = Table(
+    "carriers", metadata,
+    Column("code", String(20), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("services", JSON, nullable=False),
+)
+
+inventory = Table(
+    "inventory", metadata,
+    Column("site", String(40), primary_key=True),
+    Column("sku", String(60), primary_key=True),
+    Column("on_hand", Integer, nullable=False),
+    Column("reserved", Integer, nullable=False),
+    CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="not_oversold"),
+)
+
+lots = Table(
+    "lots", metadata,
+    Column("site", String(40), primary_key=True),
+    Column("sku", String(60), primary_key=True),
+    Column("lot", String(60), primary_key=True),
+    Column("expiry", Date),
+    Column("quantity", Integer, nullable=False),
+)
+
+stock_movements = Table(
+    "stock_movements", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("site", String(40), nullable=False),
+    Column("sku", String(60), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("lot", String(60)),
+    Column("reason", String(200)),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+orders = Table(
+    "orders", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("channel", String(20), nullable=False),
+    Column("external_id", String(100), nullable=False),
+    Column("customer_id", String(40), nullable=False),
+    Column("customer_po", String(100)),
+    Column("requested_ship_date", Date),
+    Column("ship_to", JSON, nullable=False),
+    Column("carrier_service", String(60)),
+    Column("status", String(20), nullable=False),
+    Column("value", ExactDecimal, nullable=False),
+    Column("line_signature", String(32), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("rule_version", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("customer_id", "customer_po", name="uq_orders_customer_po"),
+    Index("ix_orders_recent_lines", "customer_id", "line_signature", "created_at"),
+    Index("ix_orders_status", "status"),
+)
+
+order_lines = Table(
+    "order_lines", metadata,
+    Column("order_id", String(40), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("sku", String(60), nullable=False),
+    Column("quantity", Integer),
+    Column("unit_price", ExactDecimal),
+    Column("uom", String(10)),
+)
+
+reservations = Table(
+    "reservations", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", String(40), nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
+    Column("site", String(40), nullable=False),
+    Column("sku", String(60), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+credit_exposure = Table(
+    "credit_exposure", metadata,
+    Column("customer_id", String(40), primary_key=True),
+    Column("open_value", ExactDecimal, nullable=False),
+)
+
+order_events = Table(
+    "order_events", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("event_id", String(40), nullable=False, unique=True),
+    Column("order_id", String(40), nullable=False),
+    Column("type", String(60), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Index("ix_order_events_order", "order_id", "id"),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("event_id", String(40), nullable=False, unique=True),
+    Column("topic", String(120), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("published_at", UtcDateTime),
+)
+
+exception_cases = Table(
+    "exception_cases", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("code", String(60), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("stage", String(20), nullable=False),
+    Column("source_system", String(40), nullable=False),
+    Column("order_id", String(40)),
+    Column("line_nos", JSON, nullable=False),
+    Column("site_id", String(40)),
+    Column("customer_id", String(40)),
+    Column("customer_segment", String(40)),
+    Column("severity", String(10), nullable=False),
+    Column("blocking", Boolean, nullable=False),
+    Column("owner_team", String(40), nullable=False),
+    Column("sla_due_at", UtcDateTime, nullable=False),
+    Column("escalation_level", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("assignee", String(100)),
+    Column("resolution_action", String(60)),
+    Column("resolution_reason", String(200)),
+    Column("resolved_by", String(100)),
+    Column("resolved_at", UtcDateTime),
+    Column("cost_rework_minutes", Integer, nullable=False),
+    Column("cost_expedited_freight", ExactDecimal, nullable=False),
+    Column("cost_invoice_correction", ExactDecimal, nullable=False),
+    Column("root_cause", String(200)),
+    Column("rule_version", String(200), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Index("ix_exception_cases_order", "order_id"),
+    Index("ix_exception_cases_status_code", "status", "code"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("key", String(200), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)

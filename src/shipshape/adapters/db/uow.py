@@ -1,0 +1,79 @@
+"""The unit of work: one connection, one transaction, every store bound to it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+
+from shipshape.adapters.db.engine import WRITE
+from shipshape.adapters.db.errors import translate_error, translated
+from shipshape.adapters.db.inventory_store import SqlInventory
+from shipshape.adapters.db.masterdata_store import SqlMasterData
+from shipshape.adapters.db.order_store import (
+    SqlCases,
+    SqlCredit,
+    SqlEventLog,
+    SqlIdempotency,
+    SqlOrders,
+)
+
+
+class SqlUnitOfWork:
+    orders: SqlOrders
+    masterdata: SqlMasterData
+    inventory: SqlInventory
+    credit: SqlCredit
+    cases: SqlCases
+    events: SqlEventLog
+    idempotency: SqlIdempotency
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> Self:
+        with translated():
+            conn = self._engine.connect().execution_options(**{WRITE: True})
+            conn.begin()
+        self._conn = conn
+        self.orders = SqlOrders(conn)
+        self.masterdata = SqlMasterData(conn)
+        self.inventory = SqlInventory(conn)
+        self.credit = SqlCredit(conn)
+        self.cases = SqlCases(conn)
+        self.events = SqlEventLog(conn)
+        self.idempotency = SqlIdempotency(conn)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            self.rollback()
+            if self._conn is not None:
+                self._conn.close()
+        finally:
+            self._conn = None
+        mapped = translate_error(exc) if exc is not None else None
+        if mapped is not None:
+            raise mapped from exc
+
+    def commit(self) -> None:
+        if self._conn is None:
+            raise RuntimeError("commit outside the unit of work")
+        with translated():
+            self._conn.commit()
+
+    def rollback(self) -> None:
+        if self._conn is not None and self._conn.in_transaction():
+            self._conn.rollback()
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine)
+

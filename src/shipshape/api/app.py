@@ -1,0 +1,24 @@
+"""The FastAPI application, built around a container from the composition root."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from shipshape import __version__
+from shipshape.api import errors
+from shipshape.api.limits import BodySizeLimit
+from shipshape.api.routes import exceptions, health, masterdata, orders
+from shipshape.bootstrap import Container
+
+PREFIX = "/api/v1"
+
+
+def create_app(container: Container) -> FastAPI:
+    app = FastAPI(title="Shipshape", version=__version__,
+                  description="Exception-resistant fulfillment orchestration")
+    app.state.container = container
+    errors.install(app)
+    for module in (health, masterdata, orders, exceptions):
+        app.include_router(module.router, prefix=PREFIX)
+    app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)
+    return app

@@ -1,0 +1,164 @@
+"""Pydantic models at the edge: what the API and the bulk files accept."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from shipshape.domain.masterdata import (
+    Carrier,
+    CarrierService,
+    ContractPrice,
+    Customer,
+    Item,
+    Site,
+)
+from shipshape.domain.orders import OrderDraft, OrderLine, ShipTo
+from shipshape.services.masterdata import StockMovement
+
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+Code = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9._\-/]+$")]
+Country = Annotated[str, Field(min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$")]
+Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)]
+
+
+class Edge(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SiteIn(Edge):
+    name: Text
+    country: Country
+    postal_code: Annotated[str, Field(min_length=1, max_length=20)]
+
+    def to_domain(self, site_id: str) -> Site:
+        return Site(site_id, self.name, self.country.upper(), self.postal_code)
+
+
+class CustomerIn(Edge):
+    name: Text
+    active: bool = True
+    segment: Annotated[str, Field(min_length=1, max_length=40)] = "standard"
+    priority: Literal["strategic", "standard", "low"] = "standard"
+    credit_limit: Money = Decimal("0")
+    credit_hold: bool = False
+    payment_terms: Annotated[str, Field(min_length=1, max_length=40)] = "NET30"
+    allow_split: bool = False
+    allow_substitutes: bool = False
+    preferred_site: Code | None = None
+    min_remaining_shelf_life_days: Annotated[int, Field(ge=0, le=3650)] = 0
+
+    def to_domain(self, customer_id: str) -> Customer:
+        return Customer(id=customer_id, **self.model_dump())
+
+
+class ItemIn(Edge):
+    description: Annotated[str, Field(min_length=1, max_length=400)]
+    gtin: Annotated[str, Field(pattern=r"^\d{8,14}$")] | None = None
+    active: bool = True
+    uom: Annotated[str, Field(min_length=1, max_length=10)] = "EA"
+    weight_kg: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=3)] = Decimal("0")
+    hazmat: bool = False
+    lot_controlled: bool = False
+    substitutes: list[Code] = []
+
+    def to_domain(self, sku: str) -> Item:
+        return Item(sku=sku, **{**self.model_dump(), "substitutes": tuple(self.substitutes)})
+
+
+class PriceIn(Edge):
+    unit_price: Money
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    tolerance_pct: Annotated[Decimal, Field(ge=0, le=100)] = Decimal("0")
+
+    def to_domain(self, customer_id: str, sku: str) -> ContractPrice:
+        return ContractPrice(customer_id, sku, **self.model_dump())
+
+
+class ServiceIn(Edge):
+    code: Code
+    max_weight_kg: Annotated[Decimal, Field(gt=0)] | None = None
+    hazmat_allowed: bool = False
+    countries: list[Country] = []
+
+
+class CarrierIn(Edge):
+    name: Text
+    services: Annotated[list[ServiceIn], Field(min_length=1)]
+
+    def to_domain(self, code: str) -> Carrier:
+        return Carrier(code, self.name, tuple(
+            CarrierService(s.code, s.max_weight_kg, s.hazmat_allowed,
+                           tuple(c.upper() for c in s.countries)) for s in self.services))
+
+
+class StockMovementIn(Edge):
+    site: Code
+    sku: Code
+    quantity: int
+    lot: Annotated[str, Field(max_length=60)] | None = None
+    expiry: date | None = None
+    reason: Annotated[str, Field(max_length=200)] = ""
+
+    def to_domain(self) -> StockMovement:
+        return StockMovement(**self.model_dump())
+
+
+class ShipToIn(Edge):
+    name: str | None = None
+    line1: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: Country | None = None
+
+
+class LineIn(Edge):
+    line_no: Annotated[int, Field(ge=1, le=100_000)]
+    sku: Code
+    quantity: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    unit_price: Money | None = None
+    uom: Annotated[str, Field(max_length=10)] | None = None
+
+
+class OrderIn(Edge):
+    channel: Literal["web", "edi", "field_sales", "api"]
+    external_id: Annotated[str, Field(min_length=1, max_length=100)]
+    customer_id: Code
+    customer_po: Annotated[str, Field(max_length=100)] | None = None
+    requested_ship_date: date | None = None
+    ship_to: ShipToIn
+    carrier_service: Annotated[str, Field(max_length=60)] | None = None
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=10_000)]
+
+    @field_validator("lines")
+    @classmethod
+    def _unique_line_numbers(cls, lines: list[LineIn]) -> list[LineIn]:
+        seen = [line.line_no for line in lines]
+        if len(seen) != len(set(seen)):
+            raise ValueError("line_no values must be unique within an order")
+        return lines
+
+    def to_domain(self) -> OrderDraft:
+        ship_to = self.ship_to.model_dump()
+        if ship_to["country"]:
+            ship_to["country"] = ship_to["country"].upper()
+        return OrderDraft(
+            channel=self.channel, external_id=self.external_id, customer_id=self.customer_id,
+            customer_po=self.customer_po or None, requested_ship_date=self.requested_ship_date,
+            ship_to=ShipTo(**ship_to), carrier_service=self.carrier_service or None,
+            lines=tuple(OrderLine(ln.line_no, ln.sku, ln.quantity, ln.unit_price, ln.uom)
+                        for ln in self.lines))
+
+
+class IntakeOut(BaseModel):
+    order_id: str | None
+    status: Literal["accepted", "held", "duplicate"]
+    findings: list[dict[str, object]]
+    reservations: list[dict[str, object]]
+    cases: list[str] = []
+    duplicate_of: str | None = None
+    rule_version: str | None = None

@@ -1,0 +1,89 @@
+"""The `shipshape` command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from shipshape.bootstrap import build
+from shipshape.cli import intake_cmd, sample_cmd
+from shipshape.cli.files import read_masterdata
+from shipshape.config import Settings
+from shipshape.domain.errors import ShipshapeError
+from shipshape.services import masterdata as md
+
+app = typer.Typer(help="Shipshape: exception-resistant fulfillment orchestration.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(tokens_app, name="tokens")
+console = Console()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the migrations to the configured database."""
+    container = build(migrate=True)
+    console.print(f"database at [bold]{container.settings.database_location}[/] is up to date")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Migrate, then serve the HTTP API."""
+    import uvicorn
+
+    from shipshape.api.app import create_app
+
+    container = build(migrate=True)
+    console.print(f"serving {container.settings.database_location} on http://{host}:{port}")
+    uvicorn.run(create_app(container), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def load(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    kind: Annotated[str | None, typer.Option(help="record kind of a CSV file")] = None,
+) -> None:
+    """Load master data and stock receipts from a JSON or CSV file (idempotent upserts)."""
+    data = read_masterdata(file, kind)
+    container = build(migrate=True)
+    count = md.upsert(container.deps, data.records)
+    if data.receipts:
+        md.receive(container.deps, data.receipts)
+    console.print(f"loaded {count} master data records and {len(data.receipts)} receipts")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    role: Annotated[str, typer.Option(help="admin, integration, agent or viewer")],
+    name: Annotated[str, typer.Option(help="who or what will use the token")],
+) -> None:
+    """Create an API token; the token is the last line printed and is not shown again."""
+    from datetime import UTC, datetime
+
+    container = build(migrate=True)
+    token = container.tokens.create(name, role, datetime.now(UTC))
+    console.print(f"token for {name} ({role}); keep it, it is not shown again:")
+    print(token)
+
+
+app.command("ingest")(intake_cmd.ingest)
+app.command("seed")(sample_cmd.seed)
+app.command("demo")(sample_cmd.demo)
+
+
+def main() -> None:
+    try:
+        Settings()
+        app()
+    except ShipshapeError as error:
+        console.print(f"[red]error:[/] {error}")
+        sys.exit(2)
+    except ValueError as error:
+        console.print(f"[red]configuration error:[/] {error}")
+        sys.exit(2)

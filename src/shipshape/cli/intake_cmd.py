@@ -1,0 +1,84 @@
+"""`shipshape ingest FILE`: orders from a file, in batches, with progress and a summary."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from shipshape.bootstrap import Container, build
+from shipshape.cli.files import OrderRow, read_orders
+from shipshape.domain.errors import Conflict
+from shipshape.services import intake
+
+console = Console()
+OUTCOMES = ("accepted", "held", "duplicate", "rejected")
+
+
+def ingest(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    batch: Annotated[int, typer.Option(min=1, max=5000, help="orders per transaction")] = 200,
+) -> None:
+    """Take orders from a JSON lines or CSV file; rejected rows go to FILE.rejected.jsonl."""
+    container = build(migrate=True)
+    tally = ingest_file(container, file, batch)
+    console.print(summary_table(tally))
+
+
+def ingest_file(container: Container, file: Path, batch: int) -> Counter[str]:
+    rows = list(read_orders(file))
+    rejects_path = file.with_name(file.name + ".rejected.jsonl")
+    tally: Counter[str] = Counter()
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task(f"ingesting {file.name}", total=len(rows))
+        with rejects_path.open("w", encoding="utf-8") as rejects:
+            for chunk in _chunks(rows, batch):
+                for outcome, reject in _submit(container, chunk):
+                    tally[outcome] += 1
+                    if reject:
+                        rejects.write(json.dumps(reject) + "\n")
+                progress.advance(task, len(chunk))
+    if tally["rejected"]:
+        console.print(f"[yellow]{tally['rejected']} rejected rows written to {rejects_path}[/]")
+    else:
+        rejects_path.unlink()
+    return tally
+
+
+def _submit(container: Container, rows: list[OrderRow]) -> Iterator[tuple[str, dict[str, object]]]:
+    valid = [r for r in rows if r.order is not None]
+    for row in rows:
+        if row.order is None:
+            yield "rejected", {"row": row.number, "error": row.error}
+    commands = [intake.SubmitOrder(r.order.to_domain(), r.idempotency_key)
+                for r in valid if r.order is not None]
+    for row, result in zip(valid, intake.submit_orders(container.deps, commands), strict=True):
+        if isinstance(result, Conflict):
+            yield "rejected", {"row": row.number, "error": str(result)}
+        else:
+            yield result.status, {}
+
+
+def _chunks(rows: Iterable[OrderRow], size: int) -> Iterator[list[OrderRow]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def summary_table(tally: Counter[str]) -> Table:
+    table = Table(title="Ingest summary")
+    table.add_column("outcome")
+    table.add_column("orders", justify="right")
+    for outcome in OUTCOMES:
+        table.add_row(outcome, str(tally[outcome]))
+    table.add_row("[bold]total[/]", f"[bold]{sum(tally.values())}[/]")
+    return table

@@ -1,0 +1,75 @@
+"""`shipshape seed --sample` and `shipshape demo`: the sample distributor and its day."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from shipshape.adapters.db import queries
+from shipshape.bootstrap import Container, build
+from shipshape.cli.files import read_masterdata
+from shipshape.cli.intake_cmd import ingest_file, summary_table
+from shipshape.services import masterdata as md
+from shipshape.sim.sample import sample_day, sample_masterdata
+
+console = Console()
+
+
+def seed(
+    sample: Annotated[bool, typer.Option("--sample", help="load the sample distributor")] = False,
+) -> None:
+    """Seed the database; `--sample` loads a realistic sample distributor."""
+    if not sample:
+        raise typer.BadParameter("only --sample is available today", param_hint="--sample")
+    container = build(migrate=True)
+    seed_sample(container, Path("sample-masterdata.json"))
+
+
+def seed_sample(container: Container, path: Path) -> None:
+    path.write_text(json.dumps(sample_masterdata()), encoding="utf-8")
+    data = read_masterdata(path)
+    md.upsert(container.deps, data.records)
+    md.receive(container.deps, data.receipts)
+    console.print(f"seeded {len(data.records)} master data records and {len(data.receipts)} "
+                  f"stock receipts (also written to {path})")
+
+
+def demo(
+    orders: Annotated[int, typer.Option(min=1, max=100_000)] = 3000,
+    workdir: Annotated[Path, typer.Option(help="where the sample files go")] = Path("demo"),
+) -> None:
+    """Seed the sample distributor, ingest a sample day with faults, report what was caught."""
+    container = build(migrate=True)
+    if queries.orders_by_status(container.engine):
+        console.print("[yellow]the database already holds orders; the demo adds another day[/]")
+    workdir.mkdir(parents=True, exist_ok=True)
+    seed_sample(container, workdir / "sample-masterdata.json")
+    day_file = workdir / "sample-day.jsonl"
+    masterdata = json.loads((workdir / "sample-masterdata.json").read_text(encoding="utf-8"))
+    with day_file.open("w", encoding="utf-8") as out:
+        for order in sample_day(masterdata, orders=orders):
+            out.write(json.dumps(order) + "\n")
+    console.print(summary_table(ingest_file(container, day_file, batch=200)))
+    report(container)
+
+
+def report(container: Container) -> None:
+    table = Table(title="What the control points caught (exception cases by stage and code)")
+    for column in ("stage", "code", "kind", "cases"):
+        table.add_column(column, justify="right" if column == "cases" else "left")
+    for row in queries.findings_by_code_and_stage(container.engine):
+        table.add_row(row["stage"], row["code"], row["kind"], str(row["cases"]))
+    console.print(table)
+    statuses = queries.orders_by_status(container.engine)
+    console.print("orders by status: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
+    stock = queries.stock_totals(container.engine)
+    console.print(f"stock: {stock['on_hand']} on hand, {stock['reserved']} reserved "
+                  f"across {stock['positions']} site/SKU positions")
+    console.print(f"\nthe database is at [bold]{container.settings.database_location}[/]")
+    console.print("serve it:  [bold].venv/bin/shipshape serve[/]   (http://127.0.0.1:8000/docs)")
+    console.print("token:     [bold].venv/bin/shipshape tokens create --role viewer --name me[/]")

@@ -1,0 +1,36 @@
+"""Who may do what: roles and their permissions, as data."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from shipshape.domain.errors import Forbidden
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    INTEGRATION = "integration"
+    AGENT = "agent"
+    VIEWER = "viewer"
+
+
+class Permission(StrEnum):
+    READ = "read"
+    WRITE_ORDERS = "write_orders"
+    WRITE_MASTERDATA = "write_masterdata"
+    WRITE_INVENTORY = "write_inventory"
+    WORK_EXCEPTIONS = "work_exceptions"
+
+
+P = Permission
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.INTEGRATION: frozenset({P.READ, P.WRITE_ORDERS, P.WRITE_MASTERDATA, P.WRITE_INVENTORY}),
+    Role.AGENT: frozenset({P.READ, P.WORK_EXCEPTIONS}),
+    Role.VIEWER: frozenset({P.READ}),
+}
+
+
+def require(role: Role, permission: Permission) -> None:
+    if permission not in ROLE_PERMISSIONS[role]:
+        raise Forbidden(f"role {role} may not {permission.value.replace('_', ' ')}")

@@ -1,0 +1,128 @@
+"""Exception cases (kept apart from Python exceptions by name)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from shipshape.domain.findings import Finding
+from shipshape.domain.masterdata import Customer, Priority
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    ASSIGNED = "assigned"
+    RESOLVED = "resolved"
+    AUTO_RESOLVED = "auto_resolved"
+    CANCELLED = "cancelled"
+
+
+class Stage(StrEnum):
+    CAPTURE = "capture"
+    VALIDATE = "validate"
+    ALLOCATE = "allocate"
+    RELEASE = "release"
+    EXECUTE = "execute"
+    SHIP = "ship"
+    INVOICE = "invoice"
+    RECONCILE = "reconcile"
+
+
+STAGE_OF_CODE = {
+    "DUPLICATE_ORDER": Stage.CAPTURE,
+    "PARTIAL_AVAILABILITY": Stage.ALLOCATE,
+}
+
+SLA_HOURS = {Priority.STRATEGIC: 4, Priority.STANDARD: 24, Priority.LOW: 48}
+HIGH_VALUE = Decimal("10000")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCost:
+    rework_minutes: int = 0
+    expedited_freight: Decimal = Decimal("0")
+    invoice_correction: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseOrigin:
+    """Where the case comes from: the order, its customer and the moment."""
+
+    order_id: str | None
+    customer: Customer | None
+    order_value: Decimal
+    promised: datetime | None
+    opened_at: datetime
+    source_system: str = "shipshape"
+    site_id: str | None = None
+
+
+@dataclass(slots=True)
+class ExceptionCase:
+    id: str
+    code: str
+    kind: str
+    stage: str
+    source_system: str
+    order_id: str | None
+    line_nos: tuple[int, ...]
+    site_id: str | None
+    customer_id: str | None
+    customer_segment: str | None
+    severity: str
+    blocking: bool
+    owner_team: str
+    sla_due_at: datetime
+    opened_at: datetime
+    message: str
+    escalation_level: int = 0
+    status: CaseStatus = CaseStatus.OPEN
+    assignee: str | None = None
+    resolution_action: str | None = None
+    resolution_reason: str | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+    cost: CaseCost = field(default_factory=CaseCost)
+    root_cause: str | None = None
+    rule_version: str = ""
+    details: dict[str, object] = field(default_factory=dict)
+
+
+def sla_due(origin: CaseOrigin) -> datetime:
+    """Shorter for strategic customers and valuable orders, never after the promised date."""
+    priority = origin.customer.priority if origin.customer else Priority.STANDARD
+    hours = SLA_HOURS.get(Priority(priority) if priority in SLA_HOURS else Priority.STANDARD, 24)
+    if origin.order_value >= HIGH_VALUE:
+        hours = max(hours // 2, 1)
+    due = origin.opened_at + timedelta(hours=hours)
+    if origin.promised is not None and origin.promised > origin.opened_at:
+        due = min(due, origin.promised)
+    return due
+
+
+def open_case(
+    case_id: str, finding: Finding, origin: CaseOrigin, rule_version: str
+) -> ExceptionCase:
+    customer = origin.customer
+    return ExceptionCase(
+        id=case_id,
+        code=finding.code,
+        kind=finding.kind.value,
+        stage=STAGE_OF_CODE.get(finding.code, Stage.VALIDATE).value,
+        source_system=origin.source_system,
+        order_id=origin.order_id,
+        line_nos=finding.line_nos,
+        site_id=origin.site_id,
+        customer_id=customer.id if customer else None,
+        customer_segment=customer.segment if customer else None,
+        severity=finding.severity.value,
+        blocking=finding.blocks,
+        owner_team=finding.owner_team,
+        sla_due_at=sla_due(origin),
+        opened_at=origin.opened_at,
+        message=finding.message,
+        rule_version=rule_version,
+        details=dict(finding.details),
+    )

@@ -1,0 +1,223 @@
+"""Control points at acceptance: pure functions from an order's context to findings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from shipshape.domain.findings import Finding, Kind, Team, block, warn
+from shipshape.domain.masterdata import (
+    Carrier,
+    CarrierService,
+    ContractPrice,
+    Customer,
+    Item,
+    gtin_is_valid,
+)
+from shipshape.domain.orders import OrderDraft
+
+REQUIRED_SHIP_TO = ("name", "line1", "city", "postal_code", "country")
+
+
+@dataclass(frozen=True, slots=True)
+class LotStock:
+    expiry: date | None
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderContext:
+    """Everything the control points may look at, loaded before they run."""
+
+    draft: OrderDraft
+    today: date
+    customer: Customer | None
+    items: Mapping[str, Item]
+    prices: Mapping[str, ContractPrice]
+    carriers: Mapping[str, Carrier]
+    open_exposure: Decimal = Decimal("0")
+    lots: Mapping[str, Sequence[LotStock]] = field(default_factory=dict)
+
+
+Control = Callable[[OrderContext], list[Finding]]
+
+
+def completeness(ctx: OrderContext) -> list[Finding]:
+    found: list[Finding] = []
+    missing = [f for f in REQUIRED_SHIP_TO if not getattr(ctx.draft.ship_to, f)]
+    if missing:
+        found.append(block("INCOMPLETE_SHIP_TO", Kind.DATA_QUALITY, Team.CUSTOMER_SERVICE,
+                           f"ship-to lacks {', '.join(missing)}", missing=missing))
+    if ctx.draft.requested_ship_date is None:
+        found.append(block("MISSING_SHIP_DATE", Kind.DATA_QUALITY, Team.CUSTOMER_SERVICE,
+                           "no requested ship date"))
+    bad = [line.line_no for line in ctx.draft.lines if not line.quantity]
+    if bad:
+        found.append(block("MISSING_QUANTITY", Kind.DATA_QUALITY, Team.CUSTOMER_SERVICE,
+                           "lines without a quantity", line_nos=bad))
+    if not ctx.draft.lines:
+        found.append(block("NO_LINES", Kind.DATA_QUALITY, Team.CUSTOMER_SERVICE,
+                           "the order has no lines"))
+    return found
+
+
+def customer_standing(ctx: OrderContext) -> list[Finding]:
+    customer = ctx.customer
+    if customer is None:
+        return [block("UNKNOWN_CUSTOMER", Kind.DATA_QUALITY, Team.MASTER_DATA,
+                      f"customer {ctx.draft.customer_id} is not in master data")]
+    if not customer.active:
+        return [block("INACTIVE_CUSTOMER", Kind.BUSINESS, Team.CUSTOMER_SERVICE,
+                      f"customer {customer.id} is inactive")]
+    return []
+
+
+def credit(ctx: OrderContext) -> list[Finding]:
+    customer = ctx.customer
+    if customer is None:
+        return []
+    if customer.credit_hold:
+        return [block("CREDIT_HOLD", Kind.BUSINESS, Team.CREDIT,
+                      f"customer {customer.id} is on credit hold")]
+    exposure = ctx.open_exposure + ctx.draft.value
+    if exposure > customer.credit_limit:
+        return [block("CREDIT_LIMIT_EXCEEDED", Kind.BUSINESS, Team.CREDIT,
+                      f"exposure {exposure} would exceed the credit limit {customer.credit_limit}",
+                      open_exposure=str(ctx.open_exposure), order_value=str(ctx.draft.value),
+                      credit_limit=str(customer.credit_limit))]
+    return []
+
+
+def contract_prices(ctx: OrderContext) -> list[Finding]:
+    found: list[Finding] = []
+    for line in ctx.draft.lines:
+        contract = ctx.prices.get(line.sku)
+        if contract is None or line.unit_price is None or line.sku not in ctx.items:
+            continue
+        if _outside_tolerance(line.unit_price, contract):
+            found.append(block(
+                "PRICE_MISMATCH", Kind.BUSINESS, Team.CUSTOMER_SERVICE,
+                f"line {line.line_no}: {line.unit_price} against contract {contract.unit_price}",
+                line_nos=[line.line_no], order_price=str(line.unit_price),
+                contract_price=str(contract.unit_price),
+                tolerance_pct=str(contract.tolerance_pct)))
+    return found
+
+
+def _outside_tolerance(price: Decimal, contract: ContractPrice) -> bool:
+    allowed = contract.unit_price * contract.tolerance_pct / Decimal(100)
+    return abs(price - contract.unit_price) > allowed
+
+
+def items(ctx: OrderContext) -> list[Finding]:
+    found: list[Finding] = []
+    for line in ctx.draft.lines:
+        item = ctx.items.get(line.sku)
+        if item is None:
+            found.append(block("UNKNOWN_ITEM", Kind.DATA_QUALITY, Team.MASTER_DATA,
+                               f"line {line.line_no}: SKU {line.sku} is not in master data",
+                               line_nos=[line.line_no], sku=line.sku))
+        elif not item.active:
+            found.append(block("INACTIVE_ITEM", Kind.BUSINESS, Team.CUSTOMER_SERVICE,
+                               f"line {line.line_no}: SKU {line.sku} is inactive",
+                               line_nos=[line.line_no], sku=line.sku))
+        elif item.gtin and not gtin_is_valid(item.gtin):
+            found.append(block("INVALID_GTIN", Kind.DATA_QUALITY, Team.MASTER_DATA,
+                               f"line {line.line_no}: GTIN {item.gtin} fails its check digit",
+                               line_nos=[line.line_no], sku=line.sku, gtin=item.gtin))
+    return found
+
+
+def carrier_service(ctx: OrderContext) -> list[Finding]:
+    wanted = ctx.draft.carrier_service
+    if not wanted:
+        return []
+    service = resolve_service(wanted, ctx.carriers)
+    if service is None:
+        return [_carrier_finding(wanted, "is not a known carrier service")]
+    reasons = _service_unfit(service, ctx)
+    return [_carrier_finding(wanted, "; ".join(reasons))] if reasons else []
+
+
+def _carrier_finding(wanted: str, reason: str) -> Finding:
+    return block("INVALID_CARRIER_SERVICE", Kind.BUSINESS, Team.TRANSPORT,
+                 f"carrier service {wanted} {reason}", carrier_service=wanted)
+
+
+def resolve_service(wanted: str, carriers: Mapping[str, Carrier]) -> CarrierService | None:
+    """`CARRIER:SERVICE`, or a service code that exactly one carrier offers."""
+    if ":" in wanted:
+        carrier_code, service_code = wanted.split(":", 1)
+        carrier = carriers.get(carrier_code)
+        return carrier.service(service_code) if carrier else None
+    matches = [s for c in carriers.values() if (s := c.service(wanted)) is not None]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _service_unfit(service: CarrierService, ctx: OrderContext) -> list[str]:
+    reasons: list[str] = []
+    weight = order_weight(ctx)
+    if service.max_weight_kg is not None and weight > service.max_weight_kg:
+        reasons.append(f"carries at most {service.max_weight_kg} kg, the order weighs {weight} kg")
+    if not service.hazmat_allowed and _has_hazmat(ctx):
+        reasons.append("does not carry hazardous materials")
+    country = ctx.draft.ship_to.country
+    if country and not service.serves(country):
+        reasons.append(f"does not deliver to {country}")
+    return reasons
+
+
+def order_weight(ctx: OrderContext) -> Decimal:
+    return sum(
+        (ctx.items[line.sku].weight_kg * (line.quantity or 0)
+         for line in ctx.draft.lines if line.sku in ctx.items),
+        Decimal("0"),
+    )
+
+
+def _has_hazmat(ctx: OrderContext) -> bool:
+    return any(ctx.items[line.sku].hazmat for line in ctx.draft.lines if line.sku in ctx.items)
+
+
+def shelf_life(ctx: OrderContext) -> list[Finding]:
+    customer = ctx.customer
+    if customer is None or customer.min_remaining_shelf_life_days <= 0:
+        return []
+    ship = ctx.draft.requested_ship_date or ctx.today
+    needed_until = ship + timedelta(days=customer.min_remaining_shelf_life_days)
+    found: list[Finding] = []
+    for line in ctx.draft.lines:
+        lots = ctx.lots.get(line.sku)
+        if not lots or not line.quantity:
+            continue
+        fresh = sum(lot.quantity for lot in lots
+                    if lot.expiry is None or lot.expiry >= needed_until)
+        if fresh < line.quantity:
+            found.append(block(
+                "SHELF_LIFE_UNSATISFIABLE", Kind.BUSINESS, Team.WAREHOUSE,
+                f"line {line.line_no}: only {fresh} of {line.quantity} {line.sku} keep "
+                f"{customer.min_remaining_shelf_life_days} days of shelf life",
+                line_nos=[line.line_no], sku=line.sku, fresh_quantity=fresh,
+                needed_until=needed_until.isoformat()))
+    return found
+
+
+def possible_duplicate(recent_po: str | None) -> list[Finding]:
+    if recent_po is None:
+        return []
+    return [warn("POSSIBLE_DUPLICATE", Kind.BUSINESS, Team.CUSTOMER_SERVICE,
+                 f"the same lines were ordered within 24 h under PO {recent_po}",
+                 other_po=recent_po)]
+
+
+BUILTIN_CONTROLS: tuple[Control, ...] = (
+    completeness, customer_standing, credit, contract_prices, items, carrier_service, shelf_life,
+)
+
+
+def run_controls(
+    ctx: OrderContext, controls: Sequence[Control] = BUILTIN_CONTROLS
+) -> list[Finding]:
+    return [finding for control in controls for finding in control(ctx)]

@@ -1,0 +1,100 @@
+"""Master data: sites, customers, items, contract prices, carriers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Priority(StrEnum):
+    STRATEGIC = "strategic"
+    STANDARD = "standard"
+    LOW = "low"
+
+
+PRIORITY_RANK = {Priority.STRATEGIC: 0, Priority.STANDARD: 1, Priority.LOW: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    id: str
+    name: str
+    country: str
+    postal_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    id: str
+    name: str
+    active: bool = True
+    segment: str = "standard"
+    priority: str = Priority.STANDARD
+    credit_limit: Decimal = Decimal("0")
+    credit_hold: bool = False
+    payment_terms: str = "NET30"
+    allow_split: bool = False
+    allow_substitutes: bool = False
+    preferred_site: str | None = None
+    min_remaining_shelf_life_days: int = 0
+
+    @property
+    def priority_rank(self) -> int:
+        try:
+            return PRIORITY_RANK[Priority(self.priority)]
+        except ValueError:
+            return PRIORITY_RANK[Priority.STANDARD]
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    sku: str
+    description: str
+    gtin: str | None = None
+    active: bool = True
+    uom: str = "EA"
+    weight_kg: Decimal = Decimal("0")
+    hazmat: bool = False
+    lot_controlled: bool = False
+    substitutes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ContractPrice:
+    customer_id: str
+    sku: str
+    unit_price: Decimal
+    currency: str = "USD"
+    tolerance_pct: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierService:
+    code: str
+    max_weight_kg: Decimal | None = None
+    hazmat_allowed: bool = False
+    countries: tuple[str, ...] = ()
+
+    def serves(self, country: str) -> bool:
+        return not self.countries or country.upper() in self.countries
+
+
+@dataclass(frozen=True, slots=True)
+class Carrier:
+    code: str
+    name: str
+    services: tuple[CarrierService, ...] = field(default_factory=tuple)
+
+    def service(self, code: str) -> CarrierService | None:
+        return next((s for s in self.services if s.code == code), None)
+
+
+def gtin_is_valid(gtin: str) -> bool:
+    """GS1 mod-10 check for GTIN-8, -12, -13 and -14."""
+    if not gtin.isdigit() or len(gtin) not in (8, 12, 13, 14):
+        return False
+    body, check = gtin[:-1], int(gtin[-1])
+    weights = (3, 1) * 7
+    total = sum(int(d) * w for d, w in zip(reversed(body), weights, strict=False))
+    return (10 - total % 10) % 10 == check

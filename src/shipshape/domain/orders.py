@@ -1,0 +1,119 @@
+"""The canonical order and its lifecycle."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from shipshape.domain.errors import IllegalTransition
+
+
+class OrderStatus(StrEnum):
+    RECEIVED = "received"
+    HELD = "held"
+    ACCEPTED = "accepted"
+    RELEASED = "released"
+    PICKED = "picked"
+    SHIPPED = "shipped"
+    INVOICED = "invoiced"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+S = OrderStatus
+ALLOWED_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    S.RECEIVED: frozenset({S.ACCEPTED, S.HELD, S.CANCELLED}),
+    S.HELD: frozenset({S.ACCEPTED, S.CANCELLED}),
+    S.ACCEPTED: frozenset({S.HELD, S.RELEASED, S.CANCELLED}),
+    S.RELEASED: frozenset({S.PICKED, S.HELD, S.CANCELLED}),
+    S.PICKED: frozenset({S.SHIPPED, S.HELD, S.CANCELLED}),
+    S.SHIPPED: frozenset({S.INVOICED}),
+    S.INVOICED: frozenset({S.CLOSED}),
+    S.CLOSED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+OPEN_STATUSES = frozenset({S.ACCEPTED, S.RELEASED, S.PICKED})
+"""Statuses whose value counts towards a customer's credit exposure."""
+
+
+def check_transition(current: OrderStatus, target: OrderStatus) -> None:
+    """The one place where a lifecycle move is allowed or refused."""
+    if target not in ALLOWED_TRANSITIONS[current]:
+        raise IllegalTransition(f"an order cannot move from {current} to {target}")
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    EDI = "edi"
+    FIELD_SALES = "field_sales"
+    API = "api"
+
+
+@dataclass(frozen=True, slots=True)
+class ShipTo:
+    name: str | None = None
+    line1: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    line_no: int
+    sku: str
+    quantity: int | None
+    unit_price: Decimal | None = None
+    uom: str | None = None
+
+    @property
+    def value(self) -> Decimal:
+        return (self.unit_price or Decimal("0")) * (self.quantity or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDraft:
+    """An order as a channel delivered it, before Shipshape has decided anything."""
+
+    channel: str
+    external_id: str
+    customer_id: str
+    customer_po: str | None
+    requested_ship_date: date | None
+    ship_to: ShipTo
+    lines: tuple[OrderLine, ...]
+    carrier_service: str | None = None
+
+    @property
+    def value(self) -> Decimal:
+        return sum((line.value for line in self.lines), Decimal("0"))
+
+    def line_signature(self) -> str:
+        """Same items in the same quantities, whatever the PO or line numbers."""
+        pairs = sorted((line.sku, line.quantity or 0) for line in self.lines)
+        return hashlib.sha256(json.dumps(pairs).encode()).hexdigest()[:32]
+
+    def content_hash(self) -> str:
+        return hashlib.sha256(
+            json.dumps(asdict(self), sort_keys=True, default=str).encode()
+        ).hexdigest()
+
+
+@dataclass(slots=True)
+class Order:
+    id: str
+    draft: OrderDraft
+    status: OrderStatus = OrderStatus.RECEIVED
+    rule_version: str = ""
+    history: list[tuple[OrderStatus, OrderStatus]] = field(default_factory=list)
+
+    def move_to(self, target: OrderStatus) -> None:
+        check_transition(self.status, target)
+        self.history.append((self.status, target))
+        self.status = target

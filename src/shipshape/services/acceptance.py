@@ -1,0 +1,109 @@
+"""The acceptance decision: control points, custom policies, then allocation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from shipshape.domain.controls import OrderContext, possible_duplicate, run_controls
+from shipshape.domain.findings import Finding, Kind, Team, block
+from shipshape.domain.inventory import (
+    AllocationPlan,
+    Demand,
+    Reservation,
+    Shortfall,
+    allocate,
+    rank_sites,
+)
+from shipshape.domain.masterdata import Customer
+from shipshape.domain.orders import OrderDraft
+from shipshape.domain.policy import policy_facts
+from shipshape.services.deps import Deps
+from shipshape.services.ports import UnitOfWork
+
+DUPLICATE_WINDOW = timedelta(hours=24)
+SHORTAGE_OPTIONS = ("ship_available_and_backorder", "split_across_sites", "substitute",
+                    "delay_release")
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    customer: Customer | None
+    findings: tuple[Finding, ...]
+    reservations: tuple[Reservation, ...] = field(default=())
+
+    @property
+    def blocked(self) -> bool:
+        return any(f.blocks for f in self.findings)
+
+
+def decide(deps: Deps, uow: UnitOfWork, draft: OrderDraft, now: datetime) -> Decision:
+    ctx = load_context(uow, draft, now)
+    findings = run_controls(ctx) + deps.rules.evaluate(policy_facts(ctx))
+    findings += possible_duplicate(_recent_po(uow, draft, now))
+    if any(f.blocks for f in findings):
+        return Decision(ctx.customer, tuple(findings))
+    plan = _plan_allocation(uow, ctx)
+    if not plan.complete:
+        findings.append(_shortage(plan.shortfalls, ctx.customer))
+        return Decision(ctx.customer, tuple(findings))
+    return Decision(ctx.customer, tuple(findings), plan.reservations)
+
+
+def load_context(uow: UnitOfWork, draft: OrderDraft, now: datetime) -> OrderContext:
+    skus = {line.sku for line in draft.lines}
+    customer = uow.masterdata.customer(draft.customer_id)
+    items = uow.masterdata.items(skus)
+    return OrderContext(
+        draft=draft,
+        today=now.date(),
+        customer=customer,
+        items=items,
+        prices=uow.masterdata.prices(draft.customer_id, skus) if customer else {},
+        carriers=uow.masterdata.carriers() if draft.carrier_service else {},
+        open_exposure=uow.credit.open_exposure(draft.customer_id, lock=True)
+        if customer else Decimal("0"),
+        lots=uow.inventory.lots({s for s in skus if s in items and items[s].lot_controlled})
+        if customer and customer.min_remaining_shelf_life_days > 0 else {},
+    )
+
+
+def _recent_po(uow: UnitOfWork, draft: OrderDraft, now: datetime) -> str | None:
+    if not draft.lines:
+        return None
+    return uow.orders.recent_po_with_lines(
+        draft.customer_id, draft.line_signature(), now - DUPLICATE_WINDOW)
+
+
+def _plan_allocation(uow: UnitOfWork, ctx: OrderContext) -> AllocationPlan:
+    demands = [Demand(line.line_no, line.sku, line.quantity or 0) for line in ctx.draft.lines]
+    positions = uow.inventory.positions({d.sku for d in demands}, lock=True)
+    sites = uow.masterdata.sites()
+    ranked = rank_sites(
+        list(sites), ctx.customer.preferred_site if ctx.customer else None,
+        {s.id: s.country for s in sites.values()}, ctx.draft.ship_to.country)
+    allow_split = bool(ctx.customer and ctx.customer.allow_split)
+    return allocate(demands, positions, ranked, allow_split)
+
+
+def _shortage(shortfalls: tuple[Shortfall, ...], customer: Customer | None) -> Finding:
+    short = [s for s in shortfalls if sum(s.available_by_site.values()) < s.wanted]
+    options = [{"action": o, "allowed": _option_allowed(o, customer)} for o in SHORTAGE_OPTIONS]
+    return block(
+        "PARTIAL_AVAILABILITY", Kind.OPERATIONAL, Team.CUSTOMER_SERVICE,
+        "not enough stock available " + ("for lines " + ", ".join(str(s.line_no) for s in short)
+                                         if short else "at any single site"),
+        line_nos=[s.line_no for s in (short or shortfalls)],
+        availability=[{"line_no": s.line_no, "sku": s.sku, "wanted": s.wanted,
+                       "available_by_site": s.available_by_site} for s in shortfalls],
+        options=options,
+    )
+
+
+def _option_allowed(option: str, customer: Customer | None) -> bool:
+    if option == "split_across_sites":
+        return bool(customer and customer.allow_split)
+    if option == "substitute":
+        return bool(customer and customer.allow_substitutes)
+    return True
