@@ -20,7 +20,7 @@ from shipshape.domain.errors import Conflict
 from shipshape.services import intake
 
 console = Console()
-OUTCOMES = ("accepted", "held", "duplicate", "rejected")
+OUTCOMES = ("accepted", "held", "duplicate", "replayed", "rejected")
 
 
 def ingest(
@@ -65,7 +65,7 @@ def _submit(container: Container, rows: list[OrderRow]) -> Iterator[tuple[str, d
         if isinstance(result, Conflict):
             yield "rejected", {"row": row.number, "error": str(result)}
         else:
-            yield result.status, {}
+            yield ("replayed" if result.replayed else result.status), {}
 
 
 def _chunks(rows: Iterable[OrderRow], size: int) -> Iterator[list[OrderRow]]:

@@ -14,10 +14,12 @@ from shipshape.adapters.db import queries
 from shipshape.bootstrap import Container, build
 from shipshape.cli.files import read_masterdata
 from shipshape.cli.intake_cmd import ingest_file, summary_table
+from shipshape.domain.cases import Stage
 from shipshape.services import masterdata as md
 from shipshape.sim.sample import sample_day, sample_masterdata
 
 console = Console()
+JOURNEY = [stage.value for stage in Stage]
 
 
 def seed(
@@ -59,11 +61,14 @@ def demo(
 
 
 def report(container: Container) -> None:
-    table = Table(title="What the control points caught (exception cases by stage and code)")
-    for column in ("stage", "code", "kind", "cases"):
-        table.add_column(column, justify="right" if column == "cases" else "left")
-    for row in queries.findings_by_code_and_stage(container.engine):
-        table.add_row(row["stage"], row["code"], row["kind"], str(row["cases"]))
+    table = Table(title="What the control points caught, by stage and code")
+    for column in ("stage", "code", "kind", "severity", "findings"):
+        table.add_column(column, justify="right" if column == "findings" else "left")
+    rows = queries.findings_by_code_and_stage(container.engine)
+    for row in sorted(rows, key=lambda r: JOURNEY.index(r["stage"])):
+        style = "red" if row["severity"] == "block" else "yellow"
+        table.add_row(row["stage"], f"[{style}]{row['code']}[/]", row["kind"], row["severity"],
+                      str(row["findings"]))
     console.print(table)
     statuses = queries.orders_by_status(container.engine)
     console.print("orders by status: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
@@ -71,5 +76,7 @@ def report(container: Container) -> None:
     console.print(f"stock: {stock['on_hand']} on hand, {stock['reserved']} reserved "
                   f"across {stock['positions']} site/SKU positions")
     console.print(f"\nthe database is at [bold]{container.settings.database_location}[/]")
-    console.print("serve it:  [bold].venv/bin/shipshape serve[/]   (http://127.0.0.1:8000/docs)")
-    console.print("token:     [bold].venv/bin/shipshape tokens create --role viewer --name me[/]")
+    env = f"SHIPSHAPE_DATABASE_URL={container.settings.database_url} "
+    cli = f"{env}.venv/bin/shipshape"
+    console.print(f"serve it:  [bold]{cli} serve[/]  (then open http://127.0.0.1:8000/docs)")
+    console.print(f"a token:   [bold]{cli} tokens create --role viewer --name me[/]")

@@ -35,6 +35,10 @@ STAGE_OF_CODE = {
     "PARTIAL_AVAILABILITY": Stage.ALLOCATE,
 }
 
+def stage_of(code: str) -> Stage:
+    return STAGE_OF_CODE.get(code, Stage.VALIDATE)
+
+
 SLA_HOURS = {Priority.STRATEGIC: 4, Priority.STANDARD: 24, Priority.LOW: 48}
 HIGH_VALUE = Decimal("10000")
 
@@ -110,7 +114,7 @@ def open_case(
         id=case_id,
         code=finding.code,
         kind=finding.kind.value,
-        stage=STAGE_OF_CODE.get(finding.code, Stage.VALIDATE).value,
+        stage=stage_of(finding.code).value,
         source_system=origin.source_system,
         order_id=origin.order_id,
         line_nos=finding.line_nos,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -64,6 +64,12 @@ class ShipTo:
     country: str | None = None
 
 
+def ship_to_dict(ship_to: ShipTo) -> dict[str, str | None]:
+    return {"name": ship_to.name, "line1": ship_to.line1, "city": ship_to.city,
+            "region": ship_to.region, "postal_code": ship_to.postal_code,
+            "country": ship_to.country}
+
+
 @dataclass(frozen=True, slots=True)
 class OrderLine:
     line_no: int
@@ -100,9 +106,12 @@ class OrderDraft:
         return hashlib.sha256(json.dumps(pairs).encode()).hexdigest()[:32]
 
     def content_hash(self) -> str:
-        return hashlib.sha256(
-            json.dumps(asdict(self), sort_keys=True, default=str).encode()
-        ).hexdigest()
+        """Identifies the exact content, so a replay can be told from a changed order."""
+        lines = [[ln.line_no, ln.sku, ln.quantity, str(ln.unit_price), ln.uom] for ln in self.lines]
+        content = [self.channel, self.external_id, self.customer_id, self.customer_po,
+                   str(self.requested_ship_date), ship_to_dict(self.ship_to),
+                   self.carrier_service, lines]
+        return hashlib.sha256(json.dumps(content).encode()).hexdigest()
 
 
 @dataclass(slots=True)

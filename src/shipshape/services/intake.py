@@ -132,6 +132,7 @@ def _record_duplicate(
                         None, now)
     case = open_case(deps.new_id("exc"), finding, origin, deps.rules.version)
     uow.cases.add(case)
+    uow.orders.add_findings(original, [finding], now)
     uow.events.append([
         ev.Event(ev.DUPLICATE_RECEIVED, original, now, {
             "channel": draft.channel, "external_id": draft.external_id, "case_id": case.id}),
@@ -149,6 +150,7 @@ def _accept_or_hold(deps: Deps, uow: UnitOfWork, draft: OrderDraft, now: datetim
     decision = decide(deps, uow, draft, now)
     order.move_to(OrderStatus.HELD if decision.blocked else OrderStatus.ACCEPTED)
     uow.orders.add(order, now)
+    uow.orders.add_findings(order.id, decision.findings, now)
     if not decision.blocked:
         uow.inventory.reserve(order.id, decision.reservations, now)
         uow.credit.add_exposure(draft.customer_id, draft.value)

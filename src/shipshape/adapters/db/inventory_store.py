@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.upsert import add_stock
@@ -14,6 +14,16 @@ from shipshape.domain.errors import ConcurrencyConflict, InvalidInput
 from shipshape.domain.inventory import Reservation, StockPosition
 
 inv = t.inventory.c
+POSITIONS = (
+    select(inv.site, inv.sku, inv.on_hand, inv.reserved)
+    .where(inv.sku.in_(bindparam("skus", expanding=True))).order_by(inv.sku, inv.site)
+)
+RESERVE = (
+    update(t.inventory)
+    .where(inv.site == bindparam("k_site"), inv.sku == bindparam("k_sku"),
+           inv.on_hand - inv.reserved >= bindparam("qty"))
+    .values(reserved=inv.reserved + bindparam("qty"))
+)
 
 
 class SqlInventory:
@@ -21,11 +31,10 @@ class SqlInventory:
         self._conn = conn
 
     def positions(self, skus: Iterable[str], lock: bool) -> list[StockPosition]:
-        query = (select(inv.site, inv.sku, inv.on_hand, inv.reserved)
-                 .where(inv.sku.in_(sorted(skus))).order_by(inv.sku, inv.site))
+        query = POSITIONS
         if lock and self._conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        return [StockPosition(*row) for row in self._conn.execute(query)]
+            query = POSITIONS.with_for_update()
+        return [StockPosition(*row) for row in self._conn.execute(query, {"skus": sorted(skus)})]
 
     def position(self, site: str, sku: str) -> StockPosition:
         row = self._conn.execute(select(inv.site, inv.sku, inv.on_hand, inv.reserved).where(
@@ -41,18 +50,17 @@ class SqlInventory:
         return found
 
     def reserve(self, order_id: str, reservations: Sequence[Reservation], at: datetime) -> None:
-        for r in sorted(reservations, key=lambda r: (r.sku, r.site)):
-            done = self._conn.execute(
-                update(t.inventory)
-                .where(inv.site == r.site, inv.sku == r.sku,
-                       inv.on_hand - inv.reserved >= r.quantity)
-                .values(reserved=inv.reserved + r.quantity))
-            if done.rowcount != 1:
-                raise ConcurrencyConflict(f"stock of {r.sku} at {r.site} changed while reserving")
-        if reservations:
-            self._conn.execute(t.reservations.insert(), [
-                {"order_id": order_id, "line_no": r.line_no, "site": r.site, "sku": r.sku,
-                 "quantity": r.quantity, "created_at": at} for r in reservations])
+        """Conditional updates: a row only changes if the stock still covers the quantity."""
+        if not reservations:
+            return
+        ordered = sorted(reservations, key=lambda r: (r.sku, r.site))
+        done = self._conn.execute(RESERVE, [
+            {"k_site": r.site, "k_sku": r.sku, "qty": r.quantity} for r in ordered])
+        if done.rowcount != len(ordered):
+            raise ConcurrencyConflict(f"stock changed while reserving for order {order_id}")
+        self._conn.execute(t.reservations.insert(), [
+            {"order_id": order_id, "line_no": r.line_no, "site": r.site, "sku": r.sku,
+             "quantity": r.quantity, "created_at": at} for r in reservations])
 
     def receive(self, site: str, sku: str, quantity: int, lot: str | None, expiry: date | None,
                 at: datetime) -> StockPosition:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, bindparam, select
 
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.upsert import upsert_row
@@ -19,14 +19,20 @@ from shipshape.domain.masterdata import (
     Site,
 )
 
+CUSTOMER = select(t.customers).where(t.customers.c.id == bindparam("id"))
+ITEMS = select(t.items).where(t.items.c.sku.in_(bindparam("skus", expanding=True)))
+PRICES = select(t.prices).where(t.prices.c.customer_id == bindparam("customer_id"),
+                                t.prices.c.sku.in_(bindparam("skus", expanding=True)))
+
 
 class SqlMasterData:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._sites: dict[str, Site] | None = None
+        self._carriers: dict[str, Carrier] | None = None
 
     def customer(self, customer_id: str) -> Customer | None:
-        row = self._conn.execute(
-            select(t.customers).where(t.customers.c.id == customer_id)).mappings().first()
+        row = self._conn.execute(CUSTOMER, {"id": customer_id}).mappings().first()
         return customer_from_row(row) if row else None
 
     def customers(self, ids: Iterable[str]) -> dict[str, Customer]:
@@ -34,22 +40,28 @@ class SqlMasterData:
         return {r["id"]: customer_from_row(r) for r in rows.mappings()}
 
     def items(self, skus: Iterable[str]) -> dict[str, Item]:
-        rows = self._conn.execute(select(t.items).where(t.items.c.sku.in_(list(skus))))
+        rows = self._conn.execute(ITEMS, {"skus": list(skus)})
         return {r["sku"]: item_from_row(r) for r in rows.mappings()}
 
     def prices(self, customer_id: str, skus: Iterable[str]) -> dict[str, ContractPrice]:
-        rows = self._conn.execute(select(t.prices).where(
-            t.prices.c.customer_id == customer_id, t.prices.c.sku.in_(list(skus))))
+        rows = self._conn.execute(PRICES, {"customer_id": customer_id, "skus": list(skus)})
         return {r["sku"]: ContractPrice(**r) for r in rows.mappings()}
 
     def carriers(self) -> dict[str, Carrier]:
-        rows = self._conn.execute(select(t.carriers)).mappings()
-        return {r["code"]: carrier_from_row(r) for r in rows}
+        """Read once per transaction: a batch of orders asks for the same few rows."""
+        if self._carriers is None:
+            rows = self._conn.execute(select(t.carriers)).mappings()
+            self._carriers = {r["code"]: carrier_from_row(r) for r in rows}
+        return self._carriers
 
     def sites(self) -> dict[str, Site]:
-        return {r["id"]: Site(**r) for r in self._conn.execute(select(t.sites)).mappings()}
+        if self._sites is None:
+            rows = self._conn.execute(select(t.sites)).mappings()
+            self._sites = {r["id"]: Site(**r) for r in rows}
+        return self._sites
 
     def upsert_site(self, site: Site) -> None:
+        self._sites = None
         self._upsert(t.sites, _fields(site))
 
     def upsert_customer(self, customer: Customer) -> None:
@@ -62,6 +74,7 @@ class SqlMasterData:
         self._upsert(t.prices, _fields(price))
 
     def upsert_carrier(self, carrier: Carrier) -> None:
+        self._carriers = None
         services = [{"code": s.code, "hazmat_allowed": s.hazmat_allowed,
                      "max_weight_kg": None if s.max_weight_kg is None else str(s.max_weight_kg),
                      "countries": list(s.countries)} for s in carrier.services]

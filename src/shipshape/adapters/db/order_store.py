@@ -8,16 +8,27 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import uuid4
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.upsert import upsert_row
-from shipshape.domain.cases import ExceptionCase
+from shipshape.domain.cases import ExceptionCase, stage_of
 from shipshape.domain.events import Event
-from shipshape.domain.orders import Order, OrderStatus
+from shipshape.domain.findings import Finding
+from shipshape.domain.orders import Order, OrderStatus, ship_to_dict
 from shipshape.services.ports import StoredResponse
 
 o = t.orders.c
+k = t.idempotency_keys.c
+BY_CUSTOMER_PO = select(o.id).where(o.customer_id == bindparam("customer_id"),
+                                    o.customer_po == bindparam("customer_po"))
+RECENT_SAME_LINES = (
+    select(o.customer_po, o.external_id)
+    .where(o.customer_id == bindparam("customer_id"), o.line_signature == bindparam("signature"),
+           o.created_at >= bindparam("since", type_=t.orders.c.created_at.type))
+    .order_by(o.created_at.desc()).limit(1)
+)
+STORED_RESPONSE = select(k.request_hash, k.status_code, k.body).where(k.key == bindparam("key"))
 
 
 class SqlOrders:
@@ -25,13 +36,12 @@ class SqlOrders:
         self._conn = conn
 
     def find_by_customer_po(self, customer_id: str, customer_po: str) -> str | None:
-        return self._conn.execute(select(o.id).where(
-            o.customer_id == customer_id, o.customer_po == customer_po)).scalar()
+        return self._conn.execute(
+            BY_CUSTOMER_PO, {"customer_id": customer_id, "customer_po": customer_po}).scalar()
 
     def recent_po_with_lines(self, customer_id: str, signature: str, since: datetime) -> str | None:
-        row = self._conn.execute(select(o.customer_po, o.external_id).where(
-            o.customer_id == customer_id, o.line_signature == signature, o.created_at >= since,
-        ).order_by(o.created_at.desc()).limit(1)).first()
+        row = self._conn.execute(RECENT_SAME_LINES, {
+            "customer_id": customer_id, "signature": signature, "since": since}).first()
         return (row.customer_po or row.external_id) if row else None
 
     def add(self, order: Order, created_at: datetime) -> None:
@@ -39,7 +49,7 @@ class SqlOrders:
         self._conn.execute(t.orders.insert().values(
             id=order.id, channel=draft.channel, external_id=draft.external_id,
             customer_id=draft.customer_id, customer_po=draft.customer_po,
-            requested_ship_date=draft.requested_ship_date, ship_to=asdict(draft.ship_to),
+            requested_ship_date=draft.requested_ship_date, ship_to=ship_to_dict(draft.ship_to),
             carrier_service=draft.carrier_service, status=order.status.value, value=draft.value,
             line_signature=draft.line_signature(), content_hash=draft.content_hash(),
             rule_version=order.rule_version, created_at=created_at, updated_at=created_at))
@@ -49,28 +59,46 @@ class SqlOrders:
                  "quantity": ln.quantity, "unit_price": ln.unit_price, "uom": ln.uom}
                 for ln in draft.lines])
 
+    def add_findings(self, order_id: str, findings: Sequence[Finding], at: datetime) -> None:
+        if findings:
+            self._conn.execute(t.order_findings.insert(), [
+                {"order_id": order_id, "stage": stage_of(f.code).value, "code": f.code,
+                 "severity": f.severity.value, "kind": f.kind.value, "owner_team": f.owner_team,
+                 "rule": f.rule, "line_nos": list(f.line_nos), "message": f.message,
+                 "recorded_at": at} for f in findings])
+
     def set_status(self, order_id: str, status: OrderStatus, at: datetime) -> None:
         self._conn.execute(update(t.orders).where(o.id == order_id).values(
             status=status.value, updated_at=at))
 
 
+EXPOSURE = select(t.credit_exposure.c.open_value).where(
+    t.credit_exposure.c.customer_id == bindparam("customer_id"))
+
+
 class SqlCredit:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._locked: dict[str, Decimal] = {}
 
     def open_exposure(self, customer_id: str, lock: bool) -> Decimal:
-        c = t.credit_exposure.c
-        query = select(c.open_value).where(c.customer_id == customer_id)
+        if customer_id in self._locked:
+            return self._locked[customer_id]
+        query = EXPOSURE
         if lock and self._conn.dialect.name == "postgresql":
             query = query.with_for_update()
-        value = self._conn.execute(query).scalar()
-        return Decimal("0") if value is None else Decimal(value)
+        value = self._conn.execute(query, {"customer_id": customer_id}).scalar()
+        exposure = Decimal("0") if value is None else Decimal(value)
+        if lock:
+            self._locked[customer_id] = exposure
+        return exposure
 
     def add_exposure(self, customer_id: str, amount: Decimal) -> None:
-        """Read-then-write is safe: the caller holds the row lock (or SQLite's write lock)."""
-        current = self.open_exposure(customer_id, lock=True)
+        """Read-then-write is safe: the row is locked (or SQLite's write lock is held)."""
+        current = self.open_exposure(customer_id, lock=True) + amount
         upsert_row(self._conn, t.credit_exposure,
-                   {"customer_id": customer_id, "open_value": current + amount})
+                   {"customer_id": customer_id, "open_value": current})
+        self._locked[customer_id] = current
 
 
 class SqlCases:
@@ -112,9 +140,7 @@ class SqlIdempotency:
         self._conn = conn
 
     def get(self, key: str) -> StoredResponse | None:
-        k = t.idempotency_keys.c
-        row = self._conn.execute(select(k.request_hash, k.status_code, k.body).where(
-            k.key == key)).first()
+        row = self._conn.execute(STORED_RESPONSE, {"key": key}).first()
         return StoredResponse(row.request_hash, row.status_code, row.body) if row else None
 
     def put(self, key: str, response: StoredResponse, at: datetime) -> None:

@@ -69,10 +69,11 @@ def stock_of(engine: Engine, sku: str) -> list[Row]:
 
 
 def findings_by_code_and_stage(engine: Engine) -> list[Row]:
-    """What the control points caught: exception cases counted by code and stage."""
-    c = t.exception_cases.c
-    query = (select(c.stage, c.code, c.kind, func.count().label("cases"))
-             .group_by(c.stage, c.code, c.kind).order_by(c.stage, func.count().desc()))
+    """What the control points caught: findings counted by stage, code and severity."""
+    f = t.order_findings.c
+    query = (select(f.stage, f.code, f.kind, f.severity, func.count().label("findings"))
+             .group_by(f.stage, f.code, f.kind, f.severity)
+             .order_by(f.stage, func.count().desc(), f.code))
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
 

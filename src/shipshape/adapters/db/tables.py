@@ -144,6 +144,22 @@ order_lines = Table(
     Column("uom", String(10)),
 )
 
+order_findings = Table(
+    "order_findings", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", String(40), nullable=False, index=True),
+    Column("stage", String(20), nullable=False),
+    Column("code", String(60), nullable=False),
+    Column("severity", String(10), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("owner_team", String(40), nullable=False),
+    Column("rule", String(200), nullable=False),
+    Column("line_nos", JSON, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Index("ix_order_findings_code", "code", "stage"),
+)
+
 reservations = Table(
     "reservations", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),

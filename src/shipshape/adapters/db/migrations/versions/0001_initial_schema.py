@@ -1,8 +1,8 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-27 13:44:51.286576
+Revises:
+Create Date: 2026-11-27 13:50:57.865078
 """
 
 from __future__ import annotations
@@ -138,6 +138,24 @@ def upgrade() -> None:
     with op.batch_alter_table('order_events', schema=None) as batch_op:
         batch_op.create_index('ix_order_events_order', ['order_id', 'id'], unique=False)
 
+    op.create_table('order_findings',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('order_id', sa.String(length=40), nullable=False),
+    sa.Column('stage', sa.String(length=20), nullable=False),
+    sa.Column('code', sa.String(length=60), nullable=False),
+    sa.Column('severity', sa.String(length=10), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('owner_team', sa.String(length=40), nullable=False),
+    sa.Column('rule', sa.String(length=200), nullable=False),
+    sa.Column('line_nos', sa.JSON(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('recorded_at', shipshape.adapters.db.types.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_findings'))
+    )
+    with op.batch_alter_table('order_findings', schema=None) as batch_op:
+        batch_op.create_index('ix_order_findings_code', ['code', 'stage'], unique=False)
+        batch_op.create_index(batch_op.f('ix_order_findings_order_id'), ['order_id'], unique=False)
+
     op.create_table('order_lines',
     sa.Column('order_id', sa.String(length=40), nullable=False),
     sa.Column('line_no', sa.Integer(), nullable=False),
@@ -238,6 +256,11 @@ def downgrade() -> None:
 
     op.drop_table('orders')
     op.drop_table('order_lines')
+    with op.batch_alter_table('order_findings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_order_findings_order_id'))
+        batch_op.drop_index('ix_order_findings_code')
+
+    op.drop_table('order_findings')
     with op.batch_alter_table('order_events', schema=None) as batch_op:
         batch_op.drop_index('ix_order_events_order')
 

@@ -1,0 +1,215 @@
+"""Intake through HTTP: `shipshape serve` in a subprocess, a load generator in others.
+
+For each backend (SQLite file; PostgreSQL when reachable): a fresh store, master data
+loaded with `shipshape load FILE`, a token from `shipshape tokens create`, then the
+server on a free loopback port. Worker processes, each with one keep-alive
+`httpx.Client`, post a bounded number of distinct 3-line orders (every control point on)
+to POST /api/v1/orders; orders/s over the whole run and per-request p50/p99 latency are
+reported. A few 500-line orders are posted afterwards, one at a time. The server is
+always terminated.
+
+Usage: python benchmarks/bench_http.py [--orders N] [--workers W] [--backend ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from common import (
+    BACKENDS,
+    Catalog,
+    Store,
+    Unavailable,
+    console,
+    fresh_store,
+    latency_ms,
+    order_bodies,
+    print_table,
+    skipped,
+    write_json,
+)
+
+SHIPSHAPE = str(Path(sys.executable).with_name("shipshape"))
+ORDERS_PATH = "/api/v1/orders"
+WARMUP = 100
+LARGE_ORDERS = 10
+LARGE_LINES = 500
+COLUMNS = ("backend", "path", "workers", "orders", "seconds", "orders_per_s", "p50_ms",
+           "p99_ms", "errors")
+
+
+# --------------------------------------------------------------------------- the server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([SHIPSHAPE, *args], env=env, capture_output=True, text=True,
+                          timeout=300, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"shipshape {' '.join(args)} failed: {done.stderr or done.stdout}")
+    return done.stdout
+
+
+@contextmanager
+def running_server(store: Store, folder: Path, catalog: Catalog) -> Iterator[tuple[str, str]]:
+    """Load master data, create a token, serve; yields (base URL, token); always stops it."""
+    env = {**os.environ, "SHIPSHAPE_DATABASE_URL": store.url, "SHIPSHAPE_ENV": "test",
+           "COLUMNS": "200"}
+    _cli(env, "load", str(catalog.write_masterdata(folder / "masterdata.json")))
+    token = _cli(env, "tokens", "create", "--role", "integration", "--name", "bench"
+                 ).strip().splitlines()[-1].strip()
+    port = free_port()
+    log = (folder / "serve.log").open("w")
+    server = subprocess.Popen([SHIPSHAPE, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                              env=env, stdout=log, stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, server, folder / "serve.log")
+        yield base, token
+    finally:
+        _stop(server)
+        log.close()
+
+
+def _wait_until_up(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"shipshape serve exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"shipshape serve did not come up in 60 s: {log.read_text()[-2000:]}")
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is not None:
+        return
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
+
+
+# --------------------------------------------------------------------------- load generator
+
+
+def post_all(base: str, token: str, bodies: Sequence[dict[str, Any]], start_at: float,
+             deadline_s: float) -> dict[str, Any]:
+    """One worker: post its orders one after another on one keep-alive connection."""
+    samples: list[float] = []
+    errors: list[str] = []
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+        client.get("/api/v1/health")  # open the connection before the clock starts
+        while time.time() < start_at:
+            time.sleep(0.001)
+        started = time.perf_counter()
+        stop_at = started + deadline_s
+        for body in bodies:
+            t0 = time.perf_counter()
+            response = client.post(ORDERS_PATH, json=body)
+            samples.append(time.perf_counter() - t0)
+            if response.status_code != 201 or response.json().get("status") != "accepted":
+                errors.append(f"{response.status_code} {response.text[:300]}")
+            if t0 > stop_at:
+                break
+        finished = time.perf_counter()
+    return {"samples": samples, "errors": errors, "started": started, "finished": finished}
+
+
+def load(base: str, token: str, bodies: Sequence[dict[str, Any]], workers: int,
+         deadline_s: float) -> dict[str, Any]:
+    slices = [bodies[i::workers] for i in range(workers)]
+    start_at = time.time() + 1.0 + 0.2 * workers
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(post_all, base, token, s, start_at, deadline_s) for s in slices]
+        parts = [f.result() for f in futures]
+    samples = [s for p in parts for s in p["samples"]]
+    errors = [e for p in parts for e in p["errors"]]
+    # perf_counter is CLOCK_MONOTONIC on Linux, shared by the worker processes
+    elapsed = max(p["finished"] for p in parts) - min(p["started"] for p in parts)
+    if errors:
+        console.print(f"[red]{len(errors)} requests failed[/], first: {errors[0]}")
+    return {"workers": workers, "orders": len(samples), "seconds": elapsed,
+            "orders_per_s": len(samples) / elapsed, "errors": len(errors),
+            **latency_ms(samples)}
+
+
+# --------------------------------------------------------------------------- one backend
+
+
+def bench_backend(backend: str, count: int, workers: int, seconds: float) -> list[dict[str, Any]]:
+    catalog = Catalog()
+    warm = order_bodies(catalog, WARMUP, f"{backend}-httpwarm")
+    bodies = order_bodies(catalog, count, f"{backend}-http")
+    large = order_bodies(catalog, LARGE_ORDERS, f"{backend}-httpbig", lines=LARGE_LINES)
+    with (tempfile.TemporaryDirectory(prefix="shipshape-http-") as tmp,
+          fresh_store(backend) as store,
+          running_server(store, Path(tmp), catalog) as (base, token)):
+        console.print(f"[bold]{backend}[/]: serving on {base}; warming up")
+        load(base, token, warm, workers, seconds)
+        console.print(f"[bold]{backend}[/]: {count} orders from {workers} worker processes")
+        orders = {"backend": backend, "path": "http", **load(base, token, bodies, workers,
+                                                              seconds)}
+        console.print(f"[bold]{backend}[/]: {LARGE_ORDERS} orders of {LARGE_LINES} lines")
+        big = post_all(base, token, large, 0, seconds)
+    big_row = {"backend": backend, "path": f"http_{LARGE_LINES}_lines", "workers": 1,
+               "orders": len(big["samples"]), "seconds": big["finished"] - big["started"],
+               "orders_per_s": len(big["samples"]) / (big["finished"] - big["started"]),
+               "errors": len(big["errors"]), **latency_ms(big["samples"])}
+    return [orders, big_row]
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=3000, help="orders posted (default 3000)")
+    parser.add_argument("--workers", type=int, default=4,
+                        help="load generator processes (default 4)")
+    parser.add_argument("--seconds", type=float, default=20.0,
+                        help="each worker stops posting after this long (default 20)")
+    parser.add_argument("--backend", choices=BACKENDS, action="append")
+    args = parser.parse_args(argv)
+    rows: list[dict[str, Any]] = []
+    skips: list[dict[str, Any]] = []
+    for backend in args.backend or BACKENDS:
+        try:
+            rows += bench_backend(backend, args.orders, args.workers, args.seconds)
+        except Unavailable as reason:
+            skips.append(skipped("http", backend, str(reason)))
+    print_table("Intake through HTTP (shipshape serve, one uvicorn process)", rows, COLUMNS)
+    console.print("[dim]latency is per request as the client saw it, keep-alive connections; "
+                  "client and server share the machine's cores[/]")
+    payload = {"results": rows, "skipped": skips, "workers": args.workers,
+               "orders_requested": args.orders, "max_seconds": args.seconds}
+    write_json("http", payload)
+    return payload
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

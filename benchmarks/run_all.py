@@ -1,0 +1,124 @@
+"""Run every benchmark, then one summary with the targets beside the measured numbers.
+
+Each benchmark runs in its own interpreter and writes benchmarks/results/<name>.json;
+the summary reads those back and writes benchmarks/results/summary.json. Targets are
+the issue's, for this 2-core machine; they are shown, never asserted (exit status is 0
+whatever the numbers are, unless a benchmark itself fails).
+
+Usage: python benchmarks/run_all.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from common import BENCH_DIR, RESULTS_DIR, console, print_table, write_json
+
+BENCHMARKS = ("bench_intake", "bench_http", "bench_large_order")
+QUICK_ARGS = {
+    "bench_intake": ["--orders", "500", "--seconds", "5"],
+    "bench_http": ["--orders", "500", "--seconds", "5"],
+    "bench_large_order": ["--repeat", "10"],
+}
+COLUMNS = ("measure", "backend", "measured", "unit", "target", "status", "p50_ms", "p99_ms",
+           "note")
+
+
+def run(name: str, quick: bool) -> float:
+    started = time.perf_counter()
+    args = [sys.executable, str(BENCH_DIR / f"{name}.py"), *(QUICK_ARGS[name] if quick else [])]
+    console.rule(f"[bold]{name}")
+    subprocess.run(args, check=True, cwd=BENCH_DIR.parent)
+    return time.perf_counter() - started
+
+
+def _load(name: str) -> dict[str, Any]:
+    path = RESULTS_DIR / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _find(results: list[dict[str, Any]], backend: str, path: str | None = None
+          ) -> dict[str, Any] | None:
+    return next((r for r in results if r.get("backend") == backend
+                 and (path is None or r.get("path") == path)), None)
+
+
+def _row(measure: str, backend: str, result: dict[str, Any] | None, key: str, unit: str,
+         target: float | None, higher_is_better: bool = True, note: str = "") -> dict[str, Any]:
+    value = result.get(key) if result else None
+    status = "-"
+    if value is not None and target is not None:
+        met = value >= target if higher_is_better else value <= target
+        status = "met" if met else "NOT met"
+    elif result is None:
+        status = "skipped"
+    shown_target = None if target is None else (
+        f"≥ {target:,.0f}" if higher_is_better else f"< {target:,.0f}")
+    return {"measure": measure, "backend": backend, "measured": value, "unit": unit,
+            "target": shown_target, "status": status,
+            "p50_ms": result.get("p50_ms") if result else None,
+            "p99_ms": result.get("p99_ms") if result else None, "note": note}
+
+
+def _ratio(result: dict[str, Any] | None) -> str:
+    if not result or result.get("ratio_to_raw") is None:
+        return ""
+    return f"{result['ratio_to_raw']:.2f} of raw SQL"
+
+
+def summary_rows() -> list[dict[str, Any]]:
+    intake = _load("intake").get("results", [])
+    http = _load("http").get("results", [])
+    large = _load("large_order").get("results", [])
+    rows = []
+    for backend, single_target, batch_target in (("sqlite", 2500, 4000), ("postgres", 1500, None)):
+        service = _find(intake, backend, "service")
+        batched = _find(intake, backend, "service_batched")
+        rows += [
+            _row("raw SQL, one by one", backend, _find(intake, backend, "raw"), "orders_per_s",
+                 "orders/s", None, note="the machine's limit"),
+            _row("service, one by one", backend, service, "orders_per_s", "orders/s",
+                 single_target, note=_ratio(service)),
+            _row("raw SQL, 100 per txn", backend, _find(intake, backend, "raw_batched"),
+                 "orders_per_s", "orders/s", None, note="the machine's limit"),
+            _row("service, 100 per txn", backend, batched, "orders_per_s", "orders/s",
+                 batch_target, note=_ratio(batched)),
+        ]
+    for backend in ("sqlite", "postgres"):
+        result = _find(http, backend, "http")
+        note = f"{result['workers']} client processes" if result else ""
+        rows.append(_row("HTTP, 3-line orders", backend, result, "orders_per_s", "orders/s",
+                         1000, note=note))
+    for backend in ("sqlite", "postgres"):
+        result = _find(large, backend)
+        rows.append(_row("500-line order, p99", backend, result, "p99_ms", "ms", 25,
+                         higher_is_better=False, note="service layer"))
+        rows.append(_row("500-line order over HTTP, p99", backend,
+                         _find(http, backend, "http_500_lines"), "p99_ms", "ms", None))
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small counts, a smoke run")
+    args = parser.parse_args(argv)
+    durations = {name: run(name, args.quick) for name in BENCHMARKS}
+    rows = summary_rows()
+    console.rule("[bold]summary")
+    print_table("Shipshape intake: measured against the targets (2-core machine)", rows,
+                COLUMNS)
+    payload = {"results": rows, "durations_s": durations, "quick": args.quick,
+               "inputs": {name: _load(name.removeprefix("bench_")).get("machine")
+                          for name in BENCHMARKS}}
+    write_json("summary", payload)
+    return payload
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

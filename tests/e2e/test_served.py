@@ -1,0 +1,144 @@
+"""The real server as a user runs it: the console script, a token from the CLI, HTTP calls."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+SCRIPT = Path(sys.executable).parent / "shipshape"
+STARTUP_SECONDS = 20
+ORDERS = 50
+STOCK = 10
+
+
+@dataclass(frozen=True)
+class Served:
+    base_url: str
+    token: str
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=60,
+                            headers={"Authorization": f"Bearer {self.token}"})
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_until_healthy(base_url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the server exited with {server.returncode}: {log.read_text()}")
+        try:
+            if httpx.get(f"{base_url}/api/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"the server was not healthy within {STARTUP_SECONDS} s: {log.read_text()}")
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    env = {**os.environ, "SHIPSHAPE_DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}"}
+    created = subprocess.run(
+        [str(SCRIPT), "tokens", "create", "--role", "integration", "--name", "e2e"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True)
+    token = created.stdout.splitlines()[-1]
+    port = free_port()
+    log = tmp_path / "server.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen([str(SCRIPT), "serve", "--port", str(port)], env=env,
+                                  cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until_healthy(base_url, server, log)
+        yield Served(base_url, token)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+def seed(client: httpx.Client) -> None:
+    puts = [
+        ("/api/v1/sites/DAL", {"name": "Dallas DC", "country": "US", "postal_code": "75201"}),
+        ("/api/v1/customers/C1", {"name": "Acme", "credit_limit": "100000",
+                                  "preferred_site": "DAL"}),
+        ("/api/v1/items/SKU1", {"description": "Gloves", "weight_kg": "1.0"}),
+        ("/api/v1/prices/C1/SKU1", {"unit_price": "10.00", "tolerance_pct": "2"}),
+    ]
+    for path, body in puts:
+        assert client.put(path, json=body).status_code == 200, path
+    receipt = client.post("/api/v1/inventory/receipts",
+                          json={"site": "DAL", "sku": "SKU1", "quantity": STOCK})
+    assert receipt.status_code == 201
+
+
+def order(n: int) -> dict[str, Any]:
+    return {
+        "channel": "api", "external_id": f"E2E-{n}", "customer_id": "C1",
+        "customer_po": f"PO-{n}",
+        "requested_ship_date": (date.today() + timedelta(days=7)).isoformat(),
+        "ship_to": {"name": "Acme Dallas", "line1": "1 Main St", "city": "Dallas",
+                    "region": "TX", "postal_code": "75201", "country": "US"},
+        "lines": [{"line_no": 1, "sku": "SKU1", "quantity": 1, "unit_price": "10.00"}],
+    }
+
+
+def post_all_at_once(served: Served) -> list[httpx.Response]:
+    start = threading.Barrier(ORDERS, timeout=60)
+
+    def post(n: int) -> httpx.Response:
+        with served.client() as client:
+            start.wait()
+            return client.post("/api/v1/orders", json=order(n))
+
+    with ThreadPoolExecutor(max_workers=ORDERS) as pool:
+        return list(pool.map(post, range(ORDERS)))
+
+
+def test_concurrent_orders_never_reserve_more_than_is_on_hand(served: Served) -> None:
+    with served.client() as client:
+        seed(client)
+    answers = post_all_at_once(served)
+    assert [a.status_code for a in answers] == [201] * ORDERS
+    outcomes = Counter(a.json()["status"] for a in answers)
+    assert outcomes == {"accepted": STOCK, "held": ORDERS - STOCK}
+    with served.client() as client:
+        stock = client.get("/api/v1/inventory/SKU1").json()["sites"]
+        assert stock == [{"site": "DAL", "on_hand": STOCK, "reserved": STOCK, "available": 0}]
+        held = client.get("/api/v1/orders", params={"status": "held"}).json()["orders"]
+        assert len(held) == ORDERS - STOCK
+        shortages = client.get("/api/v1/exceptions",
+                               params={"code": "PARTIAL_AVAILABILITY"}).json()["exceptions"]
+        assert sorted(c["order_id"] for c in shortages) == sorted(o["order_id"] for o in held)
+
+
+def test_the_served_api_refuses_calls_without_a_token(served: Served) -> None:
+    answer = httpx.get(f"{served.base_url}/api/v1/orders", timeout=10)
+    assert answer.status_code == 401
+    assert answer.headers["content-type"] == "application/problem+json"
