@@ -8,6 +8,9 @@ For 3-line orders with every control point on, on SQLite and on PostgreSQL:
   sqlite3 / psycopg driver directly on a store migrated by shipshape (same tables and
   indexes) -- the machine's limit -- and the ratio service / raw.
 
+SQLite runs with the configured `synchronous` (Settings: SHIPSHAPE_SQLITE_SYNCHRONOUS,
+default FULL, one fsync per commit); one extra raw row shows NORMAL for comparison.
+
 Usage: python benchmarks/bench_intake.py [--orders N] [--seconds S] [--backend sqlite|postgres]
 """
 
@@ -46,7 +49,7 @@ from shipshape.services import intake
 BATCH = 100
 WARMUP = 100
 COLUMNS = ("backend", "path", "orders", "seconds", "orders_per_s", "p50_ms", "p99_ms",
-           "ratio_to_raw")
+           "batch_p50_ms", "batch_p99_ms", "ratio_to_raw", "sqlite_synchronous")
 
 
 # --------------------------------------------------------------------------- service layer
@@ -186,8 +189,11 @@ class RawIntake:
             if t0 > stop_at:
                 break
         elapsed = time.perf_counter() - started
-        return {"orders": done, "seconds": elapsed, "orders_per_s": done / elapsed,
-                **latency_ms(samples)}
+        stats = latency_ms(samples)
+        if per_txn > 1:
+            stats = {"batch_size": per_txn, "batch_p50_ms": stats["p50_ms"],
+                     "batch_p99_ms": stats["p99_ms"]}
+        return {"orders": done, "seconds": elapsed, "orders_per_s": done / elapsed, **stats}
 
     def submit(self, cur: Any, d: OrderDraft) -> None:
         q, f, now = self.q, self.f, datetime.now(UTC)
@@ -295,6 +301,18 @@ class RawIntake:
 # --------------------------------------------------------------------------- one backend
 
 
+def _raw_without_fsync(store: Store, catalog: Catalog, seconds: float) -> dict[str, Any]:
+    """SQLite only: raw one by one with synchronous=NORMAL (no fsync per commit in WAL)."""
+    if store.backend != "sqlite":
+        return {}
+    raw = RawIntake(store, "NORMAL")
+    try:
+        orders = drafts(order_bodies(catalog, 2000, "sqlite-rawnormal"))
+        return {"raw_sync_normal": raw.run(orders, 1, seconds)}
+    finally:
+        raw.close()
+
+
 def bench_backend(backend: str, count: int, seconds: float) -> list[dict[str, Any]]:
     catalog = Catalog()
     plan = {  # path -> (orders, runner)
@@ -314,6 +332,7 @@ def bench_backend(backend: str, count: int, seconds: float) -> list[dict[str, An
             raw.run(drafts(order_bodies(catalog, WARMUP, f"{backend}-rawwarm")), 1, seconds)
             measured = {
                 "raw": raw.run(plan["raw"], 1, seconds),
+                **_raw_without_fsync(store, catalog, seconds),
                 "service": run_service_single(container, plan["service"], seconds),
                 "raw_batched": raw.run(plan["raw_batched"], BATCH, seconds),
                 "service_batched": run_service_batched(container, plan["service_batched"],
@@ -327,7 +346,7 @@ def bench_backend(backend: str, count: int, seconds: float) -> list[dict[str, An
         if path.startswith("service"):
             row["ratio_to_raw"] = result["orders_per_s"] / base["orders_per_s"]
         if backend == "sqlite":
-            row["sqlite_synchronous"] = synchronous
+            row["sqlite_synchronous"] = "NORMAL" if path == "raw_sync_normal" else synchronous
         rows.append(row)
     return rows
 

@@ -146,7 +146,7 @@ def test_a_blank_token_name_fails(
 
 def test_load_json_stores_every_section(url: str, store: Container) -> None:
     result = shipshape(url, "load", str(FIXTURES / "masterdata.json"))
-    assert "loaded 9 master data records and 3 receipts" in " ".join(result.output.split())
+    assert "loaded 9 master data records and 3 stock receipts" in " ".join(result.output.split())
     data = master_data(store)
     assert [(s["id"], s["country"]) for s in data["sites"]] == [("ATL", "US"), ("DAL", "US")]
     assert [(c["id"], c["priority"], c["credit_limit"]) for c in data["customers"]] == [
@@ -268,6 +268,21 @@ def test_a_receipt_for_an_unknown_site_fails_and_stores_no_stock(
     assert code != 0
     assert "site NOWHERE is not in master data" in output
     assert stock(store) == {}
+    assert all(not records for records in master_data(store).values())
+
+
+def test_a_load_record_with_an_unusable_key_fails_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str,
+    store: Container, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad-key.json"
+    bad.write_text('{"sites": [{"id": "A B/C", "name": "x", "country": "US", '
+                   '"postal_code": "1"}]}', encoding="utf-8")
+    shipshape(url, "db", "upgrade")
+    code, output = failing(monkeypatch, capsys, url, "load", str(bad))
+    assert code != 0
+    assert "sites record 1: id" in output
+    assert master_data(store)["sites"] == []
 
 
 # -------------------------------------------------------------------------------- ingest orders

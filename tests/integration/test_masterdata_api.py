@@ -137,6 +137,37 @@ def test_a_put_answers_with_the_record_under_its_key(
     assert (answer["priority"], answer["payment_terms"]) == ("standard", "NET30")
 
 
+def test_keys_as_long_as_the_api_allows_are_stored_on_every_backend(
+    client: TestClient, container: Container, tokens: dict[str, str]
+) -> None:
+    long_site, long_customer, long_carrier = "S" * 60, "C" * 60, "K" * 60
+    site(client, tokens["integration"], long_site)
+    customer = {"name": "Long", "credit_limit": "100", "preferred_site": long_site}
+    carrier = {"name": "Long Haul", "services": [{"code": "G" * 60}]}
+    for path, body in ((f"/api/v1/customers/{long_customer}", customer),
+                       (f"/api/v1/carriers/{long_carrier}", carrier)):
+        assert client.put(path, json=body, headers=auth(tokens["integration"])).status_code == 200
+    assert [r["id"] for r in stored(container, tables.customers)] == [long_customer]
+
+
+def test_a_put_answers_with_the_normalised_record_it_stored(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    body = {"name": "Dallas DC", "country": "us", "postal_code": "75201"}
+    answer = client.put("/api/v1/sites/DAL", json=body, headers=auth(tokens["integration"]))
+    assert answer.json()["country"] == "US"
+
+
+def test_a_receipt_beyond_a_billion_units_answers_422_and_stores_nothing(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    site(client, tokens["integration"], "DAL")
+    answer = move(client, tokens["integration"], "receipts", site="DAL", sku="SKU1",
+                  quantity=3_000_000_000)
+    assert answer.status_code == 422
+    assert stock(client, tokens["viewer"], "SKU1") == []
+
+
 def test_an_updated_customer_changes_the_next_acceptance_decision(
     client: TestClient, container: Container, tokens: dict[str, str]
 ) -> None:

@@ -340,5 +340,5 @@ def test_rule_version_names_each_file_with_a_digest_of_its_content(
 def test_rules_folder_with_a_broken_json_file_is_refused(tmp_path: Path) -> None:
     shutil.copy(PACKAGED_RULES / "order_policies.json", tmp_path / "order_policies.json")
     (tmp_path / "zz_broken.json").write_text('{"nodes": [', encoding="utf-8")
-    with pytest.raises(InvalidInput, match="zz_broken.json"):
+    with pytest.raises(InvalidInput, match=r"zz_broken\.json"):
         ZenPolicyRules(tmp_path)

@@ -97,7 +97,8 @@ def origin(priority: str = "standard", value: Decimal = SMALL,
 
 
 def hours_until_due(case_origin: CaseOrigin) -> float:
-    return (sla_due(case_origin) - case_origin.opened_at) / timedelta(hours=1)
+    waited: timedelta = sla_due(case_origin) - case_origin.opened_at
+    return waited.total_seconds() / 3600
 
 
 def test_sla_is_due_after_the_case_is_opened() -> None:

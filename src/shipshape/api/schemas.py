@@ -98,7 +98,7 @@ class CarrierIn(Edge):
 class StockMovementIn(Edge):
     site: Code
     sku: Code
-    quantity: int
+    quantity: Annotated[int, Field(ge=-1_000_000_000, le=1_000_000_000)]
     lot: Annotated[str, Field(max_length=60)] | None = None
     expiry: date | None = None
     reason: Annotated[str, Field(max_length=200)] = ""

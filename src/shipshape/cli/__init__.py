@@ -52,10 +52,9 @@ def load(
     """Load master data and stock receipts from a JSON or CSV file (idempotent upserts)."""
     data = read_masterdata(file, kind)
     container = build(migrate=True)
-    count = md.upsert(container.deps, data.records)
-    if data.receipts:
-        md.receive(container.deps, data.receipts)
-    console.print(f"loaded {count} master data records and {len(data.receipts)} receipts")
+    md.load(container.deps, data.records, data.receipts)
+    console.print(f"loaded {len(data.records)} master data records and {len(data.receipts)} "
+                  "stock receipts (receipts add to stock each time they are loaded)")
 
 
 @tokens_app.command("create")

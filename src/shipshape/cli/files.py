@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,9 @@ from shipshape.domain.masterdata import Carrier, ContractPrice, Customer, Item, 
 from shipshape.services.masterdata import StockMovement
 
 KINDS = ("sites", "customers", "items", "prices", "carriers", "receipts")
+KEYS_OF = {"sites": ("id",), "customers": ("id",), "items": ("sku",),
+           "prices": ("customer_id", "sku"), "carriers": ("code",)}
+KEY_PATTERN = re.compile(r"[A-Za-z0-9._\-]{1,60}")
 MasterRecord = Site | Customer | Item | ContractPrice | Carrier
 
 
@@ -79,6 +83,10 @@ def _json_document(path: Path) -> dict[str, list[dict[str, Any]]]:
 
 def _parse(kind: str, number: int, raw: dict[str, Any]) -> MasterRecord:
     raw = dict(raw)
+    for key in KEYS_OF[kind]:
+        if not isinstance(raw.get(key), str) or not KEY_PATTERN.fullmatch(raw[key]):
+            raise InvalidInput(f"{kind} record {number}: {key} must be 1-60 letters, digits, "
+                               f"'.', '_' or '-', got {raw.get(key)!r}")
     try:
         if kind == "sites":
             return SiteIn(**_without(raw, "id")).to_domain(raw["id"])

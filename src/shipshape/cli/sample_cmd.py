@@ -35,8 +35,7 @@ def seed(
 def seed_sample(container: Container, path: Path) -> None:
     path.write_text(json.dumps(sample_masterdata()), encoding="utf-8")
     data = read_masterdata(path)
-    md.upsert(container.deps, data.records)
-    md.receive(container.deps, data.receipts)
+    md.load(container.deps, data.records, data.receipts)
     console.print(f"seeded {len(data.records)} master data records and {len(data.receipts)} "
                   f"stock receipts (also written to {path})")
 

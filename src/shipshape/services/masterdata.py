@@ -10,7 +10,7 @@ from shipshape.domain.errors import InvalidInput, NotFound
 from shipshape.domain.inventory import StockPosition
 from shipshape.domain.masterdata import Carrier, ContractPrice, Customer, Item, Site
 from shipshape.services.deps import Deps
-from shipshape.services.ports import MasterDataStore
+from shipshape.services.ports import MasterDataStore, UnitOfWork
 
 MasterRecord = Site | Customer | Item | ContractPrice | Carrier
 
@@ -50,15 +50,31 @@ def _upsert_one(store: MasterDataStore, record: MasterRecord) -> None:
 
 def receive(deps: Deps, movements: Sequence[StockMovement]) -> list[StockPosition]:
     with deps.uow() as uow:
-        sites = uow.masterdata.sites()
-        positions = []
-        for m in movements:
-            _check_movement(m, sites)
-            if m.quantity <= 0:
-                raise InvalidInput(f"a receipt needs a positive quantity, got {m.quantity}")
-            positions.append(uow.inventory.receive(m.site, m.sku, m.quantity, m.lot, m.expiry,
-                                                   deps.clock.now()))
+        positions = _receive(deps, uow, movements)
         uow.commit()
+    return positions
+
+
+def load(deps: Deps, records: Sequence[MasterRecord], receipts: Sequence[StockMovement]) -> None:
+    """Master data and stock receipts in one transaction: all of the file, or none of it."""
+    with deps.uow() as uow:
+        for record in records:
+            _upsert_one(uow.masterdata, record)
+        _receive(deps, uow, receipts)
+        uow.commit()
+
+
+def _receive(
+    deps: Deps, uow: UnitOfWork, movements: Sequence[StockMovement]
+) -> list[StockPosition]:
+    sites = uow.masterdata.sites()
+    positions = []
+    for m in movements:
+        _check_movement(m, sites)
+        if m.quantity <= 0:
+            raise InvalidInput(f"a receipt needs a positive quantity, got {m.quantity}")
+        positions.append(uow.inventory.receive(m.site, m.sku, m.quantity, m.lot, m.expiry,
+                                               deps.clock.now()))
     return positions
 
 

@@ -28,10 +28,13 @@ metadata = MetaData(naming_convention={
 })
 
 Id = BigInteger().with_variant(Integer, "sqlite")
+Key = String(60)
+"""Ids that people choose (sites, customers, SKUs, carriers): as long as the API allows."""
+Quantity = BigInteger
 
 sites = Table(
     "sites", metadata,
-    Column("id", String(40), primary_key=True),
+    Column("id", Key, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("country", String(2), nullable=False),
     Column("postal_code", String(20), nullable=False),
@@ -39,7 +42,7 @@ sites = Table(
 
 customers = Table(
     "customers", metadata,
-    Column("id", String(40), primary_key=True),
+    Column("id", Key, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("segment", String(40), nullable=False),
@@ -49,7 +52,7 @@ customers = Table(
     Column("payment_terms", String(40), nullable=False),
     Column("allow_split", Boolean, nullable=False),
     Column("allow_substitutes", Boolean, nullable=False),
-    Column("preferred_site", String(40)),
+    Column("preferred_site", Key),
     Column("min_remaining_shelf_life_days", Integer, nullable=False),
 )
 
@@ -68,7 +71,7 @@ items = Table(
 
 prices = Table(
     "prices", metadata,
-    Column("customer_id", String(40), primary_key=True),
+    Column("customer_id", Key, primary_key=True),
     Column("sku", String(60), primary_key=True),
     Column("unit_price", ExactDecimal, nullable=False),
     Column("currency", String(3), nullable=False),
@@ -77,36 +80,36 @@ prices = Table(
 
 carriers = Table(
     "carriers", metadata,
-    Column("code", String(20), primary_key=True),
+    Column("code", Key, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("services", JSON, nullable=False),
 )
 
 inventory = Table(
     "inventory", metadata,
-    Column("site", String(40), primary_key=True),
+    Column("site", Key, primary_key=True),
     Column("sku", String(60), primary_key=True),
-    Column("on_hand", Integer, nullable=False),
-    Column("reserved", Integer, nullable=False),
+    Column("on_hand", Quantity, nullable=False),
+    Column("reserved", Quantity, nullable=False),
     CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="not_oversold"),
 )
 
 lots = Table(
     "lots", metadata,
-    Column("site", String(40), primary_key=True),
+    Column("site", Key, primary_key=True),
     Column("sku", String(60), primary_key=True),
     Column("lot", String(60), primary_key=True),
     Column("expiry", Date),
-    Column("quantity", Integer, nullable=False),
+    Column("quantity", Quantity, nullable=False),
 )
 
 stock_movements = Table(
     "stock_movements", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("site", String(40), nullable=False),
+    Column("site", Key, nullable=False),
     Column("sku", String(60), nullable=False),
     Column("kind", String(20), nullable=False),
-    Column("quantity", Integer, nullable=False),
+    Column("quantity", Quantity, nullable=False),
     Column("lot", String(60)),
     Column("reason", String(200)),
     Column("at", UtcDateTime, nullable=False),
@@ -117,7 +120,7 @@ orders = Table(
     Column("id", String(40), primary_key=True),
     Column("channel", String(20), nullable=False),
     Column("external_id", String(100), nullable=False),
-    Column("customer_id", String(40), nullable=False),
+    Column("customer_id", Key, nullable=False),
     Column("customer_po", String(100)),
     Column("requested_ship_date", Date),
     Column("ship_to", JSON, nullable=False),
@@ -139,7 +142,7 @@ order_lines = Table(
     Column("order_id", String(40), primary_key=True),
     Column("line_no", Integer, primary_key=True),
     Column("sku", String(60), nullable=False),
-    Column("quantity", Integer),
+    Column("quantity", Quantity),
     Column("unit_price", ExactDecimal),
     Column("uom", String(10)),
 )
@@ -165,15 +168,15 @@ reservations = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("order_id", String(40), nullable=False, index=True),
     Column("line_no", Integer, nullable=False),
-    Column("site", String(40), nullable=False),
+    Column("site", Key, nullable=False),
     Column("sku", String(60), nullable=False),
-    Column("quantity", Integer, nullable=False),
+    Column("quantity", Quantity, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
 
 credit_exposure = Table(
     "credit_exposure", metadata,
-    Column("customer_id", String(40), primary_key=True),
+    Column("customer_id", Key, primary_key=True),
     Column("open_value", ExactDecimal, nullable=False),
 )
 
@@ -208,8 +211,8 @@ exception_cases = Table(
     Column("source_system", String(40), nullable=False),
     Column("order_id", String(40)),
     Column("line_nos", JSON, nullable=False),
-    Column("site_id", String(40)),
-    Column("customer_id", String(40)),
+    Column("site_id", Key),
+    Column("customer_id", Key),
     Column("customer_segment", String(40)),
     Column("severity", String(10), nullable=False),
     Column("blocking", Boolean, nullable=False),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
@@ -24,32 +26,27 @@ App = Annotated[Container, Depends(container)]
 
 @router.put("/sites/{site_id}")
 def put_site(site_id: Key, body: SiteIn, c: App, _: Writer) -> dict[str, Any]:
-    md.upsert(c.deps, [body.to_domain(site_id)])
-    return {"id": site_id, **body.model_dump(mode="json")}
+    return _stored(c, body.to_domain(site_id))
 
 
 @router.put("/customers/{customer_id}")
 def put_customer(customer_id: Key, body: CustomerIn, c: App, _: Writer) -> dict[str, Any]:
-    md.upsert(c.deps, [body.to_domain(customer_id)])
-    return {"id": customer_id, **body.model_dump(mode="json")}
+    return _stored(c, body.to_domain(customer_id))
 
 
 @router.put("/items/{sku}")
 def put_item(sku: Key, body: ItemIn, c: App, _: Writer) -> dict[str, Any]:
-    md.upsert(c.deps, [body.to_domain(sku)])
-    return {"sku": sku, **body.model_dump(mode="json")}
+    return _stored(c, body.to_domain(sku))
 
 
 @router.put("/prices/{customer_id}/{sku}")
 def put_price(customer_id: Key, sku: Key, body: PriceIn, c: App, _: Writer) -> dict[str, Any]:
-    md.upsert(c.deps, [body.to_domain(customer_id, sku)])
-    return {"customer_id": customer_id, "sku": sku, **body.model_dump(mode="json")}
+    return _stored(c, body.to_domain(customer_id, sku))
 
 
 @router.put("/carriers/{code}")
 def put_carrier(code: Key, body: CarrierIn, c: App, _: Writer) -> dict[str, Any]:
-    md.upsert(c.deps, [body.to_domain(code)])
-    return {"code": code, **body.model_dump(mode="json")}
+    return _stored(c, body.to_domain(code))
 
 
 @router.post("/inventory/receipts", status_code=201)
@@ -66,6 +63,13 @@ def post_adjustment(body: StockMovementIn, c: App, _: Stocker) -> dict[str, Any]
 @router.get("/inventory/{sku}")
 def get_inventory(sku: Key, c: App, _: Reader) -> dict[str, Any]:
     return {"sku": sku, "sites": stock_of(c.engine, sku)}
+
+
+def _stored(c: Container, record: md.MasterRecord) -> dict[str, Any]:
+    """Upsert, then answer with what was stored (normalised), not with what was sent."""
+    md.upsert(c.deps, [record])
+    stored: dict[str, Any] = json.loads(json.dumps(asdict(record), default=str))
+    return stored
 
 
 def _position(p: Any) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 13:50:57.865078
+Create Date: 2026-11-27 13:55:18.231484
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import shipshape.adapters.db.types
+
 
 revision = '0001'
 down_revision = None
@@ -28,18 +29,18 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('token_hash', name=op.f('pk_api_tokens'))
     )
     op.create_table('carriers',
-    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('code', sa.String(length=60), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('services', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_carriers'))
     )
     op.create_table('credit_exposure',
-    sa.Column('customer_id', sa.String(length=40), nullable=False),
+    sa.Column('customer_id', sa.String(length=60), nullable=False),
     sa.Column('open_value', shipshape.adapters.db.types.ExactDecimal(), nullable=False),
     sa.PrimaryKeyConstraint('customer_id', name=op.f('pk_credit_exposure'))
     )
     op.create_table('customers',
-    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('id', sa.String(length=60), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('segment', sa.String(length=40), nullable=False),
@@ -49,7 +50,7 @@ def upgrade() -> None:
     sa.Column('payment_terms', sa.String(length=40), nullable=False),
     sa.Column('allow_split', sa.Boolean(), nullable=False),
     sa.Column('allow_substitutes', sa.Boolean(), nullable=False),
-    sa.Column('preferred_site', sa.String(length=40), nullable=True),
+    sa.Column('preferred_site', sa.String(length=60), nullable=True),
     sa.Column('min_remaining_shelf_life_days', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers'))
     )
@@ -61,8 +62,8 @@ def upgrade() -> None:
     sa.Column('source_system', sa.String(length=40), nullable=False),
     sa.Column('order_id', sa.String(length=40), nullable=True),
     sa.Column('line_nos', sa.JSON(), nullable=False),
-    sa.Column('site_id', sa.String(length=40), nullable=True),
-    sa.Column('customer_id', sa.String(length=40), nullable=True),
+    sa.Column('site_id', sa.String(length=60), nullable=True),
+    sa.Column('customer_id', sa.String(length=60), nullable=True),
     sa.Column('customer_segment', sa.String(length=40), nullable=True),
     sa.Column('severity', sa.String(length=10), nullable=False),
     sa.Column('blocking', sa.Boolean(), nullable=False),
@@ -98,10 +99,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('key', name=op.f('pk_idempotency_keys'))
     )
     op.create_table('inventory',
-    sa.Column('site', sa.String(length=40), nullable=False),
+    sa.Column('site', sa.String(length=60), nullable=False),
     sa.Column('sku', sa.String(length=60), nullable=False),
-    sa.Column('on_hand', sa.Integer(), nullable=False),
-    sa.Column('reserved', sa.Integer(), nullable=False),
+    sa.Column('on_hand', sa.BigInteger(), nullable=False),
+    sa.Column('reserved', sa.BigInteger(), nullable=False),
     sa.CheckConstraint('reserved >= 0 AND reserved <= on_hand', name=op.f('ck_inventory_not_oversold')),
     sa.PrimaryKeyConstraint('site', 'sku', name=op.f('pk_inventory'))
     )
@@ -118,11 +119,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('sku', name=op.f('pk_items'))
     )
     op.create_table('lots',
-    sa.Column('site', sa.String(length=40), nullable=False),
+    sa.Column('site', sa.String(length=60), nullable=False),
     sa.Column('sku', sa.String(length=60), nullable=False),
     sa.Column('lot', sa.String(length=60), nullable=False),
     sa.Column('expiry', sa.Date(), nullable=True),
-    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('site', 'sku', 'lot', name=op.f('pk_lots'))
     )
     op.create_table('order_events',
@@ -160,7 +161,7 @@ def upgrade() -> None:
     sa.Column('order_id', sa.String(length=40), nullable=False),
     sa.Column('line_no', sa.Integer(), nullable=False),
     sa.Column('sku', sa.String(length=60), nullable=False),
-    sa.Column('quantity', sa.Integer(), nullable=True),
+    sa.Column('quantity', sa.BigInteger(), nullable=True),
     sa.Column('unit_price', shipshape.adapters.db.types.ExactDecimal(), nullable=True),
     sa.Column('uom', sa.String(length=10), nullable=True),
     sa.PrimaryKeyConstraint('order_id', 'line_no', name=op.f('pk_order_lines'))
@@ -169,7 +170,7 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('channel', sa.String(length=20), nullable=False),
     sa.Column('external_id', sa.String(length=100), nullable=False),
-    sa.Column('customer_id', sa.String(length=40), nullable=False),
+    sa.Column('customer_id', sa.String(length=60), nullable=False),
     sa.Column('customer_po', sa.String(length=100), nullable=True),
     sa.Column('requested_ship_date', sa.Date(), nullable=True),
     sa.Column('ship_to', sa.JSON(), nullable=False),
@@ -200,7 +201,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('event_id', name=op.f('uq_outbox_event_id'))
     )
     op.create_table('prices',
-    sa.Column('customer_id', sa.String(length=40), nullable=False),
+    sa.Column('customer_id', sa.String(length=60), nullable=False),
     sa.Column('sku', sa.String(length=60), nullable=False),
     sa.Column('unit_price', shipshape.adapters.db.types.ExactDecimal(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
@@ -211,9 +212,9 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('order_id', sa.String(length=40), nullable=False),
     sa.Column('line_no', sa.Integer(), nullable=False),
-    sa.Column('site', sa.String(length=40), nullable=False),
+    sa.Column('site', sa.String(length=60), nullable=False),
     sa.Column('sku', sa.String(length=60), nullable=False),
-    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.BigInteger(), nullable=False),
     sa.Column('created_at', shipshape.adapters.db.types.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reservations'))
     )
@@ -221,7 +222,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_reservations_order_id'), ['order_id'], unique=False)
 
     op.create_table('sites',
-    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('id', sa.String(length=60), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('country', sa.String(length=2), nullable=False),
     sa.Column('postal_code', sa.String(length=20), nullable=False),
@@ -229,10 +230,10 @@ def upgrade() -> None:
     )
     op.create_table('stock_movements',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('site', sa.String(length=40), nullable=False),
+    sa.Column('site', sa.String(length=60), nullable=False),
     sa.Column('sku', sa.String(length=60), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.BigInteger(), nullable=False),
     sa.Column('lot', sa.String(length=60), nullable=True),
     sa.Column('reason', sa.String(length=200), nullable=True),
     sa.Column('at', shipshape.adapters.db.types.UtcDateTime(timezone=True), nullable=False),

@@ -1,0 +1,130 @@
+"""The reservation ledger under random receipts, adjustments and orders, against a model."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from tests.builders import order, seed_distributor
+
+from shipshape.adapters.db.queries import order_detail, stock_of
+from shipshape.api.schemas import OrderIn
+from shipshape.bootstrap import build
+from shipshape.config import Settings
+from shipshape.domain.errors import InvalidInput
+from shipshape.services import masterdata as md
+from shipshape.services.intake import SubmitOrder, submit_order
+
+SITES = ["DAL", "ATL"]
+SKUS = ["SKU1", "SKU2"]
+PRICES = {"SKU1": "10.00", "SKU2": "5.00"}
+Key = tuple[str, str]
+
+lines_strategy = st.lists(st.tuples(st.sampled_from(SKUS), st.integers(1, 15)),
+                          min_size=1, max_size=3)
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.folder = Path(tempfile.mkdtemp(prefix="shipshape-ledger-"))
+        self.container = build(Settings(database_url=f"sqlite:///{self.folder / 'ledger.db'}",
+                                        env="test"), migrate=True)
+        self.movements: dict[Key, int] = defaultdict(int)
+        self.reserved: dict[Key, int] = defaultdict(int)
+        self.allow_split = False
+        self.orders = 0
+
+    def teardown(self) -> None:
+        self.container.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    @initialize(allow_split=st.booleans())
+    def seed(self, allow_split: bool) -> None:
+        seed_distributor(self.container, stock={}, allow_split=allow_split)
+        self.allow_split = allow_split
+
+    def stock(self) -> dict[Key, tuple[int, int]]:
+        return {(row["site"], sku): (row["on_hand"], row["reserved"])
+                for sku in SKUS for row in stock_of(self.container.engine, sku)}
+
+    def available(self, key: Key) -> int:
+        return self.movements[key] - self.reserved[key]
+
+    @rule(site=st.sampled_from(SITES), sku=st.sampled_from(SKUS), quantity=st.integers(1, 30))
+    def receive(self, site: str, sku: str, quantity: int) -> None:
+        md.receive(self.container.deps, [md.StockMovement(site, sku, quantity)])
+        self.movements[(site, sku)] += quantity
+
+    @rule(site=st.sampled_from(SITES), sku=st.sampled_from(SKUS),
+          quantity=st.one_of(st.integers(-30, -1), st.integers(1, 30)))
+    def adjust(self, site: str, sku: str, quantity: int) -> None:
+        movement = md.StockMovement(site, sku, quantity, reason="count")
+        if self.movements[(site, sku)] + quantity < self.reserved[(site, sku)]:
+            event("adjustment refused")
+            before = self.stock()
+            with pytest.raises(InvalidInput):
+                md.adjust(self.container.deps, movement)
+            assert self.stock() == before
+            return
+        md.adjust(self.container.deps, movement)
+        self.movements[(site, sku)] += quantity
+
+    @rule(lines=lines_strategy)
+    def submit(self, lines: list[tuple[str, int]]) -> None:
+        self.orders += 1
+        body = order(external_id=f"W-{self.orders}", customer_po=f"PO-{self.orders}", lines=[
+            {"line_no": n, "sku": sku, "quantity": qty, "unit_price": PRICES[sku]}
+            for n, (sku, qty) in enumerate(lines, start=1)])
+        result = submit_order(self.container.deps,
+                              SubmitOrder(OrderIn.model_validate(body).to_domain()))
+        assert result.status == ("accepted" if self.stock_allows(lines) else "held")
+        event(f"order {result.status}")
+        if result.status == "held":
+            findings: Any = result.body["findings"]
+            assert [f["code"] for f in findings if f["severity"] == "block"] == [
+                "PARTIAL_AVAILABILITY"]
+            return
+        stored = order_detail(self.container.engine, str(result.body["order_id"]))
+        assert stored is not None
+        assert stored["reservations"] == result.body["reservations"]
+        for r in stored["reservations"]:
+            self.reserved[(r["site"], r["sku"])] += r["quantity"]
+
+    def stock_allows(self, lines: list[tuple[str, int]]) -> bool:
+        wanted: dict[str, int] = defaultdict(int)
+        for sku, qty in lines:
+            wanted[sku] += qty
+        if self.allow_split:
+            return all(sum(self.available((site, sku)) for site in SITES) >= qty
+                       for sku, qty in wanted.items())
+        return any(all(self.available((site, sku)) >= qty for sku, qty in wanted.items())
+                   for site in SITES)
+
+    @invariant()
+    def reserved_never_exceeds_on_hand(self) -> None:
+        for on_hand, reserved in self.stock().values():
+            assert 0 <= reserved <= on_hand
+
+    @invariant()
+    def ledger_matches_the_model(self) -> None:
+        stock = self.stock()
+        for site in SITES:
+            for sku in SKUS:
+                on_hand, reserved = stock.get((site, sku), (0, 0))
+                assert on_hand == self.movements[(site, sku)]
+                assert reserved == self.reserved[(site, sku)]
+
+
+LedgerMachine.TestCase.settings = settings(
+    max_examples=15, stateful_step_count=20, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+TestReservationLedger = LedgerMachine.TestCase
