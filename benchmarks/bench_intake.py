@@ -8,6 +8,9 @@ For 3-line orders with every control point on, on SQLite and on PostgreSQL:
   sqlite3 / psycopg driver directly on a store migrated by shipshape (same tables and
   indexes) -- the machine's limit -- and the ratio service / raw.
 
+The paths take turns, round after round (default 3), so that other load on the machine
+hurts them alike; orders/s is the median of the rounds, latency covers every order.
+
 SQLite runs with the configured `synchronous` (Settings: SHIPSHAPE_SQLITE_SYNCHRONOUS,
 default FULL, one fsync per commit); one extra raw row shows NORMAL for comparison.
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 import uuid
@@ -55,8 +59,17 @@ COLUMNS = ("backend", "path", "orders", "seconds", "orders_per_s", "p50_ms", "p9
 # --------------------------------------------------------------------------- service layer
 
 
-def run_service_single(container: Any, orders: Sequence[OrderDraft],
-                       deadline_s: float) -> dict[str, Any]:
+@dataclass
+class Round:
+    """One timed pass of one path: how many orders, how long, each transaction's duration."""
+
+    orders: int
+    seconds: float
+    txn_seconds: list[float]
+    per_txn: int
+
+
+def run_service_single(container: Any, orders: Sequence[OrderDraft], deadline_s: float) -> Round:
     deps = container.deps
     samples: list[float] = []
     started = time.perf_counter()
@@ -69,15 +82,13 @@ def run_service_single(container: Any, orders: Sequence[OrderDraft],
             raise RuntimeError(f"order not accepted: {result.body}")
         if t0 > stop_at:
             break
-    elapsed = time.perf_counter() - started
-    return {"orders": len(samples), "seconds": elapsed, "orders_per_s": len(samples) / elapsed,
-            **latency_ms(samples)}
+    return Round(len(samples), time.perf_counter() - started, samples, 1)
 
 
-def run_service_batched(container: Any, orders: Sequence[OrderDraft],
-                        deadline_s: float) -> dict[str, Any]:
+def run_service_batched(container: Any, orders: Sequence[OrderDraft], deadline_s: float
+                        ) -> Round:
     deps = container.deps
-    batch_samples: list[float] = []
+    samples: list[float] = []
     done = 0
     started = time.perf_counter()
     stop_at = started + deadline_s
@@ -85,7 +96,7 @@ def run_service_batched(container: Any, orders: Sequence[OrderDraft],
         chunk = [intake.SubmitOrder(d) for d in orders[i:i + BATCH]]
         t0 = time.perf_counter()
         results = intake.submit_orders(deps, chunk)
-        batch_samples.append(time.perf_counter() - t0)
+        samples.append(time.perf_counter() - t0)
         bad = [r for r in results if not isinstance(r, intake.IntakeResult)
                or r.status != "accepted"]
         if bad:
@@ -93,11 +104,20 @@ def run_service_batched(container: Any, orders: Sequence[OrderDraft],
         done += len(chunk)
         if t0 > stop_at:
             break
-    elapsed = time.perf_counter() - started
-    batch = latency_ms(batch_samples)
-    return {"orders": done, "seconds": elapsed, "orders_per_s": done / elapsed,
-            "batch_size": BATCH, "batch_p50_ms": batch["p50_ms"],
-            "batch_p99_ms": batch["p99_ms"]}
+    return Round(done, time.perf_counter() - started, samples, BATCH)
+
+
+def summarise(rounds: Sequence[Round]) -> dict[str, Any]:
+    """Median rate over the rounds; latency over every transaction of every round."""
+    rates = [r.orders / r.seconds for r in rounds]
+    samples = [s for r in rounds for s in r.txn_seconds]
+    stats = latency_ms(samples)
+    per_txn = rounds[0].per_txn
+    if per_txn > 1:
+        stats = {"batch_size": per_txn, "batch_p50_ms": stats["p50_ms"],
+                 "batch_p99_ms": stats["p99_ms"]}
+    return {"orders": sum(r.orders for r in rounds), "seconds": sum(r.seconds for r in rounds),
+            "orders_per_s": statistics.median(rates), "orders_per_s_rounds": rates, **stats}
 
 
 # --------------------------------------------------------------------------- raw SQL
@@ -166,8 +186,7 @@ class RawIntake:
     def _in(self, n: int) -> str:
         return ", ".join([self.f.mark] * n)
 
-    def run(self, orders: Sequence[OrderDraft], per_txn: int, deadline_s: float
-            ) -> dict[str, Any]:
+    def run(self, orders: Sequence[OrderDraft], per_txn: int, deadline_s: float) -> Round:
         samples: list[float] = []
         done = 0
         started = time.perf_counter()
@@ -188,12 +207,7 @@ class RawIntake:
             done += len(chunk)
             if t0 > stop_at:
                 break
-        elapsed = time.perf_counter() - started
-        stats = latency_ms(samples)
-        if per_txn > 1:
-            stats = {"batch_size": per_txn, "batch_p50_ms": stats["p50_ms"],
-                     "batch_p99_ms": stats["p99_ms"]}
-        return {"orders": done, "seconds": elapsed, "orders_per_s": done / elapsed, **stats}
+        return Round(done, time.perf_counter() - started, samples, per_txn)
 
     def submit(self, cur: Any, d: OrderDraft) -> None:
         q, f, now = self.q, self.f, datetime.now(UTC)
@@ -301,49 +315,47 @@ class RawIntake:
 # --------------------------------------------------------------------------- one backend
 
 
-def _raw_without_fsync(store: Store, catalog: Catalog, seconds: float) -> dict[str, Any]:
-    """SQLite only: raw one by one with synchronous=NORMAL (no fsync per commit in WAL)."""
-    if store.backend != "sqlite":
-        return {}
-    raw = RawIntake(store, "NORMAL")
-    try:
-        orders = drafts(order_bodies(catalog, 2000, "sqlite-rawnormal"))
-        return {"raw_sync_normal": raw.run(orders, 1, seconds)}
-    finally:
-        raw.close()
-
-
-def bench_backend(backend: str, count: int, seconds: float) -> list[dict[str, Any]]:
+def bench_backend(backend: str, count: int, seconds: float, rounds: int
+                  ) -> list[dict[str, Any]]:
+    """Every path in turn, `rounds` times over, so a busy machine hurts them alike."""
     catalog = Catalog()
-    plan = {  # path -> (orders, runner)
-        "service": drafts(order_bodies(catalog, count, f"{backend}-svc")),
-        "service_batched": drafts(order_bodies(catalog, count, f"{backend}-batch")),
-        "raw": drafts(order_bodies(catalog, count, f"{backend}-raw")),
-        "raw_batched": drafts(order_bodies(catalog, count, f"{backend}-rawb")),
-    }
-    warm = drafts(order_bodies(catalog, WARMUP, f"{backend}-warm"))
-    rows: list[dict[str, Any]] = []
+    paths = ["raw", "service", "raw_batched", "service_batched"]
+    if backend == "sqlite":
+        paths.insert(1, "raw_sync_normal")
+    orders = {path: drafts(order_bodies(catalog, count, f"{backend}-{path}")) for path in paths}
+    per_round = max(BATCH, count // rounds)
+    measured: dict[str, list[Round]] = {path: [] for path in paths}
     with fresh_store(backend) as store, seeded_container(store, catalog) as container:
         console.print(f"[bold]{backend}[/]: seeded; warming up with {WARMUP} orders")
-        run_service_single(container, warm, seconds)
+        run_service_single(container, drafts(order_bodies(catalog, WARMUP, f"{backend}-w")),
+                           seconds)
         synchronous = container.settings.sqlite_synchronous
         raw = RawIntake(store, synchronous)
+        raw_normal = RawIntake(store, "NORMAL") if backend == "sqlite" else None
+        runners: dict[str, Callable[[Sequence[OrderDraft], float], Round]] = {
+            "raw": lambda o, d: raw.run(o, 1, d),
+            "raw_sync_normal": lambda o, d: (raw_normal or raw).run(o, 1, d),
+            "service": lambda o, d: run_service_single(container, o, d),
+            "raw_batched": lambda o, d: raw.run(o, BATCH, d),
+            "service_batched": lambda o, d: run_service_batched(container, o, d),
+        }
         try:
-            raw.run(drafts(order_bodies(catalog, WARMUP, f"{backend}-rawwarm")), 1, seconds)
-            measured = {
-                "raw": raw.run(plan["raw"], 1, seconds),
-                **_raw_without_fsync(store, catalog, seconds),
-                "service": run_service_single(container, plan["service"], seconds),
-                "raw_batched": raw.run(plan["raw_batched"], BATCH, seconds),
-                "service_batched": run_service_batched(container, plan["service_batched"],
-                                                       seconds),
-            }
+            raw.run(drafts(order_bodies(catalog, WARMUP, f"{backend}-rw")), 1, seconds)
+            for n in range(rounds):
+                console.print(f"[bold]{backend}[/]: round {n + 1} of {rounds}")
+                for path in paths:
+                    chunk = orders[path][n * per_round:(n + 1) * per_round]
+                    measured[path].append(runners[path](chunk, seconds / rounds))
         finally:
             raw.close()
-    for path, result in measured.items():
-        base = measured["raw_batched" if path.endswith("batched") else "raw"]
+            if raw_normal:
+                raw_normal.close()
+    summaries = {path: summarise(measured[path]) for path in paths}
+    rows = []
+    for path, result in summaries.items():
         row = {"backend": backend, "path": path, **result}
         if path.startswith("service"):
+            base = summaries["raw_batched" if path.endswith("batched") else "raw"]
             row["ratio_to_raw"] = result["orders_per_s"] / base["orders_per_s"]
         if backend == "sqlite":
             row["sqlite_synchronous"] = "NORMAL" if path == "raw_sync_normal" else synchronous
@@ -356,21 +368,24 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--orders", type=int, default=3000,
                         help="orders per measurement (default 3000)")
     parser.add_argument("--seconds", type=float, default=10.0,
-                        help="stop a measurement after this long (default 10)")
+                        help="time budget of each path, over all rounds (default 10)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternate the paths this many times (default 3)")
     parser.add_argument("--backend", choices=BACKENDS, action="append")
     args = parser.parse_args(argv)
     rows: list[dict[str, Any]] = []
     skips: list[dict[str, Any]] = []
     for backend in args.backend or BACKENDS:
         try:
-            rows += bench_backend(backend, args.orders, args.seconds)
+            rows += bench_backend(backend, args.orders, args.seconds, args.rounds)
         except Unavailable as reason:
             skips.append(skipped("intake", backend, str(reason)))
     print_table("Intake of 3-line orders, every control point on (one caller)", rows, COLUMNS)
     console.print("[dim]service = intake.submit_order one by one; service_batched = "
                   f"intake.submit_orders, {BATCH} per transaction; raw = the same statements "
-                  "on the bare driver; ratio = service / raw (1.0 = at the machine's limit)[/]")
-    payload = {"results": rows, "skipped": skips, "batch_size": BATCH,
+                  "on the bare driver; ratio = service / raw (1.0 = at the machine's limit); "
+                  "orders/s = median of the rounds[/]")
+    payload = {"results": rows, "skipped": skips, "batch_size": BATCH, "rounds": args.rounds,
                "orders_per_measurement": args.orders, "max_seconds": args.seconds}
     write_json("intake", payload)
     return payload

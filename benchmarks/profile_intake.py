@@ -5,7 +5,8 @@ cumulative time (all code, then only shipshape's src/) and writes the raw profil
 benchmarks/results/intake_<backend>.prof (open it with `python -m pstats` or snakeviz).
 Not part of run_all: profiling slows the loop down.
 
-Usage: python benchmarks/profile_intake.py [--orders 1000] [--backend sqlite] [--top 30]
+Usage: python benchmarks/profile_intake.py [--orders 1000] [--lines 3] [--backend sqlite]
+       [--top 30]
 """
 
 from __future__ import annotations
@@ -36,10 +37,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--backend", choices=BACKENDS, default="sqlite")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--lines", type=int, default=3, help="lines per order (default 3)")
     args = parser.parse_args(argv)
     catalog = Catalog()
     warm = drafts(order_bodies(catalog, 100, "prof-warm"))
-    orders = drafts(order_bodies(catalog, args.orders, "prof"))
+    orders = drafts(order_bodies(catalog, args.orders, "prof", lines=args.lines))
     profiler = cProfile.Profile()
     with fresh_store(args.backend) as store, seeded_container(store, catalog) as container:
         deps = container.deps
@@ -50,13 +52,14 @@ def main(argv: Sequence[str] | None = None) -> None:
             intake.submit_order(deps, intake.SubmitOrder(draft))
         profiler.disable()
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    out = RESULTS_DIR / f"intake_{args.backend}.prof"
+    out = RESULTS_DIR / f"intake_{args.backend}_{args.lines}_lines.prof"
     profiler.dump_stats(str(out))
     for title, restriction in (("all code", ()), ("shipshape src/ only", ("shipshape/",))):
         text = io.StringIO()
         stats = pstats.Stats(profiler, stream=text).sort_stats("cumulative")
         stats.print_stats(*restriction, args.top)
-        console.rule(f"{args.orders} orders on {args.backend}, by cumulative time: {title}")
+        console.rule(f"{args.orders} orders of {args.lines} lines on {args.backend}, "
+                     f"by cumulative time: {title}")
         print(text.getvalue())
     console.print(f"[dim]wrote {out}[/]")
 

@@ -6,14 +6,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from tests.builders import order, seed_distributor
-from tests.conftest import BACKENDS
 
 from shipshape.adapters.db.queries import find_orders, stock_of
 from shipshape.api.schemas import OrderIn
 from shipshape.bootstrap import Container
 from shipshape.domain.orders import OrderDraft
 from shipshape.services.intake import IntakeResult, SubmitOrder, submit_order
+from tests.builders import order, seed_distributor
+from tests.conftest import BACKENDS
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 

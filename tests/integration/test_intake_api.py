@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.builders import auth, order, post_order, seed_distributor
-from tests.conftest import BACKENDS
 
 from shipshape.bootstrap import Container
+from tests.builders import auth, order, post_order, seed_distributor
+from tests.conftest import BACKENDS
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 

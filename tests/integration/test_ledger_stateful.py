@@ -12,7 +12,6 @@ import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from tests.builders import order, seed_distributor
 
 from shipshape.adapters.db.queries import order_detail, stock_of
 from shipshape.api.schemas import OrderIn
@@ -21,6 +20,7 @@ from shipshape.config import Settings
 from shipshape.domain.errors import InvalidInput
 from shipshape.services import masterdata as md
 from shipshape.services.intake import SubmitOrder, submit_order
+from tests.builders import order, seed_distributor
 
 SITES = ["DAL", "ATL"]
 SKUS = ["SKU1", "SKU2"]

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Table, select
-from tests.builders import VALID_GTIN, auth, order, post_order, seed_distributor
-from tests.conftest import BACKENDS
 
 from shipshape.adapters.db import tables
 from shipshape.bootstrap import Container
+from tests.builders import VALID_GTIN, auth, order, post_order, seed_distributor
+from tests.conftest import BACKENDS
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 

@@ -57,7 +57,7 @@ class CustomerIn(Edge):
 
 class ItemIn(Edge):
     description: Annotated[str, Field(min_length=1, max_length=400)]
-    gtin: Annotated[str, Field(pattern=r"^\d{8,14}$")] | None = None
+    gtin: Annotated[str, Field(pattern=r"^[0-9]{8,14}$")] | None = None
     active: bool = True
     uom: Annotated[str, Field(min_length=1, max_length=10)] = "EA"
     weight_kg: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=3)] = Decimal("0")

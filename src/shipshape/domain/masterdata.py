@@ -92,7 +92,7 @@ class Carrier:
 
 def gtin_is_valid(gtin: str) -> bool:
     """GS1 mod-10 check for GTIN-8, -12, -13 and -14."""
-    if not gtin.isdigit() or len(gtin) not in (8, 12, 13, 14):
+    if not (gtin.isascii() and gtin.isdigit()) or len(gtin) not in (8, 12, 13, 14):
         return False
     body, check = gtin[:-1], int(gtin[-1])
     weights = (3, 1) * 7

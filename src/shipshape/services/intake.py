@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +20,7 @@ from shipshape.services.deps import Deps
 from shipshape.services.ports import StoredResponse, UnitOfWork
 
 T = TypeVar("T")
+RETRY_PAUSE_S = 0.005
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,7 @@ def _submit_batch(
 
 
 def _with_retries(deps: Deps, work: Callable[[UnitOfWork], T], attempts: int = 0) -> T:
+    """Run `work` in a fresh unit of work, again after a short random pause if it collided."""
     limit = attempts or deps.max_attempts
     for attempt in range(1, limit + 1):
         try:
@@ -87,7 +91,8 @@ def _with_retries(deps: Deps, work: Callable[[UnitOfWork], T], attempts: int = 0
         except ConcurrencyConflict:
             if attempt == limit:
                 raise
-    raise AssertionError("unreachable")  # pragma: no cover
+            time.sleep(random.uniform(0, RETRY_PAUSE_S * 2**attempt))
+    raise ConcurrencyConflict("no attempt was made")
 
 
 def _submit(deps: Deps, uow: UnitOfWork, command: SubmitOrder, commit: bool = True) -> IntakeResult:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.dialects import postgresql
 
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.upsert import upsert_row
@@ -86,12 +87,19 @@ class SqlCredit:
             return self._locked[customer_id]
         query = EXPOSURE
         if lock and self._conn.dialect.name == "postgresql":
+            self._ensure_row(customer_id)
             query = query.with_for_update()
         value = self._conn.execute(query, {"customer_id": customer_id}).scalar()
         exposure = Decimal("0") if value is None else Decimal(value)
         if lock:
             self._locked[customer_id] = exposure
         return exposure
+
+    def _ensure_row(self, customer_id: str) -> None:
+        """A row to lock exists before anyone locks it, so the customer is always locked first."""
+        stmt = postgresql.insert(t.credit_exposure).values(customer_id=customer_id,
+                                                           open_value=Decimal("0"))
+        self._conn.execute(stmt.on_conflict_do_nothing(index_elements=["customer_id"]))
 
     def add_exposure(self, customer_id: str, amount: Decimal) -> None:
         """Read-then-write is safe: the row is locked (or SQLite's write lock is held)."""

@@ -48,6 +48,7 @@ class ZenPolicyRules:
         try:
             decision = self._engine.create_decision(content)
         except Exception as error:  # zen raises its own untyped errors
-            raise InvalidInput(f"rule file {path} is not a valid JDM decision: {error}") from error
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise InvalidInput(f"rule file {path} is not a valid JDM decision: {reason}") from error
         digest = hashlib.sha256(content.encode()).hexdigest()[:12]
         return _Table(path.stem, digest, decision)
