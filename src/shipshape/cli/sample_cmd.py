@@ -77,5 +77,7 @@ def report(container: Container) -> None:
     console.print(f"\nthe database is at [bold]{container.settings.database_location}[/]")
     env = f"SHIPSHAPE_DATABASE_URL={container.settings.database_url} "
     cli = f"{env}.venv/bin/shipshape"
-    console.print(f"serve it:  [bold]{cli} serve[/]  (then open http://127.0.0.1:8000/docs)")
-    console.print(f"a token:   [bold]{cli} tokens create --role viewer --name me[/]")
+    console.print(f"serve it:  [bold]{cli} serve[/]  (then open http://127.0.0.1:8000/docs)",
+                  soft_wrap=True)
+    console.print(f"a token:   [bold]{cli} tokens create --role viewer --name me[/]",
+                  soft_wrap=True)

@@ -30,18 +30,31 @@ class SqlMasterData:
         self._conn = conn
         self._sites: dict[str, Site] | None = None
         self._carriers: dict[str, Carrier] | None = None
+        self._customers: dict[str, Customer | None] = {}
+        self._items: dict[str, Item | None] = {}
 
     def customer(self, customer_id: str) -> Customer | None:
-        row = self._conn.execute(CUSTOMER, {"id": customer_id}).mappings().first()
-        return customer_from_row(row) if row else None
+        """Remembered for the transaction: a batch reads the same customers again and again."""
+        if customer_id not in self._customers:
+            row = self._conn.execute(CUSTOMER, {"id": customer_id}).mappings().first()
+            self._customers[customer_id] = customer_from_row(row) if row else None
+        return self._customers[customer_id]
 
     def customers(self, ids: Iterable[str]) -> dict[str, Customer]:
-        rows = self._conn.execute(select(t.customers).where(t.customers.c.id.in_(list(ids))))
-        return {r["id"]: customer_from_row(r) for r in rows.mappings()}
+        wanted = set(ids)
+        rows = self._conn.execute(select(t.customers).where(t.customers.c.id.in_(list(wanted))))
+        found = {r["id"]: customer_from_row(r) for r in rows.mappings()}
+        self._customers.update({i: found.get(i) for i in wanted})
+        return found
 
     def items(self, skus: Iterable[str]) -> dict[str, Item]:
-        rows = self._conn.execute(ITEMS, {"skus": list(skus)})
-        return {r["sku"]: item_from_row(r) for r in rows.mappings()}
+        wanted = set(skus)
+        missing = [s for s in wanted if s not in self._items]
+        if missing:
+            rows = self._conn.execute(ITEMS, {"skus": missing}).mappings()
+            found = {r["sku"]: item_from_row(r) for r in rows}
+            self._items.update({s: found.get(s) for s in missing})
+        return {s: item for s in wanted if (item := self._items[s]) is not None}
 
     def prices(self, customer_id: str, skus: Iterable[str]) -> dict[str, ContractPrice]:
         rows = self._conn.execute(PRICES, {"customer_id": customer_id, "skus": list(skus)})
@@ -65,9 +78,11 @@ class SqlMasterData:
         self._upsert(t.sites, _fields(site))
 
     def upsert_customer(self, customer: Customer) -> None:
+        self._customers.pop(customer.id, None)
         self._upsert(t.customers, _fields(customer))
 
     def upsert_item(self, item: Item) -> None:
+        self._items.pop(item.sku, None)
         self._upsert(t.items, {**_fields(item), "substitutes": list(item.substitutes)})
 
     def upsert_price(self, price: ContractPrice) -> None:

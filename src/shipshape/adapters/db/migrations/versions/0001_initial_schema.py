@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 13:55:18.231484
+Create Date: 2026-11-27 14:04:37.674001
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import shipshape.adapters.db.types
+
 
 revision = '0001'
 down_revision = None
@@ -105,6 +106,9 @@ def upgrade() -> None:
     sa.CheckConstraint('reserved >= 0 AND reserved <= on_hand', name=op.f('ck_inventory_not_oversold')),
     sa.PrimaryKeyConstraint('site', 'sku', name=op.f('pk_inventory'))
     )
+    with op.batch_alter_table('inventory', schema=None) as batch_op:
+        batch_op.create_index('ix_inventory_sku', ['sku'], unique=False)
+
     op.create_table('items',
     sa.Column('sku', sa.String(length=60), nullable=False),
     sa.Column('description', sa.String(length=400), nullable=False),
@@ -267,6 +271,9 @@ def downgrade() -> None:
     op.drop_table('order_events')
     op.drop_table('lots')
     op.drop_table('items')
+    with op.batch_alter_table('inventory', schema=None) as batch_op:
+        batch_op.drop_index('ix_inventory_sku')
+
     op.drop_table('inventory')
     op.drop_table('idempotency_keys')
     with op.batch_alter_table('exception_cases', schema=None) as batch_op:
