@@ -1,0 +1,56 @@
+"""Trading partners: who sends EDI, how, and what they want back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+X12_ACKS = frozenset({"997", "TA1", "855"})
+EDIFACT_ACKS = frozenset({"CONTRL", "APERAK"})
+DEFAULT_ITEM_ID_PREFERENCE = ("VN", "BP", "IN", "UP", "EN")
+
+
+@dataclass(frozen=True, slots=True)
+class TradingPartner:
+    """A partner profile; `item_xref` maps "QUALIFIER:value" (e.g. "UP:012345678905") to a SKU."""
+
+    id: str
+    customer_id: str
+    isa_qualifier: str = "ZZ"
+    isa_id: str = ""
+    gs_code: str = ""
+    edifact_id: str = ""
+    x12_version: str = "004010"
+    acknowledgements: frozenset[str] = frozenset({"997", "855", "TA1", "CONTRL", "APERAK"})
+    item_id_preference: tuple[str, ...] = DEFAULT_ITEM_ID_PREFERENCE
+    item_xref: Mapping[str, str] = field(default_factory=dict)
+    duplicate_window_days: int = 30
+    element_separator: str = "*"
+    segment_terminator: str = "~"
+    component_separator: str = ">"
+
+    def sku_for(self, ids: Mapping[str, str]) -> str | None:
+        """The SKU for a line's product ids ({qualifier: value}), in the partner's preference."""
+        for qualifier in self.item_id_preference:
+            value = ids.get(qualifier)
+            if value is None:
+                continue
+            mapped = self.item_xref.get(f"{qualifier}:{value}")
+            if mapped is not None:
+                return mapped
+            if qualifier in ("VN", "IN"):
+                return value
+        return None
+
+    def wants(self, acknowledgement: str) -> bool:
+        return acknowledgement in self.acknowledgements
+
+
+@dataclass(frozen=True, slots=True)
+class OurIdentity:
+    """Shipshape's own ids in outbound envelopes."""
+
+    isa_qualifier: str = "ZZ"
+    isa_id: str = "SHIPSHAPE"
+    gs_code: str = "SHIPSHAPE"
+    edifact_id: str = "SHIPSHAPE"
