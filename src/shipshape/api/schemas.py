@@ -17,6 +17,7 @@ from shipshape.domain.masterdata import (
     Site,
 )
 from shipshape.domain.orders import OrderDraft, OrderLine, ShipTo
+from shipshape.domain.partners import TradingPartner
 from shipshape.services.masterdata import StockMovement
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -162,3 +163,39 @@ class IntakeOut(BaseModel):
     cases: list[str] = []
     duplicate_of: str | None = None
     rule_version: str | None = None
+
+
+class PartnerIn(Edge):
+    """A trading-partner profile, as `shipshape partners load` reads it."""
+
+    id: Code
+    customer_id: Code
+    isa_qualifier: Annotated[str, Field(min_length=2, max_length=2)] = "ZZ"
+    isa_id: Annotated[str, Field(max_length=15)] = ""
+    gs_code: Annotated[str, Field(max_length=15)] = ""
+    edifact_id: Annotated[str, Field(max_length=35)] = ""
+    x12_version: Annotated[str, Field(pattern=r"^00[0-9]{4}[A-Z]*$")] = "004010"
+    acknowledgements: list[Literal["997", "TA1", "855", "CONTRL", "APERAK"]] = [
+        "997", "TA1", "855", "CONTRL", "APERAK"]
+    item_id_preference: list[Literal["VN", "BP", "IN", "UP", "EN"]] = [
+        "VN", "BP", "IN", "UP", "EN"]
+    item_xref: dict[str, Code] = {}
+    duplicate_window_days: Annotated[int, Field(ge=0, le=3650)] = 30
+    element_separator: Annotated[str, Field(min_length=1, max_length=1)] = "*"
+    segment_terminator: Annotated[str, Field(min_length=1, max_length=1)] = "~"
+    component_separator: Annotated[str, Field(min_length=1, max_length=1)] = ">"
+
+    @field_validator("item_xref")
+    @classmethod
+    def _qualified_keys(cls, xref: dict[str, str]) -> dict[str, str]:
+        bad = [key for key in xref if ":" not in key]
+        if bad:
+            raise ValueError(f"cross-reference keys are QUALIFIER:value, got {bad[:3]}")
+        return xref
+
+    def to_domain(self) -> TradingPartner:
+        data = self.model_dump()
+        data["acknowledgements"] = frozenset(self.acknowledgements)
+        data["item_id_preference"] = tuple(self.item_id_preference)
+        data["isa_id"] = self.isa_id.strip()
+        return TradingPartner(**data)

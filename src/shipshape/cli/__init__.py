@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from shipshape.bootstrap import build
-from shipshape.cli import intake_cmd, sample_cmd
+from shipshape.cli import intake_cmd, partners_cmd, sample_cmd
 from shipshape.cli.files import read_masterdata
 from shipshape.config import Settings
 from shipshape.domain.errors import ShipshapeError
@@ -22,6 +22,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(partners_cmd.app, name="partners")
 console = Console()
 
 

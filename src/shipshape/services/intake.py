@@ -67,6 +67,15 @@ def _submit_or_conflict(deps: Deps, command: SubmitOrder) -> IntakeResult | Conf
 def _submit_batch(
     deps: Deps, uow: UnitOfWork, commands: Sequence[SubmitOrder]
 ) -> list[IntakeResult | Conflict]:
+    results = submit_in(deps, uow, commands)
+    uow.commit()
+    return results
+
+
+def submit_in(
+    deps: Deps, uow: UnitOfWork, commands: Sequence[SubmitOrder]
+) -> list[IntakeResult | Conflict]:
+    """Submit within the caller's transaction (strategic customers first); no commit."""
     customers = uow.masterdata.customers({c.draft.customer_id for c in commands})
     def rank(i: int) -> int:
         customer = customers.get(commands[i].draft.customer_id)
@@ -77,7 +86,6 @@ def _submit_batch(
             results[i] = _submit(deps, uow, commands[i], commit=False)
         except Conflict as conflict:
             results[i] = conflict
-    uow.commit()
     return [results[i] for i in range(len(commands))]
 
 

@@ -16,6 +16,7 @@ from shipshape.domain.findings import Finding
 from shipshape.domain.inventory import Reservation, StockPosition
 from shipshape.domain.masterdata import Carrier, ContractPrice, Customer, Item, Site
 from shipshape.domain.orders import Order, OrderStatus
+from shipshape.domain.partners import TradingPartner
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,33 @@ class IdempotencyStore(Protocol):
     def put(self, key: str, response: StoredResponse, at: datetime) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class InterchangeRecord:
+    partner_id: str
+    standard: str
+    control_number: str
+    content_hash: str
+    status: str
+    order_ids: tuple[str, ...]
+    received_at: datetime
+
+
+class EdiStore(Protocol):
+    def partner(self, partner_id: str, lock: bool = False) -> TradingPartner | None: ...
+    def partner_by_x12(self, qualifier: str, isa_id: str) -> TradingPartner | None: ...
+    def partner_by_edifact(self, edifact_id: str) -> TradingPartner | None: ...
+    def upsert_partner(self, partner: TradingPartner) -> None: ...
+    def seen_interchange(
+        self, partner_id: str, standard: str, control_number: str, since: datetime
+    ) -> bool: ...
+    def record_interchange(self, record: InterchangeRecord) -> int: ...
+    def next_control_number(self, partner_id: str, kind: str) -> int: ...
+    def store_document(
+        self, partner_id: str, direction: str, doc_type: str, control_number: str,
+        interchange_id: int | None, content: str, at: datetime,
+    ) -> None: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def orders(self) -> OrderStore: ...
@@ -95,6 +123,8 @@ class UnitOfWork(Protocol):
     def events(self) -> EventLog: ...
     @property
     def idempotency(self) -> IdempotencyStore: ...
+    @property
+    def edi(self) -> EdiStore: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -254,3 +254,50 @@ api_tokens = Table(
     Column("role", String(20), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+trading_partners = Table(
+    "trading_partners", metadata,
+    Column("id", Key, primary_key=True),
+    Column("customer_id", Key, nullable=False),
+    Column("isa_qualifier", String(2), nullable=False),
+    Column("isa_id", String(15), nullable=False),
+    Column("gs_code", String(15), nullable=False),
+    Column("edifact_id", String(35), nullable=False),
+    Column("profile", JSON, nullable=False),
+    Index("ix_trading_partners_isa", "isa_qualifier", "isa_id"),
+    Index("ix_trading_partners_edifact", "edifact_id"),
+)
+
+edi_interchanges = Table(
+    "edi_interchanges", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("partner_id", Key, nullable=False),
+    Column("standard", String(10), nullable=False),
+    Column("control_number", String(20), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("orders", JSON, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Index("ix_edi_interchanges_control", "partner_id", "standard", "control_number",
+          "received_at"),
+)
+
+edi_counters = Table(
+    "edi_counters", metadata,
+    Column("partner_id", Key, primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+edi_documents = Table(
+    "edi_documents", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("partner_id", Key, nullable=False),
+    Column("direction", String(10), nullable=False),
+    Column("doc_type", String(20), nullable=False),
+    Column("control_number", String(20), nullable=False),
+    Column("interchange_id", BigInteger),
+    Column("content", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_edi_documents_partner", "partner_id", "doc_type", "created_at"),
+)

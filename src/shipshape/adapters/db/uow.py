@@ -9,6 +9,7 @@ from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
 
+from shipshape.adapters.db.edi_store import SqlEdi
 from shipshape.adapters.db.engine import WRITE, is_sqlite
 from shipshape.adapters.db.errors import translate_error, translated
 from shipshape.adapters.db.inventory_store import SqlInventory
@@ -30,6 +31,7 @@ class SqlUnitOfWork:
     cases: SqlCases
     events: SqlEventLog
     idempotency: SqlIdempotency
+    edi: SqlEdi
 
     def __init__(self, engine: Engine, writer_lock: AbstractContextManager[Any]) -> None:
         self._engine = engine
@@ -53,6 +55,7 @@ class SqlUnitOfWork:
         self.cases = SqlCases(conn)
         self.events = SqlEventLog(conn)
         self.idempotency = SqlIdempotency(conn)
+        self.edi = SqlEdi(conn)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
