@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     secret_key: str = ""
     rules_dir: Path = PACKAGED_RULES
     max_body_bytes: int = 1024 * 1024
+    max_edi_body_bytes: int = 20 * 1024 * 1024
     db_pool_size: int = 10
 
     @model_validator(mode="after")

@@ -20,5 +20,6 @@ def create_app(container: Container) -> FastAPI:
     errors.install(app)
     for module in (health, masterdata, orders, exceptions):
         app.include_router(module.router, prefix=PREFIX)
-    app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes,
+                       larger={f"{PREFIX}/edi/": container.settings.max_edi_body_bytes})
     return app

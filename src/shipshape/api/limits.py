@@ -9,25 +9,33 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    """`max_bytes` everywhere, except under the path prefixes named in `larger`."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, limit)
             return
-        body = await self._read(receive)
+        body = await self._read(receive, limit)
         if body is None:
-            await self._refuse(send)
+            await self._refuse(send, limit)
             return
         await self.app(scope, self._replay(body), send)
 
-    async def _read(self, receive: Receive) -> bytes | None:
+    def _limit(self, path: str) -> int:
+        return next((size for prefix, size in self.larger.items() if path.startswith(prefix)),
+                    self.max_bytes)
+
+    async def _read(self, receive: Receive, limit: int) -> bytes | None:
         """The whole body, or None as soon as it passes the limit."""
         chunks: list[bytes] = []
         size = 0
@@ -37,7 +45,7 @@ class BodySizeLimit:
                 return b"".join(chunks)
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
-            if size > self.max_bytes:
+            if size > limit:
                 return None
             if not message.get("more_body", False):
                 return b"".join(chunks)
@@ -54,9 +62,9 @@ class BodySizeLimit:
             return {"type": "http.request", "body": body, "more_body": False}
         return receive
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         body: dict[str, Any] = {"type": "about:blank", "title": "Request body too large",
-                                "status": 413, "detail": f"the limit is {self.max_bytes} bytes"}
+                                "status": 413, "detail": f"the limit is {limit} bytes"}
         payload = json.dumps(body).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/problem+json"),

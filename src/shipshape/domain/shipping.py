@@ -43,6 +43,11 @@ def sscc_is_valid(code: str) -> bool:
     return gs1_check_digit(code[:-1]) == int(code[-1])
 
 
+def scac_is_valid(code: str) -> bool:
+    """A Standard Carrier Alpha Code: 2-4 capital ASCII letters."""
+    return 2 <= len(code) <= 4 and code.isascii() and code.isalpha() and code.isupper()
+
+
 @dataclass(frozen=True, slots=True)
 class ShipFrom:
     """The shipping site as it appears on shipping documents."""
@@ -129,9 +134,8 @@ class Shipment:
         missing = [name for name in REQUIRED_SHIP_TO if not getattr(self.ship_to, name)]
         if missing:
             raise InvalidInput(f"shipment {self.id} ship-to lacks {', '.join(missing)}")
-        if not (2 <= len(self.carrier_scac) <= 4 and self.carrier_scac.isascii()
-                and self.carrier_scac.isalpha() and self.carrier_scac.isupper()):
-            raise InvalidInput(f"carrier SCAC must be 2-4 capital letters, not {self.carrier_scac!r}")
+        if not scac_is_valid(self.carrier_scac):
+            raise InvalidInput(f"SCAC must be 2-4 capital letters, not {self.carrier_scac!r}")
         self._check_packages()
 
     def _check_packages(self) -> None:
