@@ -6,21 +6,18 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from itertools import groupby
-from typing import TYPE_CHECKING
 
 from pydifact.constants import Element
 from pydifact.control.characters import Characters
 from pydifact.segments import Segment
 from pydifact.serializer import Serializer
 
+from shipshape.adapters.channels.edifact.model import (
+    EdifactError,
+    EdifactInterchange,
+    EdifactMessage,
+)
 from shipshape.domain.partners import OurIdentity, TradingPartner
-
-if TYPE_CHECKING:
-    from shipshape.adapters.channels.edifact import (
-        EdifactError,
-        EdifactInterchange,
-        EdifactMessage,
-    )
 
 REJECTED = "4"
 """0083: this level and all lower levels rejected."""
