@@ -14,6 +14,7 @@ from shipshape.adapters.db.tokens import SqlTokenStore
 from shipshape.adapters.db.uow import SqlUnitOfWorkFactory
 from shipshape.adapters.rules.zen import ZenPolicyRules
 from shipshape.config import Settings
+from shipshape.domain.partners import OurIdentity
 from shipshape.services.auth import TokenService
 from shipshape.services.deps import Deps
 
@@ -33,6 +34,11 @@ class Container:
     engine: Engine
     deps: Deps
     tokens: TokenService
+
+    @property
+    def edi_identity(self) -> OurIdentity:
+        s = self.settings
+        return OurIdentity(s.edi_isa_qualifier, s.edi_isa_id, s.edi_gs_code, s.edi_edifact_id)
 
     def close(self) -> None:
         self.engine.dispose()

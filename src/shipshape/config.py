@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     rules_dir: Path = PACKAGED_RULES
     max_body_bytes: int = 1024 * 1024
     max_edi_body_bytes: int = 20 * 1024 * 1024
+    edi_isa_qualifier: str = "ZZ"
+    edi_isa_id: str = "SHIPSHAPE"
+    edi_gs_code: str = "SHIPSHAPE"
+    edi_edifact_id: str = "SHIPSHAPE"
     db_pool_size: int = 10
 
     @model_validator(mode="after")

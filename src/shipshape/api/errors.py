@@ -53,7 +53,8 @@ async def _invalid(_request: Request, error: Exception) -> JSONResponse:
 
 async def _ours(_request: Request, error: Exception) -> JSONResponse:
     status = next((code for kind, code in STATUS_OF.items() if isinstance(error, kind)), 400)
-    return problem(status, str(error))
+    code = getattr(error, "code", None)
+    return problem(status, str(error), **({"code": str(code)} if code is not None else {}))
 
 
 async def _http(_request: Request, error: Exception) -> JSONResponse:

@@ -14,23 +14,53 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
+from shipshape.adapters.channels.receive import receive_file, standard_of
 from shipshape.bootstrap import Container, build
 from shipshape.cli.files import OrderRow, read_orders
 from shipshape.domain.errors import Conflict
 from shipshape.services import intake
+from shipshape.services.intake import IntakeResult
 
 console = Console()
-OUTCOMES = ("accepted", "held", "duplicate", "replayed", "rejected")
+OUTCOMES = ("accepted", "held", "duplicate", "replayed", "rejected", "duplicate interchange")
+
+
+EDI_SUFFIXES = (".x12", ".edi", ".edifact", ".850")
 
 
 def ingest(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
     batch: Annotated[int, typer.Option(min=1, max=5000, help="orders per transaction")] = 200,
 ) -> None:
-    """Take orders from a JSON lines or CSV file; rejected rows go to FILE.rejected.jsonl."""
+    """Take orders from JSON lines, CSV, or EDI (X12 .x12, EDIFACT .edi); see the README."""
     container = build(migrate=True)
-    tally = ingest_file(container, file, batch)
+    if file.suffix.lower() in EDI_SUFFIXES:
+        tally = ingest_edi(container, file)
+    else:
+        tally = ingest_file(container, file, batch)
     console.print(summary_table(tally))
+
+
+def ingest_edi(container: Container, file: Path) -> Counter[str]:
+    """One EDI file; its acknowledgements are written beside it as FILE.<type>.<n>.txt."""
+    raw = file.read_bytes()
+    outcome = receive_file(container.deps, raw, standard_of(file.name, raw[:200]),
+                           container.edi_identity)
+    tally: Counter[str] = Counter()
+    for interchange in outcome.interchanges:
+        tally["duplicate interchange"] += interchange.duplicate
+        for result in interchange.results:
+            tally[_outcome(result)] += 1
+        for n, ack in enumerate(interchange.acknowledgements, 1):
+            name = f"{file.name}.{ack.doc_type}.{interchange.interchange_id}-{n}.txt"
+            file.with_name(name).write_text(ack.text, encoding="latin-1")
+    return tally
+
+
+def _outcome(result: IntakeResult | Conflict) -> str:
+    if isinstance(result, Conflict):
+        return "rejected"
+    return "replayed" if result.replayed else result.status
 
 
 def ingest_file(container: Container, file: Path, batch: int) -> Counter[str]:
@@ -65,7 +95,7 @@ def _submit(container: Container, rows: list[OrderRow]) -> Iterator[tuple[str, d
         if isinstance(result, Conflict):
             yield "rejected", {"row": row.number, "error": str(result)}
         else:
-            yield ("replayed" if result.replayed else result.status), {}
+            yield _outcome(result), {}
 
 
 def _chunks(rows: Iterable[OrderRow], size: int) -> Iterator[list[OrderRow]]:

@@ -6,29 +6,17 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from shipshape.domain.errors import Conflict, NotFound
 from shipshape.domain.partners import TradingPartner
 from shipshape.services.deps import Deps
 from shipshape.services.intake import IntakeResult, SubmitOrder, submit_in
-from shipshape.services.ports import InterchangeRecord, UnitOfWork
+from shipshape.services.ports import EdiStore, InterchangeRecord, UnitOfWork
 
-
-@dataclass(frozen=True, slots=True)
-class InboundInterchange:
-    partner_id: str
-    standard: str
-    control_number: str
-    raw: bytes
-    orders: tuple[SubmitOrder, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class InterchangeOutcome:
-    interchange_id: int | None
-    duplicate: bool
-    results: tuple[IntakeResult | Conflict, ...]
-    acknowledgements: tuple[OutboundDocument, ...]
+Result = IntakeResult | Conflict
+Allocate = Callable[[str], int]
+"""The partner's next control number of a kind (one counter for everything sent to it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +26,30 @@ class OutboundDocument:
     text: str
 
 
-Allocate = Callable[[str], int]
-"""Next control number of a kind ("interchange", "group", "set") for the partner."""
-AckBuilder = Callable[[Sequence[IntakeResult | Conflict], Allocate, bool], list[OutboundDocument]]
-"""The answers to an interchange from its order results; the flag says it was a resend."""
+class InterchangeHandler(Protocol):
+    """What a channel adapter supplies: how to find the partner, map orders, answer."""
+
+    @property
+    def standard(self) -> str: ...
+    @property
+    def control_number(self) -> str: ...
+    @property
+    def raw(self) -> bytes: ...
+    @property
+    def sender(self) -> str: ...
+    def find_partner(self, store: EdiStore) -> TradingPartner | None: ...
+    def orders(self, partner: TradingPartner) -> list[SubmitOrder]: ...
+    def answers(self, partner: TradingPartner, results: Sequence[Result], allocate: Allocate,
+                duplicate: bool) -> list[OutboundDocument]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class InterchangeOutcome:
+    interchange_id: int
+    partner_id: str
+    duplicate: bool
+    results: tuple[Result, ...]
+    acknowledgements: tuple[OutboundDocument, ...]
 
 
 def upsert_partners(deps: Deps, partners: Sequence[TradingPartner]) -> int:
@@ -52,65 +60,59 @@ def upsert_partners(deps: Deps, partners: Sequence[TradingPartner]) -> int:
     return len(partners)
 
 
-def receive_interchange(
-    deps: Deps, inbound: InboundInterchange, build_acks: AckBuilder
-) -> InterchangeOutcome:
+def unknown_senders(deps: Deps, handlers: Sequence[InterchangeHandler]) -> list[str]:
+    """Senders of these interchanges that no partner profile names, checked before any write."""
+    with deps.uow() as uow:
+        return sorted({h.sender for h in handlers if h.find_partner(uow.edi) is None})
+
+
+def receive_interchange(deps: Deps, handler: InterchangeHandler) -> InterchangeOutcome:
     """One transaction: the duplicate check, every order, the log and the acknowledgements."""
     with deps.uow() as uow:
-        partner = uow.edi.partner(inbound.partner_id, lock=True)
-        if partner is None:
-            raise NotFound(f"trading partner {inbound.partner_id} is not configured")
+        partner = _partner(uow, handler)
         now = deps.clock.now()
-        if _resent(uow, partner, inbound, now):
-            return _refuse_duplicate(uow, partner, inbound, build_acks, now)
-        results = tuple(submit_in(deps, uow, list(inbound.orders)))
-        interchange_id = uow.edi.record_interchange(_record(inbound, results, "accepted", now))
-        acks = _store_acks(uow, partner, interchange_id, results, build_acks, now)
-        _store_inbound(uow, partner, inbound, interchange_id, now)
+        duplicate = _resent(uow, partner, handler, now)
+        results = () if duplicate else tuple(submit_in(deps, uow, handler.orders(partner)))
+        status = "duplicate" if duplicate else "accepted"
+        interchange_id = uow.edi.record_interchange(_record(partner, handler, results, status,
+                                                            now))
+        uow.edi.store_document(partner.id, "in", handler.standard, handler.control_number,
+                               interchange_id, handler.raw.decode("latin-1"), now)
+        acks = _answer(uow, partner, handler, results, duplicate, interchange_id, now)
         uow.commit()
-    return InterchangeOutcome(interchange_id, False, results, acks)
+    return InterchangeOutcome(interchange_id, partner.id, duplicate, results, acks)
 
 
-def _resent(uow: UnitOfWork, partner: TradingPartner, inbound: InboundInterchange,
+def _partner(uow: UnitOfWork, handler: InterchangeHandler) -> TradingPartner:
+    found = handler.find_partner(uow.edi)
+    if found is None:
+        raise NotFound(f"no trading partner is configured for this {handler.standard} sender")
+    locked = uow.edi.partner(found.id, lock=True)
+    return locked or found
+
+
+def _resent(uow: UnitOfWork, partner: TradingPartner, handler: InterchangeHandler,
             now: datetime) -> bool:
     since = now - timedelta(days=partner.duplicate_window_days)
-    return uow.edi.seen_interchange(partner.id, inbound.standard, inbound.control_number, since)
+    return uow.edi.seen_interchange(partner.id, handler.standard, handler.control_number, since)
 
 
-def _refuse_duplicate(
-    uow: UnitOfWork, partner: TradingPartner, inbound: InboundInterchange,
-    build_acks: AckBuilder, now: datetime,
-) -> InterchangeOutcome:
-    interchange_id = uow.edi.record_interchange(_record(inbound, (), "duplicate", now))
-    _store_inbound(uow, partner, inbound, interchange_id, now)
-    acks = _store_acks(uow, partner, interchange_id, (), build_acks, now, duplicate=True)
-    uow.commit()
-    return InterchangeOutcome(interchange_id, True, (), acks)
-
-
-def _store_acks(
-    uow: UnitOfWork, partner: TradingPartner, interchange_id: int,
-    results: Sequence[IntakeResult | Conflict], build_acks: AckBuilder, now: datetime,
-    duplicate: bool = False,
+def _answer(
+    uow: UnitOfWork, partner: TradingPartner, handler: InterchangeHandler,
+    results: Sequence[Result], duplicate: bool, interchange_id: int, now: datetime,
 ) -> tuple[OutboundDocument, ...]:
     def allocate(kind: str) -> int:
         return uow.edi.next_control_number(partner.id, kind)
-    acks = build_acks(results, allocate, duplicate)
+    acks = handler.answers(partner, results, allocate, duplicate)
     for ack in acks:
         uow.edi.store_document(partner.id, "out", ack.doc_type, ack.control_number,
                                interchange_id, ack.text, now)
     return tuple(acks)
 
 
-def _store_inbound(uow: UnitOfWork, partner: TradingPartner, inbound: InboundInterchange,
-                   interchange_id: int, now: datetime) -> None:
-    uow.edi.store_document(partner.id, "in", inbound.standard, inbound.control_number,
-                           interchange_id, inbound.raw.decode("latin-1"), now)
-
-
-def _record(inbound: InboundInterchange, results: Sequence[IntakeResult | Conflict],
+def _record(partner: TradingPartner, handler: InterchangeHandler, results: Sequence[Result],
             status: str, now: datetime) -> InterchangeRecord:
     order_ids = tuple(str(r.body.get("order_id") or r.body.get("duplicate_of") or "")
                       for r in results if isinstance(r, IntakeResult))
-    return InterchangeRecord(inbound.partner_id, inbound.standard, inbound.control_number,
-                             hashlib.sha256(inbound.raw).hexdigest(), status, order_ids, now)
+    return InterchangeRecord(partner.id, handler.standard, handler.control_number,
+                             hashlib.sha256(handler.raw).hexdigest(), status, order_ids, now)

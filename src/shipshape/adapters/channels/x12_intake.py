@@ -1,0 +1,105 @@
+"""An X12 interchange as the EDI service sees it: partner, orders, and the answers it wants."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from shipshape.adapters.channels import x12
+from shipshape.domain.errors import Conflict
+from shipshape.domain.partners import OurIdentity, TradingPartner
+from shipshape.services.edi import Allocate, OutboundDocument, Result
+from shipshape.services.intake import IntakeResult, SubmitOrder
+from shipshape.services.ports import EdiStore
+
+DUPLICATE_NOTE = "025"
+
+
+@dataclass
+class X12Interchange:
+    interchange: x12.Interchange
+    raw: bytes
+    our: OurIdentity
+    at: datetime
+    standard: str = "x12"
+    _orders: list[x12.Order850] = field(default_factory=list)
+    _sets: dict[str, list[x12.SetResult]] = field(default_factory=dict)
+
+    @property
+    def control_number(self) -> str:
+        return self.interchange.control_number
+
+    @property
+    def sender(self) -> str:
+        return f"{self.interchange.sender_qualifier}:{self.interchange.sender_id.strip()}"
+
+    def find_partner(self, store: EdiStore) -> TradingPartner | None:
+        return store.partner_by_x12(self.interchange.sender_qualifier,
+                                    self.interchange.sender_id)
+
+    def orders(self, partner: TradingPartner) -> list[SubmitOrder]:
+        if x12.ta1_note(self.interchange) != "000":
+            return []
+        for group in self.interchange.groups:
+            self._sets[group.control_number] = [
+                self._take_set(ts, partner, importable=not group.errors)
+                for ts in group.transaction_sets]
+        return [SubmitOrder(o.draft, f"x12:{partner.id}:{o.draft.external_id}")
+                for o in self._orders]
+
+    def _take_set(self, ts: x12.TransactionSet, partner: TradingPartner,
+                  importable: bool) -> x12.SetResult:
+        if ts.id != "850":
+            return x12.set_result(ts, codes=("1",))
+        mapped = x12.orders_from_850(ts, partner, self.at.date())
+        result = x12.set_result(ts, mapped)
+        if importable and result.accepted:
+            self._orders.extend(mapped)
+        return result
+
+    def answers(self, partner: TradingPartner, results: Sequence[Result], allocate: Allocate,
+                duplicate: bool) -> list[OutboundDocument]:
+        note = DUPLICATE_NOTE if duplicate else x12.ta1_note(self.interchange)
+        if note != "000":
+            return self._ta1(partner, note, allocate)
+        documents = self._997s(partner, allocate) if partner.wants("997") else []
+        if partner.wants("855"):
+            documents += [self._855(order, result, allocate)
+                          for order, result in zip(self._orders, results, strict=True)]
+        return documents
+
+    def _ta1(self, partner: TradingPartner, note: str, allocate: Allocate
+             ) -> list[OutboundDocument]:
+        if not partner.wants("TA1"):
+            return []
+        control = allocate("interchange")
+        text = x12.build_ta1(self.interchange, note, control, self.our, self.at)
+        return [OutboundDocument("TA1", str(control), text)]
+
+    def _997s(self, partner: TradingPartner, allocate: Allocate) -> list[OutboundDocument]:
+        documents = []
+        for group in self.interchange.groups:
+            control = allocate("interchange")
+            text = x12.build_997(self.interchange, group, self._sets.get(group.control_number),
+                                 control, self.our, self.at)
+            documents.append(OutboundDocument("997", str(control), text))
+        return documents
+
+    def _855(self, order: x12.Order850, result: Result, allocate: Allocate) -> OutboundDocument:
+        control = allocate("interchange")
+        text = x12.build_855(order, line_status(result), control, self.our, self.at)
+        return OutboundDocument("855", str(control), text)
+
+
+def line_status(result: Result) -> x12.LineStatus:
+    """Every line of an order shares its fate today: accepted, held, or refused."""
+    if isinstance(result, Conflict) or not isinstance(result, IntakeResult):
+        return x12.LineStatus.REJECTED
+    return {"accepted": x12.LineStatus.ACCEPTED, "held": x12.LineStatus.HELD}.get(
+        result.status, x12.LineStatus.REJECTED)
+
+
+def read_x12(raw: bytes, our: OurIdentity, at: datetime) -> list[X12Interchange]:
+    """Every interchange of a file; X12SyntaxError when the file is not readable X12."""
+    return [X12Interchange(ix, raw, our, at) for ix in x12.parse(raw)]
