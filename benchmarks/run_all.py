@@ -20,11 +20,12 @@ from typing import Any
 
 from common import BENCH_DIR, RESULTS_DIR, console, print_table, write_json
 
-BENCHMARKS = ("bench_intake", "bench_http", "bench_large_order")
+BENCHMARKS = ("bench_intake", "bench_http", "bench_large_order", "bench_edi")
 QUICK_ARGS = {
     "bench_intake": ["--orders", "500", "--seconds", "5"],
     "bench_http": ["--orders", "500", "--seconds", "5"],
     "bench_large_order": ["--repeat", "10"],
+    "bench_edi": ["--interchanges", "300", "--parse-interchanges", "500", "--seconds", "4"],
 }
 COLUMNS = ("measure", "backend", "measured", "unit", "target", "status", "p50_ms", "p99_ms",
            "note")
@@ -101,6 +102,24 @@ def summary_rows() -> list[dict[str, Any]]:
                          higher_is_better=False, note="service layer"))
         rows.append(_row("500-line order over HTTP, p99", backend,
                          _find(http, backend, "http_500_lines"), "p99_ms", "ms", None))
+    return rows + edi_rows()
+
+
+def edi_rows() -> list[dict[str, Any]]:
+    """EDI: parsing MB/s in memory, then interchanges parsed and accepted per second."""
+    edi = _load("edi").get("results", [])
+    rows = []
+    for measure, path in (("X12 850 parse + validate + map", "x12_parse_validate_map"),
+                          ("EDIFACT ORDERS parse + map", "edifact_parse_map")):
+        result = _find(edi, "memory", path)
+        note = f"{result['interchanges_per_s']:,.0f} interchanges/s" if result else ""
+        rows.append(_row(measure, "memory", result, "mb_per_s", "MB/s", None, note=note))
+    for backend in ("sqlite", "postgres"):
+        for measure, path in (("X12 850 via receive_file", "x12_receive_file"),
+                              ("EDIFACT ORDERS via receive_file", "edifact_receive_file")):
+            rows.append(_row(measure, backend, _find(edi, backend, path),
+                             "interchanges_per_s", "interchanges/s", None,
+                             note="one per call, parsed and accepted"))
     return rows
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,9 +93,18 @@ def x12_decimal(value: Decimal | int | None) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
+@functools.lru_cache(maxsize=64)
+def _reserved_pattern(separators: Separators) -> re.Pattern[str]:
+    """A pattern finding any of the separators in a value, compiled once per separator set."""
+    return re.compile("[" + re.escape(separators.reserved) + "]")
+
+
 def clean(value: str, separators: Separators, limit: int | None = None) -> str:
     """A copy of received data made safe to send back: no delimiters, no control characters."""
-    kept = "".join(c for c in value if c not in separators.reserved and c.isprintable())
+    if value.isprintable() and not _reserved_pattern(separators).search(value):
+        return value[:limit]
+    reserved = separators.reserved
+    kept = "".join(c for c in value if c not in reserved and c.isprintable())
     return kept[:limit]
 
 
@@ -112,7 +123,7 @@ def _segment(segment: Segment, separators: Separators) -> str:
 
 
 def _check(tag: str, value: str, separators: Separators) -> None:
-    if any(c in separators.reserved or not c.isprintable() for c in value):
+    if not value.isprintable() or _reserved_pattern(separators).search(value):
         raise InvalidInput(f"{tag} value {value!r} contains an X12 delimiter or control character")
 
 
