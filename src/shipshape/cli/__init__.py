@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from shipshape.bootstrap import build
-from shipshape.cli import intake_cmd, partners_cmd, sample_cmd
+from shipshape.cli import intake_cmd, partners_cmd, sample_cmd, watch_cmd
 from shipshape.cli.files import read_masterdata
 from shipshape.config import Settings
 from shipshape.domain.errors import ShipshapeError
@@ -75,6 +75,7 @@ def tokens_create(
 app.command("ingest")(intake_cmd.ingest)
 app.command("seed")(sample_cmd.seed)
 app.command("demo")(sample_cmd.demo)
+app.command("watch")(watch_cmd.watch)
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from shipshape.api.schemas import (
     SiteIn,
     StockMovementIn,
 )
+from shipshape.cli.csv_mapping import ColumnMapping
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.masterdata import Carrier, ContractPrice, Customer, Item, Site
 from shipshape.services.masterdata import StockMovement
@@ -141,9 +142,9 @@ def merge_carrier_rows(records: list[MasterRecord]) -> list[MasterRecord]:
     return others + list(merged.values())
 
 
-def read_orders(path: Path) -> Iterator[OrderRow]:
+def read_orders(path: Path, mapping: ColumnMapping | None = None) -> Iterator[OrderRow]:
     if path.suffix.lower() == ".csv":
-        yield from _orders_from_csv(path)
+        yield from _orders_from_csv(path, mapping)
         return
     with path.open(encoding="utf-8") as handle:
         for number, text in enumerate(handle, 1):
@@ -166,10 +167,10 @@ def _brief(error: ValidationError) -> str:
     return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
 
 
-def _orders_from_csv(path: Path) -> Iterator[OrderRow]:
+def _orders_from_csv(path: Path, mapping: ColumnMapping | None) -> Iterator[OrderRow]:
     """One row per line; rows with the same channel and external_id form one order."""
     grouped: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in _csv_rows(path):
+    for row in _csv_rows(path) if mapping is None else mapping.rows(path):
         key = (row.get("channel", ""), row.get("external_id", ""))
         order = grouped.setdefault(key, _csv_header(row))
         order["lines"].append({k: row[k] for k in ("line_no", "sku", "quantity", "unit_price",

@@ -16,8 +16,9 @@ from rich.table import Table
 
 from shipshape.adapters.channels.receive import receive_file, standard_of
 from shipshape.bootstrap import Container, build
+from shipshape.cli.csv_mapping import ColumnMapping, read_mapping
 from shipshape.cli.files import OrderRow, read_orders
-from shipshape.domain.errors import Conflict
+from shipshape.domain.errors import Conflict, InvalidInput
 from shipshape.services import intake
 from shipshape.services.intake import IntakeResult
 
@@ -31,13 +32,19 @@ EDI_SUFFIXES = (".x12", ".edi", ".edifact", ".850")
 def ingest(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
     batch: Annotated[int, typer.Option(min=1, max=5000, help="orders per transaction")] = 200,
+    mapping: Annotated[Path | None, typer.Option(
+        exists=True, dir_okay=False, help="YAML file naming the CSV columns of each field",
+    )] = None,
 ) -> None:
     """Take orders from JSON lines, CSV, or EDI (X12 .x12, EDIFACT .edi); see the README."""
+    columns = read_mapping(mapping) if mapping else None
+    if columns and file.suffix.lower() != ".csv":
+        raise InvalidInput(f"{file.name}: --mapping applies to CSV files only")
     container = build(migrate=True)
     if file.suffix.lower() in EDI_SUFFIXES:
         tally = ingest_edi(container, file)
     else:
-        tally = ingest_file(container, file, batch)
+        tally = ingest_file(container, file, batch, columns)
     console.print(summary_table(tally))
 
 
@@ -50,21 +57,22 @@ def ingest_edi(container: Container, file: Path) -> Counter[str]:
     for interchange in outcome.interchanges:
         tally["duplicate interchange"] += interchange.duplicate
         for result in interchange.results:
-            tally[_outcome(result)] += 1
+            tally[outcome_of(result)] += 1
         for n, ack in enumerate(interchange.acknowledgements, 1):
             name = f"{file.name}.{ack.doc_type}.{interchange.interchange_id}-{n}.txt"
             file.with_name(name).write_text(ack.text, encoding="latin-1")
     return tally
 
 
-def _outcome(result: IntakeResult | Conflict) -> str:
+def outcome_of(result: IntakeResult | Conflict) -> str:
     if isinstance(result, Conflict):
         return "rejected"
     return "replayed" if result.replayed else result.status
 
 
-def ingest_file(container: Container, file: Path, batch: int) -> Counter[str]:
-    rows = list(read_orders(file))
+def ingest_file(container: Container, file: Path, batch: int,
+                mapping: ColumnMapping | None = None) -> Counter[str]:
+    rows = list(read_orders(file, mapping))
     rejects_path = file.with_name(file.name + ".rejected.jsonl")
     tally: Counter[str] = Counter()
     with Progress("[progress.description]{task.description}", BarColumn(),
@@ -95,7 +103,7 @@ def _submit(container: Container, rows: list[OrderRow]) -> Iterator[tuple[str, d
         if isinstance(result, Conflict):
             yield "rejected", {"row": row.number, "error": str(result)}
         else:
-            yield _outcome(result), {}
+            yield outcome_of(result), {}
 
 
 def _chunks(rows: Iterable[OrderRow], size: int) -> Iterator[list[OrderRow]]:

@@ -1,0 +1,368 @@
+"""`shipshape watch DIR`: take order files dropped into a folder, each once, also across a crash.
+
+Every running watcher owns a folder DIR/processing/<watcher>/ and holds an exclusive lock on its
+`.lock` file while it runs. A file is claimed by renaming it into a numbered folder of its own
+there, so that its acknowledgements and rejects gather beside it; when it is done, everything in
+that folder moves to processed/ or failed/. A watcher folder whose lock nobody holds was left by a
+crash: the next watcher adopts its claims and takes them again, which idempotent intake makes safe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import itertools
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import IO, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from shipshape.adapters.channels.receive import FileOutcome, Standard, receive_file, standard_of
+from shipshape.adapters.db.edi_queries import repeats_accepted_interchange
+from shipshape.bootstrap import Container, build
+from shipshape.cli.intake_cmd import EDI_SUFFIXES, OUTCOMES, ingest_file
+from shipshape.cli.intake_cmd import outcome_of
+from shipshape.domain.errors import ConcurrencyConflict, ShipshapeError
+
+console = Console()
+log = logging.getLogger(__name__)
+LOCK = ".lock"
+BATCH = 200
+BLANK = b"\xef\xbb\xbf \r\n\t"
+Stamp = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Claim:
+    file: Path
+    recovered: bool
+    """Taken over from processing/, where a stopped or crashed watcher left it."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    folder: str
+    note: str
+
+
+class Stop:
+    """Asked for by SIGINT or SIGTERM; a plain flag, the only thing safe to set in a handler."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def wait(self, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while not self.requested and time.monotonic() < deadline:
+            time.sleep(min(0.1, max(deadline - time.monotonic(), 0)))
+        return self.requested
+
+
+def watch(
+    folder: Annotated[Path, typer.Argument(exists=True, file_okay=False)],
+    interval: Annotated[float, typer.Option(min=0.0, help="seconds between two looks")] = 2.0,
+    once: Annotated[bool, typer.Option("--once", help="take what is there, then exit")] = False,
+) -> None:
+    """Take order files dropped into FOLDER, each once, into processed/ or failed/."""
+    container = build(migrate=True)
+    try:
+        with stopping_on_signals() as stop:
+            tally = Watcher(container, folder, interval, stop).run(once)
+    finally:
+        container.close()
+    console.print(f"{tally['processed']} processed, {tally['failed']} failed, "
+                  f"{tally['kept']} left in processing")
+
+
+@contextlib.contextmanager
+def stopping_on_signals() -> Iterator[Stop]:
+    stop = Stop()
+
+    def request(_number: int, _frame: FrameType | None) -> None:
+        stop.requested = True
+
+    on_main = threading.current_thread() is threading.main_thread()
+    signals = (signal.SIGINT, signal.SIGTERM) if on_main else ()
+    previous = {number: signal.signal(number, request) for number in signals}
+    try:
+        yield stop
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+
+
+class Watcher:
+    """One watcher over one folder; several may watch the same folder at once."""
+
+    def __init__(self, container: Container, inbox: Path, interval: float,
+                 stop: Stop | None = None) -> None:
+        self.container = container
+        self.inbox = inbox
+        self.interval = interval
+        self.stop = stop or Stop()
+        self.processing = inbox / "processing"
+        self.own = self.processing / f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.tally: Counter[str] = Counter()
+        self._numbers = itertools.count(1)
+
+    def run(self, once: bool = False) -> Counter[str]:
+        """Look, take the files that have settled, wait; with `once` at most two looks."""
+        for name in ("processing", "processed", "failed"):
+            (self.inbox / name).mkdir(exist_ok=True)
+        with self._registered():
+            previous: dict[str, Stamp] = {}
+            for looks in itertools.count(1):
+                self._take_all(self._recovered())
+                snapshot = _look(self.inbox)
+                settled = [n for n, s in snapshot.items() if self._settled(s, previous.get(n))]
+                self._take_all(self._claimed(settled))
+                if once and (len(settled) == len(snapshot) or looks == 2):
+                    break
+                previous = snapshot
+                if self.stop.requested or self.stop.wait(self.interval):
+                    break
+        return self.tally
+
+    @contextlib.contextmanager
+    def _registered(self) -> Iterator[None]:
+        """The own folder appears under its final name only once its lock is held."""
+        staging = self.processing / f".{self.own.name}"
+        staging.mkdir()
+        with (staging / LOCK).open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            staging.rename(self.own)
+            try:
+                yield
+            finally:
+                _remove_if_empty(self.own)
+
+    def _settled(self, stamp: Stamp, before: Stamp | None) -> bool:
+        """Unchanged since the last look, or untouched for an interval: no longer written."""
+        return stamp == before or time.time_ns() - stamp[1] >= self.interval * 1e9
+
+    def _take_all(self, claims: Iterator[Claim]) -> None:
+        for claim in claims:
+            self._take(claim)
+            if self.stop.requested:
+                return
+
+    def _claimed(self, names: list[str]) -> Iterator[Claim]:
+        for name in names:
+            claim = self._claim(self.inbox / name, recovered=False)
+            if claim:
+                yield claim
+
+    def _claim(self, source: Path, recovered: bool) -> Claim | None:
+        folder = self.own / str(next(self._numbers))
+        folder.mkdir()
+        try:
+            os.rename(source, folder / source.name)
+        except FileNotFoundError:
+            folder.rmdir()
+            return None
+        return Claim(folder / source.name, recovered)
+
+    def _recovered(self) -> Iterator[Claim]:
+        """Files lying in processing/ itself, and the claims of watchers that are gone."""
+        for entry in sorted(self.processing.iterdir()):
+            if entry.name.startswith(".") or entry == self.own:
+                continue
+            if entry.is_dir():
+                yield from self._adopt(entry)
+            elif claim := self._claim(entry, recovered=True):
+                yield claim
+
+    def _adopt(self, folder: Path) -> Iterator[Claim]:
+        lock = _lock_if_abandoned(folder)
+        if lock is None:
+            return
+        with lock:
+            moved = [self._move_claim(c) for c in sorted(folder.iterdir()) if c.is_dir()]
+            _remove_if_empty(folder)
+        for claim_folder in moved:
+            if claim_folder and (claim := _claim_in(claim_folder)):
+                yield claim
+
+    def _move_claim(self, claim_folder: Path) -> Path | None:
+        target = self.own / str(next(self._numbers))
+        try:
+            claim_folder.rename(target)
+        except FileNotFoundError:
+            return None
+        return target
+
+    def _take(self, claim: Claim) -> None:
+        name = escape(claim.file.name)
+        try:
+            verdict = self._verdict(claim)
+            placed = _file_away(claim.file, self.inbox / verdict.folder, verdict)
+        except Exception as error:
+            log.exception("%s is left in %s", claim.file.name, claim.file.parent)
+            console.print(f"[red]kept[/] {name}: {escape(repr(error))}; left in "
+                          f"{escape(str(claim.file.parent))}, taken again at the next start")
+            self.tally["kept"] += 1
+            return
+        colour = "green" if verdict.folder == "processed" else "yellow"
+        console.print(f"[{colour}]{verdict.folder}[/] {name} -> "
+                      f"{escape(placed.name)}: {escape(verdict.note)}")
+        self.tally[verdict.folder] += 1
+
+    def _verdict(self, claim: Claim) -> Verdict:
+        try:
+            standard = _edi_standard(claim.file)
+            if standard is None:
+                return _orders_verdict(ingest_file(self.container, claim.file, BATCH))
+            return self._edi_verdict(claim, standard)
+        except ConcurrencyConflict:
+            raise
+        except ShipshapeError as error:
+            return Verdict("failed", str(error))
+        except UnicodeDecodeError as error:
+            return Verdict("failed", f"not UTF-8 text ({error.reason} at byte {error.start})")
+
+    def _edi_verdict(self, claim: Claim, standard: Standard) -> Verdict:
+        outcome = receive_file(self.container.deps, claim.file.read_bytes(), standard,
+                               self.container.edi_identity)
+        _write_acknowledgements(claim.file, outcome)
+        if not outcome.all_duplicates:
+            return Verdict("processed", _describe(_edi_tally(outcome)))
+        if claim.recovered and self._taken_before(outcome):
+            return Verdict("processed", "taken before a restart already; nothing new stored")
+        partners = ", ".join(sorted({i.partner_id for i in outcome.interchanges}))
+        return Verdict("failed", f"duplicate interchange: {partners} sent every interchange "
+                                 "of this file before; nothing was stored")
+
+    def _taken_before(self, outcome: FileOutcome) -> bool:
+        return all(repeats_accepted_interchange(self.container.engine, i.interchange_id)
+                   for i in outcome.interchanges)
+
+
+def _look(inbox: Path) -> dict[str, Stamp]:
+    """Size and modification time of each file waiting; names starting with '.' are not ours."""
+    stamps: dict[str, Stamp] = {}
+    with os.scandir(inbox) as entries:
+        for entry in entries:
+            if entry.name.startswith(".") or not entry.is_file(follow_symlinks=False):
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                info = entry.stat(follow_symlinks=False)
+                stamps[entry.name] = (info.st_size, info.st_mtime_ns)
+    return stamps
+
+
+def _lock_if_abandoned(folder: Path) -> IO[str] | None:
+    """The folder's lock, if no running watcher holds it."""
+    try:
+        handle = (folder / LOCK).open()
+    except OSError:
+        return None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """A watcher folder without claims; its lock goes first, while it is still held."""
+    if any(entry.name != LOCK for entry in folder.iterdir()):
+        return
+    with contextlib.suppress(FileNotFoundError):
+        (folder / LOCK).unlink()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
+def _claim_in(folder: Path) -> Claim | None:
+    """The claimed file is the shortest name: what was written beside it starts with it."""
+    files = sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: len(p.name))
+    if not files:
+        folder.rmdir()
+        return None
+    return Claim(files[0], recovered=True)
+
+
+def _edi_standard(file: Path) -> Standard | None:
+    """EDI by extension, or by an ISA, UNA or UNB start whatever the name."""
+    with file.open("rb") as handle:
+        head = handle.read(200)
+    start = head.lstrip(BLANK)
+    if file.suffix.lower() in EDI_SUFFIXES or start[:3] in (b"UNA", b"UNB"):
+        return standard_of(file.name, head)
+    return "x12" if start.startswith(b"ISA") else None
+
+
+def _write_acknowledgements(file: Path, outcome: FileOutcome) -> None:
+    """Named as `shipshape ingest` names them: FILE.<type>.<interchange>-<n>.txt."""
+    for interchange in outcome.interchanges:
+        for n, ack in enumerate(interchange.acknowledgements, 1):
+            name = f"{file.name}.{ack.doc_type}.{interchange.interchange_id}-{n}.txt"
+            file.with_name(name).write_text(ack.text, encoding="latin-1")
+
+
+def _edi_tally(outcome: FileOutcome) -> Counter[str]:
+    tally: Counter[str] = Counter()
+    for interchange in outcome.interchanges:
+        tally["duplicate interchange"] += interchange.duplicate
+        tally.update(outcome_of(result) for result in interchange.results)
+    return tally
+
+
+def _orders_verdict(tally: Counter[str]) -> Verdict:
+    total = sum(tally.values())
+    if not total:
+        return Verdict("failed", "the file holds no orders")
+    if tally["rejected"] == total:
+        return Verdict("failed", "every order was refused; the reasons are in the "
+                                 ".rejected.jsonl file beside it")
+    return Verdict("processed", _describe(tally))
+
+
+def _describe(tally: Counter[str]) -> str:
+    return ", ".join(f"{tally[outcome]} {outcome}" for outcome in OUTCOMES if tally[outcome])
+
+
+def _file_away(file: Path, target: Path, verdict: Verdict) -> Path:
+    """Into processed/ or failed/ with all that was written beside it, replacing nothing.
+
+    The file is linked there first and unlinked from its claim last, so that a crash in
+    between leaves it claimed (and taken again) rather than lost.
+    """
+    if verdict.folder == "failed":
+        file.with_name(f"{file.name}.error.txt").write_text(verdict.note + "\n",
+                                                            encoding="utf-8")
+    placed = _place(file, target, file.name)
+    for companion in sorted(file.parent.iterdir()):
+        if companion != file:
+            _place(companion, target, placed.name + companion.name.removeprefix(file.name))
+            companion.unlink()
+    file.unlink()
+    file.parent.rmdir()
+    return placed
+
+
+def _place(source: Path, folder: Path, name: str) -> Path:
+    """A hard link as `name`, else NAME-1.EXT, NAME-2.EXT...: an existing file stays as it is."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    number = 0
+    while True:
+        candidate = folder / (f"{stem}-{number}{suffix}" if number else name)
+        try:
+            os.link(source, candidate)
+            return candidate
+        except FileExistsError:
+            number += 1
