@@ -23,7 +23,8 @@ from shipshape.services import intake
 from shipshape.services.intake import IntakeResult
 
 console = Console()
-OUTCOMES = ("accepted", "held", "duplicate", "replayed", "rejected", "duplicate interchange")
+ORDER_OUTCOMES = ("accepted", "held", "duplicate", "replayed", "rejected")
+DUPLICATE_INTERCHANGE = "duplicate interchange"
 
 
 EDI_SUFFIXES = (".x12", ".edi", ".edifact", ".850")
@@ -55,12 +56,12 @@ def ingest_edi(container: Container, file: Path) -> Counter[str]:
                            container.edi_identity)
     tally: Counter[str] = Counter()
     for interchange in outcome.interchanges:
-        tally["duplicate interchange"] += interchange.duplicate
+        tally[DUPLICATE_INTERCHANGE] += interchange.duplicate
         for result in interchange.results:
             tally[outcome_of(result)] += 1
         for n, ack in enumerate(interchange.acknowledgements, 1):
             name = f"{file.name}.{ack.doc_type}.{interchange.interchange_id}-{n}.txt"
-            file.with_name(name).write_text(ack.text, encoding="latin-1")
+            file.with_name(name).write_text(ack.text, encoding="utf-8")
     return tally
 
 
@@ -116,7 +117,10 @@ def summary_table(tally: Counter[str]) -> Table:
     table = Table(title="Ingest summary")
     table.add_column("outcome")
     table.add_column("orders", justify="right")
-    for outcome in OUTCOMES:
+    for outcome in ORDER_OUTCOMES:
         table.add_row(outcome, str(tally[outcome]))
-    table.add_row("[bold]total[/]", f"[bold]{sum(tally.values())}[/]")
+    table.add_row("[bold]total[/]", f"[bold]{sum(tally[o] for o in ORDER_OUTCOMES)}[/]")
+    if tally[DUPLICATE_INTERCHANGE]:
+        table.add_row(f"[yellow]{DUPLICATE_INTERCHANGE}s refused[/]",
+                      str(tally[DUPLICATE_INTERCHANGE]))
     return table

@@ -33,8 +33,13 @@ from rich.markup import escape
 from shipshape.adapters.channels.receive import FileOutcome, Standard, receive_file, standard_of
 from shipshape.adapters.db.edi_queries import repeats_accepted_interchange
 from shipshape.bootstrap import Container, build
-from shipshape.cli.intake_cmd import EDI_SUFFIXES, OUTCOMES, ingest_file
-from shipshape.cli.intake_cmd import outcome_of
+from shipshape.cli.intake_cmd import (
+    DUPLICATE_INTERCHANGE,
+    EDI_SUFFIXES,
+    ORDER_OUTCOMES,
+    ingest_file,
+    outcome_of,
+)
 from shipshape.domain.errors import ConcurrencyConflict, ShipshapeError
 
 console = Console()
@@ -311,13 +316,13 @@ def _write_acknowledgements(file: Path, outcome: FileOutcome) -> None:
     for interchange in outcome.interchanges:
         for n, ack in enumerate(interchange.acknowledgements, 1):
             name = f"{file.name}.{ack.doc_type}.{interchange.interchange_id}-{n}.txt"
-            file.with_name(name).write_text(ack.text, encoding="latin-1")
+            file.with_name(name).write_text(ack.text, encoding="utf-8")
 
 
 def _edi_tally(outcome: FileOutcome) -> Counter[str]:
     tally: Counter[str] = Counter()
     for interchange in outcome.interchanges:
-        tally["duplicate interchange"] += interchange.duplicate
+        tally[DUPLICATE_INTERCHANGE] += interchange.duplicate
         tally.update(outcome_of(result) for result in interchange.results)
     return tally
 
@@ -333,7 +338,8 @@ def _orders_verdict(tally: Counter[str]) -> Verdict:
 
 
 def _describe(tally: Counter[str]) -> str:
-    return ", ".join(f"{tally[outcome]} {outcome}" for outcome in OUTCOMES if tally[outcome])
+    outcomes = (*ORDER_OUTCOMES, DUPLICATE_INTERCHANGE)
+    return ", ".join(f"{tally[outcome]} {outcome}" for outcome in outcomes if tally[outcome])
 
 
 def _file_away(file: Path, target: Path, verdict: Verdict) -> Path:

@@ -37,6 +37,10 @@ class InterchangeHandler(Protocol):
     def raw(self) -> bytes: ...
     @property
     def sender(self) -> str: ...
+    @property
+    def rejected(self) -> bool:
+        """The envelope itself was refused: no order was taken, a corrected resend is welcome."""
+        ...
     def find_partner(self, store: EdiStore) -> TradingPartner | None: ...
     def orders(self, partner: TradingPartner) -> list[SubmitOrder]: ...
     def answers(self, partner: TradingPartner, results: Sequence[Result], allocate: Allocate,
@@ -73,14 +77,19 @@ def receive_interchange(deps: Deps, handler: InterchangeHandler) -> InterchangeO
         now = deps.clock.now()
         duplicate = _resent(uow, partner, handler, now)
         results = () if duplicate else tuple(submit_in(deps, uow, handler.orders(partner)))
-        status = "duplicate" if duplicate else "accepted"
+        status = "duplicate" if duplicate else "rejected" if handler.rejected else "accepted"
         interchange_id = uow.edi.record_interchange(_record(partner, handler, results, status,
                                                             now))
         uow.edi.store_document(partner.id, "in", handler.standard, handler.control_number,
-                               interchange_id, handler.raw.decode("latin-1"), now)
+                               interchange_id, as_text(handler.raw), now)
         acks = _answer(uow, partner, handler, results, duplicate, interchange_id, now)
         uow.commit()
     return InterchangeOutcome(interchange_id, partner.id, duplicate, results, acks)
+
+
+def as_text(raw: bytes) -> str:
+    """Received bytes as storable text: Latin-1 keeps every byte; NUL (padding) is spelled out."""
+    return raw.decode("latin-1").replace("\x00", "\\x00")
 
 
 def _partner(uow: UnitOfWork, handler: InterchangeHandler) -> TradingPartner:

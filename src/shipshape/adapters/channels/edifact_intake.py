@@ -35,8 +35,16 @@ class EdifactInterchangeIn:
     def sender(self) -> str:
         return self.interchange.sender_id
 
+    @property
+    def rejected(self) -> bool:
+        return bool(self.interchange.errors)
+
     def find_partner(self, store: EdiStore) -> TradingPartner | None:
-        return store.partner_by_edifact(self.interchange.sender_id)
+        """A profile may name the sender with its qualifier ("id:qualifier") or without."""
+        ix = self.interchange
+        qualified = f"{ix.sender_id}:{ix.sender_qualifier}" if ix.sender_qualifier else None
+        found = store.partner_by_edifact(qualified) if qualified else None
+        return found or store.partner_by_edifact(ix.sender_id)
 
     def orders(self, partner: TradingPartner) -> list[SubmitOrder]:
         if self.interchange.errors:

@@ -23,6 +23,10 @@ from shipshape.services.intake import IntakeResult
 Standard = Literal["x12", "edifact"]
 
 
+class UnknownSender(InvalidInput):
+    code = "UNKNOWN_SENDER"
+
+
 @dataclass(frozen=True, slots=True)
 class FileOutcome:
     interchanges: tuple[InterchangeOutcome, ...]
@@ -59,8 +63,8 @@ def receive_file(deps: Deps, raw: bytes, standard: Standard, our: OurIdentity,
         raise InvalidInput(f"the {standard} data holds no interchange")
     unknown = unknown_senders(deps, handlers)
     if unknown:
-        raise InvalidInput(f"no trading partner is configured for sender {', '.join(unknown)}; "
-                           "load one with `shipshape partners load`")
+        raise UnknownSender(f"no trading partner is configured for sender {', '.join(unknown)}; "
+                            "load one with `shipshape partners load`")
     return FileOutcome(tuple(receive_interchange(deps, h) for h in handlers))
 
 

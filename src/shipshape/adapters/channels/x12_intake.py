@@ -34,6 +34,10 @@ class X12Interchange:
     def sender(self) -> str:
         return f"{self.interchange.sender_qualifier}:{self.interchange.sender_id.strip()}"
 
+    @property
+    def rejected(self) -> bool:
+        return x12.ta1_note(self.interchange) != "000"
+
     def find_partner(self, store: EdiStore) -> TradingPartner | None:
         return store.partner_by_x12(self.interchange.sender_qualifier,
                                     self.interchange.sender_id)
@@ -80,6 +84,8 @@ class X12Interchange:
     def _997s(self, partner: TradingPartner, allocate: Allocate) -> list[OutboundDocument]:
         documents = []
         for group in self.interchange.groups:
+            if group.functional_id == "FA":
+                continue  # acknowledging an acknowledgement would start a loop
             control = allocate("interchange")
             text = x12.build_997(self.interchange, group, self._sets.get(group.control_number),
                                  control, self.our, self.at)

@@ -52,7 +52,7 @@ class SqlEdi:
                          since: datetime) -> bool:
         query = select(i.id).where(i.partner_id == partner_id, i.standard == standard,
                                    i.control_number == control_number, i.received_at >= since,
-                                   i.status != "duplicate").limit(1)
+                                   i.status == "accepted").limit(1)
         return self._conn.execute(query).first() is not None
 
     def record_interchange(self, record: InterchangeRecord) -> int:
