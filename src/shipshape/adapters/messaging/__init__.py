@@ -9,10 +9,10 @@ The semantics both give, for one durable consumer:
 * **At least once.** A delivery counts as done only when acked. A delivery that is neither acked
   nor nakked within `ack_wait_s` is redelivered then. A nak redelivers it after `delay_s`, or,
   when no delay is given, after `backoff_s[attempt - 1]` (`nak_delay`; values past the end
-  repeat the last one; no backoff means at once). Backoff applies to naks only; JetStream's
-  consumer BackOff is not used, because with it the server offsets
-  every nak delay after the first delivery by `BackOff[n-1] - BackOff[0]` (seen on 2.9.10 and
-  2.15.1), so a requested delay could not be honoured.
+  repeat the last one; no backoff means at once). Backoff applies to naks only: JetStream's
+  consumer BackOff is not used, because with it the server shifts every nak delay after the
+  first delivery by `BackOff[n-1] - BackOff[0]` (seen on nats-server 2.9.10 and 2.15.1), so a
+  requested delay could not be honoured.
 * **Dedup.** A message id seen within the dedup window (default 120 s, JetStream's
   `duplicate_window`) is accepted and ignored.
 * **Per-key order.** While a message of a key is delivered and not yet acked (in flight, or

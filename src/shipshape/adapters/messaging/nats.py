@@ -1,9 +1,9 @@
 """The NATS JetStream transport, synchronous on the outside (nats-py runs in its own loop thread).
 
-* One stream (file storage, limits retention) over `subjects`; a message goes to its own subject
-  (`event_subject`: one per event type and order) with `Nats-Msg-Id` = message id, so the
-  stream's duplicate window deduplicates, and `Shipshape-Key` = its key. `publish` returns once
-  the PubAck is in (a duplicate's PubAck too).
+* One stream (file storage, limits retention, `max_age_s` default 14 days) over `subjects`;
+  a message goes to its own subject (`event_subject`: one per event type and order) with
+  `Nats-Msg-Id` = message id, so the stream's duplicate window deduplicates, and
+  `Shipshape-Key` = its key. `publish` returns once the PubAck is in (a duplicate's too).
 * A consumer is a durable pull consumer: explicit ack, `ack_wait`, `max_deliver`, and
   `max_ack_pending=1`, so that a message of a key is never overtaken by a later one of the same
   key, also across redeliveries. A larger `max_ack_pending` fetches more at once but gives up
