@@ -3,65 +3,34 @@
 from __future__ import annotations
 
 import json
-import re
-import shutil
-import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
 from typer.testing import CliRunner
 
 from shipshape.adapters.db import tables
-from shipshape.bootstrap import Container, build
-from shipshape.cli import app, main
-from shipshape.config import Settings
+from shipshape.bootstrap import Container
+from shipshape.cli import app
 from shipshape.domain.access import Role
+from tests import cli_support
+from tests.cli_support import copied, failing, opened, rows, shipshape, summary
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "cli"
 MASTER_TABLES = ("sites", "customers", "items", "prices", "carriers")
 CSV_KINDS = ("sites", "customers", "items", "prices", "carriers", "receipts")
 
-
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'x.db'}"
+url = cli_support.url
 
 
 @pytest.fixture
 def store(url: str) -> Iterator[Container]:
     """The database the commands wrote, opened as the API would open it (no migration)."""
-    container = build(Settings(database_url=url, env="test"))
-    yield container
-    container.close()
-
-
-def shipshape(url: str, *args: str) -> Result:
-    result = CliRunner().invoke(app, list(args), env={"SHIPSHAPE_DATABASE_URL": url})
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result
-
-
-def failing(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str,
-            *args: str) -> tuple[int | str | None, str]:
-    """Run the console script's entry point; its exit code and its output on one line."""
-    monkeypatch.setenv("SHIPSHAPE_DATABASE_URL", url)
-    monkeypatch.setattr(sys, "argv", ["shipshape", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    captured = capsys.readouterr()
-    return exited.value.code, " ".join((captured.out + captured.err).split())
-
-
-def rows(store: Container, name: str) -> list[dict[str, Any]]:
-    table = tables.metadata.tables[name]
-    keys = [c for c in table.primary_key.columns]
-    with store.engine.connect() as conn:
-        return [dict(r) for r in conn.execute(select(table).order_by(*keys)).mappings()]
+    with opened(url, migrate=False) as container:
+        yield container
 
 
 def stock(store: Container) -> dict[tuple[str, str], tuple[int, int]]:
@@ -70,17 +39,6 @@ def stock(store: Container) -> dict[tuple[str, str], tuple[int, int]]:
 
 def master_data(store: Container) -> dict[str, list[dict[str, Any]]]:
     return {name: rows(store, name) for name in MASTER_TABLES}
-
-
-def summary(output: str) -> dict[str, int]:
-    """The outcome counts of the ingest summary table."""
-    found = re.findall(r"(accepted|held|duplicate|replayed|rejected|total)\W+(\d+)", output)
-    return {outcome: int(count) for outcome, count in found}
-
-
-def copied(tmp_path: Path, name: str) -> Path:
-    """A fixture copied next to the database, since ingest writes beside its input."""
-    return Path(shutil.copy(FIXTURES / name, tmp_path / name))
 
 
 # ------------------------------------------------------------------------------ db and tokens
@@ -292,7 +250,7 @@ def test_ingest_json_lines_summarises_outcomes_and_writes_rejects(
     url: str, store: Container, tmp_path: Path
 ) -> None:
     shipshape(url, "load", str(FIXTURES / "masterdata.json"))
-    orders = copied(tmp_path, "orders.jsonl")
+    orders = copied(FIXTURES / "orders.jsonl", tmp_path)
     result = shipshape(url, "ingest", str(orders))
     counts = summary(result.output)
     assert {k: counts[k] for k in ("accepted", "held", "duplicate", "rejected", "total")} == {
@@ -309,7 +267,7 @@ def test_ingested_orders_are_stored_and_reserve_stock(
     url: str, store: Container, tmp_path: Path
 ) -> None:
     shipshape(url, "load", str(FIXTURES / "masterdata.json"))
-    shipshape(url, "ingest", str(copied(tmp_path, "orders.jsonl")))
+    shipshape(url, "ingest", str(copied(FIXTURES / "orders.jsonl", tmp_path)))
     stored = {(o["channel"], o["external_id"]): o["status"] for o in rows(store, "orders")}
     assert stored == {("web", "W-1"): "accepted", ("web", "W-2"): "accepted",
                       ("api", "A-3"): "held"}
@@ -322,7 +280,7 @@ def test_ingesting_the_same_file_twice_creates_nothing_new(
     url: str, store: Container, tmp_path: Path
 ) -> None:
     shipshape(url, "load", str(FIXTURES / "masterdata.json"))
-    orders = copied(tmp_path, "orders.jsonl")
+    orders = copied(FIXTURES / "orders.jsonl", tmp_path)
     shipshape(url, "ingest", str(orders))
     before = (rows(store, "orders"), stock(store), len(rows(store, "exception_cases")))
     again = summary(shipshape(url, "ingest", str(orders)).output)
@@ -335,7 +293,7 @@ def test_an_ingest_without_rejects_leaves_no_rejects_file(
     url: str, store: Container, tmp_path: Path
 ) -> None:
     shipshape(url, "load", str(FIXTURES / "masterdata.json"))
-    orders = copied(tmp_path, "orders.csv")
+    orders = copied(FIXTURES / "orders.csv", tmp_path)
     counts = summary(shipshape(url, "ingest", str(orders)).output)
     assert counts["rejected"] == 0
     assert not (tmp_path / "orders.csv.rejected.jsonl").exists()
@@ -345,7 +303,7 @@ def test_ingest_csv_groups_rows_into_orders_by_channel_and_external_id(
     url: str, store: Container, tmp_path: Path
 ) -> None:
     shipshape(url, "load", str(FIXTURES / "masterdata.json"))
-    result = shipshape(url, "ingest", str(copied(tmp_path, "orders.csv")))
+    result = shipshape(url, "ingest", str(copied(FIXTURES / "orders.csv", tmp_path)))
     assert (summary(result.output)["accepted"], summary(result.output)["total"]) == (2, 2)
     orders = {o["external_id"]: o for o in rows(store, "orders")}
     assert set(orders) == {"W-1", "E-2"}

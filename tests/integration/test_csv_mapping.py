@@ -2,78 +2,28 @@
 
 from __future__ import annotations
 
-import re
-import shutil
-import sys
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
-from click.testing import Result
-from sqlalchemy import select
-from typer.testing import CliRunner
 
-from shipshape.adapters.db import tables
-from shipshape.bootstrap import Container, build
-from shipshape.cli import app, main
+from shipshape.bootstrap import Container
 from shipshape.cli.csv_mapping import _decimal_comma
-from shipshape.config import Settings
+from tests import cli_support
+from tests.cli_support import copied, failing, rows, shipshape, summary
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 MAPPINGS = FIXTURES / "csv_mapping"
 
-
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'x.db'}"
-
-
-@pytest.fixture
-def store(url: str) -> Iterator[Container]:
-    container = build(Settings(database_url=url, env="test"), migrate=True)
-    yield container
-    container.close()
+url = cli_support.url
+store = cli_support.store
 
 
 @pytest.fixture
 def loaded(url: str, store: Container) -> str:
     shipshape(url, "load", str(FIXTURES / "cli" / "masterdata.json"))
     return url
-
-
-def shipshape(url: str, *args: str) -> Result:
-    result = CliRunner().invoke(app, list(args), env={"SHIPSHAPE_DATABASE_URL": url})
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result
-
-
-def failing(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str,
-            *args: str) -> tuple[int | str | None, str]:
-    """The console script's exit code and its output on one line."""
-    monkeypatch.setenv("SHIPSHAPE_DATABASE_URL", url)
-    monkeypatch.setattr(sys, "argv", ["shipshape", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    captured = capsys.readouterr()
-    return exited.value.code, " ".join((captured.out + captured.err).split())
-
-
-def rows(store: Container, name: str) -> list[dict[str, Any]]:
-    table = tables.metadata.tables[name]
-    with store.engine.connect() as conn:
-        return [dict(r) for r in conn.execute(select(table)).mappings()]
-
-
-def summary(output: str) -> dict[str, int]:
-    found = re.findall(r"(accepted|held|duplicate|replayed|rejected|total)\W+(\d+)", output)
-    return {outcome: int(count) for outcome, count in found}
-
-
-def copied(tmp_path: Path, name: str) -> Path:
-    return Path(shutil.copy(MAPPINGS / name, tmp_path / name))
 
 
 def lines_of(store: Container, order_id: str) -> list[tuple[int, str, int, Decimal, str]]:
@@ -93,7 +43,7 @@ def mapping(tmp_path: Path, text: str) -> Path:
 def test_a_field_sales_export_is_read_through_its_mapping(
     loaded: str, store: Container, tmp_path: Path
 ) -> None:
-    result = shipshape(loaded, "ingest", str(copied(tmp_path, "field-sales.csv")),
+    result = shipshape(loaded, "ingest", str(copied(MAPPINGS / "field-sales.csv", tmp_path)),
                        "--mapping", str(MAPPINGS / "field-sales.yaml"))
 
     assert {k: summary(result.output)[k] for k in ("accepted", "rejected", "total")} == {
@@ -116,7 +66,7 @@ def test_a_field_sales_export_is_read_through_its_mapping(
 def test_the_same_export_ingested_again_is_replayed_not_doubled(
     loaded: str, store: Container, tmp_path: Path
 ) -> None:
-    export = copied(tmp_path, "field-sales.csv")
+    export = copied(MAPPINGS / "field-sales.csv", tmp_path)
     args = ("ingest", str(export), "--mapping", str(MAPPINGS / "field-sales.yaml"))
     shipshape(loaded, *args)
     again = summary(shipshape(loaded, *args).output)
@@ -128,7 +78,7 @@ def test_the_same_export_ingested_again_is_replayed_not_doubled(
 def test_a_european_export_with_semicolons_and_windows_text(
     loaded: str, store: Container, tmp_path: Path
 ) -> None:
-    shipshape(loaded, "ingest", str(copied(tmp_path, "field-sales-eu.csv")),
+    shipshape(loaded, "ingest", str(copied(MAPPINGS / "field-sales-eu.csv", tmp_path)),
               "--mapping", str(MAPPINGS / "field-sales-eu.yaml"))
 
     [order] = rows(store, "orders")
@@ -142,7 +92,7 @@ def test_a_european_export_with_semicolons_and_windows_text(
 def test_a_date_not_in_the_mapped_format_refuses_only_its_order(
     loaded: str, store: Container, tmp_path: Path
 ) -> None:
-    export = copied(tmp_path, "field-sales.csv")
+    export = copied(MAPPINGS / "field-sales.csv", tmp_path)
     export.write_text(export.read_text().replace("04/01/2026", "2026-04-01"))
     result = shipshape(loaded, "ingest", str(export),
                        "--mapping", str(MAPPINGS / "field-sales.yaml"))
@@ -169,7 +119,7 @@ def test_a_mapping_naming_a_missing_column_fails_clearly_and_stores_nothing(
     capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, output = failing(monkeypatch, capsys, loaded, "ingest",
-                           str(copied(tmp_path, "field-sales.csv")),
+                           str(copied(MAPPINGS / "field-sales.csv", tmp_path)),
                            "--mapping", str(MAPPINGS / "missing-column.yaml"))
 
     assert code == 2
@@ -185,7 +135,7 @@ def test_an_unknown_field_in_the_mapping_is_refused_naming_it(
 ) -> None:
     text = (MAPPINGS / "field-sales.yaml").read_text() + "ship_to_street: Street\n"
     code, output = failing(monkeypatch, capsys, loaded, "ingest",
-                           str(copied(tmp_path, "field-sales.csv")),
+                           str(copied(MAPPINGS / "field-sales.csv", tmp_path)),
                            "--mapping", str(mapping(tmp_path, text)))
 
     assert code == 2
@@ -209,7 +159,7 @@ def test_a_malformed_mapping_is_refused(
     capsys: pytest.CaptureFixture[str], text: str, message: str
 ) -> None:
     code, output = failing(monkeypatch, capsys, url, "ingest",
-                           str(copied(tmp_path, "field-sales.csv")),
+                           str(copied(MAPPINGS / "field-sales.csv", tmp_path)),
                            "--mapping", str(mapping(tmp_path, text)))
 
     assert code == 2
@@ -221,7 +171,7 @@ def test_a_mapping_is_for_csv_files_only(
     url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str]
 ) -> None:
-    orders = Path(shutil.copy(FIXTURES / "cli" / "orders.jsonl", tmp_path / "orders.jsonl"))
+    orders = copied(FIXTURES / "cli" / "orders.jsonl", tmp_path)
     code, output = failing(monkeypatch, capsys, url, "ingest", str(orders),
                            "--mapping", str(MAPPINGS / "field-sales.yaml"))
 
@@ -235,7 +185,7 @@ def test_an_export_in_another_encoding_than_mapped_is_refused(
 ) -> None:
     text = (MAPPINGS / "field-sales-eu.yaml").read_text().replace("encoding: cp1252\n", "")
     code, output = failing(monkeypatch, capsys, loaded, "ingest",
-                           str(copied(tmp_path, "field-sales-eu.csv")),
+                           str(copied(MAPPINGS / "field-sales-eu.csv", tmp_path)),
                            "--mapping", str(mapping(tmp_path, text)))
 
     assert code == 2

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import re
-import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from click.testing import Result
-from sqlalchemy import select
-from typer.testing import CliRunner
 
-from shipshape.adapters.db import tables
 from shipshape.api.schemas import ItemIn, PriceIn, StockMovementIn
-from shipshape.bootstrap import Container, build
-from shipshape.cli import app, main
-from shipshape.config import Settings
+from shipshape.bootstrap import Container
 from shipshape.services import masterdata as md
+from tests import cli_support
 from tests.builders import seed_distributor
+from tests.cli_support import copied, failing, opened, rows, shipshape, summary
 
 EDI = Path(__file__).parents[1] / "fixtures" / "edi"
 PARTNERS = EDI / "partners"
@@ -32,19 +24,20 @@ OUR_ITEMS = {  # SKUs the partner cross-references map to, with the prices the o
     "W-SMALL": "9.25", "W-MEDIUM": "13.79", "W-LARGE": "10.99", "W-NANO": "4.35",
     "W-BLUE": "7.5", "W-ORANGE": "9.55", "GLOVE-100": "12.50", "GLOVE-200": "12.50",
 }
-SUMMARY = re.compile(r"(accepted|held|duplicate interchanges refused|duplicate|replayed|rejected"
-                     r"|total)\W+(\d+)")
 
-
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'edi.db'}"
+url = cli_support.url
 
 
 @pytest.fixture
 def store(url: str) -> Iterator[Container]:
     """The database the commands write to, migrated, with C1 and the items the partners map to."""
-    container = build(Settings(database_url=url, env="test"), migrate=True)
+    with opened(url) as container:
+        stocked(container)
+        yield container
+
+
+def stocked(container: Container) -> None:
+    """C1, and the items the partners map to, priced and in stock at DAL."""
     seed_distributor(container)
     md.upsert(container.deps, [
         *(ItemIn(description=f"item {sku}", weight_kg="0.1").to_domain(sku) for sku in OUR_ITEMS),
@@ -52,42 +45,6 @@ def store(url: str) -> Iterator[Container]:
     ])
     md.receive(container.deps, [StockMovementIn(site="DAL", sku=sku, quantity=5000).to_domain()
                                 for sku in OUR_ITEMS])
-    yield container
-    container.close()
-
-
-def shipshape(url: str, *args: str) -> Result:
-    result = CliRunner().invoke(app, list(args), env={"SHIPSHAPE_DATABASE_URL": url})
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result
-
-
-def failing(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str,
-            *args: str) -> tuple[int | str | None, str]:
-    """Run the console script's entry point; its exit code and its output on one line."""
-    monkeypatch.setenv("SHIPSHAPE_DATABASE_URL", url)
-    monkeypatch.setattr(sys, "argv", ["shipshape", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    captured = capsys.readouterr()
-    return exited.value.code, " ".join((captured.out + captured.err).split())
-
-
-def summary(output: str) -> dict[str, int]:
-    """The outcome counts of the ingest summary table."""
-    return {outcome: int(n) for outcome, n in SUMMARY.findall(output)}
-
-
-def rows(store: Container, name: str) -> list[dict[str, Any]]:
-    table = tables.metadata.tables[name]
-    with store.engine.connect() as conn:
-        return [dict(r) for r in conn.execute(select(table).order_by(*table.primary_key.columns))
-                .mappings()]
-
-
-def copied(source: Path, folder: Path, name: str) -> Path:
-    """A fixture copied into the test's folder, since ingest writes its acks beside its input."""
-    return Path(shutil.copy(source, folder / name))
 
 
 def acks_beside(file: Path) -> dict[str, str]:

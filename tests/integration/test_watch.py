@@ -16,34 +16,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
-from sqlalchemy import select
-from typer.testing import CliRunner
 
-from shipshape.adapters.db import tables
 from shipshape.bootstrap import Container, build
-from shipshape.cli import app, watch_cmd
+from shipshape.cli import watch_cmd
 from shipshape.cli.watch_cmd import Claim, Stop, Watcher, stopping_on_signals
 from shipshape.config import Settings
 from shipshape.domain.partners import TradingPartner
 from shipshape.services import edi
+from tests import cli_support
+from tests.cli_support import opened, rows, shipshape
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "cli"
 BUYER = TradingPartner(id="buyer", customer_id="C1", isa_qualifier="ZZ", isa_id="BUYER")
 
 
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'x.db'}"
+url = cli_support.url
 
 
 @pytest.fixture
 def store(url: str) -> Iterator[Container]:
-    container = build(Settings(database_url=url, env="test"), migrate=True)
-    shipshape(url, "load", str(FIXTURES / "masterdata.json"))
-    edi.upsert_partners(container.deps, [BUYER])
-    yield container
-    container.close()
+    with opened(url) as container:
+        shipshape(url, "load", str(FIXTURES / "masterdata.json"))
+        edi.upsert_partners(container.deps, [BUYER])
+        yield container
 
 
 @pytest.fixture
@@ -53,21 +48,10 @@ def inbox(tmp_path: Path) -> Path:
     return folder
 
 
-def shipshape(url: str, *args: str) -> Result:
-    result = CliRunner().invoke(app, list(args), env={"SHIPSHAPE_DATABASE_URL": url})
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result
-
-
 def watch(url: str, inbox: Path) -> str:
     """One `watch --once` run; its output on one line."""
     result = shipshape(url, "watch", str(inbox), "--once", "--interval", "0")
     return " ".join(result.output.split())
-
-
-def rows(store: Container, name: str) -> list[dict[str, Any]]:
-    with store.engine.connect() as conn:
-        return [dict(r) for r in conn.execute(select(tables.metadata.tables[name])).mappings()]
 
 
 def external_ids(store: Container) -> list[str]:

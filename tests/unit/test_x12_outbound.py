@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from shipshape.adapters.channels.x12_outbound import (
+from shipshape.adapters.channels.x12.outbound import (
     ControlNumbers,
     build_810,
     build_856,

@@ -1,4 +1,9 @@
-"""The small X12 writer behind the acknowledgements: replies go back in the sender's envelope."""
+"""The one X12 writer: envelopes and segment rendering for the acknowledgements and the 856/810.
+
+Replies (997, TA1, 855) go back in the sender's envelope; outbound documents
+(`x12.outbound`) build theirs from the partner profile. X12 has no escape character, so a value
+holding a separator or a control character is refused.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,10 @@ from shipshape.adapters.channels.x12.model import (
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.partners import OurIdentity
 
+Written = Sequence[str]
+"""A segment to write, as a list or a tuple of its elements; element 0 is the segment id."""
+
+ASCII_CONTROL = re.compile("[\x00-\x1f\x7f]")
 MAX_CONTROL_NUMBER = 999_999_999
 ISA_ID_WIDTH = 15
 DEFAULT_ISA_VERSION = "00401"
@@ -52,32 +61,63 @@ class Reply:
                    envelope.separators, envelope.group_version)
 
 
+@dataclass(frozen=True, slots=True)
+class IsaFields:
+    """The ISA fields that vary, each already checked and padded to its fixed width."""
+
+    sender_qualifier: str
+    sender_id: str
+    receiver_qualifier: str
+    receiver_id: str
+    at: datetime
+    isa11: str
+    version: str
+    control: int
+    """ISA13 and IEA02."""
+    usage: str
+
+
 def interchange(reply: Reply, our: OurIdentity, control_number: int, at: datetime,
-                content: Sequence[Segment], groups: int) -> str:
+                content: Sequence[Written], groups: int) -> str:
     """ISA, the content, IEA: one interchange under `control_number`."""
     control = _control(control_number)
-    isa = _isa(reply, our, f"{control:09d}", at)
-    return isa + render([*content, ["IEA", str(groups), f"{control:09d}"]], reply.separators)
+    return wrap_interchange(_isa_fields(reply, our, control, at), content, groups,
+                            reply.separators)
 
 
 def functional_group(reply: Reply, our: OurIdentity, control_number: int, at: datetime,
-                     functional_id: str, sets: Sequence[tuple[str, list[Segment]]]
-                     ) -> list[Segment]:
+                     functional_id: str, sets: Sequence[tuple[str, Sequence[Written]]]
+                     ) -> list[Written]:
     """GS, each set as ST ... SE numbered 0001 upwards, GE."""
     control = str(_control(control_number))
-    segments: list[Segment] = [["GS", functional_id, our.gs_code, reply.partner_application,
-                                x12_date(at, reply.version), at.strftime("%H%M"), control,
-                                "X", reply.version]]
-    for number, (set_id, body) in enumerate(sets, start=1):
+    return wrap_group(["GS", functional_id, our.gs_code, reply.partner_application,
+                       x12_date(at, reply.version), at.strftime("%H%M"), control, "X",
+                       reply.version], sets)
+
+
+def wrap_interchange(isa: IsaFields, content: Iterable[Written], groups: int,
+                     separators: Separators, *, ascii_controls: bool = False) -> str:
+    """The ISA, the content (functional groups or a TA1), the IEA counting `groups`."""
+    return _isa(isa, separators, ascii_controls) + render(
+        [*content, ["IEA", str(groups), f"{isa.control:09d}"]], separators,
+        ascii_controls=ascii_controls)
+
+
+def wrap_group(gs: Written, sets: Sequence[tuple[str, Sequence[Written]]],
+               first_set: int = 1) -> list[Written]:
+    """The GS, each set as ST ... SE numbered from `first_set` upwards, the GE echoing GS06."""
+    segments: list[Written] = [gs]
+    for number, (set_id, body) in enumerate(sets, start=first_set):
         set_control = f"{number:04d}"
         segments += [["ST", set_id, set_control], *body,
                      ["SE", str(len(body) + 2), set_control]]
-    segments.append(["GE", str(len(sets)), control])
+    segments.append(["GE", str(len(sets)), gs[6]])
     return segments
 
 
-def render(segments: Iterable[Segment], separators: Separators) -> str:
-    return "".join(_segment(segment, separators) for segment in segments)
+def render(segments: Iterable[Written], separators: Separators, *,
+           ascii_controls: bool = False) -> str:
+    return "".join(_segment(segment, separators, ascii_controls) for segment in segments)
 
 
 def x12_date(moment: datetime | None, version: str) -> str:
@@ -113,17 +153,23 @@ def echo(segments: Iterable[Segment], separators: Separators) -> list[Segment]:
     return [[clean(value, separators) for value in segment] for segment in segments]
 
 
-def _segment(segment: Segment, separators: Separators) -> str:
+def _segment(segment: Written, separators: Separators, ascii_controls: bool) -> str:
     for value in segment:
-        _check(segment[0], value, separators)
+        check(segment[0], value, separators, ascii_controls=ascii_controls)
     elements = list(segment)
     while len(elements) > 1 and elements[-1] == "":
         elements.pop()
     return separators.element.join(elements) + separators.segment
 
 
-def _check(tag: str, value: str, separators: Separators) -> None:
-    if not value.isprintable() or _reserved_pattern(separators).search(value):
+def check(tag: str, value: str, separators: Separators, *, ascii_controls: bool = False) -> None:
+    """Refuse a value holding a separator or a control character.
+
+    A control character is anything `clean` would drop (not printable) for the
+    acknowledgements; with `ascii_controls`, as the 856/810 have it, only ASCII 0-31 and 127.
+    """
+    control = ASCII_CONTROL.search(value) if ascii_controls else not value.isprintable()
+    if control or _reserved_pattern(separators).search(value):
         raise InvalidInput(f"{tag} value {value!r} contains an X12 delimiter or control character")
 
 
@@ -133,22 +179,27 @@ def _control(number: int) -> int:
     return number
 
 
-def _isa(reply: Reply, our: OurIdentity, control: str, at: datetime) -> str:
+def _isa_fields(reply: Reply, our: OurIdentity, control: int, at: datetime) -> IsaFields:
     version = reply.isa_version
     if not (len(version) == 5 and version.isascii() and version.isdigit()):
         version = DEFAULT_ISA_VERSION
     usage = reply.usage_indicator if reply.usage_indicator in ("P", "T", "I") else "P"
+    return IsaFields(_qualifier(our.isa_qualifier), _fixed(our.isa_id, ISA_ID_WIDTH),
+                     _qualifier(reply.partner_qualifier), _fixed(reply.partner_id, ISA_ID_WIDTH),
+                     at, _isa11(reply), version, control, usage)
+
+
+def _isa(isa: IsaFields, separators: Separators, ascii_controls: bool) -> str:
     fields = [
         "ISA", "00", " " * 10, "00", " " * 10,
-        _qualifier(our.isa_qualifier), _fixed(our.isa_id, ISA_ID_WIDTH),
-        _qualifier(reply.partner_qualifier), _fixed(reply.partner_id, ISA_ID_WIDTH),
-        at.strftime("%y%m%d"), at.strftime("%H%M"),
+        isa.sender_qualifier, isa.sender_id, isa.receiver_qualifier, isa.receiver_id,
+        isa.at.strftime("%y%m%d"), isa.at.strftime("%H%M"),
     ]
     for value in fields:
-        _check("ISA", value, reply.separators)
-    seps = reply.separators
-    fields += [_isa11(reply), version, control, "0", usage, seps.component]
-    return seps.element.join(fields) + seps.segment
+        check("ISA", value, separators, ascii_controls=ascii_controls)
+    fields += [isa.isa11, isa.version, f"{isa.control:09d}", "0", isa.usage,
+               separators.component]
+    return separators.element.join(fields) + separators.segment
 
 
 def _isa11(reply: Reply) -> str:
