@@ -3,12 +3,19 @@
 Each repetition is a new order with a new PO (and new quantities, so no line signature
 repeats), every control point on, accepted and reserved in one transaction.
 
+Python's cyclic garbage collector is timed too: `gc_full` counts the full (oldest-generation)
+collections that ran inside the measured orders, `gc_max_ms` is the longest collection, and
+`p99_ms_less_gc` is the p99 of each order's time less the collections that ran inside it.
+A full collection walks every object of the process, so its pause grows with the heap, not
+with the order; p99 over a few dozen orders is that pause whenever one lands among them.
+
 Usage: python benchmarks/bench_large_order.py [--repeat N] [--lines N] [--backend ...]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from collections.abc import Sequence
@@ -32,7 +39,33 @@ from common import (
 from shipshape.services import intake
 
 WARMUP = 3
-COLUMNS = ("backend", "lines", "orders", "p50_ms", "p99_ms", "max_ms", "lines_per_s")
+COLUMNS = ("backend", "lines", "orders", "p50_ms", "p99_ms", "max_ms", "lines_per_s", "gc_full",
+           "gc_max_ms", "p99_ms_less_gc")
+
+
+class GcTimer:
+    """Collections by the cyclic garbage collector while installed: (generation, seconds)."""
+
+    def __init__(self) -> None:
+        self.collections: list[tuple[int, float]] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.collections.append((info["generation"], time.perf_counter() - self._started))
+
+    def __enter__(self) -> GcTimer:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        gc.callbacks.remove(self)
+
+    def take(self) -> list[tuple[int, float]]:
+        taken, self.collections = self.collections, []
+        return taken
 
 
 def bench_backend(backend: str, repeat: int, lines: int) -> dict[str, Any]:
@@ -40,12 +73,16 @@ def bench_backend(backend: str, repeat: int, lines: int) -> dict[str, Any]:
     warm = drafts(order_bodies(catalog, WARMUP, f"{backend}-bigwarm", lines=lines))
     orders = drafts(order_bodies(catalog, repeat, f"{backend}-big", lines=lines))
     samples: list[float] = []
-    with fresh_store(backend) as store, seeded_container(store, catalog) as container:
+    collections: list[list[tuple[int, float]]] = []
+    with (fresh_store(backend) as store, seeded_container(store, catalog) as container,
+          GcTimer() as gc_timer):
         console.print(f"[bold]{backend}[/]: seeded; {repeat} orders of {lines} lines")
         for draft in [*warm, *orders]:
+            gc_timer.take()
             t0 = time.perf_counter()
             result = intake.submit_order(container.deps, intake.SubmitOrder(draft))
             elapsed = time.perf_counter() - t0
+            collections.append(gc_timer.take())
             if result.status != "accepted":
                 raise RuntimeError(f"large order not accepted: {result.body['findings']}")
             if len(result.body["reservations"]) != lines:  # type: ignore[arg-type]
@@ -53,8 +90,14 @@ def bench_backend(backend: str, repeat: int, lines: int) -> dict[str, Any]:
             samples.append(elapsed)
     measured = samples[WARMUP:]
     stats = latency_ms(measured)
+    gcs = collections[WARMUP:]
+    full = [seconds for order in gcs for generation, seconds in order if generation == 2]
+    less_gc = [elapsed - sum(seconds for _, seconds in order)
+               for elapsed, order in zip(measured, gcs, strict=True)]
     return {"backend": backend, "lines": lines, "orders": len(measured), **stats,
-            "lines_per_s": lines * len(measured) / sum(measured)}
+            "lines_per_s": lines * len(measured) / sum(measured), "gc_full": len(full),
+            "gc_max_ms": max((s for order in gcs for _, s in order), default=0.0) * 1000,
+            "p99_ms_less_gc": latency_ms(less_gc)["p99_ms"]}
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:

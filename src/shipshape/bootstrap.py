@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -12,11 +15,17 @@ from shipshape.adapters.db.engine import make_engine
 from shipshape.adapters.db.migrate import upgrade
 from shipshape.adapters.db.tokens import SqlTokenStore
 from shipshape.adapters.db.uow import SqlUnitOfWorkFactory
+from shipshape.adapters.messaging.memory import MemoryBroker, MemoryTransport
 from shipshape.adapters.rules.zen import ZenPolicyRules
 from shipshape.config import Settings
 from shipshape.domain.partners import OurIdentity
 from shipshape.services.auth import TokenService
 from shipshape.services.deps import Deps
+from shipshape.services.messaging import Transport
+from shipshape.services.relay import relay_forever
+
+log = logging.getLogger(__name__)
+RELAY_STOP_TIMEOUT_S = 10.0
 
 
 class SystemClock:
@@ -28,19 +37,59 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid4().hex[:20]}"
 
 
+def make_transport(settings: Settings) -> Transport:
+    """In-process when no broker URL is set, else NATS JetStream (synced in production)."""
+    subjects = (f"{settings.broker_subject_prefix}.>",)
+    if not settings.broker_url:
+        return MemoryTransport(MemoryBroker(subjects=subjects))
+    from shipshape.adapters.messaging.nats import NatsTransport
+
+    return NatsTransport(settings.broker_url, settings.broker_stream, subjects,
+                         require_sync=settings.require_synced_broker,
+                         monitor_urls=settings.broker_monitors)
+
+
+class LazyTransport:
+    """Connects on first use, so commands that never publish never need the broker."""
+
+    def __init__(self, make: Callable[[], Transport]) -> None:
+        self._make = make
+        self._lock = threading.Lock()
+        self._transport: Transport | None = None
+
+    def get(self) -> Transport:
+        with self._lock:
+            if self._transport is None:
+                self._transport = self._make()
+            return self._transport
+
+    def close(self) -> None:
+        with self._lock:
+            transport, self._transport = self._transport, None
+        if transport is not None:
+            transport.close()
+
+
 @dataclass(frozen=True)
 class Container:
     settings: Settings
     engine: Engine
     deps: Deps
     tokens: TokenService
+    lazy_transport: LazyTransport = field(repr=False, compare=False)
 
     @property
     def edi_identity(self) -> OurIdentity:
         s = self.settings
         return OurIdentity(s.edi_isa_qualifier, s.edi_isa_id, s.edi_gs_code, s.edi_edifact_id)
 
+    @property
+    def transport(self) -> Transport:
+        """The message transport of `settings.broker_url`, built (connected) on first use."""
+        return self.lazy_transport.get()
+
     def close(self) -> None:
+        self.lazy_transport.close()
         self.engine.dispose()
 
 
@@ -50,7 +99,34 @@ def build(settings: Settings | None = None, migrate: bool = False) -> Container:
                          settings.db_pool_size)
     if migrate:
         upgrade(engine)
-    deps = Deps(uow=SqlUnitOfWorkFactory(engine), rules=ZenPolicyRules(settings.rules_dir),
-                clock=SystemClock(), new_id=new_id)
+    uow = SqlUnitOfWorkFactory(engine, settings.broker_subject_prefix)
+    deps = Deps(uow=uow, rules=ZenPolicyRules(settings.rules_dir), clock=SystemClock(),
+                new_id=new_id)
     tokens = TokenService(SqlTokenStore(engine), settings.secret_key)
-    return Container(settings, engine, deps, tokens)
+    return Container(settings, engine, deps, tokens,
+                     LazyTransport(lambda: make_transport(settings)))
+
+
+def start_relay_thread(container: Container) -> Callable[[], None]:
+    """Run the outbox relay in a daemon thread (embedded mode); returns the function that stops
+    it (waits for the batch in hand). The transport is built here, so a broker that is down
+    or unsafe fails the caller, not the thread."""
+    transport = container.transport
+    stop = threading.Event()
+    settings = container.settings
+
+    def run() -> None:
+        total = relay_forever(container.deps, transport, stop, settings.relay_interval_s,
+                              settings.relay_batch)
+        log.info("relay stopped after publishing %d messages", total)
+
+    thread = threading.Thread(target=run, name="shipshape-relay", daemon=True)
+    thread.start()
+
+    def stop_relay() -> None:
+        stop.set()
+        thread.join(RELAY_STOP_TIMEOUT_S)
+        if thread.is_alive():
+            log.warning("the relay did not stop within %.0f s", RELAY_STOP_TIMEOUT_S)
+
+    return stop_relay

@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from shipshape.bootstrap import build
-from shipshape.cli import intake_cmd, partners_cmd, sample_cmd, watch_cmd
+from shipshape.bootstrap import build, start_relay_thread
+from shipshape.cli import intake_cmd, partners_cmd, relay_cmd, sample_cmd, watch_cmd
 from shipshape.cli.files import read_masterdata
 from shipshape.config import Settings
 from shipshape.domain.errors import ShipshapeError
@@ -34,15 +34,28 @@ def db_upgrade() -> None:
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Migrate, then serve the HTTP API."""
+def serve(
+    host: str = "127.0.0.1", port: int = 8000,
+    relay: Annotated[bool, typer.Option(
+        help="run the outbox relay in this process (default: when no broker URL is set)")
+    ] | None = None,
+) -> None:
+    """Migrate, then serve the HTTP API (and, embedded, relay the outbox)."""
     import uvicorn
 
     from shipshape.api.app import create_app
 
     container = build(migrate=True)
-    console.print(f"serving {container.settings.database_location} on http://{host}:{port}")
-    uvicorn.run(create_app(container), host=host, port=port, log_level="warning")
+    in_process = relay if relay is not None else not container.settings.broker_url
+    stop_relay = start_relay_thread(container) if in_process else None
+    console.print(f"serving {container.settings.database_location} on http://{host}:{port}"
+                  + (" with the outbox relay" if stop_relay else ""))
+    try:
+        uvicorn.run(create_app(container), host=host, port=port, log_level="warning")
+    finally:
+        if stop_relay:
+            stop_relay()
+        container.close()
 
 
 @app.command()
@@ -76,6 +89,7 @@ app.command("ingest")(intake_cmd.ingest)
 app.command("seed")(sample_cmd.seed)
 app.command("demo")(sample_cmd.demo)
 app.command("watch")(watch_cmd.watch)
+app.command("relay")(relay_cmd.relay)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from shipshape.domain.masterdata import (
 from shipshape.domain.orders import OrderDraft
 
 REQUIRED_SHIP_TO = ("name", "line1", "city", "postal_code", "country")
+HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,7 @@ def contract_prices(ctx: OrderContext) -> list[Finding]:
 
 
 def _outside_tolerance(price: Decimal, contract: ContractPrice) -> bool:
-    allowed = contract.unit_price * contract.tolerance_pct / Decimal(100)
+    allowed = contract.unit_price * contract.tolerance_pct / HUNDRED
     return abs(price - contract.unit_price) > allowed
 
 

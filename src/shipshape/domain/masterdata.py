@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Priority(StrEnum):
@@ -90,11 +91,12 @@ class Carrier:
         return next((s for s in self.services if s.code == code), None)
 
 
+@lru_cache(maxsize=16384)
 def gtin_is_valid(gtin: str) -> bool:
     """GS1 mod-10 check for GTIN-8, -12, -13 and -14."""
     if not (gtin.isascii() and gtin.isdigit()) or len(gtin) not in (8, 12, 13, 14):
         return False
-    body, check = gtin[:-1], int(gtin[-1])
-    weights = (3, 1) * 7
-    total = sum(int(d) * w for d, w in zip(reversed(body), weights, strict=False))
-    return (10 - total % 10) % 10 == check
+    # weights 3, 1, 3, ... from the digit next to the check digit leftwards
+    body = [int(d) for d in reversed(gtin[:-1])]
+    total = 3 * sum(body[0::2]) + sum(body[1::2])
+    return (10 - total % 10) % 10 == int(gtin[-1])

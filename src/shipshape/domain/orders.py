@@ -70,6 +70,9 @@ def ship_to_dict(ship_to: ShipTo) -> dict[str, str | None]:
             "country": ship_to.country}
 
 
+ZERO = Decimal("0")
+
+
 @dataclass(frozen=True, slots=True)
 class OrderLine:
     line_no: int
@@ -80,7 +83,16 @@ class OrderLine:
 
     @property
     def value(self) -> Decimal:
-        return (self.unit_price or Decimal("0")) * (self.quantity or 0)
+        return (self.unit_price or ZERO) * (self.quantity or 0)
+
+
+@dataclass(slots=True)
+class _Derived:
+    """What is computed from a draft, kept on first use: a draft never changes, nor do these."""
+
+    value: Decimal | None = None
+    line_signature: str | None = None
+    content_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,23 +107,34 @@ class OrderDraft:
     ship_to: ShipTo
     lines: tuple[OrderLine, ...]
     carrier_service: str | None = None
+    _derived: _Derived = field(default_factory=_Derived, init=False, repr=False, compare=False)
 
     @property
     def value(self) -> Decimal:
-        return sum((line.value for line in self.lines), Decimal("0"))
+        derived = self._derived
+        if derived.value is None:
+            derived.value = sum((line.value for line in self.lines), ZERO)
+        return derived.value
 
     def line_signature(self) -> str:
         """Same items in the same quantities, whatever the PO or line numbers."""
-        pairs = sorted((line.sku, line.quantity or 0) for line in self.lines)
-        return hashlib.sha256(json.dumps(pairs).encode()).hexdigest()[:32]
+        derived = self._derived
+        if derived.line_signature is None:
+            pairs = sorted((line.sku, line.quantity or 0) for line in self.lines)
+            derived.line_signature = hashlib.sha256(json.dumps(pairs).encode()).hexdigest()[:32]
+        return derived.line_signature
 
     def content_hash(self) -> str:
         """Identifies the exact content, so a replay can be told from a changed order."""
-        lines = [[ln.line_no, ln.sku, ln.quantity, str(ln.unit_price), ln.uom] for ln in self.lines]
-        content = [self.channel, self.external_id, self.customer_id, self.customer_po,
-                   str(self.requested_ship_date), ship_to_dict(self.ship_to),
-                   self.carrier_service, lines]
-        return hashlib.sha256(json.dumps(content).encode()).hexdigest()
+        derived = self._derived
+        if derived.content_hash is None:
+            lines = [[ln.line_no, ln.sku, ln.quantity, str(ln.unit_price), ln.uom]
+                     for ln in self.lines]
+            content = [self.channel, self.external_id, self.customer_id, self.customer_po,
+                       str(self.requested_ship_date), ship_to_dict(self.ship_to),
+                       self.carrier_service, lines]
+            derived.content_hash = hashlib.sha256(json.dumps(content).encode()).hexdigest()
+        return derived.content_hash
 
 
 @dataclass(slots=True)

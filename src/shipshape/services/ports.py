@@ -76,6 +76,49 @@ class EventLog(Protocol):
     def append(self, events: Sequence[Event]) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """One unsent outbox row as the relay publishes it; `position` is its place in commit order."""
+
+    position: int
+    event_id: str
+    event_type: str
+    order_id: str
+    subject: str
+    payload: Mapping[str, object]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxLag:
+    """How far the relay is behind: unsent rows and when the oldest of them was written."""
+
+    unsent: int
+    oldest_created_at: datetime | None
+
+    def age_s(self, now: datetime) -> float:
+        """Seconds the oldest unsent row has waited; 0 when nothing waits."""
+        if self.oldest_created_at is None:
+            return 0.0
+        return max((now - self.oldest_created_at).total_seconds(), 0.0)
+
+
+class Outbox(Protocol):
+    """The relay's side of the outbox: rows written by `EventLog.append`, read in commit order."""
+
+    def unsent(self, limit: int) -> list[OutboxMessage]: ...
+    def mark_published(self, positions: Sequence[int], at: datetime) -> None: ...
+    def lag(self) -> OutboxLag: ...
+
+
+class Inbox(Protocol):
+    """Which events each consumer has applied, written in the transaction of the effects."""
+
+    def record(self, consumer: str, event_id: str, at: datetime) -> bool:
+        """Record the event as applied by `consumer`; False when it already was (no change)."""
+        ...
+
+
 class IdempotencyStore(Protocol):
     def get(self, key: str) -> StoredResponse | None: ...
     def put(self, key: str, response: StoredResponse, at: datetime) -> None: ...
@@ -125,6 +168,10 @@ class UnitOfWork(Protocol):
     def idempotency(self) -> IdempotencyStore: ...
     @property
     def edi(self) -> EdiStore: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def inbox(self) -> Inbox: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -4,37 +4,49 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, Select, bindparam, select, update
 
 from shipshape.adapters.db import tables as t
+from shipshape.adapters.db.bulk import Bulk
+from shipshape.adapters.db.types import in_list
 from shipshape.adapters.db.upsert import add_stock
 from shipshape.domain.controls import LotStock
 from shipshape.domain.errors import ConcurrencyConflict, InvalidInput
 from shipshape.domain.inventory import Reservation, StockPosition
 
 inv = t.inventory.c
-POSITIONS = (
-    select(inv.site, inv.sku, inv.on_hand, inv.reserved)
-    .where(inv.sku.in_(bindparam("skus", expanding=True))).order_by(inv.sku, inv.site)
-)
-RESERVE = (
+
+
+@cache
+def _positions_query(dialect_name: str, lock: bool) -> Select[Any]:
+    """Stock rows of a list of SKUs (`skus`), locked on PostgreSQL when asked to be."""
+    query = (select(inv.site, inv.sku, inv.on_hand, inv.reserved)
+             .where(in_list(inv.sku, "skus", dialect_name)).order_by(inv.sku, inv.site))
+    return query.with_for_update() if lock and dialect_name == "postgresql" else query
+
+
+RESERVE = Bulk(
     update(t.inventory)
     .where(inv.site == bindparam("k_site"), inv.sku == bindparam("k_sku"),
            inv.on_hand - inv.reserved >= bindparam("qty"))
-    .values(reserved=inv.reserved + bindparam("qty"))
-)
+    .values(reserved=inv.reserved + bindparam("qty")),
+    ["k_site", "k_sku", "qty"])
+INSERT_RESERVATIONS = Bulk(t.reservations.insert(),
+                           ["order_id", "line_no", "site", "sku", "quantity", "created_at"])
 
 
 class SqlInventory:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._dialect = conn.dialect.name
 
     def positions(self, skus: Iterable[str], lock: bool) -> list[StockPosition]:
-        query = POSITIONS
-        if lock and self._conn.dialect.name == "postgresql":
-            query = POSITIONS.with_for_update()
-        return [StockPosition(*row) for row in self._conn.execute(query, {"skus": sorted(skus)})]
+        query = _positions_query(self._dialect, lock)
+        rows = self._conn.execute(query, {"skus": sorted(skus)}).all()
+        return [StockPosition(*row) for row in rows]
 
     def position(self, site: str, sku: str) -> StockPosition:
         row = self._conn.execute(select(inv.site, inv.sku, inv.on_hand, inv.reserved).where(
@@ -54,13 +66,11 @@ class SqlInventory:
         if not reservations:
             return
         ordered = sorted(reservations, key=lambda r: (r.sku, r.site))
-        done = self._conn.execute(RESERVE, [
-            {"k_site": r.site, "k_sku": r.sku, "qty": r.quantity} for r in ordered])
+        done = RESERVE.execute(self._conn, [(r.site, r.sku, r.quantity) for r in ordered])
         if done.rowcount != len(ordered):
             raise ConcurrencyConflict(f"stock changed while reserving for order {order_id}")
-        self._conn.execute(t.reservations.insert(), [
-            {"order_id": order_id, "line_no": r.line_no, "site": r.site, "sku": r.sku,
-             "quantity": r.quantity, "created_at": at} for r in reservations])
+        INSERT_RESERVATIONS.execute(self._conn, [
+            (order_id, r.line_no, r.site, r.sku, r.quantity, at) for r in reservations])
 
     def receive(self, site: str, sku: str, quantity: int, lot: str | None, expiry: date | None,
                 at: datetime) -> StockPosition:

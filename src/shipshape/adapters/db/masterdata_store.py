@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, select
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Select,
+    String,
+    Table,
+    bindparam,
+    select,
+    type_coerce,
+)
 
 from shipshape.adapters.db import tables as t
+from shipshape.adapters.db.types import in_list
 from shipshape.adapters.db.upsert import upsert_row
 from shipshape.domain.masterdata import (
     Carrier,
@@ -19,15 +33,52 @@ from shipshape.domain.masterdata import (
     Site,
 )
 
-CUSTOMER = select(t.customers).where(t.customers.c.id == bindparam("id"))
-ITEMS = select(t.items).where(t.items.c.sku.in_(bindparam("skus", expanding=True)))
-PRICES = select(t.prices).where(t.prices.c.customer_id == bindparam("customer_id"),
-                                t.prices.c.sku.in_(bindparam("skus", expanding=True)))
+
+def _columns(table: Table, record: type) -> list[Column[Any]]:
+    """The table's columns in the order of the record's fields, so rows build it positionally."""
+    return [table.c[f.name] for f in fields(record)]
+
+
+CUSTOMER_COLUMNS = _columns(t.customers, Customer)
+CUSTOMER = select(*CUSTOMER_COLUMNS).where(t.customers.c.id == bindparam("id"))
+SITES = select(*_columns(t.sites, Site))
+CARRIERS = select(t.carriers.c.code, t.carriers.c.name, t.carriers.c.services)
+
+
+@dataclass(frozen=True)
+class _ListQueries:
+    """The queries taking a list of keys (`ids`, `skus`), as one dialect binds the list."""
+
+    customers: Select[Any]
+    items: Select[Any]
+    prices: Select[Any]
+
+
+def _item_columns(dialect_name: str) -> list[ColumnElement[Any]]:
+    """On SQLite, substitutes come as their JSON text: `item_from_row` decodes what is not []."""
+    columns: list[ColumnElement[Any]] = list(_columns(t.items, Item))
+    if dialect_name == "sqlite":
+        columns[-1] = type_coerce(t.items.c.substitutes, String).label("substitutes")
+    return columns
+
+
+@cache
+def _list_queries(dialect_name: str) -> _ListQueries:
+    return _ListQueries(
+        customers=select(*CUSTOMER_COLUMNS).where(
+            in_list(t.customers.c.id, "ids", dialect_name)),
+        items=select(*_item_columns(dialect_name)).where(
+            in_list(t.items.c.sku, "skus", dialect_name)),
+        prices=select(*_columns(t.prices, ContractPrice)).where(
+            t.prices.c.customer_id == bindparam("customer_id"),
+            in_list(t.prices.c.sku, "skus", dialect_name)),
+    )
 
 
 class SqlMasterData:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._queries = _list_queries(conn.dialect.name)
         self._sites: dict[str, Site] | None = None
         self._carriers: dict[str, Carrier] | None = None
         self._customers: dict[str, Customer | None] = {}
@@ -36,14 +87,14 @@ class SqlMasterData:
     def customer(self, customer_id: str) -> Customer | None:
         """Remembered for the transaction: a batch reads the same customers again and again."""
         if customer_id not in self._customers:
-            row = self._conn.execute(CUSTOMER, {"id": customer_id}).mappings().first()
+            row = self._conn.execute(CUSTOMER, {"id": customer_id}).first()
             self._customers[customer_id] = customer_from_row(row) if row else None
         return self._customers[customer_id]
 
     def customers(self, ids: Iterable[str]) -> dict[str, Customer]:
         wanted = set(ids)
-        rows = self._conn.execute(select(t.customers).where(t.customers.c.id.in_(list(wanted))))
-        found = {r["id"]: customer_from_row(r) for r in rows.mappings()}
+        rows = self._conn.execute(self._queries.customers, {"ids": list(wanted)}).all()
+        found = {r[0]: customer_from_row(r) for r in rows}
         self._customers.update({i: found.get(i) for i in wanted})
         return found
 
@@ -51,26 +102,27 @@ class SqlMasterData:
         wanted = set(skus)
         missing = [s for s in wanted if s not in self._items]
         if missing:
-            rows = self._conn.execute(ITEMS, {"skus": missing}).mappings()
-            found = {r["sku"]: item_from_row(r) for r in rows}
+            rows = self._conn.execute(self._queries.items, {"skus": missing}).all()
+            found = {r[0]: item_from_row(r) for r in rows}
             self._items.update({s: found.get(s) for s in missing})
         return {s: item for s in wanted if (item := self._items[s]) is not None}
 
     def prices(self, customer_id: str, skus: Iterable[str]) -> dict[str, ContractPrice]:
-        rows = self._conn.execute(PRICES, {"customer_id": customer_id, "skus": list(skus)})
-        return {r["sku"]: ContractPrice(**r) for r in rows.mappings()}
+        rows = self._conn.execute(self._queries.prices,
+                                  {"customer_id": customer_id, "skus": list(skus)}).all()
+        return {r[1]: ContractPrice(*r) for r in rows}
 
     def carriers(self) -> dict[str, Carrier]:
         """Read once per transaction: a batch of orders asks for the same few rows."""
         if self._carriers is None:
-            rows = self._conn.execute(select(t.carriers)).mappings()
-            self._carriers = {r["code"]: carrier_from_row(r) for r in rows}
+            rows = self._conn.execute(CARRIERS).all()
+            self._carriers = {r[0]: carrier_from_row(r) for r in rows}
         return self._carriers
 
     def sites(self) -> dict[str, Site]:
         if self._sites is None:
-            rows = self._conn.execute(select(t.sites)).mappings()
-            self._sites = {r["id"]: Site(**r) for r in rows}
+            rows = self._conn.execute(SITES).all()
+            self._sites = {r[0]: Site(*r) for r in rows}
         return self._sites
 
     def upsert_site(self, site: Site) -> None:
@@ -103,19 +155,27 @@ def _fields(record: Any) -> dict[str, Any]:
     return {name: getattr(record, name) for name in record.__slots__}
 
 
-def customer_from_row(row: Any) -> Customer:
-    return Customer(**row)
+def customer_from_row(row: Sequence[Any]) -> Customer:
+    """A row of `CUSTOMER_COLUMNS`."""
+    return Customer(*row)
 
 
-def item_from_row(row: Any) -> Item:
-    return Item(**{**row, "substitutes": tuple(row["substitutes"] or ())})
+def item_from_row(row: Sequence[Any]) -> Item:
+    """A row of the `ITEMS` columns: the item's fields in order, substitutes last."""
+    sku, description, gtin, active, uom, weight_kg, hazmat, lot_controlled, substitutes = row
+    if isinstance(substitutes, str):
+        substitutes = () if substitutes == "[]" else json.loads(substitutes)
+    return Item(sku, description, gtin, active, uom, weight_kg, hazmat, lot_controlled,
+                tuple(substitutes or ()))
 
 
-def carrier_from_row(row: Any) -> Carrier:
+def carrier_from_row(row: Sequence[Any]) -> Carrier:
+    """A row of `CARRIERS`: code, name, services."""
+    code, name, rows = row
     services = tuple(
         CarrierService(
             code=s["code"], hazmat_allowed=bool(s.get("hazmat_allowed")),
             max_weight_kg=None if s.get("max_weight_kg") is None else Decimal(s["max_weight_kg"]),
             countries=tuple(s.get("countries") or ()))
-        for s in row["services"])
-    return Carrier(code=row["code"], name=row["name"], services=services)
+        for s in rows)
+    return Carrier(code=code, name=name, services=services)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from shipshape.adapters.db.types import ExactDecimal, UtcDateTime
@@ -201,6 +202,16 @@ outbox = Table(
     Column("payload", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("published_at", UtcDateTime),
+    # What the relay reads: the unsent rows in id (= commit) order, without scanning sent ones.
+    Index("ix_outbox_unsent", "id", postgresql_where=text("published_at IS NULL"),
+          sqlite_where=text("published_at IS NULL")),
+)
+
+inbox = Table(
+    "inbox", metadata,
+    Column("consumer", String(100), primary_key=True),
+    Column("event_id", String(200), primary_key=True),
+    Column("processed_at", UtcDateTime, nullable=False),
 )
 
 exception_cases = Table(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Numeric, String
+from sqlalchemy import ColumnElement, DateTime, Numeric, String, bindparam, func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -28,7 +30,9 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return str(value) if dialect.name == "sqlite" else Decimal(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        return None if value is None else Decimal(str(value))
+        if value is None or isinstance(value, Decimal):
+            return value
+        return Decimal(value if isinstance(value, str) else str(value))
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -49,3 +53,26 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         moment: datetime = value
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class JsonTextList(TypeDecorator[Iterable[str]]):
+    """Strings bound as one JSON array text, for SQLite's `json_each`."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else json.dumps(list(value))
+
+
+def in_list(col: ColumnElement[str], name: str, dialect_name: str) -> ColumnElement[bool]:
+    """`col IN (:name...)` for a list of strings given as the parameter `name`.
+
+    PostgreSQL gets the usual expanding IN. On SQLite, an expanding IN is rendered anew on every
+    execution (one placeholder per value) and so never hits the statement cache; there the list
+    goes in as one JSON parameter: `col IN (SELECT value FROM json_each(?))`, the same rows.
+    """
+    if dialect_name == "sqlite":
+        values = func.json_each(bindparam(name, type_=JsonTextList())).table_valued("value")
+        return col.in_(select(values.c.value))
+    return col.in_(bindparam(name, expanding=True))

@@ -21,6 +21,7 @@ from shipshape.adapters.db.order_store import (
     SqlIdempotency,
     SqlOrders,
 )
+from shipshape.adapters.db.outbox_store import SqlInbox, SqlOutbox
 
 
 class SqlUnitOfWork:
@@ -32,10 +33,14 @@ class SqlUnitOfWork:
     events: SqlEventLog
     idempotency: SqlIdempotency
     edi: SqlEdi
+    outbox: SqlOutbox
+    inbox: SqlInbox
 
-    def __init__(self, engine: Engine, writer_lock: AbstractContextManager[Any]) -> None:
+    def __init__(self, engine: Engine, writer_lock: AbstractContextManager[Any],
+                 subject_prefix: str = "shipshape") -> None:
         self._engine = engine
         self._writer_lock = writer_lock
+        self._subject_prefix = subject_prefix
         self._conn: Connection | None = None
 
     def __enter__(self) -> Self:
@@ -56,6 +61,8 @@ class SqlUnitOfWork:
         self.events = SqlEventLog(conn)
         self.idempotency = SqlIdempotency(conn)
         self.edi = SqlEdi(conn)
+        self.outbox = SqlOutbox(conn, self._subject_prefix)
+        self.inbox = SqlInbox(conn)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -75,21 +82,25 @@ class SqlUnitOfWork:
         if self._conn is None:
             raise RuntimeError("commit outside the unit of work")
         with translated():
+            self.events.flush()
             self._conn.commit()
 
     def rollback(self) -> None:
-        if self._conn is not None and self._conn.in_transaction():
-            self._conn.rollback()
+        if self._conn is not None:
+            self.events.discard()
+            if self._conn.in_transaction():
+                self._conn.rollback()
 
 
 class SqlUnitOfWorkFactory:
     """On SQLite, this process's writers queue on a lock instead of SQLite's sleeping busy-wait."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, subject_prefix: str = "shipshape") -> None:
         self.engine = engine
+        self.subject_prefix = subject_prefix
         self._writer_lock: AbstractContextManager[Any] = (
             threading.Lock() if is_sqlite(engine) else nullcontext())
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self._writer_lock)
+        return SqlUnitOfWork(self.engine, self._writer_lock, self.subject_prefix)
 

@@ -1,0 +1,98 @@
+"""The relay's side of the outbox, the consumers' inbox, and the outbox lag query.
+
+**Commit order.** `SqlEventLog` (order_store.py) writes the outbox rows of a transaction just
+before it commits, after `lock_outbox`. On PostgreSQL that takes one transaction-level advisory
+lock (`pg_advisory_xact_lock(OUTBOX_LOCK)`), held until the transaction ends, so that outbox
+inserts are serialised: a transaction gets its ids only after every transaction that inserted
+before it has committed or rolled back, and ids are therefore in commit order. A row the relay
+sees therefore has no lower id still to come; the relay reads *unsent* rows (not "rows after a
+cursor"), so even a row that appeared late could not be skipped, only published late. SQLite
+serialises writers already (`BEGIN IMMEDIATE`, and one writer lock per process), so no lock is
+taken there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from shipshape.adapters.db import tables as t
+from shipshape.adapters.messaging import event_subject
+from shipshape.services.ports import OutboxLag, OutboxMessage
+
+OUTBOX_LOCK = 0x5348_4950_4F42_5831
+"""The advisory lock key that serialises outbox inserts on PostgreSQL ("SHIPOBX1")."""
+TOPIC_PREFIX = "order."
+
+ob = t.outbox.c
+UNSENT = ob.published_at.is_(None)
+LAG = select(func.count(), func.min(ob.created_at)).select_from(t.outbox).where(UNSENT)
+
+
+def lock_outbox(conn: Connection) -> None:
+    """Serialise outbox inserts until this transaction ends (PostgreSQL; SQLite already is)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(OUTBOX_LOCK)))
+
+
+def topic_of(event_type: str) -> str:
+    return TOPIC_PREFIX + event_type
+
+
+class SqlOutbox:
+    """Unsent rows in id order, each with the subject it is published on."""
+
+    def __init__(self, conn: Connection, subject_prefix: str = "shipshape") -> None:
+        self._conn = conn
+        self._prefix = subject_prefix
+
+    def unsent(self, limit: int) -> list[OutboxMessage]:
+        rows = self._conn.execute(
+            select(ob.id, ob.event_id, ob.topic, ob.order_id, ob.payload, ob.created_at)
+            .where(UNSENT).order_by(ob.id).limit(limit)).all()
+        out = []
+        for row in rows:
+            event_type = row.topic.removeprefix(TOPIC_PREFIX)
+            out.append(OutboxMessage(
+                row.id, row.event_id, event_type, row.order_id,
+                event_subject(event_type, row.order_id, self._prefix), row.payload,
+                row.created_at))
+        return out
+
+    def mark_published(self, positions: Sequence[int], at: datetime) -> None:
+        if positions:
+            self._conn.execute(update(t.outbox).where(ob.id.in_(list(positions)), UNSENT)
+                               .values(published_at=at))
+
+    def lag(self) -> OutboxLag:
+        return _lag(self._conn)
+
+
+class SqlInbox:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def record(self, consumer: str, event_id: str, at: datetime) -> bool:
+        """Insert-or-nothing. On PostgreSQL a concurrent insert of the same pair makes this wait
+        for that transaction: it returns False if that one commits, True if it rolls back."""
+        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(t.inbox).values(consumer=consumer, event_id=event_id,
+                                              processed_at=at)
+        # RETURNING, not rowcount: psycopg 3 reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
+        inserted = self._conn.execute(stmt.on_conflict_do_nothing(
+            index_elements=["consumer", "event_id"]).returning(t.inbox.c.event_id)).first()
+        return inserted is not None
+
+
+def _lag(conn: Connection) -> OutboxLag:
+    count, oldest = conn.execute(LAG).one()
+    return OutboxLag(int(count or 0), oldest)
+
+
+def outbox_lag(engine: Engine) -> OutboxLag:
+    """Named query: how many outbox rows wait to be published, and since when the oldest."""
+    with engine.connect() as conn:
+        return _lag(conn)

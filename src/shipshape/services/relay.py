@@ -1,0 +1,130 @@
+"""The outbox relay: publish what business transactions wrote to the outbox, then mark it sent.
+
+**What it guarantees.** Every committed outbox row is published at least once, in outbox id
+order, and is then marked published. Outbox ids are handed out in commit order (on PostgreSQL
+outbox inserts are serialised by an advisory lock, see `adapters/db/outbox_store.py`; SQLite
+has one writer at a time), so the relay publishes in commit order: all events of a transaction
+before those of any transaction that committed after it, and one order's events in the order
+they happened. The relay reads the rows not yet marked (there is no cursor that could pass over
+a transaction committing late).
+
+**Failures.** A publish that fails stops the batch: what was published before it is marked, the
+rest stays unsent and comes first in the next batch (`PublishFailed`). A crash between publish
+and mark publishes those rows again: the message id is the event id, so the transport's dedup
+window drops the copy, and a copy that gets through anyway is ignored by every consumer's
+inbox. Two relays at once stay correct (each publishes in id order and marks only what it
+published) but do the work twice; run one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from shipshape.domain.errors import ShipshapeError
+from shipshape.services.deps import Deps
+from shipshape.services.messaging import Message, Transport
+from shipshape.services.ports import OutboxLag, OutboxMessage
+
+log = logging.getLogger(__name__)
+DEFAULT_BATCH = 500
+DEFAULT_INTERVAL_S = 0.5
+MAX_PAUSE_S = 30.0
+EVENT_TYPE_HEADER = "Event-Type"
+
+Progress = Callable[[int, int], None]
+"""Called after every batch that published something, with its count and the running total."""
+
+
+class StopSignal(Protocol):
+    """What `relay_forever` watches; a `threading.Event` is one."""
+
+    def is_set(self) -> bool: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
+class PublishFailed(ShipshapeError):
+    """Publishing stopped midway; `published` rows went out and were marked before it did."""
+
+    def __init__(self, published: int, cause: Exception) -> None:
+        super().__init__(f"publishing stopped after {published} messages: {cause}")
+        self.published = published
+
+
+def message_of(row: OutboxMessage) -> Message:
+    """The message of one outbox row: id = event id (dedup), key = order id (ordering)."""
+    payload = json.dumps(dict(row.payload), sort_keys=True, separators=(",", ":"))
+    return Message(id=row.event_id, subject=row.subject, key=row.order_id,
+                   payload=payload.encode(), headers={EVENT_TYPE_HEADER: row.event_type})
+
+
+def relay_once(deps: Deps, transport: Transport, batch: int = DEFAULT_BATCH) -> int:
+    """Publish up to `batch` unsent rows in id order and mark them; returns how many."""
+    with deps.uow() as uow:
+        rows = uow.outbox.unsent(batch)
+    published: list[int] = []
+    try:
+        for row in rows:
+            transport.publish(message_of(row))
+            published.append(row.position)
+    except Exception as error:
+        _mark(deps, published)
+        raise PublishFailed(len(published), error) from error
+    _mark(deps, published)
+    return len(published)
+
+
+def relay_pending(deps: Deps, transport: Transport, batch: int = DEFAULT_BATCH,
+                  on_progress: Progress | None = None) -> int:
+    """Publish until the outbox has nothing unsent (as of the last batch); returns how many."""
+    total = 0
+    while True:
+        count = relay_once(deps, transport, batch)
+        total += count
+        if count and on_progress is not None:
+            on_progress(count, total)
+        if count < batch:
+            return total
+
+
+def relay_forever(deps: Deps, transport: Transport, stop: StopSignal,
+                  interval_s: float = DEFAULT_INTERVAL_S, batch: int = DEFAULT_BATCH,
+                  on_progress: Progress | None = None) -> int:
+    """Relay until `stop` is set: a full batch goes on at once, otherwise wait `interval_s`.
+
+    A failure (broker down, store busy) is logged and tried again after a pause that doubles
+    up to `MAX_PAUSE_S`. Returns how many messages were published.
+    """
+    total, failures = 0, 0
+    while not stop.is_set():
+        try:
+            count = relay_once(deps, transport, batch)
+        except Exception as error:
+            total += error.published if isinstance(error, PublishFailed) else 0
+            failures += 1
+            pause = min(interval_s * 2 ** failures, MAX_PAUSE_S)
+            log.warning("relay: %s; trying again in %.1f s", error, pause,
+                        exc_info=not isinstance(error, ShipshapeError))
+            stop.wait(pause)
+            continue
+        failures = 0
+        total += count
+        if count and on_progress is not None:
+            on_progress(count, total)
+        if count < batch:
+            stop.wait(interval_s)
+    return total
+
+
+def outbox_lag(deps: Deps) -> OutboxLag:
+    with deps.uow() as uow:
+        return uow.outbox.lag()
+
+
+def _mark(deps: Deps, positions: Sequence[int]) -> None:
+    if positions:
+        with deps.uow() as uow:
+            uow.outbox.mark_published(positions, deps.clock.now())
+            uow.commit()

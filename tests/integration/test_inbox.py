@@ -1,0 +1,178 @@
+"""The consumer inbox: (consumer, event id) is recorded with the effects, so redelivery is harmless.
+
+On SQLite and PostgreSQL, with the in-process transport (with and without its dedup window)
+and NATS JetStream.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from shipshape.domain.errors import ConcurrencyConflict
+from shipshape.domain.events import Event
+from shipshape.services.consume import RetryLater, apply_once, consume_once
+from shipshape.services.messaging import ConsumerPolicy, Delivery, Message
+from shipshape.services.ports import UnitOfWork
+from shipshape.services.relay import relay_once
+from tests.conftest import BACKENDS
+from tests.integration.test_relay_support import (
+    COUNTER,
+    QUICK,
+    TRANSPORTS,
+    Wired,
+    applied,
+    consume_until,
+    counting,
+    inbox_rows,
+    nothing_more,
+    outbox_rows,
+    wired,
+)
+
+pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+
+
+@pytest.fixture(params=TRANSPORTS)
+def w(request: pytest.FixtureRequest, database_url: str) -> Iterator[Wired]:
+    with wired(database_url, request.param) as built:
+        yield built
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Wired]:
+    with wired(database_url, "memory") as built:
+        yield built
+
+
+def publish_events(w: Wired, order_id: str, n: int) -> list[str]:
+    """`n` events of one order written in one transaction and relayed; their event ids."""
+    now = datetime.now(UTC)
+    with w.container.deps.uow() as uow:
+        uow.events.append([Event("OrderNoted", order_id, now, {"n": i}) for i in range(n)])
+        uow.commit()
+    assert relay_once(w.container.deps, w.transport) == n
+    return [row["event_id"] for row in outbox_rows(w)]
+
+
+class LostAcks:
+    """A transport whose first ack of each message gets lost (a crash after the commit)."""
+
+    def __init__(self, w: Wired) -> None:
+        self.inner = w.transport
+        self.lost: set[str] = set()
+
+    def ack(self, delivery: Delivery) -> None:
+        if delivery.message.id not in self.lost:
+            self.lost.add(delivery.message.id)
+            return
+        self.inner.ack(delivery)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+
+def test_a_redelivered_event_changes_nothing(w: Wired) -> None:
+    ids = publish_events(w, "ORD-1", 2)
+    w.transport = LostAcks(w)  # type: ignore[assignment]
+    got = consume_until(w, "billing", counting(w), lambda r: r.applied + r.duplicates >= 4)
+    assert (got.applied, got.duplicates, got.retried, got.failed) == (2, 2, 0, 0)
+    assert applied(w) == 2
+    assert sorted(inbox_rows(w, "billing")) == sorted(ids)
+    assert nothing_more(w, "billing", counting(w)).fetched == 0
+
+
+def test_each_consumer_applies_an_event_once_of_its_own(w: Wired) -> None:
+    ids = publish_events(w, "ORD-1", 3)
+    for consumer in ("billing", "audit"):
+        got = consume_until(w, consumer, counting(w), lambda r: r.applied >= 3)
+        assert got.applied == 3
+        assert sorted(inbox_rows(w, consumer)) == sorted(ids)
+    assert applied(w) == 6
+    assert [json.loads(m.payload)["n"] for m in w.applied_messages] == [0, 1, 2] * 2
+
+
+@pytest.mark.parametrize("error", [RetryLater("the ERP is down"), ConcurrencyConflict("busy"),
+                                   TimeoutError("slow")], ids=type)
+def test_a_retryable_error_leaves_no_trace_and_the_event_is_applied_later(
+    w: Wired, error: Exception,
+) -> None:
+    [event_id] = publish_events(w, "ORD-1", 1)
+    failed_once: set[str] = set()
+    count = counting(w)
+
+    def flaky(uow: UnitOfWork, message: Message) -> None:
+        count(uow, message)
+        if message.id not in failed_once:
+            failed_once.add(message.id)
+            raise error
+
+    first = consume_until(w, "billing", flaky, lambda r: r.fetched >= 1)
+    assert (first.applied, first.retried) == (0, 1)
+    assert (applied(w), inbox_rows(w, "billing")) == (0, [])
+    later = consume_until(w, "billing", flaky, lambda r: r.applied >= 1)
+    assert (later.applied, later.retried, later.failed) == (1, 0, 0)
+    assert (applied(w), inbox_rows(w, "billing")) == (1, [event_id])
+
+
+def test_a_final_error_reaches_the_dead_letters_at_once_and_unblocks_the_order(
+    w: Wired,
+) -> None:
+    """A final error does not wait for the (long) backoff: its deliveries run out at once."""
+    poison, fine = publish_events(w, "ORD-1", 2)
+    policy = ConsumerPolicy(ack_wait_s=2.0, max_deliver=3, backoff_s=(60.0,))
+    count = counting(w)
+
+    def picky(uow: UnitOfWork, message: Message) -> None:
+        count(uow, message)
+        if message.id == poison:
+            raise ValueError("this event cannot be applied")
+
+    started = time.monotonic()
+    got = consume_until(w, "billing", picky, lambda r: r.applied >= 1, policy, within_s=20)
+    assert (got.applied, got.failed, got.retried) == (1, 3, 0)
+    assert time.monotonic() - started < 15
+    assert (applied(w), inbox_rows(w, "billing")) == (1, [fine])
+    deadline = time.monotonic() + 10
+    dead = w.transport.dead_letters("billing")
+    while not dead and time.monotonic() < deadline:
+        time.sleep(0.2)
+        dead = w.transport.dead_letters("billing")
+    assert [d.message.id for d in dead] == [poison]
+
+
+def test_concurrent_deliveries_of_one_event_apply_it_once(store: Wired) -> None:
+    message = Message("ev-1", f"{store.prefix}.OrderNoted.ORD-1", "ORD-1", b"{}")
+    entered = threading.Event()
+
+    def slow(uow: UnitOfWork, _message: Message) -> None:
+        entered.set()
+        uow.credit.add_exposure(COUNTER, Decimal(1))
+        time.sleep(0.3)
+
+    outcomes: list[bool] = []
+
+    def deliver() -> None:
+        outcomes.append(apply_once(store.container.deps, "billing", slow, message))
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    threads[0].start()
+    assert entered.wait(5)
+    threads[1].start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(outcomes) == [False, True]
+    assert applied(store) == 1
+    assert inbox_rows(store, "billing") == ["ev-1"]
+
+
+def test_an_empty_fetch_handles_nothing(w: Wired) -> None:
+    got = consume_once(w.container.deps, w.transport, "billing", w.subjects, counting(w), QUICK,
+                       batch=5, timeout_s=0.2)
+    assert got.fetched == 0
