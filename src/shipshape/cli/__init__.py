@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -50,8 +51,12 @@ def serve(
     stop_relay = start_relay_thread(container) if in_process else None
     console.print(f"serving {container.settings.database_location} on http://{host}:{port}"
                   + (" with the outbox relay" if stop_relay else ""))
+    api = create_app(container)
+    # Start-up objects never die: keep them out of the collector's full passes (long pauses).
+    gc.collect()
+    gc.freeze()
     try:
-        uvicorn.run(create_app(container), host=host, port=port, log_level="warning")
+        uvicorn.run(api, host=host, port=port, log_level="warning")
     finally:
         if stop_relay:
             stop_relay()
