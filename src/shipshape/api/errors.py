@@ -44,7 +44,8 @@ def install(app: FastAPI) -> None:
 
 
 async def _invalid(_request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, RequestValidationError)
+    if not isinstance(error, RequestValidationError):
+        raise error
     errors = [{"field": ".".join(str(p) for p in err["loc"][1:]) or str(err["loc"][0]),
                "location": str(err["loc"][0]), "message": err["msg"], "type": err["type"]}
               for err in error.errors()]
@@ -58,5 +59,6 @@ async def _ours(_request: Request, error: Exception) -> JSONResponse:
 
 
 async def _http(_request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, HTTPException)
+    if not isinstance(error, HTTPException):
+        raise error
     return problem(error.status_code, str(error.detail))

@@ -95,10 +95,10 @@ def _complaints(result: Result) -> list[tuple[str, str]]:
     if result.status == "accepted":
         return []
     findings = result.body.get("findings")
-    blocking = [f for f in findings if isinstance(f, dict) and f.get("severity") == "block"] \
-        if isinstance(findings, list) else []
-    return [(HELD_ERROR, f"{f.get('code')}: {f.get('message')}") for f in blocking] or [
-        (HELD_ERROR, str(result.status))]
+    listed = findings if isinstance(findings, list) else []
+    blocking = [f for f in listed if isinstance(f, dict) and f.get("severity") == "block"]
+    texts = [f"{f.get('code')}: {f.get('message')}" for f in blocking] or [result.status]
+    return [(HELD_ERROR, text) for text in texts]
 
 
 def read_edifact(raw: bytes, our: OurIdentity, at: datetime) -> list[EdifactInterchangeIn]:
