@@ -96,8 +96,8 @@ def _partner(uow: UnitOfWork, handler: InterchangeHandler) -> TradingPartner:
     found = handler.find_partner(uow.edi)
     if found is None:
         raise NotFound(f"no trading partner is configured for this {handler.standard} sender")
-    locked = uow.edi.partner(found.id, lock=True)
-    return locked or found
+    uow.edi.lock_partner(found.id)
+    return found
 
 
 def _resent(uow: UnitOfWork, partner: TradingPartner, handler: InterchangeHandler,

@@ -23,11 +23,10 @@ class SqlEdi:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def partner(self, partner_id: str, lock: bool = False) -> TradingPartner | None:
-        query = select(t.trading_partners).where(p.id == partner_id)
-        if lock and self._conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        return _partner(self._conn.execute(query).mappings().first())
+    def lock_partner(self, partner_id: str) -> None:
+        """A row lock on PostgreSQL; SQLite writers already hold the database's write lock."""
+        if self._conn.dialect.name == "postgresql":
+            self._conn.execute(select(p.id).where(p.id == partner_id).with_for_update())
 
     def partner_by_x12(self, qualifier: str, isa_id: str) -> TradingPartner | None:
         query = select(t.trading_partners).where(p.isa_qualifier == qualifier.strip(),
