@@ -41,13 +41,12 @@ from common import (
     BACKENDS,
     RESULTS_DIR,
     Catalog,
-    Unavailable,
     console,
     fresh_store,
     latency_ms,
+    over_backends,
     print_table,
     seeded_container,
-    skipped,
     write_json,
 )
 
@@ -394,14 +393,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any] | None:
     parsing = bench_parsing(catalog, args.parse_interchanges, args.rounds, ship)
     print_table("EDI parsing in memory: one file of generated interchanges, one PO of 3-10 "
                 "lines each (median run)", parsing, PARSE_COLUMNS)
-    rows: list[dict[str, Any]] = []
-    skips: list[dict[str, Any]] = []
-    for backend in args.backend or BACKENDS:
-        try:
-            rows += bench_backend(backend, catalog, args.interchanges, args.seconds,
-                                  args.rounds, ship)
-        except Unavailable as reason:
-            skips.append(skipped("edi", backend, str(reason)))
+    rows, skips = over_backends("edi", args.backend, lambda backend: bench_backend(
+        backend, catalog, args.interchanges, args.seconds, args.rounds, ship))
     print_table("EDI end to end: receive_file, one interchange per call, every order accepted",
                 rows, E2E_COLUMNS)
     console.print("[dim]MB = 10^6 bytes; *_parse = tokenize + envelope only; *_map adds "

@@ -32,13 +32,12 @@ from common import (
     BACKENDS,
     Catalog,
     Store,
-    Unavailable,
     console,
     fresh_store,
     latency_ms,
     order_bodies,
+    over_backends,
     print_table,
-    skipped,
     write_json,
 )
 
@@ -195,13 +194,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                         help="each worker stops posting after this long (default 20)")
     parser.add_argument("--backend", choices=BACKENDS, action="append")
     args = parser.parse_args(argv)
-    rows: list[dict[str, Any]] = []
-    skips: list[dict[str, Any]] = []
-    for backend in args.backend or BACKENDS:
-        try:
-            rows += bench_backend(backend, args.orders, args.workers, args.seconds)
-        except Unavailable as reason:
-            skips.append(skipped("http", backend, str(reason)))
+    rows, skips = over_backends("http", args.backend, lambda backend: bench_backend(
+        backend, args.orders, args.workers, args.seconds))
     print_table("Intake through HTTP (shipshape serve, one uvicorn process)", rows, COLUMNS)
     console.print("[dim]latency is per request as the client saw it, keep-alive connections; "
                   "client and server share the machine's cores[/]")

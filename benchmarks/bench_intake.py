@@ -35,15 +35,14 @@ from common import (
     BACKENDS,
     Catalog,
     Store,
-    Unavailable,
     console,
     drafts,
     fresh_store,
     latency_ms,
     order_bodies,
+    over_backends,
     print_table,
     seeded_container,
-    skipped,
     write_json,
 )
 
@@ -373,13 +372,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                         help="alternate the paths this many times (default 3)")
     parser.add_argument("--backend", choices=BACKENDS, action="append")
     args = parser.parse_args(argv)
-    rows: list[dict[str, Any]] = []
-    skips: list[dict[str, Any]] = []
-    for backend in args.backend or BACKENDS:
-        try:
-            rows += bench_backend(backend, args.orders, args.seconds, args.rounds)
-        except Unavailable as reason:
-            skips.append(skipped("intake", backend, str(reason)))
+    rows, skips = over_backends("intake", args.backend, lambda backend: bench_backend(
+        backend, args.orders, args.seconds, args.rounds))
     print_table("Intake of 3-line orders, every control point on (one caller)", rows, COLUMNS)
     console.print("[dim]service = intake.submit_order one by one; service_batched = "
                   f"intake.submit_orders, {BATCH} per transaction; raw = the same statements "

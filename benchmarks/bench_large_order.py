@@ -24,15 +24,14 @@ from typing import Any
 from common import (
     BACKENDS,
     Catalog,
-    Unavailable,
     console,
     drafts,
     fresh_store,
     latency_ms,
     order_bodies,
+    over_backends,
     print_table,
     seeded_container,
-    skipped,
     write_json,
 )
 
@@ -106,13 +105,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--lines", type=int, default=500, help="lines per order (default 500)")
     parser.add_argument("--backend", choices=BACKENDS, action="append")
     args = parser.parse_args(argv)
-    rows: list[dict[str, Any]] = []
-    skips: list[dict[str, Any]] = []
-    for backend in args.backend or BACKENDS:
-        try:
-            rows.append(bench_backend(backend, args.repeat, args.lines))
-        except Unavailable as reason:
-            skips.append(skipped("large_order", backend, str(reason)))
+    rows, skips = over_backends("large_order", args.backend, lambda backend: [bench_backend(
+        backend, args.repeat, args.lines)])
     print_table(f"One order of {args.lines} lines, end to end (service layer)", rows, COLUMNS)
     payload = {"results": rows, "skipped": skips, "warmup": WARMUP}
     write_json("large_order", payload)

@@ -14,7 +14,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -285,6 +285,20 @@ def print_table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[st
 
 
 _TEXT_COLUMNS = {"backend", "path", "measure", "target", "status", "note", "benchmark"}
+
+
+def over_backends(
+    name: str, backends: Sequence[str] | None, measure: Callable[[str], list[dict[str, Any]]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows measured on each backend, and the backends skipped with their reason."""
+    rows: list[dict[str, Any]] = []
+    skips: list[dict[str, Any]] = []
+    for backend in backends or BACKENDS:
+        try:
+            rows += measure(backend)
+        except Unavailable as reason:
+            skips.append(skipped(name, backend, str(reason)))
+    return rows, skips
 
 
 def skipped(name: str, backend: str, reason: str) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -22,10 +21,10 @@ from shipshape.services.messaging import ConsumerPolicy, Delivery, Message
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.relay import relay_once
 from tests.conftest import BACKENDS
+from tests.integration import test_relay_support as support
 from tests.integration.test_relay_support import (
     COUNTER,
     QUICK,
-    TRANSPORTS,
     Wired,
     applied,
     consume_until,
@@ -33,22 +32,13 @@ from tests.integration.test_relay_support import (
     inbox_rows,
     nothing_more,
     outbox_rows,
-    wired,
 )
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
 
-@pytest.fixture(params=TRANSPORTS)
-def w(request: pytest.FixtureRequest, database_url: str) -> Iterator[Wired]:
-    with wired(database_url, request.param) as built:
-        yield built
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Wired]:
-    with wired(database_url, "memory") as built:
-        yield built
+w = support.w
+store = support.store
 
 
 def publish_events(w: Wired, order_id: str, n: int) -> list[str]:

@@ -12,7 +12,7 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -30,8 +30,8 @@ from shipshape.services.messaging import Message
 from shipshape.services.relay import PublishFailed, relay_forever, relay_once, relay_pending
 from tests.builders import seed_distributor
 from tests.conftest import BACKENDS
+from tests.integration import test_relay_support as support
 from tests.integration.test_relay_support import (
-    TRANSPORTS,
     Recording,
     Wired,
     applied,
@@ -41,23 +41,13 @@ from tests.integration.test_relay_support import (
     nothing_more,
     outbox_rows,
     submit,
-    wired,
 )
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
 
-@pytest.fixture(params=TRANSPORTS)
-def w(request: pytest.FixtureRequest, database_url: str) -> Iterator[Wired]:
-    with wired(database_url, request.param) as built:
-        yield built
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Wired]:
-    """A store with the in-process transport, for what does not depend on the transport."""
-    with wired(database_url, "memory") as built:
-        yield built
+w = support.w
+store = support.store
 
 
 def events_of(order_id: str, n: int) -> list[Event]:

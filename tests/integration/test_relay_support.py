@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from shipshape.adapters.db import tables as t
@@ -159,3 +160,16 @@ class Recording:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+
+@pytest.fixture(params=TRANSPORTS)
+def w(request: pytest.FixtureRequest, database_url: str) -> Iterator[Wired]:
+    with wired(database_url, request.param) as built:
+        yield built
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Wired]:
+    """A store with the in-process transport, for what does not depend on the transport."""
+    with wired(database_url, "memory") as built:
+        yield built
