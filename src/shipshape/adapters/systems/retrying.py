@@ -1,0 +1,117 @@
+"""The retry policy around any connector (tenacity).
+
+Retryable errors (`ConnectorUnavailable`) are tried again up to `max_attempts` in all, waiting
+`first_delay_s`, then twice as long each time up to `max_delay_s`, plus up to `jitter_s` at random.
+When the attempts run out the caller gets `ConnectorExhausted` (with `.attempts` and `.last`).
+Final errors (`ConnectorRejected`) pass through at once, with `.attempts` set on them too.
+Every attempt is measured (`Metrics.connector_call`), every retry counted (`Metrics.retried`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
+
+from shipshape.services.connectors import (
+    Connector,
+    ConnectorError,
+    ConnectorExhausted,
+    ConnectorHealth,
+    ConnectorRejected,
+    Payload,
+    RetryPolicy,
+)
+from shipshape.services.metrics import Metrics, NoMetrics
+
+
+def _retryable(error: BaseException) -> bool:
+    return isinstance(error, ConnectorError) and error.retryable
+
+
+def _record_attempts(error: ConnectorRejected, attempts: int) -> None:
+    error.attempts = attempts
+
+
+class RetryingConnector:
+    """A `Connector` that applies `policy` to every call of `inner`."""
+
+    def __init__(self, inner: Connector, policy: RetryPolicy, metrics: Metrics | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self._inner = inner
+        self._policy = policy
+        self._metrics: Metrics = metrics or NoMetrics()
+        self._sleep = sleep
+
+    @property
+    def system(self) -> str:
+        return self._inner.system
+
+    @property
+    def inner(self) -> Connector:
+        return self._inner
+
+    @property
+    def policy(self) -> RetryPolicy:
+        return self._policy
+
+    def call(self, operation: str, payload: Payload, idempotency_key: str) -> Payload:
+        attempts = 0
+
+        def attempt() -> Payload:
+            nonlocal attempts
+            attempts += 1
+            return self._attempt(operation, payload, idempotency_key)
+
+        try:
+            return self._retrying(operation)(attempt)
+        except ConnectorError as error:
+            if error.retryable:
+                raise ConnectorExhausted(error, attempts) from error
+            if isinstance(error, ConnectorRejected):
+                _record_attempts(error, attempts)
+            raise
+
+    def health(self) -> ConnectorHealth:
+        return self._inner.health()
+
+    def close(self) -> None:
+        close = getattr(self._inner, "close", None)
+        if callable(close):
+            close()
+
+    def _retrying(self, operation: str) -> Retrying:
+        policy = self._policy
+
+        def count_retry(state: RetryCallState) -> None:
+            self._metrics.retried(self.system, operation)
+
+        return Retrying(
+            stop=stop_after_attempt(policy.max_attempts),
+            wait=wait_exponential(multiplier=policy.first_delay_s, max=policy.max_delay_s)
+            + wait_random(0, policy.jitter_s),
+            retry=retry_if_exception(_retryable),
+            sleep=self._sleep,
+            before_sleep=count_retry,
+            reraise=True,
+        )
+
+    def _attempt(self, operation: str, payload: Payload, idempotency_key: str) -> Payload:
+        started = time.perf_counter()
+        try:
+            reply = self._inner.call(operation, payload, idempotency_key)
+        except ConnectorError as error:
+            outcome = "unavailable" if error.retryable else "rejected"
+            self._metrics.connector_call(self.system, operation, outcome,
+                                         time.perf_counter() - started)
+            raise
+        self._metrics.connector_call(self.system, operation, "ok", time.perf_counter() - started)
+        return reply

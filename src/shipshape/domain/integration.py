@@ -1,0 +1,120 @@
+"""The systems Shipshape talks to, what it asks of each, and who owns which state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+from shipshape.domain.findings import Finding, Kind, Team, block
+
+
+class System(StrEnum):
+    ERP = "erp"
+    WMS = "wms"
+    TMS = "tms"
+    FINANCE = "finance"
+    SHIPSHAPE = "shipshape"
+
+
+EXTERNAL_SYSTEMS: tuple[System, ...] = (System.ERP, System.WMS, System.TMS, System.FINANCE)
+
+OPERATIONS: Mapping[System, tuple[str, ...]] = {
+    System.ERP: ("order_mirror", "credit_status", "invoice_posting"),
+    System.WMS: ("wave_release", "task_cancel"),
+    System.TMS: ("tender", "tender_cancel", "tracking"),
+    System.FINANCE: ("invoice_posting", "credit_note"),
+}
+"""What Shipshape may ask of each system (outbound calls through its connector)."""
+
+
+class State(StrEnum):
+    """Transaction states that exactly one system may change."""
+
+    ORDER_ACCEPTANCE = "order_acceptance"
+    CREDIT_STATUS = "credit_status"
+    INVOICE = "invoice"
+    TASK_EXECUTION = "task_execution"
+    PICKED_QUANTITY = "picked_quantity"
+    CARRIER_TENDER = "carrier_tender"
+    ORCHESTRATION = "orchestration"
+    RESERVATION = "reservation"
+
+
+DEFAULT_OWNERSHIP: Mapping[State, System] = {
+    State.ORDER_ACCEPTANCE: System.ERP,
+    State.CREDIT_STATUS: System.ERP,
+    State.INVOICE: System.ERP,
+    State.TASK_EXECUTION: System.WMS,
+    State.PICKED_QUANTITY: System.WMS,
+    State.CARRIER_TENDER: System.TMS,
+    State.ORCHESTRATION: System.SHIPSHAPE,
+    State.RESERVATION: System.SHIPSHAPE,
+}
+"""DESIGN.md section 1: the ERP owns acceptance, credit and invoices; the WMS task execution and
+picked quantities; the TMS tendering; Shipshape the orchestration state and the reservations."""
+
+INBOUND_EVENTS: Mapping[str, State] = {
+    "order_acknowledged": State.ORDER_ACCEPTANCE,
+    "credit_status_changed": State.CREDIT_STATUS,
+    "invoice_posted": State.INVOICE,
+    "invoice_rejected": State.INVOICE,
+    "task_status_changed": State.TASK_EXECUTION,
+    "pick_confirmed": State.PICKED_QUANTITY,
+    "tender_accepted": State.CARRIER_TENDER,
+    "tender_rejected": State.CARRIER_TENDER,
+    "tracking_updated": State.CARRIER_TENDER,
+    "reservation_changed": State.RESERVATION,
+    "order_status_changed": State.ORCHESTRATION,
+}
+"""Which state each inbound event type changes."""
+
+
+def ownership_table(overrides: Mapping[str, str] | None = None) -> dict[State, System]:
+    """The defaults with `overrides` (state name -> system name) applied; unknown names raise
+    ValueError naming what is allowed."""
+    table = dict(DEFAULT_OWNERSHIP)
+    states, systems = {s.value for s in State}, {s.value for s in System}
+    for state, system in (overrides or {}).items():
+        if state not in states:
+            raise ValueError(f"ownership: unknown state {state!r}; states: "
+                             + ", ".join(sorted(states)))
+        if system not in systems:
+            raise ValueError(f"ownership: unknown system {system!r} for {state}; systems: "
+                             + ", ".join(sorted(systems)))
+        table[State(state)] = System(system)
+    return table
+
+
+def ownership_finding(system: str, event_type: str, state: State,
+                      table: Mapping[State, System]) -> Finding | None:
+    """`OWNERSHIP_VIOLATION` when `system` sends an update of a state another system owns."""
+    owner = table[state]
+    if owner.value == system:
+        return None
+    return block("OWNERSHIP_VIOLATION", Kind.INTEGRATION, Team.INTEGRATION,
+                 f"{system} sent {event_type}, which changes {state.value}; "
+                 f"{owner.value} owns that state, so the update was refused",
+                 system=system, event_type=event_type, state=state.value, owner=owner.value)
+
+
+def integration_failure(system: str, operation: str, error: str, attempts: int) -> Finding:
+    """`INTEGRATION_FAILURE`: a call to another system failed for good (retries exhausted or a
+    final rejection)."""
+    return block("INTEGRATION_FAILURE", Kind.INTEGRATION, Team.INTEGRATION,
+                 f"{system} {operation} failed after {attempts} attempt(s): {error}",
+                 system=system, operation=operation, attempts=attempts, error=error)
+
+
+OPERATION_STAGES: Mapping[str, str] = {
+    "order_mirror": "capture", "credit_status": "validate", "wave_release": "release",
+    "task_cancel": "release", "tender": "ship", "tender_cancel": "ship", "tracking": "ship",
+    "invoice_posting": "invoice", "credit_note": "invoice",
+}
+"""The journey stage a failed call belongs to (DESIGN.md section 1)."""
+
+STATE_STAGES: Mapping[State, str] = {
+    State.ORDER_ACCEPTANCE: "capture", State.CREDIT_STATUS: "validate",
+    State.INVOICE: "invoice", State.TASK_EXECUTION: "execute",
+    State.PICKED_QUANTITY: "execute", State.CARRIER_TENDER: "ship",
+    State.ORCHESTRATION: "release", State.RESERVATION: "allocate",
+}
