@@ -16,8 +16,11 @@ from shipshape.adapters.db.migrate import upgrade
 from shipshape.adapters.db.tokens import SqlTokenStore
 from shipshape.adapters.db.uow import SqlUnitOfWorkFactory
 from shipshape.adapters.messaging.memory import MemoryBroker, MemoryTransport
+from shipshape.adapters.metrics import PrometheusMetrics
 from shipshape.adapters.rules.zen import ZenPolicyRules
+from shipshape.adapters.systems.registry import ConnectorRegistry, build_connectors
 from shipshape.config import Settings
+from shipshape.domain.integration import State, System, ownership_table
 from shipshape.domain.partners import OurIdentity
 from shipshape.services.auth import TokenService
 from shipshape.services.deps import Deps
@@ -37,8 +40,9 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid4().hex[:20]}"
 
 
-def make_transport(settings: Settings) -> Transport:
-    """In-process when no broker URL is set, else NATS JetStream (synced in production)."""
+def make_transport(settings: Settings, connect_timeout_s: float = 5.0) -> Transport:
+    """In-process when no broker URL is set, else NATS JetStream (synced in production),
+    connected within `connect_timeout_s`."""
     subjects = (f"{settings.broker_subject_prefix}.>",)
     if not settings.broker_url:
         return MemoryTransport(MemoryBroker(subjects=subjects))
@@ -46,7 +50,8 @@ def make_transport(settings: Settings) -> Transport:
 
     return NatsTransport(settings.broker_url, settings.broker_stream, subjects,
                          require_sync=settings.require_synced_broker,
-                         monitor_urls=settings.broker_monitors)
+                         monitor_urls=settings.broker_monitors,
+                         connect_timeout_s=connect_timeout_s)
 
 
 class LazyTransport:
@@ -63,6 +68,10 @@ class LazyTransport:
                 self._transport = self._make()
             return self._transport
 
+    def built(self) -> Transport | None:
+        """The transport if it was built already; never builds (nor waits for a build)."""
+        return self._transport
+
     def close(self) -> None:
         with self._lock:
             transport, self._transport = self._transport, None
@@ -77,6 +86,13 @@ class Container:
     deps: Deps
     tokens: TokenService
     lazy_transport: LazyTransport = field(repr=False, compare=False)
+    metrics: PrometheusMetrics = field(repr=False, compare=False)
+    connectors: ConnectorRegistry = field(repr=False, compare=False)
+
+    @property
+    def ownership(self) -> dict[State, System]:
+        """Which system owns which state: DESIGN.md's defaults with `settings.ownership`."""
+        return ownership_table(self.settings.ownership)
 
     @property
     def edi_identity(self) -> OurIdentity:
@@ -90,6 +106,7 @@ class Container:
 
     def close(self) -> None:
         self.lazy_transport.close()
+        self.connectors.close()
         self.engine.dispose()
 
 
@@ -99,12 +116,15 @@ def build(settings: Settings | None = None, migrate: bool = False) -> Container:
                          settings.db_pool_size)
     if migrate:
         upgrade(engine)
-    uow = SqlUnitOfWorkFactory(engine, settings.broker_subject_prefix)
+    uow = SqlUnitOfWorkFactory(engine, settings.broker_subject_prefix,
+                               settings.broker_partitions)
+    metrics = PrometheusMetrics(store=engine)
     deps = Deps(uow=uow, rules=ZenPolicyRules(settings.rules_dir), clock=SystemClock(),
-                new_id=new_id)
+                new_id=new_id, metrics=metrics)
     tokens = TokenService(SqlTokenStore(engine), settings.secret_key)
+    connectors = build_connectors(settings.connectors, metrics)
     return Container(settings, engine, deps, tokens,
-                     LazyTransport(lambda: make_transport(settings)))
+                     LazyTransport(lambda: make_transport(settings)), metrics, connectors)
 
 
 def start_relay_thread(container: Container) -> Callable[[], None]:

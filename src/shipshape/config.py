@@ -2,19 +2,78 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+from shipshape.domain.integration import ownership_table
 
 PACKAGED_RULES = Path(__file__).parent / "rules"
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
 NATS_SCHEMES = ("nats://", "tls://")
 
 
+CONFIG_ENV = "SHIPSHAPE_CONFIG"
+
+
+class ConnectorSettings(BaseModel):
+    """One system's connector (`connectors.<system>` in the YAML file)."""
+
+    model_config = {"extra": "forbid"}
+
+    kind: Literal["simulated", "webhook"] = "simulated"
+    url: str = ""
+    """webhook: the base URL; each operation is POSTed to `<url>/<operation>`."""
+    secret: str = ""
+    """Standard Webhooks secret (`whsec_` + base64) signing calls out and checking events in."""
+    previous_secret: str = ""
+    """During a rotation: the old secret, still accepted on events coming in."""
+    timeout_s: float = Field(default=5.0, gt=0)
+    max_attempts: int = Field(default=4, ge=1)
+    first_delay_s: float = Field(default=0.2, ge=0)
+    max_delay_s: float = Field(default=5.0, ge=0)
+    jitter_s: float = Field(default=0.2, ge=0)
+    latency_ms: float = Field(default=0.0, ge=0)
+    """simulated: mean latency of a call."""
+    failure_rate: float = Field(default=0.0, ge=0, le=1)
+    """simulated: share of calls that fail as unavailable (retryable)."""
+    reject_rate: float = Field(default=0.0, ge=0, le=1)
+    """simulated: share of calls rejected as a business error (final)."""
+    outages: list[tuple[float, float]] = Field(default_factory=list)
+    """simulated: windows [start, end) in seconds after start-up when the system is down."""
+    duplicate_rate: float = Field(default=0.0, ge=0, le=1)
+    """simulated: share of the system's own events sent twice."""
+    reorder_rate: float = Field(default=0.0, ge=0, le=1)
+    """simulated: share of the system's own events sent after the one that followed them."""
+    seed: int = 0
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SHIPSHAPE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="SHIPSHAPE_", extra="ignore",
+                                      env_nested_delimiter="__")
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then the YAML file named by `SHIPSHAPE_CONFIG`."""
+        sources = [init_settings, env_settings, dotenv_settings]
+        path = os.environ.get(CONFIG_ENV, "").strip()
+        if path:
+            if not Path(path).is_file():
+                raise ValueError(f"{CONFIG_ENV} names {path}, which is not a readable file")
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=path))
+        return (*sources, file_secret_settings)
 
     env: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///shipshape.db"
@@ -35,6 +94,20 @@ class Settings(BaseSettings):
     (production); empty: port 8222 of each broker host."""
     broker_stream: str = "SHIPSHAPE"
     broker_subject_prefix: str = "shipshape"
+    broker_partitions: int = Field(default=4, ge=1, le=256)
+    """Events are spread over this many partitions by order id; each partition is consumed in
+    order, partitions in parallel. Change it only with an empty outbox and drained consumers."""
+    connectors: dict[Literal["erp", "wms", "tms", "finance"], ConnectorSettings] = Field(
+        default_factory=dict)
+    """Per system; a system not named gets a simulated connector with the defaults. Set in the
+    `SHIPSHAPE_CONFIG` YAML file or, per field, `SHIPSHAPE_CONNECTORS__ERP__URL=...`."""
+    ownership: dict[str, str] = Field(default_factory=dict)
+    """State name -> owning system, over the defaults of DESIGN.md section 1."""
+    worker_ack_wait_s: float = Field(default=30.0, gt=0)
+    """Seconds before an event a worker took but never acked (it died) is delivered again."""
+    worker_batch: int = Field(default=10, ge=1)
+    dlq_max_deliver: int = Field(default=5, ge=1)
+    """Deliveries of an event whose handler keeps failing before it becomes a dead letter."""
     relay_interval_s: float = Field(default=0.5, gt=0)
     relay_batch: int = Field(default=500, ge=1)
 
@@ -53,6 +126,11 @@ class Settings(BaseSettings):
         servers = [part.strip() for part in self.broker_url.split(",") if part.strip()]
         if any(not server.startswith(NATS_SCHEMES) for server in servers):
             raise ValueError("SHIPSHAPE_BROKER_URL must be empty (in-process) or nats:// URLs")
+        return self
+
+    @model_validator(mode="after")
+    def _ownership_names_known(self) -> Settings:
+        ownership_table(self.ownership)
         return self
 
     @property

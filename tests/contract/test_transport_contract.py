@@ -151,11 +151,11 @@ def test_each_durable_consumer_gets_every_message_of_its_subjects(h: Harness) ->
         transport.publish(message)
 
     everything = drain(transport, "audit", h.subjects, PATIENT, 4)
-    only_shipped = drain(transport, "carrier", [f"{h.prefix}.OrderShipped.>"], PATIENT, 2)
+    only_shipped = drain(transport, "carrier", [f"{h.prefix}.p0.OrderShipped.>"], PATIENT, 2)
 
     assert [d.message.id for d in everything] == [m.id for m in [*shipped, *invoiced]]
     assert [d.message.id for d in only_shipped] == [m.id for m in shipped]
-    assert transport.fetch("carrier", [f"{h.prefix}.OrderShipped.>"], 10, 0.3, PATIENT) == []
+    assert transport.fetch("carrier", [f"{h.prefix}.p0.OrderShipped.>"], 10, 0.3, PATIENT) == []
 
 
 def test_the_same_id_published_twice_is_delivered_once(h: Harness) -> None:
@@ -547,3 +547,16 @@ def test_an_unreachable_broker_is_reported_as_such() -> None:
     with pytest.raises(BrokerUnavailable):
         nats_transport(f"nats://127.0.0.1:{free_port()}")
     assert time.monotonic() - started < 10
+
+
+def test_health_reports_a_broker_that_answers_and_a_closed_transport(h: Harness) -> None:
+    transport = h.open()
+    transport.publish(h.message("A", 1))
+
+    up = transport.health()
+    transport.close()
+    closed = transport.health()
+
+    assert (up.ok, up.kind) == (True, h.name)
+    assert "1 messages" in up.detail
+    assert (closed.ok, closed.kind) == (False, h.name)

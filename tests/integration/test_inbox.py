@@ -13,10 +13,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
+from shipshape.adapters.db import tables as t
 from shipshape.domain.errors import ConcurrencyConflict
 from shipshape.domain.events import Event
 from shipshape.services.consume import RetryLater, apply_once, consume_once
+from shipshape.services.dlq import open_letters
 from shipshape.services.messaging import ConsumerPolicy, Delivery, Message
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.relay import relay_once
@@ -111,10 +114,11 @@ def test_a_retryable_error_leaves_no_trace_and_the_event_is_applied_later(
     assert (applied(w), inbox_rows(w, "billing")) == (1, [event_id])
 
 
-def test_a_final_error_reaches_the_dead_letters_at_once_and_unblocks_the_order(
+def test_a_final_error_becomes_a_dead_letter_at_once_and_unblocks_the_order(
     w: Wired,
 ) -> None:
-    """A final error does not wait for the (long) backoff: its deliveries run out at once."""
+    """A final error does not wait for the (long) backoff: its deliveries run out at once, and
+    the last one stores the event as a dead letter with an INTEGRATION_FAILURE case."""
     poison, fine = publish_events(w, "ORD-1", 2)
     policy = ConsumerPolicy(ack_wait_s=2.0, max_deliver=3, backoff_s=(60.0,))
     count = counting(w)
@@ -126,15 +130,18 @@ def test_a_final_error_reaches_the_dead_letters_at_once_and_unblocks_the_order(
 
     started = time.monotonic()
     got = consume_until(w, "billing", picky, lambda r: r.applied >= 1, policy, within_s=20)
-    assert (got.applied, got.failed, got.retried) == (1, 3, 0)
+    assert (got.applied, got.failed, got.dead_lettered, got.retried) == (1, 2, 1, 0)
     assert time.monotonic() - started < 15
-    assert (applied(w), inbox_rows(w, "billing")) == (1, [fine])
-    deadline = time.monotonic() + 10
-    dead = w.transport.dead_letters("billing")
-    while not dead and time.monotonic() < deadline:
-        time.sleep(0.2)
-        dead = w.transport.dead_letters("billing")
-    assert [d.message.id for d in dead] == [poison]
+    assert (applied(w), sorted(inbox_rows(w, "billing"))) == (1, sorted([poison, fine]))
+    letters = open_letters(w.container.deps)
+    assert [(d.event_id, d.consumer, d.attempts) for d in letters] == [(poison, "billing", 3)]
+    assert "ValueError: this event cannot be applied" in letters[0].error
+    with w.container.engine.connect() as conn:
+        case = conn.execute(select(t.exception_cases)
+                            .where(t.exception_cases.c.id == letters[0].case_id)).one()
+    assert (case.code, case.kind, case.order_id, case.status) == (
+        "INTEGRATION_FAILURE", "integration", "ORD-1", "open")
+    assert w.transport.dead_letters("billing") == []
 
 
 def test_concurrent_deliveries_of_one_event_apply_it_once(store: Wired) -> None:

@@ -69,7 +69,7 @@ def per_order_ids(messages: Iterable[Message]) -> dict[str, list[str]]:
 
 def test_the_migrations_match_the_tables(store: Wired) -> None:
     engine = store.container.engine
-    assert current_revision(engine) == head_revision() == "0002"
+    assert current_revision(engine) == head_revision() == "0003"
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), t.metadata) == []
         indexes = {ix["name"] for ix in inspect(conn).get_indexes("outbox")}
@@ -109,7 +109,8 @@ def test_submitted_orders_are_published_once_each_in_order_per_order(w: Wired) -
     first = recording.published[0]
     body = json.loads(first.payload)
     assert first.key == body["order_id"] == rows[0]["order_id"]
-    assert first.subject == event_subject(body["type"], first.key, w.prefix)
+    partitions = w.container.settings.broker_partitions
+    assert first.subject == event_subject(body["type"], first.key, w.prefix, partitions)
     assert first.headers["Event-Type"] == body["type"]
 
     got = consume_until(w, "audit", counting(w), lambda r: r.applied >= len(rows))

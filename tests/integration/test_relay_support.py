@@ -131,10 +131,7 @@ def consume_until(w: Wired, consumer: str, handler: Handler, done: Callable[[Con
     while not done(total) and time.monotonic() < deadline:
         got = consume_once(w.container.deps, w.transport, consumer, w.subjects, handler, policy,
                            batch=50, timeout_s=0.3)
-        total.applied += got.applied
-        total.duplicates += got.duplicates
-        total.retried += got.retried
-        total.failed += got.failed
+        total.add(got)
     return total
 
 

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from shipshape import __version__
 from shipshape.api import errors
 from shipshape.api.limits import BodySizeLimit
-from shipshape.api.routes import edi, exceptions, health, masterdata, orders
+from shipshape.api.routes import edi, exceptions, health, masterdata, metrics, orders
 from shipshape.bootstrap import Container
 
 PREFIX = "/api/v1"
@@ -20,6 +20,7 @@ def create_app(container: Container) -> FastAPI:
     errors.install(app)
     for module in (health, masterdata, orders, exceptions, edi):
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(metrics.router)
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes,
                        larger={f"{PREFIX}/edi/": container.settings.max_edi_body_bytes})
     return app

@@ -11,7 +11,14 @@ import typer
 from rich.console import Console
 
 from shipshape.bootstrap import build, start_relay_thread
-from shipshape.cli import intake_cmd, partners_cmd, relay_cmd, sample_cmd, watch_cmd
+from shipshape.cli import (
+    intake_cmd,
+    integration_cmd,
+    partners_cmd,
+    relay_cmd,
+    sample_cmd,
+    watch_cmd,
+)
 from shipshape.cli.files import read_masterdata
 from shipshape.config import Settings
 from shipshape.domain.errors import ShipshapeError
@@ -24,6 +31,7 @@ tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(partners_cmd.app, name="partners")
+app.add_typer(integration_cmd.dlq_app, name="dlq")
 console = Console()
 
 
@@ -95,6 +103,7 @@ app.command("seed")(sample_cmd.seed)
 app.command("demo")(sample_cmd.demo)
 app.command("watch")(watch_cmd.watch)
 app.command("relay")(relay_cmd.relay)
+app.command("worker")(integration_cmd.worker)
 
 
 def main() -> None:

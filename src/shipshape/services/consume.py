@@ -1,30 +1,41 @@
 """Consuming events exactly once in effect: at-least-once delivery plus an inbox.
 
-For each delivery, one unit of work records (consumer, event id) in the inbox and runs the
+For each delivery, one unit of work records (consumer, event id) in the inbox and applies the
 handler; both commit together, and only then is the delivery acked. An event already in the
 inbox is acked with no effects, so a redelivery (after a lost ack, a crash before the ack, or
 a relay that published twice) changes nothing. A crash before the commit leaves neither the
 effects nor the inbox row, and the transport delivers again.
 
+A handler may first `prepare` outside any transaction (a call to another system, which must
+not hold the store's locks) and then `apply` the outcome in the unit of work. `prepare` is
+skipped for an event the inbox has already; under a race both copies may prepare, which is why
+calls to other systems carry the event id as their idempotency key.
+
 **Errors of the handler** (its unit of work is rolled back, no inbox row is written):
 
 * *retryable*: `RetryLater`, `ConcurrencyConflict`, `TimeoutError`, `ConnectionError`. The
-  delivery is nakked with the policy's backoff (or the delay `RetryLater` names), expecting the
-  cause to pass; after `max_deliver` deliveries the transport dead-letters it.
+  delivery is nakked with the policy's backoff (or the delay `RetryLater` names);
 * *anything else* is final: logged with its traceback and nakked for redelivery at once, so
-  that it runs through its remaining deliveries quickly and lands in the transport's dead
-  letters (`Transport.dead_letters(consumer)`) without holding up the messages behind it for
-  the whole backoff. Nothing is dead-lettered by the consumer itself: the port has no such
-  call, and a final error that was in fact transient still gets its few more chances.
+  that it runs through its remaining deliveries quickly without holding up the messages behind
+  it for the whole backoff.
+
+On the last delivery the policy allows, a failing event becomes a **dead letter** in the store
+(the message, the error, the attempts) with an `INTEGRATION_FAILURE` case, in the transaction
+that records it in the inbox, and is acked: it is visible, `shipshape dlq replay` can apply it
+later, and the events behind it go on. Only if even that write fails is the delivery left to
+the transport's own dead letters (`Transport.dead_letters`).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from shipshape.domain.errors import ConcurrencyConflict, ShipshapeError
+from shipshape.services.dead_letters import Failed, record_dead_letter
 from shipshape.services.deps import Deps
 from shipshape.services.messaging import ConsumerPolicy, Delivery, Message, Transport
 from shipshape.services.ports import UnitOfWork
@@ -34,8 +45,36 @@ DEFAULT_FETCH_TIMEOUT_S = 1.0
 FINAL_ERROR_DELAY_S = 0.001
 """Nak delay after a final error: redeliver at once (0 would mean "use the backoff")."""
 
-Handler = Callable[[UnitOfWork, Message], None]
+ApplyFn = Callable[[UnitOfWork, Message], None]
 """Applies one message through the unit of work it is given; it must not commit."""
+
+
+class Handler(Protocol):
+    def wants(self, message: Message) -> bool:
+        """False: the event is acked untouched (no inbox row, no effects)."""
+        ...
+
+    def prepare(self, message: Message) -> object:
+        """Work outside the transaction (calls to other systems); its result goes to `apply`."""
+        ...
+
+    def apply(self, uow: UnitOfWork, message: Message, prepared: object) -> None: ...
+
+
+class FunctionHandler:
+    """A `Handler` that only applies (no preparation, every event wanted)."""
+
+    def __init__(self, fn: ApplyFn) -> None:
+        self._fn = fn
+
+    def wants(self, message: Message) -> bool:
+        return True
+
+    def prepare(self, message: Message) -> object:
+        return None
+
+    def apply(self, uow: UnitOfWork, message: Message, prepared: object) -> None:
+        self._fn(uow, message)
 
 
 class RetryLater(ShipshapeError):
@@ -56,57 +95,118 @@ class ConsumeResult:
     """Deliveries whose effects were committed now."""
     duplicates: int = 0
     """Deliveries of events the inbox already had: acked with no effects."""
+    skipped: int = 0
+    """Events the handler does not want: acked untouched."""
     retried: int = 0
     """Retryable errors: nakked with backoff."""
     failed: int = 0
-    """Final errors: nakked for quick redelivery towards the dead letters."""
+    """Final errors: nakked for quick redelivery."""
+    dead_lettered: int = 0
+    """Failures on the last delivery: stored as dead letters and acked."""
 
     @property
     def fetched(self) -> int:
-        return self.applied + self.duplicates + self.retried + self.failed
+        return (self.applied + self.duplicates + self.skipped + self.retried + self.failed
+                + self.dead_lettered)
+
+    def add(self, other: ConsumeResult) -> None:
+        for name in self.__slots__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def as_handler(handler: Handler | ApplyFn) -> Handler:
+    return FunctionHandler(handler) if callable(handler) else handler
 
 
 def consume_once(deps: Deps, transport: Transport, consumer: str, subjects: Sequence[str],
-                 handler: Handler, policy: ConsumerPolicy | None = None, batch: int = 10,
-                 timeout_s: float = DEFAULT_FETCH_TIMEOUT_S) -> ConsumeResult:
+                 handler: Handler | ApplyFn, policy: ConsumerPolicy | None = None,
+                 batch: int = 10, timeout_s: float = DEFAULT_FETCH_TIMEOUT_S) -> ConsumeResult:
     """Fetch up to `batch` deliveries for `consumer` and handle each in a unit of work."""
     policy = policy or ConsumerPolicy()
+    chosen = as_handler(handler)
     result = ConsumeResult()
     for delivery in transport.fetch(consumer, subjects, batch, timeout_s, policy):
-        _handle(deps, transport, consumer, handler, delivery, result)
+        started = time.perf_counter()
+        outcome = _handle(deps, transport, consumer, chosen, delivery, policy)
+        setattr(result, outcome, getattr(result, outcome) + 1)
+        deps.metrics.consumed(consumer, outcome, time.perf_counter() - started)
     return result
 
 
-def apply_once(deps: Deps, consumer: str, handler: Handler, message: Message) -> bool:
-    """Run `handler` and record the event in one transaction; False (no effects) if recorded."""
+def apply_once(deps: Deps, consumer: str, handler: Handler | ApplyFn, message: Message) -> bool:
+    """Prepare and apply `message` with its inbox record in one transaction; False (no effects)
+    if the inbox has it already."""
+    return _apply(deps, consumer, as_handler(handler), message) != "duplicates"
+
+
+def _apply(deps: Deps, consumer: str, handler: Handler, message: Message) -> str:
+    """applied, duplicates, or dead_lettered (`prepare` returned `Failed`)."""
+    if _seen(deps, consumer, message.id):
+        return "duplicates"
+    prepared = handler.prepare(message)
     with deps.uow() as uow:
         if not uow.inbox.record(consumer, message.id, deps.clock.now()):
-            return False
-        handler(uow, message)
+            return "duplicates"
+        if isinstance(prepared, Failed):
+            record_dead_letter(deps, uow, consumer, message, prepared.error, prepared.attempts,
+                               prepared.system, prepared.operation)
+        else:
+            handler.apply(uow, message, prepared)
         uow.commit()
-    return True
+    if isinstance(prepared, Failed):
+        deps.metrics.dead_lettered(consumer, prepared.system)
+        return "dead_lettered"
+    return "applied"
+
+
+def _seen(deps: Deps, consumer: str, event_id: str) -> bool:
+    with deps.uow() as uow:
+        return uow.inbox.seen(consumer, event_id)
 
 
 def _handle(deps: Deps, transport: Transport, consumer: str, handler: Handler,
-            delivery: Delivery, result: ConsumeResult) -> None:
+            delivery: Delivery, policy: ConsumerPolicy) -> str:
     message = delivery.message
+    if not handler.wants(message):
+        transport.ack(delivery)
+        return "skipped"
     try:
-        applied = apply_once(deps, consumer, handler, message)
-    except RETRYABLE as error:
+        outcome = _apply(deps, consumer, handler, message)
+    except Exception as error:
+        return _failed(deps, transport, consumer, delivery, policy, error)
+    transport.ack(delivery)
+    return outcome
+
+
+def _failed(deps: Deps, transport: Transport, consumer: str, delivery: Delivery,
+            policy: ConsumerPolicy, error: Exception) -> str:
+    message = delivery.message
+    last = policy.max_deliver > 0 and delivery.attempt >= policy.max_deliver
+    if last and _dead_letter(deps, consumer, delivery, error):
+        transport.ack(delivery)
+        return "dead_lettered"
+    if isinstance(error, RETRYABLE):
         delay = error.delay_s if isinstance(error, RetryLater) else 0.0
         log.warning("%s: event %s (delivery %d) will be retried: %s", consumer, message.id,
                     delivery.attempt, error)
         transport.nak(delivery, delay)
-        result.retried += 1
-        return
+        return "retried"
+    log.error("%s: event %s (delivery %d of %d) failed", consumer, message.id,
+              delivery.attempt, policy.max_deliver, exc_info=error)
+    transport.nak(delivery, FINAL_ERROR_DELAY_S)
+    return "failed"
+
+
+def _dead_letter(deps: Deps, consumer: str, delivery: Delivery, error: Exception) -> bool:
+    try:
+        with deps.uow() as uow:
+            if uow.inbox.record(consumer, delivery.message.id, deps.clock.now()):
+                record_dead_letter(deps, uow, consumer, delivery.message, error,
+                                   delivery.attempt)
+            uow.commit()
     except Exception:
-        log.exception("%s: event %s (delivery %d) failed; it goes to the dead letters after "
-                      "its last delivery", consumer, message.id, delivery.attempt)
-        transport.nak(delivery, FINAL_ERROR_DELAY_S)
-        result.failed += 1
-        return
-    transport.ack(delivery)
-    if applied:
-        result.applied += 1
-    else:
-        result.duplicates += 1
+        log.exception("%s: could not store event %s as a dead letter; the transport keeps it",
+                      consumer, delivery.message.id)
+        return False
+    deps.metrics.dead_lettered(consumer, "")
+    return True

@@ -1,9 +1,10 @@
-"""What every handler is given: the store, the rules, the clock and the id factory."""
+"""What every handler is given: the store, the rules, the clock, the id factory, the metrics."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from shipshape.services.metrics import Metrics, NoMetrics
 from shipshape.services.ports import Clock, IdFactory, PolicyRules, UnitOfWorkFactory
 
 
@@ -14,3 +15,4 @@ class Deps:
     clock: Clock
     new_id: IdFactory
     max_attempts: int = 5
+    metrics: Metrics = field(default_factory=NoMetrics)

@@ -36,6 +36,15 @@ class ConsumerPolicy:
     backoff_s: tuple[float, ...] = (1.0, 5.0, 30.0)
 
 
+@dataclass(frozen=True, slots=True)
+class TransportHealth:
+    """What `Transport.health` found: `kind` names the transport (memory, nats)."""
+
+    ok: bool
+    kind: str
+    detail: str = ""
+
+
 class Transport(Protocol):
     def publish(self, message: Message) -> None:
         """Returns once the broker holds the message; a repeated id is accepted and ignored."""
@@ -52,6 +61,11 @@ class Transport(Protocol):
 
     def dead_letters(self, consumer: str) -> list[Delivery]:
         """Deliveries that reached `max_deliver` without an ack."""
+        ...
+
+    def health(self) -> TransportHealth:
+        """Whether the broker answers now, within the transport's request timeout; never
+        raises."""
         ...
 
     def close(self) -> None: ...

@@ -70,6 +70,10 @@ class CreditStore(Protocol):
 
 class CaseStore(Protocol):
     def add(self, case: ExceptionCase) -> None: ...
+    def resolve(self, case_id: str, action: str, reason: str, actor: str, at: datetime,
+                automatic: bool) -> bool:
+        """Close an open or assigned case with its resolution; False when it was not open."""
+        ...
 
 
 class EventLog(Protocol):
@@ -117,6 +121,90 @@ class Inbox(Protocol):
     def record(self, consumer: str, event_id: str, at: datetime) -> bool:
         """Record the event as applied by `consumer`; False when it already was (no change)."""
         ...
+
+    def seen(self, consumer: str, event_id: str) -> bool:
+        """Whether `consumer` has applied the event (a read; `record` decides under races)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """An event a consumer could not apply: the original message, the error and the attempts.
+    `system`/`operation` name the connector call that failed (None: the handler itself)."""
+
+    id: int
+    consumer: str
+    event_id: str
+    subject: str
+    key: str
+    payload: bytes
+    headers: Mapping[str, str]
+    system: str | None
+    operation: str | None
+    error: str
+    attempts: int
+    case_id: str | None
+    status: str
+    created_at: datetime
+    replayed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewDeadLetter:
+    consumer: str
+    event_id: str
+    subject: str
+    key: str
+    payload: bytes
+    headers: Mapping[str, str]
+    system: str | None
+    operation: str | None
+    error: str
+    attempts: int
+    case_id: str | None
+
+
+class DeadLetterStore(Protocol):
+    def add(self, letter: NewDeadLetter, at: datetime) -> int: ...
+    def get(self, letter_id: int) -> DeadLetter | None: ...
+    def open(self, limit: int) -> list[DeadLetter]: ...
+    def mark_replayed(self, letter_id: int, at: datetime) -> bool:
+        """Open -> replayed; False when it was not open (replayed already, by someone else)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SagaStep:
+    saga_id: str
+    step_no: int
+    name: str
+    status: str
+    """done, compensating or compensated"""
+    data: Mapping[str, object]
+
+
+class SagaStore(Protocol):
+    def start(self, saga_id: str, kind: str, at: datetime) -> bool:
+        """Record a new saga; False when it exists already."""
+        ...
+    def status(self, saga_id: str) -> str | None: ...
+    def set_status(self, saga_id: str, status: str, at: datetime, error: str = "") -> None: ...
+    def steps(self, saga_id: str) -> list[SagaStep]: ...
+    def record_step(self, step: SagaStep, at: datetime) -> None:
+        """Insert or update the step's row (by saga id and step number)."""
+        ...
+    def unfinished(self, kind: str) -> list[str]:
+        """Sagas of `kind` still running or compensating (what a restarted worker resumes)."""
+        ...
+
+
+class SystemStateStore(Protocol):
+    """The last applied version of each (entity, state) updated by an external system, so that an
+    update arriving out of order is recognised as stale."""
+
+    def version(self, entity: str, state: str, lock: bool) -> datetime | None: ...
+    def put(self, entity: str, state: str, system: str, version: datetime,
+            value: Mapping[str, object], at: datetime) -> None: ...
 
 
 class IdempotencyStore(Protocol):
@@ -174,6 +262,12 @@ class UnitOfWork(Protocol):
     def outbox(self) -> Outbox: ...
     @property
     def inbox(self) -> Inbox: ...
+    @property
+    def dead_letters(self) -> DeadLetterStore: ...
+    @property
+    def sagas(self) -> SagaStore: ...
+    @property
+    def system_states(self) -> SystemStateStore: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

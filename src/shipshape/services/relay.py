@@ -125,6 +125,7 @@ def outbox_lag(deps: Deps) -> OutboxLag:
 
 def _mark(deps: Deps, positions: Sequence[int]) -> None:
     if positions:
+        deps.metrics.published(len(positions))
         with deps.uow() as uow:
             uow.outbox.mark_published(positions, deps.clock.now())
             uow.commit()

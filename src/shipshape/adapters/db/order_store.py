@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.bulk import Bulk
 from shipshape.adapters.db.outbox_store import lock_outbox, topic_of
-from shipshape.domain.cases import ExceptionCase, stage_of
+from shipshape.domain.cases import CaseStatus, ExceptionCase, stage_of
 from shipshape.domain.events import Event
 from shipshape.domain.findings import Finding
 from shipshape.domain.orders import Order, OrderStatus, ship_to_dict
@@ -151,6 +151,19 @@ class SqlCases:
             cost_expedited_freight=case.cost.expedited_freight,
             cost_invoice_correction=case.cost.invoice_correction)
         self._conn.execute(t.exception_cases.insert(), values)
+
+    def resolve(self, case_id: str, action: str, reason: str, actor: str, at: datetime,
+                automatic: bool) -> bool:
+        cases = t.exception_cases.c
+        status = CaseStatus.AUTO_RESOLVED if automatic else CaseStatus.RESOLVED
+        done = self._conn.execute(
+            update(t.exception_cases)
+            .where(cases.id == case_id,
+                   cases.status.in_([CaseStatus.OPEN.value, CaseStatus.ASSIGNED.value]))
+            .values(status=status.value, resolution_action=action, resolution_reason=reason,
+                    resolved_by=actor, resolved_at=at)
+            .returning(cases.id)).first()
+        return done is not None
 
 
 class SqlEventLog:

@@ -45,9 +45,11 @@ def topic_of(event_type: str) -> str:
 class SqlOutbox:
     """Unsent rows in id order, each with the subject it is published on."""
 
-    def __init__(self, conn: Connection, subject_prefix: str = "shipshape") -> None:
+    def __init__(self, conn: Connection, subject_prefix: str = "shipshape",
+                 partitions: int = 1) -> None:
         self._conn = conn
         self._prefix = subject_prefix
+        self._partitions = partitions
 
     def unsent(self, limit: int) -> list[OutboxMessage]:
         rows = self._conn.execute(
@@ -58,8 +60,8 @@ class SqlOutbox:
             event_type = row.topic.removeprefix(TOPIC_PREFIX)
             out.append(OutboxMessage(
                 row.id, row.event_id, event_type, row.order_id,
-                event_subject(event_type, row.order_id, self._prefix), row.payload,
-                row.created_at))
+                event_subject(event_type, row.order_id, self._prefix, self._partitions),
+                row.payload, row.created_at))
         return out
 
     def mark_published(self, positions: Sequence[int], at: datetime) -> None:
@@ -85,6 +87,12 @@ class SqlInbox:
         inserted = self._conn.execute(stmt.on_conflict_do_nothing(
             index_elements=["consumer", "event_id"]).returning(t.inbox.c.event_id)).first()
         return inserted is not None
+
+    def seen(self, consumer: str, event_id: str) -> bool:
+        ib = t.inbox.c
+        found = self._conn.execute(select(ib.event_id).where(
+            ib.consumer == consumer, ib.event_id == event_id)).first()
+        return found is not None
 
 
 def _lag(conn: Connection) -> OutboxLag:

@@ -123,3 +123,13 @@ def _case(r: Any) -> Row:
     for key in ("cost_expedited_freight", "cost_invoice_correction"):
         row[key] = str(row[key])
     return row
+
+
+def open_dead_letters(engine: Engine) -> int:
+    """How many dead letters wait for a replay or a decision (status 'open')."""
+    from shipshape.adapters.db.integration_store import OPEN
+
+    with engine.connect() as conn:
+        count = conn.execute(select(func.count()).select_from(t.dead_letters)
+                             .where(t.dead_letters.c.status == OPEN)).scalar_one()
+    return int(count)

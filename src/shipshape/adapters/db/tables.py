@@ -214,6 +214,57 @@ inbox = Table(
     Column("processed_at", UtcDateTime, nullable=False),
 )
 
+dead_letters = Table(
+    "dead_letters", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("consumer", String(100), nullable=False),
+    Column("event_id", String(200), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("msg_key", String(200), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("headers", JSON, nullable=False),
+    Column("system", String(20)),
+    Column("operation", String(60)),
+    Column("error", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("case_id", String(40)),
+    Column("status", String(20), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("replayed_at", UtcDateTime),
+    Index("ix_dead_letters_status", "status", "id"),
+)
+
+sagas = Table(
+    "sagas", metadata,
+    Column("id", String(120), primary_key=True),
+    Column("kind", String(60), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("error", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_sagas_kind_status", "kind", "status"),
+)
+
+saga_steps = Table(
+    "saga_steps", metadata,
+    Column("saga_id", String(120), primary_key=True),
+    Column("step_no", Integer, primary_key=True),
+    Column("name", String(60), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+system_states = Table(
+    "system_states", metadata,
+    Column("entity", String(120), primary_key=True),
+    Column("state", String(40), primary_key=True),
+    Column("system", String(20), nullable=False),
+    Column("version", UtcDateTime, nullable=False),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
 exception_cases = Table(
     "exception_cases", metadata,
     Column("id", String(40), primary_key=True),

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine
 from shipshape.adapters.db.edi_store import SqlEdi
 from shipshape.adapters.db.engine import WRITE, is_sqlite
 from shipshape.adapters.db.errors import translate_error, translated
+from shipshape.adapters.db.integration_store import SqlDeadLetters, SqlSagas, SqlSystemStates
 from shipshape.adapters.db.inventory_store import SqlInventory
 from shipshape.adapters.db.masterdata_store import SqlMasterData
 from shipshape.adapters.db.order_store import (
@@ -35,12 +36,16 @@ class SqlUnitOfWork:
     edi: SqlEdi
     outbox: SqlOutbox
     inbox: SqlInbox
+    dead_letters: SqlDeadLetters
+    sagas: SqlSagas
+    system_states: SqlSystemStates
 
     def __init__(self, engine: Engine, writer_lock: AbstractContextManager[Any],
-                 subject_prefix: str = "shipshape") -> None:
+                 subject_prefix: str = "shipshape", partitions: int = 1) -> None:
         self._engine = engine
         self._writer_lock = writer_lock
         self._subject_prefix = subject_prefix
+        self._partitions = partitions
         self._conn: Connection | None = None
 
     def __enter__(self) -> Self:
@@ -61,8 +66,11 @@ class SqlUnitOfWork:
         self.events = SqlEventLog(conn)
         self.idempotency = SqlIdempotency(conn)
         self.edi = SqlEdi(conn)
-        self.outbox = SqlOutbox(conn, self._subject_prefix)
+        self.outbox = SqlOutbox(conn, self._subject_prefix, self._partitions)
         self.inbox = SqlInbox(conn)
+        self.dead_letters = SqlDeadLetters(conn)
+        self.sagas = SqlSagas(conn)
+        self.system_states = SqlSystemStates(conn)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -95,12 +103,15 @@ class SqlUnitOfWork:
 class SqlUnitOfWorkFactory:
     """On SQLite, this process's writers queue on a lock instead of SQLite's sleeping busy-wait."""
 
-    def __init__(self, engine: Engine, subject_prefix: str = "shipshape") -> None:
+    def __init__(self, engine: Engine, subject_prefix: str = "shipshape",
+                 partitions: int = 1) -> None:
         self.engine = engine
         self.subject_prefix = subject_prefix
+        self.partitions = partitions
         self._writer_lock: AbstractContextManager[Any] = (
             threading.Lock() if is_sqlite(engine) else nullcontext())
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self._writer_lock, self.subject_prefix)
+        return SqlUnitOfWork(self.engine, self._writer_lock, self.subject_prefix,
+                             self.partitions)
 

@@ -26,6 +26,8 @@ The semantics both give, for one durable consumer:
 
 from __future__ import annotations
 
+import zlib
+
 from shipshape.domain.errors import ShipshapeError
 from shipshape.services.messaging import ConsumerPolicy
 
@@ -53,9 +55,22 @@ def subject_token(value: str) -> str:
     return "".join(f"%{ord(char):02X}" if char in _ESCAPED else char for char in value)
 
 
-def event_subject(event_type: str, key: str, prefix: str = "shipshape") -> str:
-    """The subject of one event: a subject per event type and order, `prefix.type.key`."""
-    return f"{prefix}.{subject_token(event_type)}.{subject_token(key)}"
+def partition_of(key: str, partitions: int) -> int:
+    """The partition of a key: the same in every process (CRC-32, not Python's `hash`)."""
+    return zlib.crc32(key.encode()) % max(partitions, 1)
+
+
+def partition_subject(prefix: str, partition: int) -> str:
+    """The filter of one partition's consumer: every event of the keys in that partition."""
+    return f"{prefix}.p{partition}.>"
+
+
+def event_subject(event_type: str, key: str, prefix: str = "shipshape",
+                  partitions: int = 1) -> str:
+    """The subject of one event, `prefix.pN.type.key`: a subject per event type and order, under
+    the partition of its key, so that a consumer per partition sees all events of its orders."""
+    partition = partition_of(key, partitions)
+    return f"{prefix}.p{partition}.{subject_token(event_type)}.{subject_token(key)}"
 
 
 def _step(values: tuple[float, ...], attempt: int) -> float:

@@ -24,7 +24,7 @@ from shipshape.adapters.messaging import (
     subject_matches,
     valid_subject,
 )
-from shipshape.services.messaging import ConsumerPolicy, Delivery, Message
+from shipshape.services.messaging import ConsumerPolicy, Delivery, Message, TransportHealth
 
 Clock = Callable[[], float]
 
@@ -123,6 +123,11 @@ class MemoryBroker:
         with self.changed:
             consumer = self._consumers.get(name)
             return list(consumer.dead) if consumer is not None else []
+
+    def message_count(self) -> int:
+        """How many messages the log holds (duplicates not counted)."""
+        with self.changed:
+            return len(self._log)
 
     def _consumer(self, name: str, subjects: Sequence[str], policy: ConsumerPolicy) -> _Consumer:
         consumer = self._consumers.get(name)
@@ -229,6 +234,12 @@ class MemoryTransport:
     def dead_letters(self, consumer: str) -> list[Delivery]:
         self._check_open()
         return self.broker.dead_letters(consumer)
+
+    def health(self) -> TransportHealth:
+        if self._closed:
+            return TransportHealth(False, "memory", "the transport is closed")
+        return TransportHealth(True, "memory",
+                               f"in-process; {self.broker.message_count()} messages")
 
     def close(self) -> None:
         with self.broker.changed:

@@ -44,7 +44,7 @@ from shipshape.adapters.messaging.nats_support import (
     default_monitor_urls,
     verify_synced,
 )
-from shipshape.services.messaging import ConsumerPolicy, Delivery, Message
+from shipshape.services.messaging import ConsumerPolicy, Delivery, Message, TransportHealth
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -126,6 +126,20 @@ class NatsTransport:
 
     def dead_letters(self, consumer: str) -> list[Delivery]:
         return self._run(self._dead_letters(_check_name("consumer", consumer)))
+
+    def health(self) -> TransportHealth:
+        """Connected, and the stream's info comes back within the request timeout."""
+        nc = self._nc
+        if nc is None or not nc.is_connected:
+            return TransportHealth(False, "nats", "not connected")
+        try:
+            info = self._run(self._api(f"STREAM.INFO.{self.stream}"), self._timeout + 1.0)
+        except Exception as error:  # health reports, never raises
+            return TransportHealth(False, "nats", f"stream {self.stream}: {error}")
+        version = getattr(nc, "_server_info", {}).get("version", "?")
+        messages = int((info.get("state") or {}).get("messages", 0))
+        return TransportHealth(True, "nats",
+                               f"server {version}; stream {self.stream}: {messages} messages")
 
     def close(self) -> None:
         nc, self._nc = self._nc, None

@@ -1,7 +1,8 @@
-"""Liveness and the store's state; needs no token."""
+"""Liveness and the state of the store, the broker and each connector; needs no token."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -10,17 +11,57 @@ from fastapi.responses import JSONResponse
 from shipshape.adapters.db.migrate import current_revision, head_revision
 from shipshape.api.deps import container
 from shipshape.bootstrap import Container
+from shipshape.services.connectors import Connectors
 
 router = APIRouter()
+Section = dict[str, Any]
 
 
 @router.get("/health")
 def health(c: Annotated[Container, Depends(container)]) -> Any:
+    """`status` is "ok" when everything is, else "degraded".
+
+    HTTP 503 only when the store or the broker is not ok: then this process cannot do its job.
+    A connector that is down gives "degraded" with HTTP 200: the work for that system waits in
+    the queues and is retried, and the rest carries on.
+    """
+    store, broker = store_health(c), broker_health(c)
+    connectors = connectors_health(c.connectors)
+    essential = store["ok"] and broker["ok"]
+    everything = essential and all(entry["ok"] for entry in connectors.values())
+    body = {"status": "ok" if everything else "degraded", "store": store, "broker": broker,
+            "connectors": connectors}
+    return JSONResponse(body, status_code=200 if essential else 503)
+
+
+def store_health(c: Container) -> Section:
     try:
         revision = current_revision(c.engine)
-        store: dict[str, Any] = {"ok": revision == head_revision(), "revision": revision,
-                                 "backend": c.engine.dialect.name}
+        return {"ok": revision == head_revision(), "revision": revision,
+                "backend": c.engine.dialect.name}
     except Exception as error:  # health must report, not raise
-        store = {"ok": False, "error": str(error)}
-    body = {"status": "ok" if store["ok"] else "degraded", "store": store}
-    return JSONResponse(body, status_code=200 if store["ok"] else 503)
+        return {"ok": False, "error": str(error)}
+
+
+def broker_health(c: Container) -> Section:
+    """The transport's own report. One not built yet is built now when a broker URL is set (the
+    connect timeout bounds the wait); the in-process one is ok without being built."""
+    transport = c.lazy_transport.built()
+    if transport is None:
+        if not c.settings.broker_url:
+            return {"ok": True, "kind": "memory", "detail": "in-process; not started yet"}
+        try:
+            transport = c.transport
+        except Exception as error:  # a broker that is down or refused: report it
+            return {"ok": False, "kind": "nats", "detail": str(error)}
+    return asdict(transport.health())
+
+
+def connectors_health(connectors: Connectors | None) -> dict[str, Section]:
+    out: dict[str, Section] = {}
+    for system, connector in (connectors.all() if connectors is not None else {}).items():
+        try:
+            out[system] = asdict(connector.health())
+        except Exception as error:  # a connector's health must not break the endpoint
+            out[system] = {"ok": False, "kind": "unknown", "detail": str(error)}
+    return out

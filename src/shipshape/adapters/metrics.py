@@ -1,0 +1,125 @@
+"""The `Metrics` port on prometheus-client, exposed by `GET /metrics`.
+
+Each `PrometheusMetrics` has a registry of its own (not the process-wide one), so several
+applications can live in one process. Counters and histograms are kept as the services report;
+the store's gauges (outbox lag, open dead letters) are read at scrape time, and are left out of a
+scrape, with a warning in the log, when the store does not answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from shipshape.adapters.db.outbox_store import outbox_lag
+from shipshape.adapters.db.queries import open_dead_letters
+
+log = logging.getLogger(__name__)
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+"""The Prometheus text format that `generate_latest` writes."""
+P = "shipshape_"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class PrometheusMetrics:
+    """Counts and times what the services report; `render()` gives the scrape's body."""
+
+    def __init__(self, store: Engine | None = None,
+                 clock: Callable[[], datetime] = _utc_now) -> None:
+        self.registry = CollectorRegistry()
+        self._clock = clock
+        self._store: _StoreCollector | None = None
+        r = self.registry
+        self._published = Counter(f"{P}events_published", "Outbox events published by the relay",
+                                  registry=r)
+        self._consumed = Counter(
+            f"{P}events_consumed", "Deliveries handled by a consumer, by outcome (applied, "
+            "duplicate, skipped, retried, failed, dead_lettered)", ["consumer", "outcome"],
+            registry=r)
+        self._consume_seconds = Histogram(f"{P}consume_seconds", "Time to handle one delivery",
+                                          ["consumer"], registry=r)
+        self._calls = Counter(
+            f"{P}connector_calls", "Attempts of connector calls, by outcome (ok, unavailable, "
+            "rejected)", ["system", "operation", "outcome"], registry=r)
+        self._call_seconds = Histogram(f"{P}connector_call_seconds",
+                                       "Time of one connector call attempt",
+                                       ["system", "operation"], registry=r)
+        self._retries = Counter(f"{P}connector_retries", "Connector calls tried again",
+                                ["system", "operation"], registry=r)
+        self._dead = Counter(f"{P}dead_letters", "Deliveries dead-lettered (system empty when "
+                             "no connector was involved)", ["consumer", "system"], registry=r)
+        if store is not None:
+            self.attach_store(store)
+
+    def attach_store(self, engine: Engine) -> None:
+        """Read the outbox and dead-letter gauges from `engine` at every scrape (once only)."""
+        if self._store is not None:
+            raise ValueError("a store is attached already")
+        self._store = _StoreCollector(engine, self._clock)
+        self.registry.register(self._store)
+
+    # -- the port -------------------------------------------------------------------------
+
+    def published(self, count: int) -> None:
+        if count > 0:
+            self._published.inc(count)
+
+    def consumed(self, consumer: str, outcome: str, seconds: float) -> None:
+        self._consumed.labels(consumer, outcome).inc()
+        self._consume_seconds.labels(consumer).observe(seconds)
+
+    def connector_call(self, system: str, operation: str, outcome: str, seconds: float) -> None:
+        self._calls.labels(system, operation, outcome).inc()
+        self._call_seconds.labels(system, operation).observe(seconds)
+
+    def retried(self, system: str, operation: str) -> None:
+        self._retries.labels(system, operation).inc()
+
+    def dead_lettered(self, consumer: str, system: str) -> None:
+        self._dead.labels(consumer, system or "").inc()
+
+    # -- exposition -----------------------------------------------------------------------
+
+    def render(self) -> tuple[bytes, str]:
+        """The scrape's body in the Prometheus text format, and its content type."""
+        return generate_latest(self.registry), CONTENT_TYPE
+
+
+class _StoreCollector:
+    """Gauges read from the store at scrape time."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    def describe(self) -> list[Metric]:
+        return list(self._families())
+
+    def collect(self) -> list[Metric]:
+        try:
+            lag = outbox_lag(self._engine)
+            dead = open_dead_letters(self._engine)
+        except SQLAlchemyError as error:
+            log.warning("metrics: the store did not answer, its gauges are left out: %s", error)
+            return []
+        unsent, age, open_letters = self._families()
+        unsent.add_metric([], lag.unsent)
+        age.add_metric([], lag.age_s(self._clock()))
+        open_letters.add_metric([], dead)
+        return [unsent, age, open_letters]
+
+    @staticmethod
+    def _families() -> Iterator[GaugeMetricFamily]:
+        yield GaugeMetricFamily(f"{P}outbox_unsent", "Outbox rows not yet published")
+        yield GaugeMetricFamily(f"{P}outbox_oldest_age_seconds",
+                                "Age of the oldest unpublished outbox row (0 when none)")
+        yield GaugeMetricFamily(f"{P}dead_letters_open", "Dead letters not yet replayed")

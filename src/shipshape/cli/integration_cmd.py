@@ -1,0 +1,97 @@
+"""`shipshape worker` and `shipshape dlq`: running the consumers, and the events they gave up on."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from shipshape.bootstrap import build
+from shipshape.cli.watch_cmd import Stop, stopping_on_signals
+from shipshape.services import dlq as dead
+from shipshape.worker import Worker, handlers_of
+
+console = Console()
+dlq_app = typer.Typer(help="Dead letters: events a consumer could not apply.",
+                      no_args_is_help=True)
+
+
+class _Flag:
+    """The worker's stop flag, raised by SIGTERM or SIGINT."""
+
+    def __init__(self, stop: Stop) -> None:
+        self._stop = stop
+
+    def is_set(self) -> bool:
+        return self._stop.requested
+
+
+def worker(
+    consumer: Annotated[list[str] | None, typer.Option(
+        help="run only this consumer (repeatable); default: all")] = None,
+) -> None:
+    """Consume the broker's events and run the handlers until SIGTERM or Ctrl-C, which lets
+    the events in hand finish first."""
+    container = build(migrate=True)
+    try:
+        if not container.settings.broker_url:
+            console.print("[yellow]SHIPSHAPE_BROKER_URL is not set: this worker sees only the "
+                          "in-process transport of its own process; `shipshape serve` runs "
+                          "the embedded worker itself[/]")
+        chosen = Worker(container, consumer)
+        with stopping_on_signals() as stop:
+            tally = chosen.run(_Flag(stop), lambda n: console.print(
+                f"worker: {n} consumer threads on {', '.join(chosen.handlers)}; "
+                "stop with Ctrl-C or SIGTERM"))
+    finally:
+        container.close()
+    r = tally.result
+    console.print(f"worker stopped: {r.applied} applied, {r.duplicates} duplicates, "
+                  f"{r.skipped} not for these consumers, {r.retried} retried, "
+                  f"{r.dead_lettered} dead-lettered")
+
+
+@dlq_app.command("list")
+def dlq_list(limit: Annotated[int, typer.Option(min=1)] = 100) -> None:
+    """The open dead letters, oldest first."""
+    container = build(migrate=True)
+    try:
+        letters = dead.open_letters(container.deps, limit)
+    finally:
+        container.close()
+    if not letters:
+        console.print("no open dead letters")
+        return
+    table = Table("id", "when", "consumer", "call", "order", "attempts", "error", "case")
+    for d in letters:
+        call = f"{d.system} {d.operation}" if d.system else "-"
+        table.add_row(str(d.id), f"{d.created_at:%Y-%m-%d %H:%M:%S}", d.consumer, call, d.key,
+                      str(d.attempts), d.error[:80], d.case_id or "")
+    console.print(table)
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    letter_id: Annotated[int | None, typer.Argument(help="the dead letter's id")] = None,
+    replay_all: Annotated[bool, typer.Option("--all", help="every open dead letter")] = False,
+) -> None:
+    """Apply dead letters again, each once; the exit status is 1 if any still fails."""
+    if (letter_id is None) == (not replay_all):
+        raise typer.BadParameter("give a dead letter id or --all, not both")
+    container = build(migrate=True)
+    try:
+        handlers = handlers_of(container)
+        results = (dead.replay_all(container.deps, handlers) if letter_id is None
+                   else [dead.replay(container.deps, handlers, letter_id)])
+    finally:
+        container.close()
+    for result in results:
+        colour = "green" if result.outcome == "replayed" else "yellow"
+        console.print(f"dead letter {result.letter_id}: [{colour}]{result.outcome}[/] "
+                      f"{result.detail}")
+    if not results:
+        console.print("no open dead letters")
+    if any(result.outcome in ("failed", "unknown", "no-handler") for result in results):
+        raise typer.Exit(1)

@@ -1,0 +1,86 @@
+"""Outbound integration: order events become calls to the other systems, applied once each.
+
+A `ConnectorHandler` is a consumer's handler. For an event type it routes, it calls the
+connector outside any transaction (with the event id as idempotency key, so a repeated call is
+applied once by the system) and then records the system's answer on the order (`SystemCalled`)
+in the transaction that writes the inbox row. A call that fails for good (attempts exhausted,
+or a rejection) is not raised: `prepare` returns `Failed`, and the consumer stores a dead letter
+with an `INTEGRATION_FAILURE` case naming the connector and the operation.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from shipshape.domain.events import ORDER_ACCEPTED, ORDER_HELD, Event
+from shipshape.services.connectors import ConnectorError, Connectors, Payload
+from shipshape.services.dead_letters import Failed
+from shipshape.services.deps import Deps
+from shipshape.services.messaging import Message
+from shipshape.services.ports import UnitOfWork
+from shipshape.services.relay import EVENT_TYPE_HEADER
+
+SYSTEM_CALLED = "SystemCalled"
+ERP_ORDER_MIRROR = "erp-order-mirror"
+
+PayloadBuilder = Callable[[str, Mapping[str, object]], Payload]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Events of `event_types` go to `system`'s `operation`, with the payload `build` makes."""
+
+    event_types: frozenset[str]
+    system: str
+    operation: str
+    build: PayloadBuilder
+
+
+def event_type_of(message: Message) -> str:
+    return message.headers.get(EVENT_TYPE_HEADER, "")
+
+
+def body_of(message: Message) -> dict[str, object]:
+    body = json.loads(message.payload or b"{}")
+    return body if isinstance(body, dict) else {}
+
+
+def order_mirror_payload(event_type: str, body: Mapping[str, object]) -> Payload:
+    return {"order_id": body.get("order_id"), "event": event_type, "body": dict(body)}
+
+
+ORDER_MIRROR = Route(frozenset({ORDER_ACCEPTED, ORDER_HELD}), "erp", "order_mirror",
+                     order_mirror_payload)
+"""Accepted and held orders are mirrored to the ERP (DESIGN.md: the ERP owns acceptance)."""
+
+
+class ConnectorHandler:
+    def __init__(self, deps: Deps, connectors: Connectors, route: Route) -> None:
+        self._deps = deps
+        self._connectors = connectors
+        self._route = route
+
+    def wants(self, message: Message) -> bool:
+        return event_type_of(message) in self._route.event_types
+
+    def prepare(self, message: Message) -> object:
+        route = self._route
+        payload = route.build(event_type_of(message), body_of(message))
+        try:
+            return self._connectors.get(route.system).call(route.operation, payload, message.id)
+        except ConnectorError as error:
+            return Failed(error, error.attempts, route.system, route.operation)
+
+    def apply(self, uow: UnitOfWork, message: Message, prepared: object) -> None:
+        reply = prepared if isinstance(prepared, Mapping) else {}
+        route = self._route
+        uow.events.append([Event(SYSTEM_CALLED, message.key, self._deps.clock.now(), {
+            "system": route.system, "operation": route.operation, "source_event": message.id,
+            "source_type": event_type_of(message), "reply": dict(reply)})])
+
+
+def outbound_handlers(deps: Deps, connectors: Connectors) -> dict[str, ConnectorHandler]:
+    """The consumers a worker runs, by name."""
+    return {ERP_ORDER_MIRROR: ConnectorHandler(deps, connectors, ORDER_MIRROR)}

@@ -1,0 +1,123 @@
+"""Workers: consume the broker's events and run the handlers, one thread per consumer and
+partition.
+
+Events are spread over `broker_partitions` partitions by order id (`event_subject`); each
+(consumer, partition) pair is a durable consumer of the transport, delivered in order, one
+event in flight at a time, so an order's events are applied in the order they happened while
+partitions proceed in parallel. Several workers, on one machine or many, fetch from the same
+durable consumers and share the work. A stop (SIGTERM, SIGINT) lets every thread finish the
+deliveries it holds (applied and acked, or nakked) and then ends; a worker killed outright
+leaves its deliveries unacked, and the broker redelivers them after `worker_ack_wait_s`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from shipshape.adapters.messaging import partition_subject
+from shipshape.bootstrap import Container
+from shipshape.services.consume import ConsumeResult, Handler, consume_once
+from shipshape.services.integration import outbound_handlers
+from shipshape.services.messaging import ConsumerPolicy
+
+log = logging.getLogger(__name__)
+JOIN_TIMEOUT_S = 60.0
+ERROR_PAUSE_S = 1.0
+
+
+class StopFlag(Protocol):
+    def is_set(self) -> bool: ...
+
+
+@dataclass(slots=True)
+class WorkerTally:
+    """What the worker's threads did, summed; guarded by `lock`."""
+
+    result: ConsumeResult = field(default_factory=ConsumeResult)
+    errors: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, got: ConsumeResult) -> None:
+        with self.lock:
+            self.result.add(got)
+
+
+def handlers_of(container: Container) -> dict[str, Handler]:
+    return dict(outbound_handlers(container.deps, container.connectors))
+
+
+def consumer_policy(container: Container) -> ConsumerPolicy:
+    s = container.settings
+    return ConsumerPolicy(ack_wait_s=s.worker_ack_wait_s, max_deliver=s.dlq_max_deliver,
+                          backoff_s=(0.5, 2.0, 10.0))
+
+
+def partition_consumer(consumer: str, partition: int) -> str:
+    return f"{consumer}-p{partition}"
+
+
+class Worker:
+    def __init__(self, container: Container, consumers: Sequence[str] | None = None) -> None:
+        self.container = container
+        handlers = handlers_of(container)
+        chosen = list(consumers) if consumers else list(handlers)
+        unknown = [name for name in chosen if name not in handlers]
+        if unknown:
+            raise ValueError(f"unknown consumer(s) {', '.join(unknown)}; known: "
+                             + ", ".join(handlers))
+        self.handlers: Mapping[str, Handler] = {name: handlers[name] for name in chosen}
+        self.tally = WorkerTally()
+
+    def run(self, stop: StopFlag, on_start: Callable[[int], None] | None = None) -> WorkerTally:
+        """Consume until `stop` is set, then let the threads finish what they hold."""
+        threads = [threading.Thread(target=self._loop, args=(name, partition, stop),
+                                    name=f"worker-{name}-p{partition}", daemon=True)
+                   for name in self.handlers
+                   for partition in range(self.container.settings.broker_partitions)]
+        for thread in threads:
+            thread.start()
+        if on_start is not None:
+            on_start(len(threads))
+        for thread in threads:
+            thread.join(JOIN_TIMEOUT_S if stop.is_set() else None)
+        return self.tally
+
+    def _loop(self, name: str, partition: int, stop: StopFlag) -> None:
+        container = self.container
+        transport = container.transport
+        subjects = [partition_subject(container.settings.broker_subject_prefix, partition)]
+        policy = consumer_policy(container)
+        consumer = partition_consumer(name, partition)
+        while not stop.is_set():
+            try:
+                got = consume_once(container.deps, transport, consumer, subjects,
+                                   self.handlers[name], policy,
+                                   batch=container.settings.worker_batch, timeout_s=0.5)
+            except Exception as error:
+                with self.tally.lock:
+                    self.tally.errors += 1
+                log.warning("%s: %s; trying again in %.0f s", consumer, error, ERROR_PAUSE_S)
+                time.sleep(ERROR_PAUSE_S)
+                continue
+            self.tally.add(got)
+
+
+def start_worker_threads(container: Container) -> Callable[[], WorkerTally]:
+    """Run a worker in this process (embedded mode); returns the function that stops it."""
+    stop = threading.Event()
+    worker = Worker(container)
+    thread = threading.Thread(target=worker.run, args=(stop,), name="shipshape-worker",
+                              daemon=True)
+    thread.start()
+
+    def stop_worker() -> WorkerTally:
+        stop.set()
+        thread.join(JOIN_TIMEOUT_S)
+        return worker.tally
+
+    return stop_worker
