@@ -95,9 +95,10 @@ class Worker:
         consumer = partition_consumer(name, partition)
         while not stop.is_set():
             try:
-                got = consume_once(container.deps, transport, consumer, subjects,
+                got = consume_once(container.deps, transport, name, subjects,
                                    self.handlers[name], policy,
-                                   batch=container.settings.worker_batch, timeout_s=0.5)
+                                   batch=container.settings.worker_batch, timeout_s=0.5,
+                                   durable=consumer)
             except Exception as error:
                 with self.tally.lock:
                     self.tally.errors += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -142,3 +143,23 @@ def test_the_served_api_refuses_calls_without_a_token(served: Served) -> None:
     answer = httpx.get(f"{served.base_url}/api/v1/orders", timeout=10)
     assert answer.status_code == 401
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_embedded_serve_relays_and_mirrors_every_order_to_the_erp(served: Served) -> None:
+    with served.client() as client:
+        seed(client)
+        ids = [client.post("/api/v1/orders", json=order(n)).json()["order_id"] for n in range(3)]
+        deadline = time.monotonic() + 30
+        mirrored: set[str] = set()
+        while len(mirrored) < len(ids) and time.monotonic() < deadline:
+            for order_id in set(ids) - mirrored:
+                timeline = client.get(f"/api/v1/orders/{order_id}/events").json()["events"]
+                if any(e["type"] == "SystemCalled" for e in timeline):
+                    mirrored.add(order_id)
+            time.sleep(0.2)
+        assert mirrored == set(ids)
+        metrics = httpx.get(f"{served.base_url}/metrics").text
+    assert 'shipshape_events_consumed_total{consumer="erp-order-mirror",outcome="applied"} 3.0' \
+        in metrics
+    published = re.search(r"^shipshape_events_published_total (\S+)$", metrics, re.M)
+    assert published is not None and float(published[1]) >= 3 * 4

@@ -7,7 +7,15 @@ from fastapi import FastAPI
 from shipshape import __version__
 from shipshape.api import errors
 from shipshape.api.limits import BodySizeLimit
-from shipshape.api.routes import edi, exceptions, health, masterdata, metrics, orders
+from shipshape.api.routes import (
+    edi,
+    events,
+    exceptions,
+    health,
+    masterdata,
+    metrics,
+    orders,
+)
 from shipshape.bootstrap import Container
 
 PREFIX = "/api/v1"
@@ -18,7 +26,7 @@ def create_app(container: Container) -> FastAPI:
                   description="Exception-resistant fulfillment orchestration")
     app.state.container = container
     errors.install(app)
-    for module in (health, masterdata, orders, exceptions, edi):
+    for module in (health, masterdata, orders, exceptions, edi, events):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(metrics.router)
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes,

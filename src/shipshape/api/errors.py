@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from shipshape.adapters.systems.signing import SignatureError
 from shipshape.domain import errors as e
 
 PROBLEM = "application/problem+json"
@@ -20,6 +21,7 @@ STATUS_OF: dict[type[e.ShipshapeError], int] = {
     e.InvalidInput: 422,
     e.ConcurrencyConflict: 503,
     e.Unauthorized: 401,
+    SignatureError: 401,
     e.Forbidden: 403,
 }
 

@@ -23,6 +23,7 @@ from shipshape.cli.files import read_masterdata
 from shipshape.config import Settings
 from shipshape.domain.errors import ShipshapeError
 from shipshape.services import masterdata as md
+from shipshape.worker import start_worker_threads
 
 app = typer.Typer(help="Shipshape: exception-resistant fulfillment orchestration.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -57,8 +58,11 @@ def serve(
     container = build(migrate=True)
     in_process = relay if relay is not None else not container.settings.broker_url
     stop_relay = start_relay_thread(container) if in_process else None
+    embedded = not container.settings.broker_url
+    stop_worker = start_worker_threads(container) if embedded else None
     console.print(f"serving {container.settings.database_location} on http://{host}:{port}"
-                  + (" with the outbox relay" if stop_relay else ""))
+                  + (" with the outbox relay" if stop_relay else "")
+                  + (" and the in-process worker" if stop_worker else ""))
     api = create_app(container)
     # Start-up objects never die: keep them out of the collector's full passes (long pauses).
     gc.collect()
@@ -68,6 +72,8 @@ def serve(
     finally:
         if stop_relay:
             stop_relay()
+        if stop_worker:
+            stop_worker()
         container.close()
 
 

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from shipshape.bootstrap import build
 from shipshape.cli.watch_cmd import Stop, stopping_on_signals
@@ -64,12 +63,13 @@ def dlq_list(limit: Annotated[int, typer.Option(min=1)] = 100) -> None:
     if not letters:
         console.print("no open dead letters")
         return
-    table = Table("id", "when", "consumer", "call", "order", "attempts", "error", "case")
     for d in letters:
-        call = f"{d.system} {d.operation}" if d.system else "-"
-        table.add_row(str(d.id), f"{d.created_at:%Y-%m-%d %H:%M:%S}", d.consumer, call, d.key,
-                      str(d.attempts), d.error[:80], d.case_id or "")
-    console.print(table)
+        call = f"{d.system} {d.operation}" if d.system else "the handler"
+        console.print(f"[bold]#{d.id}[/] {d.created_at:%Y-%m-%d %H:%M:%S} {d.consumer}: {call} "
+                      f"for {d.key or '-'} failed after {d.attempts} attempt(s); case "
+                      f"{d.case_id or '-'}", soft_wrap=True)
+        console.print(f"    {d.error}", soft_wrap=True, markup=False)
+    console.print(f"{len(letters)} open; replay with `shipshape dlq replay ID` or `--all`")
 
 
 @dlq_app.command("replay")

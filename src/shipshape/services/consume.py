@@ -120,12 +120,15 @@ def as_handler(handler: Handler | ApplyFn) -> Handler:
 
 def consume_once(deps: Deps, transport: Transport, consumer: str, subjects: Sequence[str],
                  handler: Handler | ApplyFn, policy: ConsumerPolicy | None = None,
-                 batch: int = 10, timeout_s: float = DEFAULT_FETCH_TIMEOUT_S) -> ConsumeResult:
-    """Fetch up to `batch` deliveries for `consumer` and handle each in a unit of work."""
+                 batch: int = 10, timeout_s: float = DEFAULT_FETCH_TIMEOUT_S,
+                 durable: str | None = None) -> ConsumeResult:
+    """Fetch up to `batch` deliveries and handle each in a unit of work. `consumer` names the
+    consumer in the inbox and the dead letters; `durable` the transport's durable consumer
+    (default: the same; a worker has one per partition)."""
     policy = policy or ConsumerPolicy()
     chosen = as_handler(handler)
     result = ConsumeResult()
-    for delivery in transport.fetch(consumer, subjects, batch, timeout_s, policy):
+    for delivery in transport.fetch(durable or consumer, subjects, batch, timeout_s, policy):
         started = time.perf_counter()
         outcome = _handle(deps, transport, consumer, chosen, delivery, policy)
         setattr(result, outcome, getattr(result, outcome) + 1)
