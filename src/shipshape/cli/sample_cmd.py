@@ -12,8 +12,10 @@ from rich.table import Table
 
 from shipshape.adapters.db import queries
 from shipshape.bootstrap import Container, build
+from shipshape.cli.demo_integration import DEMO_ERP, mirror_to_erp
 from shipshape.cli.files import read_masterdata
 from shipshape.cli.intake_cmd import ingest_file, summary_table
+from shipshape.config import Settings
 from shipshape.domain.cases import Stage
 from shipshape.services import masterdata as md
 from shipshape.sim.sample import sample_day, sample_masterdata
@@ -44,8 +46,13 @@ def demo(
     orders: Annotated[int, typer.Option(min=1, max=100_000)] = 3000,
     workdir: Annotated[Path, typer.Option(help="where the sample files go")] = Path("demo"),
 ) -> None:
-    """Seed the sample distributor, ingest a sample day with faults, report what was caught."""
-    container = build(migrate=True)
+    """Seed the sample distributor, ingest a sample day with faults, report what was caught,
+    then mirror the orders to a simulated ERP that fails now and then."""
+    settings = Settings()
+    if "erp" not in settings.connectors:
+        settings = settings.model_copy(update={"connectors": {**settings.connectors,
+                                                              "erp": DEMO_ERP}})
+    container = build(settings, migrate=True)
     if queries.orders_by_status(container.engine):
         console.print("[yellow]the database already holds orders; the demo adds another day[/]")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -57,6 +64,8 @@ def demo(
             out.write(json.dumps(order) + "\n")
     console.print(summary_table(ingest_file(container, day_file, batch=200)))
     report(container)
+    mirror_to_erp(container, console)
+    next_steps(container)
 
 
 def report(container: Container) -> None:
@@ -74,6 +83,9 @@ def report(container: Container) -> None:
     stock = queries.stock_totals(container.engine)
     console.print(f"stock: {stock['on_hand']} on hand, {stock['reserved']} reserved "
                   f"across {stock['positions']} site/SKU positions")
+
+
+def next_steps(container: Container) -> None:
     console.print(f"\nthe database is at [bold]{container.settings.database_location}[/]")
     env = f"SHIPSHAPE_DATABASE_URL={container.settings.database_url} "
     cli = f"{env}.venv/bin/shipshape"
@@ -81,3 +93,4 @@ def report(container: Container) -> None:
                   soft_wrap=True)
     console.print(f"a token:   [bold]{cli} tokens create --role viewer --name me[/]",
                   soft_wrap=True)
+    console.print(f"dead letters: [bold]{cli} dlq list[/]", soft_wrap=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
 from shipshape.adapters.db import tables as t
+from shipshape.adapters.db.integration_store import OPEN
 
 Row = dict[str, Any]
 
@@ -127,9 +129,17 @@ def _case(r: Any) -> Row:
 
 def open_dead_letters(engine: Engine) -> int:
     """How many dead letters wait for a replay or a decision (status 'open')."""
-    from shipshape.adapters.db.integration_store import OPEN
-
     with engine.connect() as conn:
         count = conn.execute(select(func.count()).select_from(t.dead_letters)
                              .where(t.dead_letters.c.status == OPEN)).scalar_one()
     return int(count)
+
+
+def consumer_progress(engine: Engine, consumer: str, event_types: Iterable[str]) -> tuple[int, int]:
+    """(events of `event_types` written, events `consumer` has recorded in its inbox)."""
+    with engine.connect() as conn:
+        written = conn.execute(select(func.count()).select_from(t.order_events).where(
+            t.order_events.c.type.in_(list(event_types)))).scalar_one()
+        done = conn.execute(select(func.count()).select_from(t.inbox).where(
+            t.inbox.c.consumer == consumer)).scalar_one()
+    return int(written), int(done)

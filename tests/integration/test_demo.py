@@ -1,0 +1,29 @@
+"""`shipshape demo`: a sample day ingested, then mirrored to a simulated ERP that misbehaves."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from shipshape.adapters.db import tables as t
+from tests.cli_support import opened, shipshape
+
+
+def test_the_demo_catches_faults_and_mirrors_every_order_or_dead_letters_it(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    out = shipshape(url, "demo", "--orders", "300", "--workdir", str(tmp_path)).output
+    assert "What the control points caught" in out and "DUPLICATE_ORDER" in out
+    mirrored, dead = (int(found[1]) if (found := re.search(pattern, out)) else -1 for pattern in (
+        r"orders mirrored to the ERP\W+(\d+)", r"dead letters \(INTEGRATION_FAILURE cases\)\W+(\d+)"))
+    with opened(url, migrate=False) as container, container.engine.connect() as conn:
+        decided = conn.execute(select(func.count()).select_from(t.order_events).where(
+            t.order_events.c.type.in_(["OrderAccepted", "OrderHeld"]))).scalar_one()
+        letters = conn.execute(select(func.count()).select_from(t.dead_letters)).scalar_one()
+        failures = conn.execute(select(func.count()).select_from(t.exception_cases).where(
+            t.exception_cases.c.code == "INTEGRATION_FAILURE")).scalar_one()
+    assert mirrored + dead == decided > 250
+    assert letters == failures == dead
