@@ -11,14 +11,20 @@ from shipshape.adapters.db import tables as t
 from tests.cli_support import opened, shipshape
 
 
+def count(out: str, label: str) -> int:
+    found = re.search(re.escape(label) + r"\W+(\d+)", out)
+    assert found, f"{label!r} is not in the demo's output"
+    return int(found[1])
+
+
 def test_the_demo_catches_faults_and_mirrors_every_order_or_dead_letters_it(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     out = shipshape(url, "demo", "--orders", "300", "--workdir", str(tmp_path)).output
     assert "What the control points caught" in out and "DUPLICATE_ORDER" in out
-    mirrored, dead = (int(found[1]) if (found := re.search(pattern, out)) else -1 for pattern in (
-        r"orders mirrored to the ERP\W+(\d+)", r"dead letters \(INTEGRATION_FAILURE cases\)\W+(\d+)"))
+    mirrored, dead = (count(out, label) for label in (
+        "orders mirrored to the ERP", "dead letters (INTEGRATION_FAILURE cases)"))
     with opened(url, migrate=False) as container, container.engine.connect() as conn:
         decided = conn.execute(select(func.count()).select_from(t.order_events).where(
             t.order_events.c.type.in_(["OrderAccepted", "OrderHeld"]))).scalar_one()
