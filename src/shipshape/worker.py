@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -22,12 +23,14 @@ from typing import Protocol
 from shipshape.adapters.messaging import partition_subject
 from shipshape.bootstrap import Container
 from shipshape.services.consume import ConsumeResult, Handler, consume_once
+from shipshape.services.inbound import take_events
 from shipshape.services.integration import outbound_handlers
 from shipshape.services.messaging import ConsumerPolicy
 
 log = logging.getLogger(__name__)
 JOIN_TIMEOUT_S = 60.0
 ERROR_PAUSE_S = 1.0
+SYSTEM_EVENTS_INTERVAL_S = 0.2
 
 
 class StopFlag(Protocol):
@@ -39,6 +42,8 @@ class WorkerTally:
     """What the worker's threads did, summed; guarded by `lock`."""
 
     result: ConsumeResult = field(default_factory=ConsumeResult)
+    system_events: Counter[str] = field(default_factory=Counter)
+    """Events of the simulated systems received, by outcome."""
     errors: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -79,12 +84,15 @@ class Worker:
                                     name=f"worker-{name}-p{partition}", daemon=True)
                    for name in self.handlers
                    for partition in range(self.container.settings.broker_partitions)]
+        threads.append(threading.Thread(target=self._take_system_events, args=(stop,),
+                                        name="worker-system-events", daemon=True))
         for thread in threads:
             thread.start()
         if on_start is not None:
             on_start(len(threads))
         for thread in threads:
             thread.join(JOIN_TIMEOUT_S if stop.is_set() else None)
+        self.take_system_events()
         return self.tally
 
     def _loop(self, name: str, partition: int, stop: StopFlag) -> None:
@@ -106,6 +114,28 @@ class Worker:
                 time.sleep(ERROR_PAUSE_S)
                 continue
             self.tally.add(got)
+
+
+    def _take_system_events(self, stop: StopFlag) -> None:
+        while not stop.is_set():
+            self.take_system_events()
+            time.sleep(SYSTEM_EVENTS_INTERVAL_S)
+
+    def take_system_events(self) -> None:
+        """Receive the events the simulated systems of this process sent (webhook systems
+        post theirs to the API)."""
+        registry = self.container.connectors
+        for name in registry.all():
+            source = registry.simulated(name)
+            if source is None:
+                continue
+            try:
+                counts = take_events(self.container.deps, self.container.ownership, source)
+            except Exception as error:
+                log.warning("events of %s: %s", name, error)
+                continue
+            with self.tally.lock:
+                self.tally.system_events.update(counts)
 
 
 def start_worker_threads(container: Container) -> Callable[[], WorkerTally]:

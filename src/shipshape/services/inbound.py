@@ -13,10 +13,14 @@ and only from the system that owns the state they change.
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 from shipshape.domain.cases import CaseOrigin, open_case
 from shipshape.domain.errors import Conflict, InvalidInput
@@ -31,6 +35,7 @@ from shipshape.domain.integration import (
 from shipshape.services.deps import Deps
 from shipshape.services.ports import StoredResponse, UnitOfWork
 
+log = logging.getLogger(__name__)
 ENTITY_FIELDS = ("order_id", "customer_id", "invoice_id", "shipment_id", "wave_id")
 RECEIVED = "SystemEventReceived"
 REFUSED = "SystemEventRefused"
@@ -89,8 +94,23 @@ def parse_event(system: str, webhook_id: str, body: Mapping[str, object]) -> Sys
     return event
 
 
+@dataclass(frozen=True, slots=True)
+class Received:
+    answer: StoredResponse
+    resent: bool
+    """True when the webhook-id was known: `answer` is the first one, nothing was applied."""
+
+
+class EventSource(Protocol):
+    """A system whose events are taken in-process (a simulated system)."""
+
+    @property
+    def system(self) -> str: ...
+    def take_events(self) -> list[dict[str, object]]: ...
+
+
 def receive_event(deps: Deps, ownership: Mapping[State, System], event: SystemEvent,
-                  raw: bytes) -> StoredResponse:
+                  raw: bytes) -> Received:
     """Apply `event` once; returns the answer (status and body), the stored one on a resend."""
     key = f"webhook:{event.system}:{event.webhook_id}"
     digest = hashlib.sha256(raw).hexdigest()
@@ -99,11 +119,29 @@ def receive_event(deps: Deps, ownership: Mapping[State, System], event: SystemEv
         if stored is not None:
             if stored.request_hash != digest:
                 raise WebhookIdReused(f"webhook-id {event.webhook_id} was used for another body")
-            return stored
+            return Received(stored, resent=True)
         answer = StoredResponse(digest, *_decide(deps, uow, ownership, event))
         uow.idempotency.put(key, answer, deps.clock.now())
         uow.commit()
-    return answer
+    return Received(answer, resent=False)
+
+
+def take_events(deps: Deps, ownership: Mapping[State, System],
+                source: EventSource) -> Counter[str]:
+    """Receive what `source` sent since the last call, as if it had been posted; counts by
+    outcome (applied, stale, refused, resent, invalid)."""
+    counts: Counter[str] = Counter()
+    for envelope in source.take_events():
+        raw = json.dumps(envelope, sort_keys=True, default=str).encode()
+        try:
+            event = parse_event(source.system, str(envelope.get("id", "")), envelope)
+            received = receive_event(deps, ownership, event, raw)
+        except (InvalidSystemEvent, WebhookIdReused) as error:
+            log.warning("%s sent an event that was refused: %s", source.system, error)
+            counts["invalid"] += 1
+            continue
+        counts["resent" if received.resent else str(received.answer.body["outcome"])] += 1
+    return counts
 
 
 def _decide(deps: Deps, uow: UnitOfWork, ownership: Mapping[State, System],

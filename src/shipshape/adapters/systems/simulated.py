@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from shipshape.domain.integration import EXTERNAL_SYSTEMS, OPERATIONS, System
@@ -28,6 +28,10 @@ from shipshape.services.connectors import (
     ConnectorUnavailable,
     Payload,
 )
+
+REACTIONS: Mapping[tuple[str, str], str] = {("erp", "order_mirror"): "order_acknowledged"}
+"""Events a simulated system sends back after applying an operation (then taken by
+`take_events`, with the configured duplicates and reordering)."""
 
 
 class SimulationSettings(Protocol):
@@ -151,11 +155,8 @@ class SimulatedSystem:
 
     def emit(self, event_type: str, data: Mapping[str, object], occurred_at: datetime) -> None:
         """Queues one of the system's own events for `take_events`."""
-        envelope: dict[str, object] = {"id": f"{self._system}-{uuid.uuid4().hex}",
-                                       "type": event_type,
-                                       "occurred_at": occurred_at.isoformat(), "data": dict(data)}
         with self._lock:
-            self._events.append(envelope)
+            self._events.append(_envelope(self._system, event_type, occurred_at, data))
 
     def take_events(self) -> list[dict[str, object]]:
         """The queued envelopes, in delivery order: some sent twice (same id), some swapped with
@@ -201,7 +202,16 @@ class SimulatedSystem:
             "system": self._system, "operation": operation,
             "ref": f"{self._system.upper()}-{len(self._applied):06d}", "duplicate": False}
         self._replies[key] = reply
+        self._react(operation, payload, reply)
         return dict(reply)
+
+    def _react(self, operation: str, payload: Payload, reply: Payload) -> None:
+        """What the real system would report back: an ERP acknowledges a mirrored order."""
+        kind = REACTIONS.get((self._system, operation))
+        order_id = payload.get("order_id")
+        if kind is not None and isinstance(order_id, str):
+            self._events.append(_envelope(self._system, kind, datetime.now(UTC), {
+                "order_id": order_id, f"{self._system}_ref": reply["ref"]}))
 
     def _repeat(self, operation: str, key: str) -> Payload:
         applied_operation = self._applied[key][0]
@@ -219,6 +229,12 @@ class SimulatedSystem:
             if start <= elapsed < end:
                 return f"in an outage window ({start:g} s to {end:g} s after start-up)"
         return None
+
+
+def _envelope(system: str, event_type: str, occurred_at: datetime,
+              data: Mapping[str, object]) -> dict[str, object]:
+    return {"id": f"{system}-{uuid.uuid4().hex}", "type": event_type,
+            "occurred_at": occurred_at.isoformat(), "data": dict(data)}
 
 
 def _swap_neighbours(items: list[dict[str, object]], rng: random.Random,

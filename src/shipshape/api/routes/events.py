@@ -38,8 +38,8 @@ async def post_event(system: str, request: Request, c: App) -> JSONResponse:
     raw = await request.body()
     webhook_id = verify(secrets, dict(request.headers), raw, c.deps.clock.now())
     event = parse_event(system, webhook_id, _json_object(raw))
-    answer = await run_in_threadpool(receive_event, c.deps, c.ownership, event, raw)
-    return JSONResponse(answer.body, status_code=answer.status_code)
+    received = await run_in_threadpool(receive_event, c.deps, c.ownership, event, raw)
+    return JSONResponse(received.answer.body, status_code=received.answer.status_code)
 
 
 def _json_object(raw: bytes) -> dict[str, object]:
