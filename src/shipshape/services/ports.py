@@ -128,11 +128,10 @@ class Inbox(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class DeadLetter:
+class NewDeadLetter:
     """An event a consumer could not apply: the original message, the error and the attempts.
     `system`/`operation` name the connector call that failed (None: the handler itself)."""
 
-    id: int
     consumer: str
     event_id: str
     subject: str
@@ -144,24 +143,16 @@ class DeadLetter:
     error: str
     attempts: int
     case_id: str | None
-    status: str
-    created_at: datetime
-    replayed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class NewDeadLetter:
-    consumer: str
-    event_id: str
-    subject: str
-    key: str
-    payload: bytes
-    headers: Mapping[str, str]
-    system: str | None
-    operation: str | None
-    error: str
-    attempts: int
-    case_id: str | None
+class DeadLetter(NewDeadLetter):
+    """A stored dead letter; `status` is open or replayed."""
+
+    id: int
+    status: str
+    created_at: datetime
+    replayed_at: datetime | None = None
 
 
 class DeadLetterStore(Protocol):
