@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
+from shipshape.domain.errors import InvalidInput
 from shipshape.domain.findings import Finding, Kind, Team, block
 
 
@@ -118,3 +121,35 @@ STATE_STAGES: Mapping[State, str] = {
     State.PICKED_QUANTITY: "execute", State.CARRIER_TENDER: "ship",
     State.ORCHESTRATION: "release", State.RESERVATION: "allocate",
 }
+
+
+ENTITY_FIELDS = ("order_id", "customer_id", "invoice_id", "shipment_id", "wave_id")
+"""What an inbound event is about: the first of these its data names."""
+
+
+@dataclass(frozen=True, slots=True)
+class SystemEvent:
+    """One event another system sent, as received (`webhook_id` identifies it)."""
+
+    system: str
+    webhook_id: str
+    type: str
+    occurred_at: datetime
+    data: Mapping[str, object]
+
+    @property
+    def state(self) -> State:
+        return INBOUND_EVENTS[self.type]
+
+    @property
+    def entity(self) -> str:
+        for name in ENTITY_FIELDS:
+            value = self.data.get(name)
+            if isinstance(value, str) and value:
+                return f"{name.removesuffix('_id')}:{value}"
+        raise InvalidInput(f"{self.type} names none of {', '.join(ENTITY_FIELDS)}")
+
+    @property
+    def order_id(self) -> str | None:
+        value = self.data.get("order_id")
+        return value if isinstance(value, str) and value else None

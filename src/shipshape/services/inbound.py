@@ -17,7 +17,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
@@ -30,13 +30,14 @@ from shipshape.domain.integration import (
     STATE_STAGES,
     State,
     System,
+    SystemEvent,
     ownership_finding,
 )
 from shipshape.services.deps import Deps
+from shipshape.services.effects import EFFECTS
 from shipshape.services.ports import StoredResponse, UnitOfWork
 
 log = logging.getLogger(__name__)
-ENTITY_FIELDS = ("order_id", "customer_id", "invoice_id", "shipment_id", "wave_id")
 RECEIVED = "SystemEventReceived"
 REFUSED = "SystemEventRefused"
 
@@ -47,32 +48,6 @@ class InvalidSystemEvent(InvalidInput):
 
 class WebhookIdReused(Conflict):
     """The same webhook-id came with a different body."""
-
-
-@dataclass(frozen=True, slots=True)
-class SystemEvent:
-    system: str
-    webhook_id: str
-    type: str
-    occurred_at: datetime
-    data: Mapping[str, object]
-
-    @property
-    def state(self) -> State:
-        return INBOUND_EVENTS[self.type]
-
-    @property
-    def entity(self) -> str:
-        for name in ENTITY_FIELDS:
-            value = self.data.get(name)
-            if isinstance(value, str) and value:
-                return f"{name.removesuffix('_id')}:{value}"
-        raise InvalidSystemEvent(f"{self.type} names none of {', '.join(ENTITY_FIELDS)}")
-
-    @property
-    def order_id(self) -> str | None:
-        value = self.data.get("order_id")
-        return value if isinstance(value, str) and value else None
 
 
 def parse_event(system: str, webhook_id: str, body: Mapping[str, object]) -> SystemEvent:
@@ -136,7 +111,7 @@ def take_events(deps: Deps, ownership: Mapping[State, System],
         try:
             event = parse_event(source.system, str(envelope.get("id", "")), envelope)
             received = receive_event(deps, ownership, event, raw)
-        except (InvalidSystemEvent, WebhookIdReused) as error:
+        except (InvalidInput, Conflict) as error:
             log.warning("%s sent an event that was refused: %s", source.system, error)
             counts["invalid"] += 1
             continue
@@ -164,20 +139,11 @@ def _decide(deps: Deps, uow: UnitOfWork, ownership: Mapping[State, System],
                      f"is at {last.isoformat()} already; this update is older"}
     uow.system_states.put(event.entity, event.state.value, event.system, event.occurred_at,
                           event.data, deps.clock.now())
-    _apply(uow, event)
+    effect = EFFECTS.get(event.type)
+    if effect is not None:
+        effect(deps, uow, event)
     _record(deps, uow, RECEIVED, event, {"stale": False})
     return 200, {"outcome": "applied"}
-
-
-def _apply(uow: UnitOfWork, event: SystemEvent) -> None:
-    """The effects Shipshape acts on so far; every applied event is kept in `system_states`."""
-    if event.type == "credit_status_changed":
-        customer_id = str(event.data.get("customer_id", ""))
-        customer = uow.masterdata.customer(customer_id)
-        if customer is None:
-            raise InvalidSystemEvent(f"credit_status_changed for unknown customer {customer_id}")
-        uow.masterdata.upsert_customer(replace(customer,
-                                               credit_hold=bool(event.data.get("on_hold"))))
 
 
 def _record(deps: Deps, uow: UnitOfWork, kind: str, event: SystemEvent,

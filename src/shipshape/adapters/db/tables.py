@@ -9,6 +9,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -212,6 +213,42 @@ inbox = Table(
     Column("consumer", String(100), primary_key=True),
     Column("event_id", String(200), primary_key=True),
     Column("processed_at", UtcDateTime, nullable=False),
+)
+
+waves = Table(
+    "waves", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("site", Key, nullable=False),
+    Column("trigger", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("released", Integer, nullable=False),
+    Column("pulled", Integer, nullable=False),
+    Column("check_ms", Float, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_waves_site_created", "site", "created_at"),
+)
+
+wave_orders = Table(
+    "wave_orders", metadata,
+    Column("wave_id", String(40), primary_key=True),
+    Column("order_id", String(40), primary_key=True),
+    Column("outcome", String(20), nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Index("ix_wave_orders_order", "order_id"),
+)
+
+picks = Table(
+    "picks", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", String(40), nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
+    Column("site", Key, nullable=False),
+    Column("sku", String(60), nullable=False),
+    Column("quantity", Quantity, nullable=False),
+    Column("lot", String(60)),
+    Column("expiry", Date),
+    Column("source_event", String(200), nullable=False),
+    Column("picked_at", UtcDateTime, nullable=False),
 )
 
 dead_letters = Table(

@@ -1,0 +1,30 @@
+"""What Shipshape does when another system's event is applied, by event type.
+
+Each effect runs in the transaction that records the event (after the ownership and ordering
+checks of `services/inbound.py`); an error rolls all of it back and the sender is told why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+from shipshape.domain.errors import InvalidInput
+from shipshape.domain.integration import SystemEvent
+from shipshape.services.deps import Deps
+from shipshape.services.ports import UnitOfWork
+
+Effect = Callable[[Deps, UnitOfWork, SystemEvent], None]
+
+
+def credit_status_changed(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
+    """The ERP put a customer on credit hold or lifted it."""
+    customer_id = str(event.data.get("customer_id", ""))
+    customer = uow.masterdata.customer(customer_id)
+    if customer is None:
+        raise InvalidInput(f"credit_status_changed for unknown customer {customer_id}")
+    uow.masterdata.upsert_customer(replace(customer, credit_hold=bool(event.data.get("on_hold"))))
+
+
+EFFECTS: Mapping[str, Effect] = {"credit_status_changed": credit_status_changed}
+"""Event types without an effect are recorded (`system_states`, the order's timeline) only."""
