@@ -20,12 +20,15 @@ from typing import Any
 
 from common import BENCH_DIR, RESULTS_DIR, console, print_table, write_json
 
-BENCHMARKS = ("bench_intake", "bench_http", "bench_large_order", "bench_edi")
+BENCHMARKS = ("bench_intake", "bench_http", "bench_large_order", "bench_edi",
+              "bench_integration")
 QUICK_ARGS = {
     "bench_intake": ["--orders", "500", "--seconds", "5"],
     "bench_http": ["--orders", "500", "--seconds", "5"],
     "bench_large_order": ["--repeat", "10"],
     "bench_edi": ["--interchanges", "300", "--parse-interchanges", "500", "--seconds", "4"],
+    "bench_integration": ["--messages", "600", "--orders", "400", "--e2e-orders", "300",
+                          "--paced-seconds", "4"],
 }
 COLUMNS = ("measure", "backend", "measured", "unit", "target", "status", "p50_ms", "p99_ms",
            "note")
