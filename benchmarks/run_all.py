@@ -21,7 +21,7 @@ from typing import Any
 from common import BENCH_DIR, RESULTS_DIR, console, print_table, write_json
 
 BENCHMARKS = ("bench_intake", "bench_http", "bench_large_order", "bench_edi",
-              "bench_integration")
+              "bench_integration", "bench_prewave")
 QUICK_ARGS = {
     "bench_intake": ["--orders", "500", "--seconds", "5"],
     "bench_http": ["--orders", "500", "--seconds", "5"],
@@ -29,6 +29,7 @@ QUICK_ARGS = {
     "bench_edi": ["--interchanges", "300", "--parse-interchanges", "500", "--seconds", "4"],
     "bench_integration": ["--messages", "600", "--orders", "400", "--e2e-orders", "300",
                           "--paced-seconds", "4"],
+    "bench_prewave": ["--rounds", "3"],
 }
 COLUMNS = ("measure", "backend", "measured", "unit", "target", "status", "p50_ms", "p99_ms",
            "note")
@@ -105,7 +106,20 @@ def summary_rows() -> list[dict[str, Any]]:
                          higher_is_better=False, note="service layer"))
         rows.append(_row("500-line order over HTTP, p99", backend,
                          _find(http, backend, "http_500_lines"), "p99_ms", "ms", None))
-    return rows + edi_rows()
+    return rows + edi_rows() + prewave_rows()
+
+
+def prewave_rows() -> list[dict[str, Any]]:
+    """The pre-wave check of a 1,000-order wave (issue 5), with its loads and without."""
+    prewave = _load("prewave").get("results", [])
+    rows = []
+    for backend in ("sqlite", "postgres"):
+        for measure, path in (("pre-wave check, 1,000 orders", "check (loads + pure)"),
+                              ("release_wave, 1,000 orders", "release_wave")):
+            target = 100 if path.startswith("check") else None
+            rows.append(_row(measure, backend, _find(prewave, backend, path), "p50_ms", "ms",
+                             target, higher_is_better=False, note="median"))
+    return rows
 
 
 def edi_rows() -> list[dict[str, Any]]:

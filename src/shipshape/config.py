@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     """Deliveries of an event whose handler keeps failing before it becomes a dead letter."""
     relay_interval_s: float = Field(default=0.5, gt=0)
     relay_batch: int = Field(default=500, ge=1)
+    wave_cadence_s: float = Field(default=0.0, ge=0)
+    """Seconds between the waves each worker releases at every site of the master data (0: off,
+    waves only on demand: `POST /api/v1/waves`, `shipshape waves release`)."""
+    wave_limit: int = Field(default=1000, ge=1, le=5000)
+    """Most orders in one wave released on the cadence."""
 
     @model_validator(mode="after")
     def _secret_outside_development(self) -> Settings:

@@ -26,11 +26,13 @@ from shipshape.services.consume import ConsumeResult, Handler, consume_once
 from shipshape.services.inbound import take_events
 from shipshape.services.integration import outbound_handlers
 from shipshape.services.messaging import ConsumerPolicy
+from shipshape.services.release import WaveResult, release_due_waves
 
 log = logging.getLogger(__name__)
 JOIN_TIMEOUT_S = 60.0
 ERROR_PAUSE_S = 1.0
 SYSTEM_EVENTS_INTERVAL_S = 0.2
+STOP_POLL_S = 0.1
 
 
 class StopFlag(Protocol):
@@ -45,6 +47,8 @@ class WorkerTally:
     system_events: Counter[str] = field(default_factory=Counter)
     """Events of the simulated systems received, by outcome."""
     errors: int = 0
+    waves: int = 0
+    """Waves released on the cadence (`wave_cadence_s`)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, got: ConsumeResult) -> None:
@@ -86,6 +90,9 @@ class Worker:
                    for partition in range(self.container.settings.broker_partitions)]
         threads.append(threading.Thread(target=self._take_system_events, args=(stop,),
                                         name="worker-system-events", daemon=True))
+        if self.container.settings.wave_cadence_s > 0:
+            threads.append(threading.Thread(target=self._release_waves, args=(stop,),
+                                            name="worker-waves", daemon=True))
         for thread in threads:
             thread.start()
         if on_start is not None:
@@ -120,6 +127,35 @@ class Worker:
         while not stop.is_set():
             self.take_system_events()
             time.sleep(SYSTEM_EVENTS_INTERVAL_S)
+
+    def _release_waves(self, stop: StopFlag) -> None:
+        """A wave at every site every `wave_cadence_s` seconds, until `stop`."""
+        settings = self.container.settings
+        next_at = time.monotonic() + settings.wave_cadence_s
+        while not stop.is_set():
+            if time.monotonic() < next_at:
+                time.sleep(STOP_POLL_S)
+                continue
+            self.release_waves(settings.wave_limit)
+            next_at = time.monotonic() + settings.wave_cadence_s
+
+    def release_waves(self, limit: int) -> None:
+        """One tick of the wave cadence: a wave at every site (logged, counted)."""
+        try:
+            results = release_due_waves(self.container.deps, limit)
+        except Exception as error:
+            with self.tally.lock:
+                self.tally.errors += 1
+            log.warning("waves: %s", error)
+            return
+        for site, result in results.items():
+            if not isinstance(result, WaveResult):
+                log.warning("wave at %s: %s", site, result)
+            elif result.wave_id is not None:
+                log.info("wave %s at %s: %d released, %d pulled", result.wave_id, site,
+                         len(result.released), len(result.pulled))
+                with self.tally.lock:
+                    self.tally.waves += 1
 
     def take_system_events(self) -> None:
         """Receive the events the simulated systems of this process sent (webhook systems

@@ -15,6 +15,7 @@ from shipshape.api.routes import (
     masterdata,
     metrics,
     orders,
+    waves,
 )
 from shipshape.bootstrap import Container
 
@@ -26,7 +27,7 @@ def create_app(container: Container) -> FastAPI:
                   description="Exception-resistant fulfillment orchestration")
     app.state.container = container
     errors.install(app)
-    for module in (health, masterdata, orders, exceptions, edi, events):
+    for module in (health, masterdata, orders, exceptions, edi, events, waves):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(metrics.router)
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes,

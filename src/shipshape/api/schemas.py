@@ -18,6 +18,7 @@ from shipshape.domain.masterdata import (
 )
 from shipshape.domain.orders import OrderDraft, OrderLine, ShipTo
 from shipshape.domain.partners import TradingPartner
+from shipshape.services import release
 from shipshape.services.masterdata import StockMovement
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -199,3 +200,27 @@ class PartnerIn(Edge):
         data["item_id_preference"] = tuple(self.item_id_preference)
         data["isa_id"] = self.isa_id.strip()
         return TradingPartner(**data)
+
+
+class WaveIn(Edge):
+    """`POST /waves`: release a wave at `site` now, of at most `limit` orders."""
+
+    site: Code
+    limit: Annotated[int, Field(ge=1, le=release.MAX_LIMIT)] = release.DEFAULT_LIMIT
+
+
+class PulledOut(BaseModel):
+    order_id: str
+    codes: list[str]
+    cases: list[str]
+
+
+class WaveOut(BaseModel):
+    """`wave_id` is null when no order was due at the site (nothing was written)."""
+
+    wave_id: str | None
+    site: str
+    trigger: str
+    released: list[str]
+    pulled: list[PulledOut]
+    check_ms: float

@@ -18,6 +18,7 @@ from shipshape.cli import (
     relay_cmd,
     sample_cmd,
     watch_cmd,
+    waves_cmd,
 )
 from shipshape.cli.files import read_masterdata
 from shipshape.config import Settings
@@ -33,6 +34,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(partners_cmd.app, name="partners")
 app.add_typer(integration_cmd.dlq_app, name="dlq")
+app.add_typer(waves_cmd.app, name="waves")
 console = Console()
 
 

@@ -33,6 +33,10 @@ class Stage(StrEnum):
 STAGE_OF_CODE = {
     "DUPLICATE_ORDER": Stage.CAPTURE,
     "PARTIAL_AVAILABILITY": Stage.ALLOCATE,
+    "SHORT_PICK": Stage.EXECUTE,
+    "LOT_NONCOMPLIANT": Stage.EXECUTE,
+    "STALE_RESERVATION": Stage.RELEASE,
+    "CREDIT_HOLD_AFTER_RELEASE": Stage.RELEASE,
 }
 
 def stage_of(code: str) -> Stage:

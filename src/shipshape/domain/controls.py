@@ -182,19 +182,30 @@ def _has_hazmat(ctx: OrderContext) -> bool:
     return any(ctx.items[line.sku].hazmat for line in ctx.draft.lines if line.sku in ctx.items)
 
 
+def shelf_life_needed_until(customer: Customer | None, ship: date) -> date | None:
+    """The day a lot must keep until for `customer`: the ship date plus the customer's minimum
+    remaining shelf life; None when the customer asks for none."""
+    if customer is None or customer.min_remaining_shelf_life_days <= 0:
+        return None
+    return ship + timedelta(days=customer.min_remaining_shelf_life_days)
+
+
+def keeps_shelf_life(expiry: date | None, needed_until: date) -> bool:
+    """A lot without an expiry never runs out."""
+    return expiry is None or expiry >= needed_until
+
+
 def shelf_life(ctx: OrderContext) -> list[Finding]:
     customer = ctx.customer
-    if customer is None or customer.min_remaining_shelf_life_days <= 0:
+    needed_until = shelf_life_needed_until(customer, ctx.draft.requested_ship_date or ctx.today)
+    if customer is None or needed_until is None:
         return []
-    ship = ctx.draft.requested_ship_date or ctx.today
-    needed_until = ship + timedelta(days=customer.min_remaining_shelf_life_days)
     found: list[Finding] = []
     for line in ctx.draft.lines:
         lots = ctx.lots.get(line.sku)
         if not lots or not line.quantity:
             continue
-        fresh = sum(lot.quantity for lot in lots
-                    if lot.expiry is None or lot.expiry >= needed_until)
+        fresh = sum(lot.quantity for lot in lots if keeps_shelf_life(lot.expiry, needed_until))
         if fresh < line.quantity:
             found.append(block(
                 "SHELF_LIFE_UNSATISFIABLE", Kind.BUSINESS, Team.WAREHOUSE,

@@ -126,6 +126,10 @@ STATE_STAGES: Mapping[State, str] = {
 ENTITY_FIELDS = ("order_id", "customer_id", "invoice_id", "shipment_id", "wave_id")
 """What an inbound event is about: the first of these its data names."""
 
+ENTITY_PARTS: Mapping[str, tuple[str, ...]] = {"pick_confirmed": ("order_id", "site")}
+"""Event types whose state is kept per more than one field: each site confirms its own picks
+of an order, so one site's confirmation is never stale because of another's."""
+
 
 @dataclass(frozen=True, slots=True)
 class SystemEvent:
@@ -143,6 +147,13 @@ class SystemEvent:
 
     @property
     def entity(self) -> str:
+        parts = ENTITY_PARTS.get(self.type)
+        if parts is not None:
+            values = [self.data.get(name) for name in parts]
+            if all(isinstance(value, str) and value for value in values):
+                return "/".join(f"{name.removesuffix('_id')}:{value}"
+                                for name, value in zip(parts, values, strict=True))
+            raise InvalidInput(f"{self.type} must name {' and '.join(parts)}")
         for name in ENTITY_FIELDS:
             value = self.data.get(name)
             if isinstance(value, str) and value:

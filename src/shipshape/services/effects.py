@@ -12,7 +12,9 @@ from dataclasses import replace
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.integration import SystemEvent
 from shipshape.services.deps import Deps
+from shipshape.services.picking import pick_confirmed
 from shipshape.services.ports import UnitOfWork
+from shipshape.services.release import credit_hold_after_release
 
 Effect = Callable[[Deps, UnitOfWork, SystemEvent], None]
 
@@ -26,5 +28,14 @@ def credit_status_changed(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> No
     uow.masterdata.upsert_customer(replace(customer, credit_hold=bool(event.data.get("on_hold"))))
 
 
-EFFECTS: Mapping[str, Effect] = {"credit_status_changed": credit_status_changed}
+def credit_status_and_released_orders(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
+    """The hold itself, then the orders it reaches after release (CREDIT_HOLD_AFTER_RELEASE)."""
+    credit_status_changed(deps, uow, event)
+    credit_hold_after_release(deps, uow, event)
+
+
+EFFECTS: Mapping[str, Effect] = {
+    "credit_status_changed": credit_status_and_released_orders,
+    "pick_confirmed": pick_confirmed,
+}
 """Event types without an effect are recorded (`system_states`, the order's timeline) only."""

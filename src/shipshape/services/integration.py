@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from shipshape.domain.events import ORDER_ACCEPTED, ORDER_HELD, Event
+from shipshape.domain.waves import TASK_CANCEL_REQUESTED, WAVE_RELEASED
 from shipshape.services.connectors import ConnectorError, Connectors, Payload
 from shipshape.services.dead_letters import Failed
 from shipshape.services.deps import Deps
@@ -24,6 +25,8 @@ from shipshape.services.relay import EVENT_TYPE_HEADER
 
 SYSTEM_CALLED = "SystemCalled"
 ERP_ORDER_MIRROR = "erp-order-mirror"
+WMS_WAVE_RELEASE = "wms-wave-release"
+WMS_TASK_CANCEL = "wms-task-cancel"
 
 PayloadBuilder = Callable[[str, Mapping[str, object]], Payload]
 
@@ -56,6 +59,24 @@ ORDER_MIRROR = Route(frozenset({ORDER_ACCEPTED, ORDER_HELD}), "erp", "order_mirr
 """Accepted and held orders are mirrored to the ERP (DESIGN.md: the ERP owns acceptance)."""
 
 
+def wave_release_payload(event_type: str, body: Mapping[str, object]) -> Payload:
+    return {"wave_id": body.get("wave_id"), "site": body.get("site"),
+            "orders": body.get("orders", [])}
+
+
+def task_cancel_payload(event_type: str, body: Mapping[str, object]) -> Payload:
+    return {"order_id": body.get("order_id"), "sites": body.get("sites", []),
+            "reason": body.get("reason")}
+
+
+WAVE_RELEASE = Route(frozenset({WAVE_RELEASED}), "wms", "wave_release", wave_release_payload)
+"""A released wave goes to the WMS as one call. Its event is keyed by the wave id (the event's
+`order_id`), so the WMS's answer (`SystemCalled`) lands on the wave's own timeline."""
+TASK_CANCEL = Route(frozenset({TASK_CANCEL_REQUESTED}), "wms", "task_cancel",
+                    task_cancel_payload)
+"""An order held after its release: the WMS stops its tasks (`sites` empty: at every site)."""
+
+
 class ConnectorHandler:
     def __init__(self, deps: Deps, connectors: Connectors, route: Route) -> None:
         self._deps = deps
@@ -83,4 +104,6 @@ class ConnectorHandler:
 
 def outbound_handlers(deps: Deps, connectors: Connectors) -> dict[str, ConnectorHandler]:
     """The consumers a worker runs, by name."""
-    return {ERP_ORDER_MIRROR: ConnectorHandler(deps, connectors, ORDER_MIRROR)}
+    return {ERP_ORDER_MIRROR: ConnectorHandler(deps, connectors, ORDER_MIRROR),
+            WMS_WAVE_RELEASE: ConnectorHandler(deps, connectors, WAVE_RELEASE),
+            WMS_TASK_CANCEL: ConnectorHandler(deps, connectors, TASK_CANCEL)}

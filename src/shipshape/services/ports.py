@@ -17,6 +17,8 @@ from shipshape.domain.inventory import Reservation, StockPosition
 from shipshape.domain.masterdata import Carrier, ContractPrice, Customer, Item, Site
 from shipshape.domain.orders import Order, OrderStatus
 from shipshape.domain.partners import TradingPartner
+from shipshape.domain.picking import OrderToPick, Pick
+from shipshape.domain.waves import WaveCandidate
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,23 @@ class InventoryStore(Protocol):
     def adjust(
         self, site: str, sku: str, quantity: int, lot: str | None, reason: str, at: datetime
     ) -> StockPosition: ...
+    def reservations_of(self, order_id: str) -> list[Reservation]:
+        """The order's reservations, summed per line, site and SKU."""
+        ...
+    def unreserve(self, order_id: str, reservations: Sequence[Reservation],
+                  at: datetime) -> None:
+        """Give back part of the order's reservations (stock on hand stays); a quantity the
+        order does not hold at that site raises ConcurrencyConflict."""
+        ...
+
+
+class PickStore(Protocol):
+    """Pick confirmations (the `picks` rows) and the order as picking reads it."""
+
+    def order(self, order_id: str, lock: bool) -> OrderToPick | None: ...
+    def picks(self, order_id: str) -> list[Pick]: ...
+    def add(self, order_id: str, picks: Sequence[Pick], source_event: str,
+            at: datetime) -> None: ...
 
 
 class CreditStore(Protocol):
@@ -232,6 +251,63 @@ class EdiStore(Protocol):
     ) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class WaveEntry:
+    """One order of a wave: `outcome` released or pulled, `reasons` its findings as JSON."""
+
+    order_id: str
+    outcome: str
+    reasons: list[dict[str, object]]
+
+
+@dataclass(frozen=True, slots=True)
+class WaveRecord:
+    id: str
+    site: str
+    trigger: str
+    status: str
+    check_ms: float
+    created_at: datetime
+    entries: tuple[WaveEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OpenOrder:
+    """An order of a customer that is not yet shipped, with the sites of its reservations."""
+
+    id: str
+    status: OrderStatus
+    value: Decimal
+    requested_ship_date: date | None
+    sites: tuple[str, ...]
+
+
+class WaveStore(Protocol):
+    """Waves and what releasing them reads and writes, batched for a whole wave."""
+
+    def lock_due(self, site: str, limit: int) -> list[str]:
+        """Ids of up to `limit` orders due at `site`, best first (`domain/waves.py`), locked
+        until the transaction ends; rows another transaction has locked are skipped."""
+        ...
+    def candidates(self, site: str, order_ids: Sequence[str]) -> list[WaveCandidate]:
+        """Those of `order_ids` still due at `site`, as stored now, with their reservations
+        at `site`."""
+        ...
+    def stock(self, site: str, skus: Iterable[str]
+              ) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+        """(on hand, reserved by orders still holding stock), per (site, sku)."""
+        ...
+    def exposures(self, customer_ids: Iterable[str]) -> dict[str, Decimal]: ...
+    def add(self, wave: WaveRecord) -> None: ...
+    def set_status(self, order_ids: Sequence[str], status: OrderStatus, at: datetime) -> None: ...
+    def add_findings(self, findings: Mapping[str, Sequence[Finding]], stage: str,
+                     at: datetime) -> None: ...
+    def open_orders_of(self, customer_id: str) -> list[OpenOrder]:
+        """The customer's accepted, released and picked orders, locked until the transaction
+        ends (a wave holding one of them is waited for)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def orders(self) -> OrderStore: ...
@@ -259,6 +335,10 @@ class UnitOfWork(Protocol):
     def sagas(self) -> SagaStore: ...
     @property
     def system_states(self) -> SystemStateStore: ...
+    @property
+    def picks(self) -> PickStore: ...
+    @property
+    def waves(self) -> WaveStore: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, select, update
 
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.bulk import Bulk
@@ -36,6 +36,11 @@ RESERVE = Bulk(
     ["k_site", "k_sku", "qty"])
 INSERT_RESERVATIONS = Bulk(t.reservations.insert(),
                            ["order_id", "line_no", "site", "sku", "quantity", "created_at"])
+res = t.reservations.c
+UNRESERVE = (update(t.inventory)
+             .where(inv.site == bindparam("k_site"), inv.sku == bindparam("k_sku"),
+                    inv.reserved >= bindparam("qty"))
+             .values(reserved=inv.reserved - bindparam("qty")))
 
 
 class SqlInventory:
@@ -71,6 +76,46 @@ class SqlInventory:
             raise ConcurrencyConflict(f"stock changed while reserving for order {order_id}")
         INSERT_RESERVATIONS.execute(self._conn, [
             (order_id, r.line_no, r.site, r.sku, r.quantity, at) for r in reservations])
+
+    def reservations_of(self, order_id: str) -> list[Reservation]:
+        rows = self._conn.execute(
+            select(res.line_no, res.site, res.sku, func.sum(res.quantity))
+            .where(res.order_id == order_id).group_by(res.line_no, res.site, res.sku)
+            .order_by(res.line_no, res.site, res.sku)).all()
+        return [Reservation(line_no, site, sku, int(qty)) for line_no, site, sku, qty in rows
+                if qty]
+
+    def unreserve(self, order_id: str, reservations: Sequence[Reservation],
+                  at: datetime) -> None:
+        """The order's reservation rows shrink (latest first, emptied rows go) and the stock
+        row's reserved count with them, both only if they still hold the quantity."""
+        for r in sorted(reservations, key=lambda r: (r.sku, r.site)):
+            if r.quantity <= 0:
+                continue
+            self._shrink_rows(order_id, r)
+            done = self._conn.execute(UNRESERVE, {"k_site": r.site, "k_sku": r.sku,
+                                                  "qty": r.quantity})
+            if done.rowcount != 1:
+                raise ConcurrencyConflict(
+                    f"{r.site} holds less than {r.quantity} {r.sku} reserved")
+
+    def _shrink_rows(self, order_id: str, r: Reservation) -> None:
+        rows = self._conn.execute(
+            select(res.id, res.quantity)
+            .where(res.order_id == order_id, res.line_no == r.line_no, res.site == r.site,
+                   res.sku == r.sku).order_by(res.id.desc())).all()
+        if sum(row.quantity for row in rows) < r.quantity:
+            raise ConcurrencyConflict(f"order {order_id} holds less than {r.quantity} {r.sku} "
+                                      f"reserved at {r.site} for line {r.line_no}")
+        remaining = r.quantity
+        for row in rows:
+            take = min(remaining, row.quantity)
+            if take == row.quantity:
+                self._conn.execute(delete(t.reservations).where(res.id == row.id))
+            elif take:
+                self._conn.execute(update(t.reservations).where(res.id == row.id)
+                                   .values(quantity=row.quantity - take))
+            remaining -= take
 
     def receive(self, site: str, sku: str, quantity: int, lot: str | None, expiry: date | None,
                 at: datetime) -> StockPosition:

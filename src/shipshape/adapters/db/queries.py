@@ -143,3 +143,20 @@ def consumer_progress(engine: Engine, consumer: str, event_types: Iterable[str])
         done = conn.execute(select(func.count()).select_from(t.inbox).where(
             t.inbox.c.consumer == consumer)).scalar_one()
     return int(written), int(done)
+
+
+def wave_detail(engine: Engine, wave_id: str) -> Row | None:
+    """A wave, its orders (released or pulled, with the reasons) and its own timeline (the
+    `WaveReleased` event and the WMS's answer, `SystemCalled`)."""
+    w, wo = t.waves.c, t.wave_orders.c
+    with engine.connect() as conn:
+        wave = conn.execute(select(t.waves).where(w.id == wave_id)).mappings().first()
+        if wave is None:
+            return None
+        orders = conn.execute(select(wo.order_id, wo.outcome, wo.reasons)
+                              .where(wo.wave_id == wave_id)
+                              .order_by(wo.outcome.desc(), wo.order_id)).mappings().all()
+    return {"wave_id": wave["id"], "site": wave["site"], "trigger": wave["trigger"],
+            "status": wave["status"], "released": wave["released"], "pulled": wave["pulled"],
+            "check_ms": wave["check_ms"], "created_at": wave["created_at"].isoformat(),
+            "orders": [dict(o) for o in orders], "events": order_timeline(engine, wave_id)}

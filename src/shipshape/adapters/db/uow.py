@@ -23,6 +23,8 @@ from shipshape.adapters.db.order_store import (
     SqlOrders,
 )
 from shipshape.adapters.db.outbox_store import SqlInbox, SqlOutbox
+from shipshape.adapters.db.pick_store import SqlPicks
+from shipshape.adapters.db.wave_store import SqlWaves
 
 
 class SqlUnitOfWork:
@@ -39,6 +41,8 @@ class SqlUnitOfWork:
     dead_letters: SqlDeadLetters
     sagas: SqlSagas
     system_states: SqlSystemStates
+    picks: SqlPicks
+    waves: SqlWaves
 
     def __init__(self, engine: Engine, writer_lock: AbstractContextManager[Any],
                  subject_prefix: str = "shipshape", partitions: int = 1) -> None:
@@ -71,6 +75,8 @@ class SqlUnitOfWork:
         self.dead_letters = SqlDeadLetters(conn)
         self.sagas = SqlSagas(conn)
         self.system_states = SqlSystemStates(conn)
+        self.picks = SqlPicks(conn)
+        self.waves = SqlWaves(conn)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

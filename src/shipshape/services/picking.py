@@ -1,0 +1,156 @@
+"""Pick confirmations from the WMS (`pick_confirmed`), applied in the transaction that records
+the event (`services/inbound.py` has checked signature, resend, owner and order first).
+
+For the data contract see `domain/picking.py`. In one transaction:
+
+* the confirmation is checked against the order (released or picked; its site and lines
+  reserved there; not confirmed there before; no over-pick) or refused whole (`InvalidInput`,
+  422 to the WMS, nothing stored);
+* one `picks` row per entry (`source_event` = the webhook id);
+* a short line gives back its unpicked reservation at the picking site, and the shortfall is
+  reserved at the best other sites that have it, if the customer allows split shipments
+  (conditional updates: never oversold); what no site covers is backordered;
+* cases: `SHORT_PICK` (blocking only when something is backordered) and `LOT_NONCOMPLIANT`;
+* events: `PickConfirmed`, `ShortPickResourced` / `ShortPickBackordered`, `LotNonCompliant`,
+  `ExceptionOpened`;
+* the order moves released -> picked once every line is picked in full over its sites; a
+  remainder re-sourced elsewhere keeps it released until that site confirms too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from shipshape.domain import events as ev
+from shipshape.domain import picking as pk
+from shipshape.domain.cases import CaseOrigin, ExceptionCase, open_case
+from shipshape.domain.controls import shelf_life_needed_until
+from shipshape.domain.errors import InvalidInput
+from shipshape.domain.findings import Finding
+from shipshape.domain.integration import SystemEvent
+from shipshape.domain.inventory import Reservation, rank_sites
+from shipshape.domain.masterdata import Customer
+from shipshape.domain.orders import OrderStatus, check_transition
+from shipshape.services.deps import Deps
+from shipshape.services.ports import UnitOfWork
+
+
+def pick_confirmed(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
+    """The WMS confirmed what a site picked of an order's lines (final for those lines there)."""
+    confirmation = pk.parse_confirmation(event.data)
+    order = uow.picks.order(confirmation.order_id, lock=True)
+    if order is None:
+        raise InvalidInput(f"pick_confirmed: there is no order {confirmation.order_id}")
+    reserved = pk.reserved_by_line_site(uow.inventory.reservations_of(order.id))
+    earlier = uow.picks.picks(order.id)
+    confirmed = {(p.line_no, p.site) for p in earlier}
+    pk.check_confirmation(order, confirmation, reserved, confirmed)
+    now = deps.clock.now()
+    customer = uow.masterdata.customer(order.customer_id)
+    picks = pk.picks_of(order, confirmation)
+    uow.picks.add(order.id, picks, event.webhook_id, now)
+    shorts = pk.shortfalls(order, confirmation, reserved)
+    plan = _resource(uow, order, customer, confirmation.site, shorts, confirmed, now)
+    needed_until = shelf_life_needed_until(customer, order.requested_ship_date or now.date())
+    bad_lots = pk.noncompliant_lots(order, confirmation, needed_until)
+    findings: list[Finding] = []
+    if shorts:
+        findings.append(pk.short_pick_finding(confirmation.site, shorts, plan))
+    if bad_lots and needed_until is not None and customer is not None:
+        findings.append(pk.lot_finding(confirmation.site, bad_lots, needed_until,
+                                       customer.min_remaining_shelf_life_days))
+    uow.orders.add_findings(order.id, findings, now)
+    cases = _open_cases(deps, uow, order, customer, confirmation.site, findings, event, now)
+    events = [_confirmed_event(order, confirmation, reserved, event, now)]
+    events += _outcome_events(order.id, confirmation.site, shorts, plan, cases, now)
+    if order.status is OrderStatus.RELEASED and pk.picked_in_full(order, [*earlier, *picks]):
+        check_transition(order.status, OrderStatus.PICKED)
+        uow.orders.set_status(order.id, OrderStatus.PICKED, now)
+        events.append(ev.Event(ev.STATUS_CHANGED, order.id, now, {
+            "from": OrderStatus.RELEASED.value, "to": OrderStatus.PICKED.value,
+            "reason": "picked in full", "webhook_id": event.webhook_id}))
+    uow.events.append(events)
+
+
+def _resource(uow: UnitOfWork, order: pk.OrderToPick, customer: Customer | None, site: str,
+              shorts: Sequence[pk.LineShortfall], confirmed: set[pk.LineSite],
+              now: datetime) -> pk.ResourcePlan:
+    """Release what `site` did not pick, and reserve it again elsewhere where the policy
+    allows; the positions are read locked, and `reserve` is conditional all the same."""
+    if not shorts:
+        return pk.ResourcePlan()
+    uow.inventory.unreserve(order.id, [Reservation(s.line_no, site, s.sku, s.short)
+                                       for s in shorts], now)
+    allow_split = bool(customer and customer.allow_split)
+    if not allow_split:
+        return pk.plan_resourcing(shorts, [], [], False, site, confirmed)
+    sites = uow.masterdata.sites()
+    ranked = rank_sites(list(sites), customer.preferred_site if customer else None,
+                        {s.id: s.country for s in sites.values()}, order.ship_to_country)
+    positions = uow.inventory.positions({s.sku for s in shorts}, lock=True)
+    plan = pk.plan_resourcing(shorts, positions, ranked, True, site, confirmed)
+    uow.inventory.reserve(order.id, plan.reservations, now)
+    return plan
+
+
+def _open_cases(deps: Deps, uow: UnitOfWork, order: pk.OrderToPick, customer: Customer | None,
+                site: str, findings: Sequence[Finding], event: SystemEvent,
+                now: datetime) -> dict[str, ExceptionCase]:
+    promised = (datetime.combine(order.requested_ship_date, datetime.min.time(), now.tzinfo)
+                if order.requested_ship_date else None)
+    origin = CaseOrigin(order.id, customer, order.value, promised, now,
+                        source_system=event.system, site_id=site)
+    cases: dict[str, ExceptionCase] = {}
+    for finding in findings:
+        case = open_case(deps.new_id("exc"), finding, origin, deps.rules.version)
+        case.details = {**case.details, "webhook_id": event.webhook_id}
+        uow.cases.add(case)
+        cases[finding.code] = case
+    return cases
+
+
+def _confirmed_event(order: pk.OrderToPick, confirmation: pk.PickConfirmation,
+                     reserved: dict[pk.LineSite, int], event: SystemEvent,
+                     now: datetime) -> ev.Event:
+    lines = []
+    for line_no, picked in sorted(confirmation.picked_by_line().items()):
+        line = order.line(line_no)
+        lines.append({
+            "line_no": line_no, "sku": line.sku if line else "",
+            "reserved": reserved.get((line_no, confirmation.site), 0), "picked": picked,
+            "lots": [{"lot": e.lot, "expiry": e.expiry.isoformat() if e.expiry else None,
+                      "quantity": e.quantity}
+                     for e in confirmation.entries if e.line_no == line_no]})
+    return ev.Event(pk.PICK_CONFIRMED, order.id, now, {
+        "site": confirmation.site, "webhook_id": event.webhook_id,
+        "occurred_at": event.occurred_at.isoformat(), "lines": lines})
+
+
+def _outcome_events(order_id: str, site: str, shorts: Sequence[pk.LineShortfall],
+                    plan: pk.ResourcePlan, cases: dict[str, ExceptionCase],
+                    now: datetime) -> list[ev.Event]:
+    events: list[ev.Event] = []
+    short_case = cases.get("SHORT_PICK")
+    for short in shorts:
+        base = {"line_no": short.line_no, "sku": short.sku, "site": site,
+                "case_id": short_case.id if short_case else None}
+        moved = [r for r in plan.reservations if r.line_no == short.line_no]
+        if moved:
+            events.append(ev.Event(pk.SHORT_PICK_RESOURCED, order_id, now, {
+                **base, "quantity": sum(r.quantity for r in moved),
+                "to": [{"site": r.site, "quantity": r.quantity} for r in moved]}))
+        left = sum(b.quantity for b in plan.backorders if b.line_no == short.line_no)
+        if left:
+            events.append(ev.Event(pk.SHORT_PICK_BACKORDERED, order_id, now,
+                                   {**base, "quantity": left}))
+    lot_case = cases.get("LOT_NONCOMPLIANT")
+    if lot_case is not None:
+        details = lot_case.details
+        events.append(ev.Event(pk.LOT_NONCOMPLIANT, order_id, now, {
+            "site": site, "case_id": lot_case.id, "needed_until": details.get("needed_until"),
+            "lots": details.get("lots", [])}))
+    events += [ev.Event(ev.EXCEPTION_OPENED, order_id, now, {
+        "case_id": c.id, "code": c.code, "owner_team": c.owner_team,
+        "sla_due_at": c.sla_due_at.isoformat()}) for c in cases.values()]
+    return events

@@ -1,0 +1,285 @@
+"""Release: a wave per site, the synchronous pre-wave check, and a credit hold after release.
+
+`release_wave` is one transaction: it takes (and locks) the orders due at the site, best first;
+loads the fresh data the check reads in a few batched queries; runs the pre-wave check
+(`domain/waves.py`); and writes the wave and its orders, the status moves, the exception cases
+and the events, with the outbox rows. Orders that fail the check are pulled from the wave and
+held, one case per finding (stage release); the others are released, each with an
+`OrderReleased` event, and the wave goes to the WMS as one `WaveReleased` event (the
+`wms-wave-release` consumer calls `wave_release`). When nothing is due, nothing is written and
+the result has no wave id.
+
+`credit_hold_after_release` is the effect of a credit hold the ERP sends once orders are with
+the warehouse: each released or picked order of the customer is held with a
+`CREDIT_HOLD_AFTER_RELEASE` case and a `TaskCancelRequested` event (the `wms-task-cancel`
+consumer calls `task_cancel`), so that it never ships silently.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from shipshape.domain import events as ev
+from shipshape.domain import waves as wv
+from shipshape.domain.cases import CaseOrigin, ExceptionCase, Stage, open_case
+from shipshape.domain.errors import InvalidInput, ShipshapeError
+from shipshape.domain.findings import Finding
+from shipshape.domain.integration import SystemEvent
+from shipshape.domain.orders import OrderStatus, check_transition
+from shipshape.services.deps import Deps
+from shipshape.services.intake import finding_json
+from shipshape.services.ports import OpenOrder, UnitOfWork, WaveEntry, WaveRecord
+
+DEMAND, CADENCE = "demand", "cadence"
+TRIGGERS = frozenset({DEMAND, CADENCE})
+DEFAULT_LIMIT = 1000
+MAX_LIMIT = 5000
+RELEASE = Stage.RELEASE.value
+
+
+@dataclass(frozen=True, slots=True)
+class PulledOrder:
+    order_id: str
+    codes: tuple[str, ...]
+    case_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WaveResult:
+    """`wave_id` is None when no order was due (nothing was written)."""
+
+    wave_id: str | None
+    site: str
+    trigger: str
+    released: tuple[str, ...] = ()
+    pulled: tuple[PulledOrder, ...] = ()
+    check_ms: float = 0.0
+
+    def as_json(self) -> dict[str, object]:
+        return {"wave_id": self.wave_id, "site": self.site, "trigger": self.trigger,
+                "released": list(self.released),
+                "pulled": [{"order_id": p.order_id, "codes": list(p.codes),
+                            "cases": list(p.case_ids)} for p in self.pulled],
+                "check_ms": round(self.check_ms, 3)}
+
+
+@dataclass(frozen=True, slots=True)
+class PrewaveRun:
+    outcomes: list[wv.WaveOutcome]
+    facts: wv.PrewaveFacts
+    check_ms: float
+    """Choosing and locking the orders, loading the fresh data and checking them."""
+
+
+def release_wave(deps: Deps, site: str, limit: int = DEFAULT_LIMIT,
+                 trigger: str = DEMAND) -> WaveResult:
+    """Release a wave of up to `limit` orders at `site` (see the module's docstring)."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"a wave takes 1 to {MAX_LIMIT} orders, not {limit}")
+    if trigger not in TRIGGERS:
+        raise InvalidInput(f"unknown wave trigger {trigger!r}; known: "
+                           + ", ".join(sorted(TRIGGERS)))
+    with deps.uow() as uow:
+        if site not in uow.masterdata.sites():
+            raise InvalidInput(f"site {site} is not in master data")
+        result = release_in(deps, uow, site, limit, trigger)
+        uow.commit()
+    return result
+
+
+def release_due_waves(deps: Deps, limit: int = DEFAULT_LIMIT
+                      ) -> dict[str, WaveResult | ShipshapeError]:
+    """One tick of the cadence: a wave at every site of the master data, each in its own
+    transaction; a site whose wave fails (a conflict) does not stop the others."""
+    with deps.uow() as uow:
+        sites = sorted(uow.masterdata.sites())
+    results: dict[str, WaveResult | ShipshapeError] = {}
+    for site in sites:
+        try:
+            results[site] = release_wave(deps, site, limit, CADENCE)
+        except ShipshapeError as error:
+            results[site] = error
+    return results
+
+
+def release_in(deps: Deps, uow: UnitOfWork, site: str, limit: int, trigger: str) -> WaveResult:
+    """The wave within the caller's transaction; no commit."""
+    now = deps.clock.now()
+    run = prewave(uow, site, limit, now)
+    if run is None:
+        return WaveResult(None, site, trigger)
+    wave_id = deps.new_id("wave")
+    released = [o for o in run.outcomes if o.released]
+    pulled = _pull(deps, uow, wave_id, run, now)
+    _move(uow, released, now)
+    uow.waves.add(WaveRecord(
+        wave_id, site, trigger, "released" if released else "all_pulled", run.check_ms, now,
+        tuple(WaveEntry(o.candidate.order_id, "released" if o.released else "pulled",
+                        [finding_json(f) for f in o.findings]) for o in run.outcomes)))
+    uow.events.append(_release_events(wave_id, site, trigger, released, now))
+    return WaveResult(wave_id, site, trigger, tuple(o.candidate.order_id for o in released),
+                      tuple(pulled), run.check_ms)
+
+
+def prewave(uow: UnitOfWork, site: str, limit: int, now: datetime) -> PrewaveRun | None:
+    """Choose and lock the orders due at `site`, load fresh data, check each; None when no
+    order is due."""
+    started = time.perf_counter()
+    ids = uow.waves.lock_due(site, limit)
+    candidates = uow.waves.candidates(site, ids) if ids else []
+    if not candidates:
+        return None
+    facts = load_facts(uow, site, candidates, now)
+    outcomes = wv.decide_wave(candidates, facts)
+    return PrewaveRun(outcomes, facts, (time.perf_counter() - started) * 1000)
+
+
+def load_facts(uow: UnitOfWork, site: str, candidates: Sequence[wv.WaveCandidate],
+               now: datetime) -> wv.PrewaveFacts:
+    customer_ids = {c.draft.customer_id for c in candidates}
+    on_hand, reserved = uow.waves.stock(
+        site, {r.sku for c in candidates for r in c.reservations})
+    wants_carriers = any(c.draft.carrier_service for c in candidates)
+    return wv.PrewaveFacts(
+        today=now.date(), site=site, customers=uow.masterdata.customers(customer_ids),
+        items=uow.masterdata.items({ln.sku for c in candidates for ln in c.draft.lines}),
+        carriers=uow.masterdata.carriers() if wants_carriers else {},
+        on_hand=on_hand, reserved=reserved, exposure=uow.waves.exposures(customer_ids))
+
+
+def _move(uow: UnitOfWork, released: Sequence[wv.WaveOutcome], now: datetime) -> None:
+    moving = [o.candidate.order_id for o in released
+              if wv.status_after(o.candidate.status, True) != o.candidate.status]
+    uow.waves.set_status(moving, OrderStatus.RELEASED, now)
+
+
+def _pull(deps: Deps, uow: UnitOfWork, wave_id: str, run: PrewaveRun,
+          now: datetime) -> list[PulledOrder]:
+    pulled = [o for o in run.outcomes if not o.released]
+    if not pulled:
+        return []
+    for outcome in pulled:
+        wv.status_after(outcome.candidate.status, False)
+    uow.waves.set_status([o.candidate.order_id for o in pulled], OrderStatus.HELD, now)
+    uow.waves.add_findings({o.candidate.order_id: o.findings for o in pulled}, RELEASE, now)
+    results, events = [], []
+    for outcome in pulled:
+        cases = _open_cases(deps, uow, outcome, run.facts, now)
+        events += [_case_opened(case, now) for case in cases]
+        events += _pulled_events(wave_id, run.facts.site, outcome, cases, now)
+        results.append(PulledOrder(outcome.candidate.order_id, tuple(outcome.codes),
+                                   tuple(case.id for case in cases)))
+    uow.events.append(events)
+    return results
+
+
+def _open_cases(deps: Deps, uow: UnitOfWork, outcome: wv.WaveOutcome, facts: wv.PrewaveFacts,
+                now: datetime) -> list[ExceptionCase]:
+    candidate = outcome.candidate
+    draft = candidate.draft
+    origin = CaseOrigin(candidate.order_id, facts.customers.get(draft.customer_id), draft.value,
+                        _promised(draft.requested_ship_date, now), now, site_id=facts.site)
+    cases = [replace(open_case(deps.new_id("exc"), finding, origin, deps.rules.version),
+                     stage=RELEASE) for finding in outcome.findings]
+    for case in cases:
+        uow.cases.add(case)
+    return cases
+
+
+def _pulled_events(wave_id: str, site: str, outcome: wv.WaveOutcome,
+                   cases: Sequence[ExceptionCase], now: datetime) -> list[ev.Event]:
+    candidate = outcome.candidate
+    events = [ev.Event(wv.ORDER_PULLED_FROM_WAVE, candidate.order_id, now, {
+        "wave_id": wave_id, "site": site, "from": candidate.status.value,
+        "to": OrderStatus.HELD.value, "codes": outcome.codes,
+        "cases": [case.id for case in cases]})]
+    if candidate.status is OrderStatus.RELEASED:
+        # Split across sites, and released at another site already: stop the work there too.
+        events.append(_cancel_event(candidate.order_id, (), ",".join(outcome.codes),
+                                    cases[0].id if cases else None, now))
+    return events
+
+
+def _release_events(wave_id: str, site: str, trigger: str,
+                    released: Sequence[wv.WaveOutcome], now: datetime) -> list[ev.Event]:
+    events = [ev.Event(wv.ORDER_RELEASED, o.candidate.order_id, now, {
+        "wave_id": wave_id, "site": site, "from": o.candidate.status.value,
+        "to": OrderStatus.RELEASED.value}) for o in released]
+    if released:
+        # Keyed by the wave id: the WMS's answer lands on the wave's own timeline.
+        events.append(ev.Event(wv.WAVE_RELEASED, wave_id, now, {
+            "wave_id": wave_id, "site": site, "trigger": trigger,
+            "orders": [_wave_order(o) for o in released]}))
+    return events
+
+
+def _wave_order(outcome: wv.WaveOutcome) -> dict[str, object]:
+    draft = outcome.candidate.draft
+    ship = draft.requested_ship_date
+    return {"order_id": outcome.candidate.order_id, "customer_id": draft.customer_id,
+            "requested_ship_date": ship.isoformat() if ship else None,
+            "carrier_service": draft.carrier_service, "lines": wv.release_lines(outcome)}
+
+
+def credit_hold_after_release(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
+    """Effect of an applied `credit_status_changed` with `on_hold` true: hold every released or
+    picked order of the customer, with a `CREDIT_HOLD_AFTER_RELEASE` case (blocking, credit
+    team, stage release) and a `TaskCancelRequested` event for the WMS. Accepted orders are
+    left to the pre-wave check, which pulls them."""
+    if event.type != "credit_status_changed" or not bool(event.data.get("on_hold")):
+        return
+    customer_id = str(event.data.get("customer_id", ""))
+    affected = [o for o in uow.waves.open_orders_of(customer_id)
+                if o.status in wv.AFTER_RELEASE_STATUSES]
+    if not affected:
+        return
+    for order in affected:
+        check_transition(order.status, OrderStatus.HELD)
+    now = deps.clock.now()
+    uow.waves.set_status([o.id for o in affected], OrderStatus.HELD, now)
+    events: list[ev.Event] = []
+    findings: dict[str, list[Finding]] = {}
+    for order in affected:
+        finding = wv.credit_hold_after_release(customer_id, order.id, order.status, order.sites)
+        findings[order.id] = [finding]
+        case = _hold_case(deps, uow, order, event, finding, now)
+        events += [_case_opened(case, now), ev.Event(ev.STATUS_CHANGED, order.id, now, {
+            "from": order.status.value, "to": OrderStatus.HELD.value,
+            "reason": wv.CREDIT_HOLD_AFTER_RELEASE, "case_id": case.id,
+            "webhook_id": event.webhook_id})]
+        events.append(_cancel_event(order.id, order.sites, wv.CREDIT_HOLD_AFTER_RELEASE,
+                                    case.id, now))
+    uow.waves.add_findings(findings, RELEASE, now)
+    uow.events.append(events)
+
+
+def _hold_case(deps: Deps, uow: UnitOfWork, order: OpenOrder, event: SystemEvent,
+               finding: Finding, now: datetime) -> ExceptionCase:
+    origin = CaseOrigin(order.id, uow.masterdata.customer(str(event.data.get("customer_id"))),
+                        order.value, _promised(order.requested_ship_date, now), now,
+                        source_system=event.system,
+                        site_id=order.sites[0] if len(order.sites) == 1 else None)
+    case = open_case(deps.new_id("exc"), finding, origin, deps.rules.version)
+    case.details = {**case.details, "webhook_id": event.webhook_id}
+    uow.cases.add(case)
+    return case
+
+
+def _cancel_event(order_id: str, sites: Sequence[str], reason: str, case_id: str | None,
+                  now: datetime) -> ev.Event:
+    """`sites` empty: every site the order was released at (the WMS knows its tasks)."""
+    return ev.Event(wv.TASK_CANCEL_REQUESTED, order_id, now, {
+        "order_id": order_id, "sites": list(sites), "reason": reason, "case_id": case_id})
+
+
+def _case_opened(case: ExceptionCase, now: datetime) -> ev.Event:
+    return ev.Event(ev.EXCEPTION_OPENED, case.order_id or "", now, {
+        "case_id": case.id, "code": case.code, "owner_team": case.owner_team,
+        "stage": case.stage, "sla_due_at": case.sla_due_at.isoformat()})
+
+
+def _promised(ship: date | None, now: datetime) -> datetime | None:
+    return datetime.combine(ship, datetime.min.time(), now.tzinfo) if ship else None
