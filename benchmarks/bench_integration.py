@@ -81,7 +81,7 @@ from shipshape.domain.orders import OrderDraft
 from shipshape.services import intake
 from shipshape.services.integration import ERP_ORDER_MIRROR
 from shipshape.services.relay import relay_forever
-from shipshape.worker import Worker, partition_consumer
+from shipshape.worker import Worker, worker_durable
 
 SHIPSHAPE = str(Path(sys.executable).with_name("shipshape"))
 NATS_URL = os.environ.get("SHIPSHAPE_TEST_NATS", "nats://127.0.0.1:4222")
@@ -193,7 +193,7 @@ def partition_consumers_exist(broker: Broker) -> bool:
             js = nc.jetstream()
             for p in range(PARTITIONS):
                 try:
-                    await js.consumer_info(broker.stream, partition_consumer(ERP_ORDER_MIRROR, p))
+                    await js.consumer_info(broker.stream, worker_durable(p))
                 except Exception:
                     return False
             return True

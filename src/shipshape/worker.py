@@ -1,13 +1,13 @@
-"""Workers: consume the broker's events and run the handlers, one thread per consumer and
-partition.
+"""Workers: consume the broker's events and run the handlers, one thread per partition.
 
 Events are spread over `broker_partitions` partitions by order id (`event_subject`); each
-(consumer, partition) pair is a durable consumer of the transport, delivered in order, one
-event in flight at a time, so an order's events are applied in the order they happened while
-partitions proceed in parallel. Several workers, on one machine or many, fetch from the same
-durable consumers and share the work. A stop (SIGTERM, SIGINT) lets every thread finish the
-deliveries it holds (applied and acked, or nakked) and then ends; a worker killed outright
-leaves its deliveries unacked, and the broker redelivers them after `worker_ack_wait_s`.
+partition is a durable consumer of the transport, delivered in order, one event in flight at a
+time, and each delivery goes to every handler that wants it (`dispatch_once`), so an order's
+events are applied in the order they happened while partitions proceed in parallel. Several
+workers, on one machine or many, fetch from the same durable consumers and share the work. A
+stop (SIGTERM, SIGINT) lets every thread finish the deliveries it holds (applied and acked, or
+nakked) and then ends; a worker killed outright leaves its deliveries unacked, and the broker
+redelivers them after `worker_ack_wait_s`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Protocol
 
 from shipshape.adapters.messaging import partition_subject
 from shipshape.bootstrap import Container
-from shipshape.services.consume import ConsumeResult, Handler, consume_once
+from shipshape.services.consume import ConsumeResult, Handler, dispatch_once
 from shipshape.services.inbound import take_events
 from shipshape.services.integration import outbound_handlers
 from shipshape.services.messaging import ConsumerPolicy
@@ -66,8 +66,14 @@ def consumer_policy(container: Container) -> ConsumerPolicy:
                           backoff_s=(0.5, 2.0, 10.0))
 
 
-def partition_consumer(consumer: str, partition: int) -> str:
-    return f"{consumer}-p{partition}"
+ALL_CONSUMERS = "worker"
+
+
+def worker_durable(partition: int, consumers: Sequence[str] | None = None) -> str:
+    """The durable consumer of a partition: one for the workers that run every consumer, one
+    per set of consumers otherwise (a worker must never ack what another's handlers need)."""
+    group = ALL_CONSUMERS if consumers is None else "worker-" + "+".join(sorted(consumers))
+    return f"{group}-p{partition}"
 
 
 class Worker:
@@ -80,13 +86,13 @@ class Worker:
             raise ValueError(f"unknown consumer(s) {', '.join(unknown)}; known: "
                              + ", ".join(handlers))
         self.handlers: Mapping[str, Handler] = {name: handlers[name] for name in chosen}
+        self.group: Sequence[str] | None = None if set(chosen) == set(handlers) else chosen
         self.tally = WorkerTally()
 
     def run(self, stop: StopFlag, on_start: Callable[[int], None] | None = None) -> WorkerTally:
         """Consume until `stop` is set, then let the threads finish what they hold."""
-        threads = [threading.Thread(target=self._loop, args=(name, partition, stop),
-                                    name=f"worker-{name}-p{partition}", daemon=True)
-                   for name in self.handlers
+        threads = [threading.Thread(target=self._loop, args=(partition, stop),
+                                    name=f"worker-p{partition}", daemon=True)
                    for partition in range(self.container.settings.broker_partitions)]
         threads.append(threading.Thread(target=self._take_system_events, args=(stop,),
                                         name="worker-system-events", daemon=True))
@@ -102,26 +108,24 @@ class Worker:
         self.take_system_events()
         return self.tally
 
-    def _loop(self, name: str, partition: int, stop: StopFlag) -> None:
+    def _loop(self, partition: int, stop: StopFlag) -> None:
         container = self.container
         transport = container.transport
         subjects = [partition_subject(container.settings.broker_subject_prefix, partition)]
         policy = consumer_policy(container)
-        consumer = partition_consumer(name, partition)
+        durable = worker_durable(partition, self.group)
         while not stop.is_set():
             try:
-                got = consume_once(container.deps, transport, name, subjects,
-                                   self.handlers[name], policy,
-                                   batch=container.settings.worker_batch, timeout_s=0.5,
-                                   durable=consumer)
+                got = dispatch_once(container.deps, transport, durable, subjects, self.handlers,
+                                    policy, batch=container.settings.worker_batch,
+                                    timeout_s=0.5)
             except Exception as error:
                 with self.tally.lock:
                     self.tally.errors += 1
-                log.warning("%s: %s; trying again in %.0f s", consumer, error, ERROR_PAUSE_S)
+                log.warning("%s: %s; trying again in %.0f s", durable, error, ERROR_PAUSE_S)
                 time.sleep(ERROR_PAUSE_S)
                 continue
             self.tally.add(got)
-
 
     def _take_system_events(self, stop: StopFlag) -> None:
         while not stop.is_set():

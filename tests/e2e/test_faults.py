@@ -32,12 +32,12 @@ from shipshape.domain.events import Event
 from shipshape.services import intake
 from shipshape.services import masterdata as md
 from shipshape.services.consume import ConsumeResult, RetryLater, consume_once
-from shipshape.services.integration import ERP_ORDER_MIRROR, event_type_of
+from shipshape.services.integration import event_type_of
 from shipshape.services.messaging import ConsumerPolicy, Message
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.relay import relay_forever
 from shipshape.sim.sample import sample_day, sample_masterdata
-from shipshape.worker import partition_consumer
+from shipshape.worker import worker_durable
 from tests.builders import order, seed_distributor
 from tests.contract.natsserver import NatsServer
 from tests.e2e.fault_support import (
@@ -59,7 +59,8 @@ pytestmark = [pytest.mark.slow,
 
 READY = "consumer threads"
 """What `shipshape worker` prints once its threads run."""
-ERP_CONSUMERS = [partition_consumer(ERP_ORDER_MIRROR, p) for p in range(PARTITIONS)]
+ERP_CONSUMERS = [worker_durable(p) for p in range(PARTITIONS)]
+"""The durables of `shipshape worker` (every consumer, one durable per partition)."""
 
 
 @pytest.fixture
@@ -279,7 +280,7 @@ def consume_partition(container: Container, worker: str, partition: int,
             result.add(consume_once(
                 container.deps, container.transport, PROBE_CONSUMER,
                 [partition_subject(PREFIX, partition)], handler, POLICY, batch=10, timeout_s=0.3,
-                durable=partition_consumer(PROBE_CONSUMER, partition)))
+                durable=f"{PROBE_CONSUMER}-p{partition}"))
         except Crash:
             continue
         except Exception as error:
@@ -377,7 +378,7 @@ def test_two_workers_with_redeliveries_apply_each_order_s_events_once_and_in_ord
         stop_threads()
         seen = applied_in_order(first)
         redelivered = broker_redeliveries(nats_server.url, STREAM, [
-            partition_consumer(PROBE_CONSUMER, p) for p in range(PARTITIONS)])
+            f"{PROBE_CONSUMER}-p{p}" for p in range(PARTITIONS)])
     finally:
         stop_threads()
         for container in workers.values():

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -124,15 +124,29 @@ def consume_once(deps: Deps, transport: Transport, consumer: str, subjects: Sequ
                  durable: str | None = None) -> ConsumeResult:
     """Fetch up to `batch` deliveries and handle each in a unit of work. `consumer` names the
     consumer in the inbox and the dead letters; `durable` the transport's durable consumer
-    (default: the same; a worker has one per partition)."""
+    (default: the same)."""
+    return dispatch_once(deps, transport, durable or consumer, subjects,
+                         {consumer: as_handler(handler)}, policy, batch, timeout_s)
+
+
+def dispatch_once(deps: Deps, transport: Transport, durable: str, subjects: Sequence[str],
+                  handlers: Mapping[str, Handler], policy: ConsumerPolicy | None = None,
+                  batch: int = 10, timeout_s: float = DEFAULT_FETCH_TIMEOUT_S) -> ConsumeResult:
+    """Fetch up to `batch` deliveries of one durable consumer and give each to every handler
+    that wants it, each with its own inbox row, so one delivery serves all consumers. The
+    delivery is acked when every handler is done with it (applied, already applied or
+    dead-lettered) and nakked otherwise: on redelivery the handlers that applied it find it in
+    their inbox and only the others run again."""
     policy = policy or ConsumerPolicy()
-    chosen = as_handler(handler)
     result = ConsumeResult()
-    for delivery in transport.fetch(durable or consumer, subjects, batch, timeout_s, policy):
-        started = time.perf_counter()
-        outcome = _handle(deps, transport, consumer, chosen, delivery, policy)
-        setattr(result, outcome, getattr(result, outcome) + 1)
-        deps.metrics.consumed(consumer, outcome, time.perf_counter() - started)
+    for delivery in transport.fetch(durable, subjects, batch, timeout_s, policy):
+        verdicts = [_verdict(deps, name, handler, delivery, policy)
+                    for name, handler in handlers.items() if handler.wants(delivery.message)]
+        _settle(transport, delivery, verdicts)
+        for verdict in verdicts or [_Verdict("", "skipped", None, 0.0)]:
+            setattr(result, verdict.outcome, getattr(result, verdict.outcome) + 1)
+            if verdict.consumer:
+                deps.metrics.consumed(verdict.consumer, verdict.outcome, verdict.seconds)
     return result
 
 
@@ -167,37 +181,49 @@ def _seen(deps: Deps, consumer: str, event_id: str) -> bool:
         return uow.inbox.seen(consumer, event_id)
 
 
-def _handle(deps: Deps, transport: Transport, consumer: str, handler: Handler,
-            delivery: Delivery, policy: ConsumerPolicy) -> str:
-    message = delivery.message
-    if not handler.wants(message):
-        transport.ack(delivery)
-        return "skipped"
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    consumer: str
+    outcome: str
+    nak_delay_s: float | None
+    """None: done with the delivery; else redeliver after this delay (0: the backoff)."""
+    seconds: float
+
+
+def _verdict(deps: Deps, consumer: str, handler: Handler, delivery: Delivery,
+             policy: ConsumerPolicy) -> _Verdict:
+    started = time.perf_counter()
     try:
-        outcome = _apply(deps, consumer, handler, message)
+        outcome, delay = _apply(deps, consumer, handler, delivery.message), None
     except Exception as error:
-        return _failed(deps, transport, consumer, delivery, policy, error)
-    transport.ack(delivery)
-    return outcome
+        outcome, delay = _failed(deps, consumer, delivery, policy, error)
+    return _Verdict(consumer, outcome, delay, time.perf_counter() - started)
 
 
-def _failed(deps: Deps, transport: Transport, consumer: str, delivery: Delivery,
-            policy: ConsumerPolicy, error: Exception) -> str:
+def _settle(transport: Transport, delivery: Delivery, verdicts: Sequence[_Verdict]) -> None:
+    retries = [v.nak_delay_s for v in verdicts if v.outcome == "retried"]
+    if retries:
+        transport.nak(delivery, max(d or 0.0 for d in retries))
+    elif any(v.nak_delay_s is not None for v in verdicts):
+        transport.nak(delivery, FINAL_ERROR_DELAY_S)
+    else:
+        transport.ack(delivery)
+
+
+def _failed(deps: Deps, consumer: str, delivery: Delivery, policy: ConsumerPolicy,
+            error: Exception) -> tuple[str, float | None]:
     message = delivery.message
     last = policy.max_deliver > 0 and delivery.attempt >= policy.max_deliver
     if last and _dead_letter(deps, consumer, delivery, error):
-        transport.ack(delivery)
-        return "dead_lettered"
+        return "dead_lettered", None
     if isinstance(error, RETRYABLE):
         delay = error.delay_s if isinstance(error, RetryLater) else 0.0
         log.warning("%s: event %s (delivery %d) will be retried: %s", consumer, message.id,
                     delivery.attempt, error)
-        transport.nak(delivery, delay)
-        return "retried"
+        return "retried", delay
     log.error("%s: event %s (delivery %d of %d) failed", consumer, message.id,
               delivery.attempt, policy.max_deliver, exc_info=error)
-    transport.nak(delivery, FINAL_ERROR_DELAY_S)
-    return "failed"
+    return "failed", FINAL_ERROR_DELAY_S
 
 
 def _dead_letter(deps: Deps, consumer: str, delivery: Delivery, error: Exception) -> bool:
