@@ -574,7 +574,7 @@ def backlog_run(store: Store, catalog: Catalog, orders: int, kind: str,
          "measure": "outbox -> published (relay, beside the worker)",
          "count": rows_in, "seconds": relay_s, "rate": rows_in / relay_s, "unit": "events/s"},
         {**common, "path": f"backlog_delivered_{kind}",
-         "measure": f"deliveries to the worker's {len(worker.handlers)} consumers",
+         "measure": "deliveries to the worker (one per event and partition)",
          "count": delivered, "seconds": wall,
          "rate": delivered / wall, "unit": "msgs/s", "retried": retried, "tally": tally},
         {**common, "path": f"backlog_applied_{kind}",
@@ -864,15 +864,16 @@ NOTE = (
     "'fetch 1 + ack_sync' (our transport's protocol: max_ack_pending 1 per consumer). "
     "Part 2: {orders} orders submitted first (4 outbox rows each), then relay_forever + a "
     "Worker in this process until every OrderAccepted is applied by erp-order-mirror; the "
-    "worker runs {n} consumers ({consumers}), each with one thread and durable per partition "
-    "({partitions}), and every consumer reads every event, acking those it does not want "
-    "untouched (incl. the SystemCalled and SystemEventReceived events the worker itself "
-    "causes); 'deliveries' counts them all; relay rate = the run's outbox rows / time to their "
-    "last published_at. Part 3: `shipshape relay` + 1 or 2 `shipshape "
-    "worker` processes; flat = this process submits 100 orders per transaction as fast as "
-    "it can meanwhile; drain = the orders wait in the outbox before the relay starts; paced "
-    "= one order per transaction at a steady rate; orders/s = orders / (last OrderAccepted "
-    "applied - first submit, or relay start when draining); vs_raw = deliveries acked by "
+    "worker runs {n} consumers ({consumers}) over one thread and durable per partition "
+    "({partitions}): each delivery goes to every consumer that wants it, and events no "
+    "consumer wants (incl. the SystemCalled and SystemEventReceived events the worker itself "
+    "causes) are acked untouched; 'deliveries' counts every delivery; relay rate = the "
+    "run's outbox rows / time to their last published_at. Part 3: `shipshape relay` + 1 "
+    "or 2 `shipshape worker` processes; flat = this process submits 100 orders per "
+    "transaction as fast as it can meanwhile; drain = the orders wait in the outbox before "
+    "the relay starts; paced = one order per transaction at a steady rate; orders/s = "
+    "orders / (last OrderAccepted applied - first submit, or relay start when draining); "
+    "vs_raw = deliveries acked by "
     "all durable consumers per second / raw fetch 1. p50/p99: " + LAG_DEFINITION
     + ". Raw p50/p99: per publish, or per fetch + ack. {cpus} CPUs shared by everything "
     "(the benchmark, relay, workers, PostgreSQL and nats-server): read ratios and medians, "
