@@ -71,6 +71,6 @@ def _summary(container: Container, relayed: int, worker: Worker) -> Table:
             ("orders mirrored to the ERP", result.applied),
             ("ERP calls retried after a transient failure", int(retries or 0)),
             ("dead letters (INTEGRATION_FAILURE cases)", result.dead_lettered),
-            ("events for other consumers, skipped", result.skipped)):
+            ("events the ERP mirror does not act on (acked)", result.skipped)):
         table.add_row(label, str(value))
     return table
