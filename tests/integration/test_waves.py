@@ -236,16 +236,3 @@ def test_concurrent_waves_at_one_site_never_release_an_order_twice(app: App) -> 
         rows = Counter(conn.execute(select(t.wave_orders.c.order_id)).scalars())
     assert set(rows.values()) == {1}
     assert len(events(container, "OrderReleased")) == len(placed)
-
-
-def test_a_wave_skips_the_orders_another_wave_holds_without_waiting(app: App) -> None:
-    container, _ = app
-    if container.engine.dialect.name == "sqlite":
-        pytest.skip("SQLite has one writer: its waves run one after the other")
-    placed = {place(app, n) for n in range(6)}
-    with container.deps.uow() as uow:
-        held = set(uow.waves.lock_due("DAL", 4))
-        other = release_wave(container.deps, "DAL")
-        uow.rollback()
-    assert len(held) == 4 and set(other.released) == placed - held
-    assert set(release_wave(container.deps, "DAL").released) == held
