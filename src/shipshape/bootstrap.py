@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from uuid import uuid4
 
 from sqlalchemy import Engine
@@ -17,9 +18,10 @@ from shipshape.adapters.db.tokens import SqlTokenStore
 from shipshape.adapters.db.uow import SqlUnitOfWorkFactory
 from shipshape.adapters.messaging.memory import MemoryBroker, MemoryTransport
 from shipshape.adapters.metrics import PrometheusMetrics
+from shipshape.adapters.rules.carriers import ZenCarrierRules
 from shipshape.adapters.rules.zen import ZenPolicyRules
 from shipshape.adapters.systems.registry import ConnectorRegistry, build_connectors
-from shipshape.config import Settings
+from shipshape.config import PACKAGED_RULES, Settings
 from shipshape.domain.integration import State, System, ownership_table
 from shipshape.domain.partners import OurIdentity
 from shipshape.services.auth import TokenService
@@ -120,11 +122,19 @@ def build(settings: Settings | None = None, migrate: bool = False) -> Container:
                                settings.broker_partitions)
     metrics = PrometheusMetrics(store=engine)
     deps = Deps(uow=uow, rules=ZenPolicyRules(settings.rules_dir), clock=SystemClock(),
-                new_id=new_id, metrics=metrics)
+                new_id=new_id, metrics=metrics,
+                carrier_rules=ZenCarrierRules(carrier_table(settings.rules_dir)))
     tokens = TokenService(SqlTokenStore(engine), settings.secret_key)
     connectors = build_connectors(settings.connectors, metrics)
     return Container(settings, engine, deps, tokens,
                      LazyTransport(lambda: make_transport(settings)), metrics, connectors)
+
+
+def carrier_table(rules_dir: Path) -> Path:
+    """`carriers/carrier_selection.json` in the rules folder, else the packaged one."""
+    relative = Path("carriers") / "carrier_selection.json"
+    own = rules_dir / relative
+    return own if own.is_file() else PACKAGED_RULES / relative
 
 
 def start_relay_thread(container: Container) -> Callable[[], None]:

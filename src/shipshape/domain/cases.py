@@ -37,6 +37,7 @@ STAGE_OF_CODE = {
     "LOT_NONCOMPLIANT": Stage.EXECUTE,
     "STALE_RESERVATION": Stage.RELEASE,
     "CREDIT_HOLD_AFTER_RELEASE": Stage.RELEASE,
+    "CARRIER_TENDER_FAILED": Stage.SHIP,
 }
 
 def stage_of(code: str) -> Stage:

@@ -158,13 +158,17 @@ def resolve_service(wanted: str, carriers: Mapping[str, Carrier]) -> CarrierServ
 
 
 def _service_unfit(service: CarrierService, ctx: OrderContext) -> list[str]:
+    return service_unfit(service, order_weight(ctx), _has_hazmat(ctx), ctx.draft.ship_to.country)
+
+
+def service_unfit(service: CarrierService, weight: Decimal, hazmat: bool,
+                  country: str | None) -> list[str]:
+    """Why `service` cannot carry a shipment of `weight` kg to `country` (empty: it can)."""
     reasons: list[str] = []
-    weight = order_weight(ctx)
     if service.max_weight_kg is not None and weight > service.max_weight_kg:
         reasons.append(f"carries at most {service.max_weight_kg} kg, the order weighs {weight} kg")
-    if not service.hazmat_allowed and _has_hazmat(ctx):
+    if not service.hazmat_allowed and hazmat:
         reasons.append("does not carry hazardous materials")
-    country = ctx.draft.ship_to.country
     if country and not service.serves(country):
         reasons.append(f"does not deliver to {country}")
     return reasons

@@ -75,6 +75,8 @@ class OrderToPick:
     ship_to_country: str | None
     value: Decimal
     lines: tuple[OrderLine, ...]
+    carrier_service: str | None = None
+    """The customer's preferred carrier service (`CARRIER:SERVICE`), if any."""
 
     def line(self, line_no: int) -> OrderLine | None:
         return next((line for line in self.lines if line.line_no == line_no), None)

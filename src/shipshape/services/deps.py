@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shipshape.services.metrics import Metrics, NoMetrics
-from shipshape.services.ports import Clock, IdFactory, PolicyRules, UnitOfWorkFactory
+from shipshape.services.ports import (
+    CarrierRules,
+    Clock,
+    IdFactory,
+    PolicyRules,
+    UnitOfWorkFactory,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,3 +22,5 @@ class Deps:
     new_id: IdFactory
     max_attempts: int = 5
     metrics: Metrics = field(default_factory=NoMetrics)
+    carrier_rules: CarrierRules | None = None
+    """Carrier selection; without it an order's chain is its customer's preference alone."""

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from shipshape.domain.events import ORDER_ACCEPTED, ORDER_HELD, Event
 from shipshape.domain.waves import TASK_CANCEL_REQUESTED, WAVE_RELEASED
 from shipshape.services.connectors import ConnectorError, Connectors, Payload
+from shipshape.services.consume import Handler
 from shipshape.services.dead_letters import Failed
 from shipshape.services.deps import Deps
 from shipshape.services.messaging import Message
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.relay import EVENT_TYPE_HEADER
+from shipshape.services.tendering import TMS_TENDER, TenderHandler
 
 SYSTEM_CALLED = "SystemCalled"
 ERP_ORDER_MIRROR = "erp-order-mirror"
@@ -102,8 +104,9 @@ class ConnectorHandler:
             "source_type": event_type_of(message), "reply": dict(reply)})])
 
 
-def outbound_handlers(deps: Deps, connectors: Connectors) -> dict[str, ConnectorHandler]:
+def outbound_handlers(deps: Deps, connectors: Connectors) -> dict[str, Handler]:
     """The consumers a worker runs, by name."""
     return {ERP_ORDER_MIRROR: ConnectorHandler(deps, connectors, ORDER_MIRROR),
             WMS_WAVE_RELEASE: ConnectorHandler(deps, connectors, WAVE_RELEASE),
-            WMS_TASK_CANCEL: ConnectorHandler(deps, connectors, TASK_CANCEL)}
+            WMS_TASK_CANCEL: ConnectorHandler(deps, connectors, TASK_CANCEL),
+            TMS_TENDER: TenderHandler(deps, connectors)}

@@ -34,6 +34,7 @@ from shipshape.domain.masterdata import Customer
 from shipshape.domain.orders import OrderStatus, check_transition
 from shipshape.services.deps import Deps
 from shipshape.services.ports import UnitOfWork
+from shipshape.services.tendering import tender_request
 
 
 def pick_confirmed(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
@@ -70,6 +71,7 @@ def pick_confirmed(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
         events.append(ev.Event(ev.STATUS_CHANGED, order.id, now, {
             "from": OrderStatus.RELEASED.value, "to": OrderStatus.PICKED.value,
             "reason": "picked in full", "webhook_id": event.webhook_id}))
+        events.append(tender_request(deps, uow, order, customer, now))
     uow.events.append(events)
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self
 
+from shipshape.domain.carriers import Candidate, TenderAttempt
 from shipshape.domain.cases import ExceptionCase
 from shipshape.domain.controls import LotStock
 from shipshape.domain.events import Event
@@ -80,6 +81,13 @@ class PickStore(Protocol):
     def picks(self, order_id: str) -> list[Pick]: ...
     def add(self, order_id: str, picks: Sequence[Pick], source_event: str,
             at: datetime) -> None: ...
+
+
+class TenderStore(Protocol):
+    """Carrier tenders (`tenders` rows): every attempt, accepted or not."""
+
+    def add(self, order_id: str, attempts: Sequence[TenderAttempt], at: datetime) -> None: ...
+    def attempts(self, order_id: str) -> list[TenderAttempt]: ...
 
 
 class CreditStore(Protocol):
@@ -339,6 +347,8 @@ class UnitOfWork(Protocol):
     def picks(self) -> PickStore: ...
     @property
     def waves(self) -> WaveStore: ...
+    @property
+    def tenders(self) -> TenderStore: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -359,6 +369,14 @@ class PolicyRules(Protocol):
     @property
     def version(self) -> str: ...
     def evaluate(self, facts: Mapping[str, object]) -> list[Finding]: ...
+
+
+class CarrierRules(Protocol):
+    """Carrier selection (a decision table): the candidate services for a shipment's facts."""
+
+    @property
+    def version(self) -> str: ...
+    def candidates(self, facts: Mapping[str, object]) -> list[Candidate]: ...
 
 
 class Clock(Protocol):

@@ -26,7 +26,7 @@ class SqlPicks:
         """With `lock`, the order's row stays locked (PostgreSQL) until the transaction ends, so
         two confirmations of one order are applied one after the other."""
         query = select(o.id, o.status, o.customer_id, o.requested_ship_date, o.ship_to,
-                       o.value).where(o.id == order_id)
+                       o.value, o.carrier_service).where(o.id == order_id)
         row = self._conn.execute(query.with_for_update() if lock and self._row_locks
                                  else query).first()
         if row is None:
@@ -40,7 +40,8 @@ class SqlPicks:
             requested_ship_date=row.requested_ship_date, ship_to_country=country,
             value=Decimal(row.value),
             lines=tuple(OrderLine(ln.line_no, ln.sku, ln.quantity, ln.unit_price, ln.uom)
-                        for ln in lines))
+                        for ln in lines),
+            carrier_service=row.carrier_service)
 
     def picks(self, order_id: str) -> list[Pick]:
         rows = self._conn.execute(

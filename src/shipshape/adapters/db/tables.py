@@ -251,6 +251,19 @@ picks = Table(
     Column("picked_at", UtcDateTime, nullable=False),
 )
 
+tenders = Table(
+    "tenders", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", String(40), nullable=False, index=True),
+    Column("attempt", Integer, nullable=False),
+    Column("carrier_service", String(60), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("tracking_number", String(100)),
+    Column("label_ref", String(200)),
+    Column("error", Text),
+    Column("at", UtcDateTime, nullable=False),
+)
+
 dead_letters = Table(
     "dead_letters", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),

@@ -24,6 +24,7 @@ from shipshape.adapters.db.order_store import (
 )
 from shipshape.adapters.db.outbox_store import SqlInbox, SqlOutbox
 from shipshape.adapters.db.pick_store import SqlPicks
+from shipshape.adapters.db.tender_store import SqlTenders
 from shipshape.adapters.db.wave_store import SqlWaves
 
 
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
     system_states: SqlSystemStates
     picks: SqlPicks
     waves: SqlWaves
+    tenders: SqlTenders
 
     def __init__(self, engine: Engine, writer_lock: AbstractContextManager[Any],
                  subject_prefix: str = "shipshape", partitions: int = 1) -> None:
@@ -77,6 +79,7 @@ class SqlUnitOfWork:
         self.system_states = SqlSystemStates(conn)
         self.picks = SqlPicks(conn)
         self.waves = SqlWaves(conn)
+        self.tenders = SqlTenders(conn)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -1,0 +1,33 @@
+"""Carrier tenders (`tenders`): one row per attempt."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from shipshape.adapters.db import tables as t
+from shipshape.domain.carriers import TenderAttempt
+
+td = t.tenders.c
+
+
+class SqlTenders:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, order_id: str, attempts: Sequence[TenderAttempt], at: datetime) -> None:
+        if attempts:
+            self._conn.execute(t.tenders.insert(), [
+                {"order_id": order_id, "attempt": a.attempt,
+                 "carrier_service": a.carrier_service, "outcome": a.outcome,
+                 "tracking_number": a.tracking_number, "label_ref": a.label_ref,
+                 "error": a.error, "at": at} for a in attempts])
+
+    def attempts(self, order_id: str) -> list[TenderAttempt]:
+        rows = self._conn.execute(
+            select(td.attempt, td.carrier_service, td.outcome, td.tracking_number,
+                   td.label_ref, td.error)
+            .where(td.order_id == order_id).order_by(td.id)).all()
+        return [TenderAttempt(*row) for row in rows]
