@@ -32,8 +32,7 @@ from shipshape.domain.events import Event
 from shipshape.services import intake
 from shipshape.services import masterdata as md
 from shipshape.services.consume import ConsumeResult, RetryLater, consume_once
-from shipshape.services.integration import event_type_of
-from shipshape.services.messaging import ConsumerPolicy, Message
+from shipshape.services.messaging import ConsumerPolicy, Message, event_type_of
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.relay import relay_forever
 from shipshape.sim.sample import sample_day, sample_masterdata

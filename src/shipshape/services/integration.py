@@ -10,7 +10,6 @@ with an `INTEGRATION_FAILURE` case naming the connector and the operation.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -20,9 +19,8 @@ from shipshape.services.connectors import ConnectorError, Connectors, Payload
 from shipshape.services.consume import Handler
 from shipshape.services.dead_letters import Failed
 from shipshape.services.deps import Deps
-from shipshape.services.messaging import Message
+from shipshape.services.messaging import Message, body_of, event_type_of
 from shipshape.services.ports import UnitOfWork
-from shipshape.services.relay import EVENT_TYPE_HEADER
 from shipshape.services.tendering import TMS_TENDER, TenderHandler
 
 SYSTEM_CALLED = "SystemCalled"
@@ -41,15 +39,6 @@ class Route:
     system: str
     operation: str
     build: PayloadBuilder
-
-
-def event_type_of(message: Message) -> str:
-    return message.headers.get(EVENT_TYPE_HEADER, "")
-
-
-def body_of(message: Message) -> dict[str, object]:
-    body = json.loads(message.payload or b"{}")
-    return body if isinstance(body, dict) else {}
 
 
 def order_mirror_payload(event_type: str, body: Mapping[str, object]) -> Payload:

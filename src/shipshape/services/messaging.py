@@ -5,6 +5,7 @@ The outbox and inbox tables are the truth; a transport only carries messages bet
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -19,6 +20,20 @@ class Message:
     key: str
     payload: bytes
     headers: Mapping[str, str] = field(default_factory=dict)
+
+
+EVENT_TYPE_HEADER = "Event-Type"
+"""The header naming the event type of a message the relay published."""
+
+
+def event_type_of(message: Message) -> str:
+    return message.headers.get(EVENT_TYPE_HEADER, "")
+
+
+def body_of(message: Message) -> dict[str, object]:
+    """The event's JSON body; {} when it is not an object."""
+    body = json.loads(message.payload or b"{}")
+    return body if isinstance(body, dict) else {}
 
 
 @dataclass(frozen=True, slots=True)

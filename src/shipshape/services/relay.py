@@ -25,14 +25,13 @@ from typing import Protocol
 
 from shipshape.domain.errors import ShipshapeError
 from shipshape.services.deps import Deps
-from shipshape.services.messaging import Message, Transport
+from shipshape.services.messaging import EVENT_TYPE_HEADER, Message, Transport
 from shipshape.services.ports import OutboxLag, OutboxMessage
 
 log = logging.getLogger(__name__)
 DEFAULT_BATCH = 500
 DEFAULT_INTERVAL_S = 0.5
 MAX_PAUSE_S = 30.0
-EVENT_TYPE_HEADER = "Event-Type"
 
 Progress = Callable[[int, int], None]
 """Called after every batch that published something, with its count and the running total."""

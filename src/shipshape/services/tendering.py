@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,9 +27,8 @@ from shipshape.domain.masterdata import Customer
 from shipshape.domain.picking import OrderToPick
 from shipshape.services.connectors import ConnectorError, ConnectorRejected, Connectors
 from shipshape.services.deps import Deps
-from shipshape.services.messaging import Message
+from shipshape.services.messaging import Message, body_of, event_type_of
 from shipshape.services.ports import UnitOfWork
-from shipshape.services.relay import EVENT_TYPE_HEADER
 
 TMS_TENDER = "tms-tender"
 SYSTEM = "tms"
@@ -79,10 +77,10 @@ class TenderHandler:
         self._connectors = connectors
 
     def wants(self, message: Message) -> bool:
-        return message.headers.get(EVENT_TYPE_HEADER) == cr.CARRIER_TENDER_REQUESTED
+        return event_type_of(message) == cr.CARRIER_TENDER_REQUESTED
 
     def prepare(self, message: Message) -> object:
-        body = _body(message)
+        body = body_of(message)
         chain = tuple(str(s) for s in _list(body.get("chain")))
         attempts: list[cr.TenderAttempt] = []
         for number, service in enumerate(chain, start=1):
@@ -111,7 +109,7 @@ class TenderHandler:
                                 cr.label_ref(service, tracking))
 
     def apply(self, uow: UnitOfWork, message: Message, prepared: object) -> None:
-        body = _body(message)
+        body = body_of(message)
         result = prepared if isinstance(prepared, Tendered) else Tendered((), ())
         order_id = str(body.get("order_id") or message.key)
         now = self._deps.clock.now()
@@ -141,11 +139,6 @@ class TenderHandler:
         uow.events.append([Event(EXCEPTION_OPENED, order_id, now, {
             "case_id": case.id, "code": case.code, "owner_team": case.owner_team,
             "sla_due_at": case.sla_due_at.isoformat()})])
-
-
-def _body(message: Message) -> dict[str, object]:
-    body = json.loads(message.payload or b"{}")
-    return body if isinstance(body, dict) else {}
 
 
 def _list(value: object) -> Sequence[object]:
