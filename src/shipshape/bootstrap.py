@@ -12,6 +12,8 @@ from uuid import uuid4
 
 from sqlalchemy import Engine
 
+from shipshape.adapters.channels.x12_documents import X12DocumentWriter
+from shipshape.adapters.db.edi_document_store import SqlEdiDocumentSource
 from shipshape.adapters.db.engine import make_engine
 from shipshape.adapters.db.migrate import upgrade
 from shipshape.adapters.db.tokens import SqlTokenStore
@@ -23,9 +25,11 @@ from shipshape.adapters.rules.zen import ZenPolicyRules
 from shipshape.adapters.systems.registry import ConnectorRegistry, build_connectors
 from shipshape.config import PACKAGED_RULES, Settings
 from shipshape.domain.integration import State, System, ownership_table
+from shipshape.domain.invoicing import BillingPolicy
 from shipshape.domain.partners import OurIdentity
 from shipshape.services.auth import TokenService
 from shipshape.services.deps import Deps
+from shipshape.services.edi_documents import SsccScheme
 from shipshape.services.messaging import Transport
 from shipshape.services.relay import relay_forever
 
@@ -123,11 +127,25 @@ def build(settings: Settings | None = None, migrate: bool = False) -> Container:
     metrics = PrometheusMetrics(store=engine)
     deps = Deps(uow=uow, rules=ZenPolicyRules(settings.rules_dir), clock=SystemClock(),
                 new_id=new_id, metrics=metrics,
-                carrier_rules=ZenCarrierRules(carrier_table(settings.rules_dir)))
+                carrier_rules=ZenCarrierRules(carrier_table(settings.rules_dir)),
+                billing=billing_policy(settings))
     tokens = TokenService(SqlTokenStore(engine), settings.secret_key)
     connectors = build_connectors(settings.connectors, metrics)
     return Container(settings, engine, deps, tokens,
                      LazyTransport(lambda: make_transport(settings)), metrics, connectors)
+
+
+def edi_document_parts(container: Container
+                       ) -> tuple[X12DocumentWriter, SqlEdiDocumentSource, SsccScheme]:
+    """What the `edi-documents` consumer builds 856s and 810s with."""
+    s = container.settings
+    return (X12DocumentWriter(container.edi_identity), SqlEdiDocumentSource(container.engine),
+            SsccScheme(s.edi_gs1_company_prefix, s.edi_sscc_extension))
+
+
+def billing_policy(settings: Settings) -> BillingPolicy:
+    return BillingPolicy(settings.invoice_freight_per_shipment, settings.invoice_tax_rate,
+                         settings.invoice_currency, settings.invoice_seller)
 
 
 def carrier_table(rules_dir: Path) -> Path:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -14,7 +15,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
-from shipshape.domain.integration import ownership_table
+from shipshape.domain.integration import OPERATIONS, ownership_table
 
 PACKAGED_RULES = Path(__file__).parent / "rules"
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
@@ -54,6 +55,58 @@ class ConnectorSettings(BaseModel):
     reorder_rate: float = Field(default=0.0, ge=0, le=1)
     """simulated: share of the system's own events sent after the one that followed them."""
     seed: int = 0
+    reject_when: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    """simulated: operation -> {payload field -> values}: a call whose field (top level, compared
+    as text) has one of the values is rejected (422), e.g. `{tender: {carrier_service: [UPS:GND]}}`
+    for a carrier that refuses every tender."""
+    negative_ack_nth: dict[str, list[int]] = Field(default_factory=dict)
+    """simulated: operation -> ordinals (1-based, over the applied calls of that operation) whose
+    acknowledgement is the negative one, e.g. erp `{invoice_posting: [2]}`: the second posting
+    is answered `invoice_rejected`."""
+    short_pick_nth: list[int] = Field(default_factory=list)
+    """simulated wms: ordinals (1-based, over the orders of every wave released, in payload order)
+    of the orders picked short: one less of their first line."""
+
+    @field_validator("reject_when")
+    @classmethod
+    def _rules_are_complete(
+            cls, rules: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+        for operation, fields in rules.items():
+            cls._known_operation("reject_when", operation)
+            if not fields:
+                raise ValueError(f"reject_when.{operation}: name a payload field and its values")
+            for name, values in fields.items():
+                if not name or not values:
+                    raise ValueError(f"reject_when.{operation}: each payload field needs a name "
+                                     f"and at least one value, got {name!r}: {values!r}")
+        return rules
+
+    @field_validator("negative_ack_nth")
+    @classmethod
+    def _acks_are_ordinals(cls, acks: dict[str, list[int]]) -> dict[str, list[int]]:
+        for operation, ordinals in acks.items():
+            cls._known_operation("negative_ack_nth", operation)
+            cls._ordinals(f"negative_ack_nth.{operation}", ordinals)
+        return acks
+
+    @field_validator("short_pick_nth")
+    @classmethod
+    def _short_picks_are_ordinals(cls, ordinals: list[int]) -> list[int]:
+        cls._ordinals("short_pick_nth", ordinals)
+        return ordinals
+
+    @staticmethod
+    def _known_operation(setting: str, operation: str) -> None:
+        known = sorted({name for names in OPERATIONS.values() for name in names})
+        if operation not in known:
+            raise ValueError(f"{setting}: unknown operation {operation!r}; operations: "
+                             + ", ".join(known))
+
+    @staticmethod
+    def _ordinals(setting: str, ordinals: list[int]) -> None:
+        if any(ordinal < 1 for ordinal in ordinals):
+            raise ValueError(f"{setting}: ordinals count from 1 (the first call or order is 1), "
+                             f"got {ordinals}")
 
 
 class Settings(BaseSettings):
@@ -115,6 +168,23 @@ class Settings(BaseSettings):
     waves only on demand: `POST /api/v1/waves`, `shipshape waves release`)."""
     wave_limit: int = Field(default=1000, ge=1, le=5000)
     """Most orders in one wave released on the cadence."""
+    invoice_freight_per_shipment: Decimal = Field(default=Decimal("0"), ge=0)
+    """Freight billed on each shipment's invoice."""
+    invoice_tax_rate: Decimal = Field(default=Decimal("0"), ge=0, lt=1)
+    """Tax on the goods of an invoice, as a fraction (0.08 = 8 %)."""
+    invoice_currency: str = Field(default="USD", pattern="^[A-Z]{3}$")
+    invoice_seller: str = Field(default="Shipshape Distribution", min_length=1)
+    """The remit-to name on invoices."""
+    reconcile_ack_timeout_s: float = Field(default=3600.0, gt=0)
+    """Seconds an issued invoice may wait for the ERP's acknowledgement before reconciliation
+    posts it again (once), and a re-post before it becomes an `ERP_DRIFT` case."""
+    reconcile_interval_s: float = Field(default=0.0, ge=0)
+    """Seconds between the reconciliation runs of each worker (0: off, runs only on demand:
+    `shipshape reconcile`, `POST /api/v1/reconciliation`)."""
+    edi_gs1_company_prefix: str = Field(default="0614141", pattern="^[0-9]{4,12}$")
+    """Our GS1 company prefix: the SSCC-18 of each package in an 856 starts with it."""
+    edi_sscc_extension: int = Field(default=0, ge=0, le=9)
+    """The SSCC extension digit (packaging level) of the packages we ship."""
 
     @model_validator(mode="after")
     def _secret_outside_development(self) -> Settings:

@@ -21,11 +21,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from shipshape.adapters.messaging import partition_subject
-from shipshape.bootstrap import Container
+from shipshape.bootstrap import Container, edi_document_parts
+from shipshape.services.cancellation import cancellation_handlers
 from shipshape.services.consume import ConsumeResult, Handler, dispatch_once
+from shipshape.services.edi_documents import edi_document_handlers
 from shipshape.services.inbound import take_events
 from shipshape.services.integration import outbound_handlers
 from shipshape.services.messaging import ConsumerPolicy
+from shipshape.services.reconciliation import ReconcilePolicy, reconcile
 from shipshape.services.release import WaveResult, release_due_waves
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,8 @@ class WorkerTally:
     errors: int = 0
     waves: int = 0
     """Waves released on the cadence (`wave_cadence_s`)."""
+    reconciliations: int = 0
+    """Reconciliation runs done on the interval (`reconcile_interval_s`)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, got: ConsumeResult) -> None:
@@ -57,7 +62,9 @@ class WorkerTally:
 
 
 def handlers_of(container: Container) -> dict[str, Handler]:
-    return dict(outbound_handlers(container.deps, container.connectors))
+    deps, connectors = container.deps, container.connectors
+    return {**outbound_handlers(deps, connectors), **cancellation_handlers(deps, connectors),
+            **edi_document_handlers(deps, *edi_document_parts(container))}
 
 
 def consumer_policy(container: Container) -> ConsumerPolicy:
@@ -99,6 +106,9 @@ class Worker:
         if self.container.settings.wave_cadence_s > 0:
             threads.append(threading.Thread(target=self._release_waves, args=(stop,),
                                             name="worker-waves", daemon=True))
+        if self.container.settings.reconcile_interval_s > 0:
+            threads.append(threading.Thread(target=self._reconcile, args=(stop,),
+                                            name="worker-reconcile", daemon=True))
         for thread in threads:
             thread.start()
         if on_start is not None:
@@ -160,6 +170,32 @@ class Worker:
                          len(result.released), len(result.pulled))
                 with self.tally.lock:
                     self.tally.waves += 1
+
+    def _reconcile(self, stop: StopFlag) -> None:
+        """A reconciliation run every `reconcile_interval_s` seconds, until `stop`."""
+        settings = self.container.settings
+        next_at = time.monotonic() + settings.reconcile_interval_s
+        while not stop.is_set():
+            if time.monotonic() < next_at:
+                time.sleep(STOP_POLL_S)
+                continue
+            self.reconcile()
+            next_at = time.monotonic() + settings.reconcile_interval_s
+
+    def reconcile(self) -> None:
+        """One reconciliation run (logged, counted)."""
+        policy = ReconcilePolicy(self.container.settings.reconcile_ack_timeout_s)
+        try:
+            report = reconcile(self.container.deps, policy)
+        except Exception as error:
+            with self.tally.lock:
+                self.tally.errors += 1
+            log.warning("reconciliation: %s", error)
+            return
+        log.info("reconciliation %s: %d findings %s", report.run_id, len(report.findings),
+                 report.actions)
+        with self.tally.lock:
+            self.tally.reconciliations += 1
 
     def take_system_events(self) -> None:
         """Receive the events the simulated systems of this process sent (webhook systems

@@ -69,7 +69,7 @@ def per_order_ids(messages: Iterable[Message]) -> dict[str, list[str]]:
 
 def test_the_migrations_match_the_tables(store: Wired) -> None:
     engine = store.container.engine
-    assert current_revision(engine) == head_revision() == "0005"
+    assert current_revision(engine) == head_revision() == "0006"
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), t.metadata) == []
         indexes = {ix["name"] for ix in inspect(conn).get_indexes("outbox")}

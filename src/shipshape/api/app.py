@@ -14,7 +14,9 @@ from shipshape.api.routes import (
     health,
     masterdata,
     metrics,
+    order_changes,
     orders,
+    reconciliation,
     waves,
 )
 from shipshape.bootstrap import Container
@@ -29,6 +31,8 @@ def create_app(container: Container) -> FastAPI:
     errors.install(app)
     for module in (health, masterdata, orders, exceptions, edi, events, waves):
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(order_changes.router, prefix=PREFIX)
+    app.include_router(reconciliation.router, prefix=PREFIX)
     app.include_router(metrics.router)
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes,
                        larger={f"{PREFIX}/edi/": container.settings.max_edi_body_bytes})

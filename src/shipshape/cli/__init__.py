@@ -14,7 +14,9 @@ from shipshape.bootstrap import build, start_relay_thread
 from shipshape.cli import (
     intake_cmd,
     integration_cmd,
+    orders_cmd,
     partners_cmd,
+    reconcile_cmd,
     relay_cmd,
     sample_cmd,
     watch_cmd,
@@ -35,6 +37,7 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(partners_cmd.app, name="partners")
 app.add_typer(integration_cmd.dlq_app, name="dlq")
 app.add_typer(waves_cmd.app, name="waves")
+app.add_typer(orders_cmd.app, name="orders")
 console = Console()
 
 
@@ -112,6 +115,8 @@ app.command("demo")(sample_cmd.demo)
 app.command("watch")(watch_cmd.watch)
 app.command("relay")(relay_cmd.relay)
 app.command("worker")(integration_cmd.worker)
+app.command("reconcile")(reconcile_cmd.reconcile_cmd)
+app.command("check")(reconcile_cmd.check_cmd)
 
 
 def main() -> None:

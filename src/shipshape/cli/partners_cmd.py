@@ -1,4 +1,5 @@
-"""`shipshape partners load FILE`: trading-partner profiles from JSON or YAML."""
+"""`shipshape partners load FILE`: trading-partner profiles from JSON or YAML;
+`shipshape partners documents PARTNER`: the EDI documents received from and sent to a partner."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import typer
 import yaml
 from pydantic import ValidationError
 from rich.console import Console
+from rich.table import Table
 
+from shipshape.adapters.db.edi_document_store import StoredDocument, edi_documents
 from shipshape.api.schemas import PartnerIn
 from shipshape.bootstrap import build
 from shipshape.domain.errors import InvalidInput
@@ -27,6 +30,39 @@ def load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> 
     partners = read_partners(file)
     count = edi.upsert_partners(build(migrate=True).deps, partners)
     console.print(f"loaded {count} trading partner profiles")
+
+
+@app.command("documents")
+def documents(
+    partner: Annotated[str, typer.Argument(help="the partner id")],
+    doc_type: Annotated[str | None, typer.Option("--type", help="e.g. 856, 810, 997")] = None,
+    direction: Annotated[str | None, typer.Option(help="in or out")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="most documents")] = 20,
+    content: Annotated[bool, typer.Option("--content", help="print each document")] = False,
+) -> None:
+    """The partner's stored EDI documents, newest first."""
+    container = build(migrate=True)
+    try:
+        found = edi_documents(container.engine, partner, doc_type, direction, limit)
+    finally:
+        container.close()
+    print_documents(partner, found, content)
+
+
+def print_documents(partner: str, found: list[StoredDocument], content: bool) -> None:
+    if not found:
+        console.print(f"no documents for partner {partner}")
+        return
+    table = Table(title=f"EDI documents of {partner}", title_justify="left")
+    for column in ("id", "direction", "type", "control number", "stored at"):
+        table.add_column(column)
+    for document in found:
+        table.add_row(str(document.id), document.direction, document.doc_type,
+                      document.control_number, document.created_at.isoformat())
+    console.print(table)
+    for document in found if content else []:
+        console.rule(f"{document.doc_type} {document.control_number}")
+        console.out(document.content, highlight=False)
 
 
 def read_partners(path: Path) -> list[TradingPartner]:

@@ -13,6 +13,7 @@ from rich.table import Table
 from shipshape.adapters.db import queries
 from shipshape.bootstrap import Container, build
 from shipshape.cli.demo_integration import DEMO_ERP, mirror_to_erp
+from shipshape.cli.demo_journey import DEMO_TMS, DEMO_WMS, release_to_cash
 from shipshape.cli.files import read_masterdata
 from shipshape.cli.intake_cmd import ingest_file, summary_table
 from shipshape.config import Settings
@@ -47,11 +48,12 @@ def demo(
     workdir: Annotated[Path, typer.Option(help="where the sample files go")] = Path("demo"),
 ) -> None:
     """Seed the sample distributor, ingest a sample day with faults, report what was caught,
-    then mirror the orders to a simulated ERP that fails now and then."""
+    mirror the orders to a simulated ERP that fails now and then, then release waves and carry
+    the orders through picking, shipping and invoicing to reconciliation."""
     settings = Settings()
-    if "erp" not in settings.connectors:
-        settings = settings.model_copy(update={"connectors": {**settings.connectors,
-                                                              "erp": DEMO_ERP}})
+    demo_systems = {"erp": DEMO_ERP, "wms": DEMO_WMS, "tms": DEMO_TMS}
+    settings = settings.model_copy(update={"connectors": {**demo_systems,
+                                                          **settings.connectors}})
     container = build(settings, migrate=True)
     if queries.orders_by_status(container.engine):
         console.print("[yellow]the database already holds orders; the demo adds another day[/]")
@@ -65,6 +67,7 @@ def demo(
     console.print(summary_table(ingest_file(container, day_file, batch=200)))
     report(container)
     mirror_to_erp(container, console)
+    release_to_cash(container, console)
     next_steps(container)
 
 

@@ -23,7 +23,7 @@ EXTERNAL_SYSTEMS: tuple[System, ...] = (System.ERP, System.WMS, System.TMS, Syst
 
 OPERATIONS: Mapping[System, tuple[str, ...]] = {
     System.ERP: ("order_mirror", "credit_status", "invoice_posting"),
-    System.WMS: ("wave_release", "task_cancel"),
+    System.WMS: ("wave_release", "task_cancel", "ship_release"),
     System.TMS: ("tender", "tender_cancel", "tracking"),
     System.FINANCE: ("invoice_posting", "credit_note"),
 }
@@ -38,6 +38,7 @@ class State(StrEnum):
     INVOICE = "invoice"
     TASK_EXECUTION = "task_execution"
     PICKED_QUANTITY = "picked_quantity"
+    SHIPMENT = "shipment"
     CARRIER_TENDER = "carrier_tender"
     ORCHESTRATION = "orchestration"
     RESERVATION = "reservation"
@@ -49,12 +50,14 @@ DEFAULT_OWNERSHIP: Mapping[State, System] = {
     State.INVOICE: System.ERP,
     State.TASK_EXECUTION: System.WMS,
     State.PICKED_QUANTITY: System.WMS,
+    State.SHIPMENT: System.WMS,
     State.CARRIER_TENDER: System.TMS,
     State.ORCHESTRATION: System.SHIPSHAPE,
     State.RESERVATION: System.SHIPSHAPE,
 }
-"""DESIGN.md section 1: the ERP owns acceptance, credit and invoices; the WMS task execution and
-picked quantities; the TMS tendering; Shipshape the orchestration state and the reservations."""
+"""DESIGN.md section 1: the ERP owns acceptance, credit and invoices; the WMS task execution,
+picked quantities and what left the dock; the TMS tendering; Shipshape the orchestration state
+and the reservations."""
 
 INBOUND_EVENTS: Mapping[str, State] = {
     "order_acknowledged": State.ORDER_ACCEPTANCE,
@@ -63,6 +66,7 @@ INBOUND_EVENTS: Mapping[str, State] = {
     "invoice_rejected": State.INVOICE,
     "task_status_changed": State.TASK_EXECUTION,
     "pick_confirmed": State.PICKED_QUANTITY,
+    "shipment_confirmed": State.SHIPMENT,
     "tender_accepted": State.CARRIER_TENDER,
     "tender_rejected": State.CARRIER_TENDER,
     "tracking_updated": State.CARRIER_TENDER,
@@ -110,7 +114,8 @@ def integration_failure(system: str, operation: str, error: str, attempts: int) 
 
 OPERATION_STAGES: Mapping[str, str] = {
     "order_mirror": "capture", "credit_status": "validate", "wave_release": "release",
-    "task_cancel": "release", "tender": "ship", "tender_cancel": "ship", "tracking": "ship",
+    "task_cancel": "release", "ship_release": "ship", "tender": "ship", "tender_cancel": "ship",
+    "tracking": "ship",
     "invoice_posting": "invoice", "credit_note": "invoice",
 }
 """The journey stage a failed call belongs to (DESIGN.md section 1)."""
@@ -118,7 +123,7 @@ OPERATION_STAGES: Mapping[str, str] = {
 STATE_STAGES: Mapping[State, str] = {
     State.ORDER_ACCEPTANCE: "capture", State.CREDIT_STATUS: "validate",
     State.INVOICE: "invoice", State.TASK_EXECUTION: "execute",
-    State.PICKED_QUANTITY: "execute", State.CARRIER_TENDER: "ship",
+    State.PICKED_QUANTITY: "execute", State.SHIPMENT: "ship", State.CARRIER_TENDER: "ship",
     State.ORCHESTRATION: "release", State.RESERVATION: "allocate",
 }
 
@@ -126,9 +131,12 @@ STATE_STAGES: Mapping[State, str] = {
 ENTITY_FIELDS = ("order_id", "customer_id", "invoice_id", "shipment_id", "wave_id")
 """What an inbound event is about: the first of these its data names."""
 
-ENTITY_PARTS: Mapping[str, tuple[str, ...]] = {"pick_confirmed": ("order_id", "site")}
-"""Event types whose state is kept per more than one field: each site confirms its own picks
-of an order, so one site's confirmation is never stale because of another's."""
+ENTITY_PARTS: Mapping[str, tuple[str, ...]] = {
+    "pick_confirmed": ("order_id", "site"), "shipment_confirmed": ("order_id", "site"),
+    "invoice_posted": ("invoice_id",), "invoice_rejected": ("invoice_id",)}
+"""Event types whose state is kept per other fields than the first of `ENTITY_FIELDS`: each site
+confirms its own picks and shipment of an order, so one site's confirmation is never stale
+because of another's; an invoice's acknowledgement is about the invoice, not its order."""
 
 
 @dataclass(frozen=True, slots=True)

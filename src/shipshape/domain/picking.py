@@ -27,7 +27,7 @@ from typing import TypeGuard
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.findings import Finding, Kind, Team, block, warn
 from shipshape.domain.inventory import Reservation, StockPosition
-from shipshape.domain.orders import OrderLine, OrderStatus
+from shipshape.domain.orders import OrderLine, OrderStatus, ShipTo
 
 PICK_CONFIRMED = "PickConfirmed"
 SHORT_PICK_RESOURCED = "ShortPickResourced"
@@ -77,6 +77,8 @@ class OrderToPick:
     lines: tuple[OrderLine, ...]
     carrier_service: str | None = None
     """The customer's preferred carrier service (`CARRIER:SERVICE`), if any."""
+    customer_po: str | None = None
+    ship_to: ShipTo | None = None
 
     def line(self, line_no: int) -> OrderLine | None:
         return next((line for line in self.lines if line.line_no == line_no), None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shipshape.domain.invoicing import BillingPolicy
 from shipshape.services.metrics import Metrics, NoMetrics
 from shipshape.services.ports import (
     CarrierRules,
@@ -24,3 +25,5 @@ class Deps:
     metrics: Metrics = field(default_factory=NoMetrics)
     carrier_rules: CarrierRules | None = None
     """Carrier selection; without it an order's chain is its customer's preference alone."""
+    billing: BillingPolicy = field(default_factory=BillingPolicy)
+    """Freight, tax and currency of invoices."""

@@ -11,10 +11,12 @@ from dataclasses import replace
 
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.integration import SystemEvent
+from shipshape.services.billing import invoice_posted, invoice_rejected
 from shipshape.services.deps import Deps
 from shipshape.services.picking import pick_confirmed
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.release import credit_hold_after_release
+from shipshape.services.shipping import shipment_confirmed
 
 Effect = Callable[[Deps, UnitOfWork, SystemEvent], None]
 
@@ -37,5 +39,8 @@ def credit_status_and_released_orders(deps: Deps, uow: UnitOfWork, event: System
 EFFECTS: Mapping[str, Effect] = {
     "credit_status_changed": credit_status_and_released_orders,
     "pick_confirmed": pick_confirmed,
+    "shipment_confirmed": shipment_confirmed,
+    "invoice_posted": invoice_posted,
+    "invoice_rejected": invoice_rejected,
 }
 """Event types without an effect are recorded (`system_states`, the order's timeline) only."""

@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from shipshape.domain.carriers import CARRIER_TENDERED
 from shipshape.domain.events import ORDER_ACCEPTED, ORDER_HELD, Event
 from shipshape.domain.waves import TASK_CANCEL_REQUESTED, WAVE_RELEASED
+from shipshape.services.billing import ERP_INVOICE_POSTING, InvoicePostingHandler
 from shipshape.services.connectors import ConnectorError, Connectors, Payload
 from shipshape.services.consume import Handler
 from shipshape.services.dead_letters import Failed
@@ -27,6 +29,7 @@ SYSTEM_CALLED = "SystemCalled"
 ERP_ORDER_MIRROR = "erp-order-mirror"
 WMS_WAVE_RELEASE = "wms-wave-release"
 WMS_TASK_CANCEL = "wms-task-cancel"
+WMS_SHIP_RELEASE = "wms-ship-release"
 
 PayloadBuilder = Callable[[str, Mapping[str, object]], Payload]
 
@@ -68,6 +71,17 @@ TASK_CANCEL = Route(frozenset({TASK_CANCEL_REQUESTED}), "wms", "task_cancel",
 """An order held after its release: the WMS stops its tasks (`sites` empty: at every site)."""
 
 
+def ship_release_payload(event_type: str, body: Mapping[str, object]) -> Payload:
+    return {"order_id": body.get("order_id"), "carrier_service": body.get("carrier_service"),
+            "tracking_number": body.get("tracking_number"), "label_ref": body.get("label_ref"),
+            "sites": body.get("sites", [])}
+
+
+SHIP_RELEASE = Route(frozenset({CARRIER_TENDERED}), "wms", "ship_release", ship_release_payload)
+"""A carrier took the order: the WMS gets the label and what each site picked, to pack and
+ship (it answers with `shipment_confirmed` per site)."""
+
+
 class ConnectorHandler:
     def __init__(self, deps: Deps, connectors: Connectors, route: Route) -> None:
         self._deps = deps
@@ -98,4 +112,6 @@ def outbound_handlers(deps: Deps, connectors: Connectors) -> dict[str, Handler]:
     return {ERP_ORDER_MIRROR: ConnectorHandler(deps, connectors, ORDER_MIRROR),
             WMS_WAVE_RELEASE: ConnectorHandler(deps, connectors, WAVE_RELEASE),
             WMS_TASK_CANCEL: ConnectorHandler(deps, connectors, TASK_CANCEL),
-            TMS_TENDER: TenderHandler(deps, connectors)}
+            TMS_TENDER: TenderHandler(deps, connectors),
+            WMS_SHIP_RELEASE: ConnectorHandler(deps, connectors, SHIP_RELEASE),
+            ERP_INVOICE_POSTING: InvoicePostingHandler(deps, connectors)}

@@ -9,17 +9,23 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self
 
+from shipshape.domain import consistency as cs
+from shipshape.domain import reconciliation as rc
+from shipshape.domain.billing import Invoice
 from shipshape.domain.carriers import Candidate, TenderAttempt
 from shipshape.domain.cases import ExceptionCase
 from shipshape.domain.controls import LotStock
 from shipshape.domain.events import Event
 from shipshape.domain.findings import Finding
 from shipshape.domain.inventory import Reservation, StockPosition
+from shipshape.domain.invoicing import InvoiceKind, InvoiceRecord, InvoiceStatus
 from shipshape.domain.masterdata import Carrier, ContractPrice, Customer, Item, Site
 from shipshape.domain.orders import Order, OrderStatus
 from shipshape.domain.partners import TradingPartner
 from shipshape.domain.picking import OrderToPick, Pick
+from shipshape.domain.shipments import ShipmentRecord
 from shipshape.domain.waves import WaveCandidate
+from shipshape.services.order_change_ports import OrderChangeStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +78,11 @@ class InventoryStore(Protocol):
         """Give back part of the order's reservations (stock on hand stays); a quantity the
         order does not hold at that site raises ConcurrencyConflict."""
         ...
+    def ship(self, order_id: str, shipped: Sequence[Reservation],
+             lots: Sequence[tuple[str, str, str, int]], reference: str, at: datetime) -> None:
+        """Shipped units leave reserved and on hand together (lots: site, sku, lot, quantity);
+        a quantity the order does not hold raises ConcurrencyConflict."""
+        ...
 
 
 class PickStore(Protocol):
@@ -90,6 +101,25 @@ class TenderStore(Protocol):
     def attempts(self, order_id: str) -> list[TenderAttempt]: ...
 
 
+class ShipmentStore(Protocol):
+    """Shipments (what left each site for an order) and their lines."""
+
+    def add(self, shipment: ShipmentRecord, source_event: str, at: datetime) -> None: ...
+    def of_order(self, order_id: str) -> list[ShipmentRecord]: ...
+    def exists(self, shipment_id: str) -> bool: ...
+
+
+class InvoiceStore(Protocol):
+    """Invoices and credit notes, with where their posting to the ERP stands."""
+
+    def add(self, invoice: Invoice, kind: InvoiceKind, credits: str | None,
+            at: datetime) -> None: ...
+    def get(self, invoice_id: str, lock: bool = False) -> InvoiceRecord | None: ...
+    def of_order(self, order_id: str) -> list[InvoiceRecord]: ...
+    def set_status(self, invoice_id: str, status: InvoiceStatus, at: datetime,
+                   erp_ref: str | None = None, reason: str | None = None) -> None: ...
+
+
 class CreditStore(Protocol):
     def open_exposure(self, customer_id: str, lock: bool) -> Decimal: ...
     def add_exposure(self, customer_id: str, amount: Decimal) -> None: ...
@@ -97,6 +127,9 @@ class CreditStore(Protocol):
 
 class CaseStore(Protocol):
     def add(self, case: ExceptionCase) -> None: ...
+    def open_of_order(self, order_id: str, code: str) -> list[tuple[str, dict[str, object]]]:
+        """(id, details) of the order's open or assigned cases with `code`, oldest first."""
+        ...
     def resolve(self, case_id: str, action: str, reason: str, actor: str, at: datetime,
                 automatic: bool) -> bool:
         """Close an open or assigned case with its resolution; False when it was not open."""
@@ -349,6 +382,16 @@ class UnitOfWork(Protocol):
     def waves(self) -> WaveStore: ...
     @property
     def tenders(self) -> TenderStore: ...
+    @property
+    def changes(self) -> OrderChangeStore: ...
+    @property
+    def shipments(self) -> ShipmentStore: ...
+    @property
+    def invoices(self) -> InvoiceStore: ...
+    @property
+    def reconciliation(self) -> ReconciliationQueries: ...
+    @property
+    def consistency(self) -> ConsistencyQueries: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -385,3 +428,32 @@ class Clock(Protocol):
 
 class IdFactory(Protocol):
     def __call__(self, prefix: str) -> str: ...
+
+
+class ReconciliationQueries(Protocol):
+    """The reconciliation's checks (`domain/reconciliation.py`), each one query over the store."""
+
+    def shipped_not_invoiced(self) -> list[rc.UninvoicedShipment]: ...
+    def unacknowledged_invoices(self, issued_before: datetime
+                                ) -> list[rc.UnacknowledgedInvoice]: ...
+    def invoiced_not_shipped(self) -> list[rc.UnshippedInvoice]: ...
+    def invoiced_lines(self) -> list[rc.InvoicedLine]:
+        """Every line of the invoices (kind invoice, not credited) of existing shipments, and
+        every shipped line such an invoice leaves out (invoiced 0)."""
+        ...
+    def duplicate_invoices(self) -> list[rc.DuplicateInvoices]: ...
+    def erp_invoice_states(self) -> list[rc.ErpInvoiceState]: ...
+    def repairs(self, order_ids: Iterable[str]) -> dict[tuple[str, str], datetime]:
+        """(code, subject) -> when a run repaired it, for the repairs recorded on the orders."""
+        ...
+    def stored_invoice(self, invoice_id: str) -> rc.StoredInvoice | None: ...
+
+
+class ConsistencyQueries(Protocol):
+    """The tallies the consistency conditions (`domain/consistency.py`) compare."""
+
+    def order_tallies(self) -> list[cs.OrderTally]: ...
+    def line_tallies(self) -> list[cs.LineTally]: ...
+    def shipment_invoices(self) -> list[cs.ShipmentInvoices]: ...
+    def stock_tallies(self) -> list[cs.StockTally]: ...
+    def order_sites(self) -> list[cs.OrderSites]: ...

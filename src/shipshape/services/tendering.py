@@ -21,10 +21,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from shipshape.domain import carriers as cr
+from shipshape.domain.cancellation import TENDER_CANCEL_REQUESTED
 from shipshape.domain.cases import CaseOrigin, open_case
 from shipshape.domain.events import EXCEPTION_OPENED, Event
 from shipshape.domain.masterdata import Customer
-from shipshape.domain.picking import OrderToPick
+from shipshape.domain.orders import OrderStatus
+from shipshape.domain.picking import OrderToPick, Pick
 from shipshape.services.connectors import ConnectorError, ConnectorRejected, Connectors
 from shipshape.services.deps import Deps
 from shipshape.services.messaging import Message, body_of, event_type_of
@@ -115,11 +117,16 @@ class TenderHandler:
         now = self._deps.clock.now()
         uow.tenders.add(order_id, result.attempts, now)
         accepted = result.accepted
+        order = uow.picks.order(order_id, lock=True)
+        if accepted is not None and order is not None and order.status is not OrderStatus.PICKED:
+            uow.events.append([_void(order_id, accepted, order.status, now)])
+            return
         if accepted is not None:
             uow.events.append([Event(cr.CARRIER_TENDERED, order_id, now, {
-                "carrier_service": accepted.carrier_service,
+                "order_id": order_id, "carrier_service": accepted.carrier_service,
                 "tracking_number": accepted.tracking_number, "label_ref": accepted.label_ref,
-                "attempt": accepted.attempt, "source_event": message.id})])
+                "attempt": accepted.attempt, "source_event": message.id,
+                "sites": _picked_by_site(uow.picks.picks(order_id))})])
             return
         self._fail(uow, message, body, order_id, result, now)
 
@@ -139,6 +146,26 @@ class TenderHandler:
         uow.events.append([Event(EXCEPTION_OPENED, order_id, now, {
             "case_id": case.id, "code": case.code, "owner_team": case.owner_team,
             "sla_due_at": case.sla_due_at.isoformat()})])
+
+
+def _void(order_id: str, accepted: cr.TenderAttempt, status: OrderStatus,
+          now: datetime) -> Event:
+    """The order was held or cancelled while its tender was on its way: the label is voided."""
+    return Event(TENDER_CANCEL_REQUESTED, order_id, now, {
+        "order_id": order_id, "carrier_service": accepted.carrier_service,
+        "tracking_number": accepted.tracking_number, "label_ref": accepted.label_ref,
+        "reason": f"the order became {status} while it was tendered"})
+
+
+def _picked_by_site(picks: Sequence[Pick]) -> list[dict[str, object]]:
+    """What each site picked (quantities above 0), for the WMS to pack and ship."""
+    sites: dict[str, list[dict[str, object]]] = {}
+    for pick in picks:
+        if pick.quantity > 0:
+            sites.setdefault(pick.site, []).append({
+                "line_no": pick.line_no, "sku": pick.sku, "quantity": pick.quantity,
+                "lot": pick.lot})
+    return [{"site": site, "lines": lines} for site, lines in sorted(sites.items())]
 
 
 def _list(value: object) -> Sequence[object]:

@@ -37,6 +37,11 @@ class SqlEdi:
         query = select(t.trading_partners).where(p.edifact_id == edifact_id.strip())
         return _partner(self._conn.execute(query).mappings().first())
 
+    def partners_of_customer(self, customer_id: str) -> list[TradingPartner]:
+        query = select(t.trading_partners).where(p.customer_id == customer_id).order_by(p.id)
+        return [partner for row in self._conn.execute(query).mappings()
+                if (partner := _partner(row)) is not None]
+
     def upsert_partner(self, partner: TradingPartner) -> None:
         profile = {name: getattr(partner, name) for name in PROFILE_FIELDS}
         profile["acknowledgements"] = sorted(partner.acknowledgements)

@@ -37,6 +37,10 @@ RESERVE = Bulk(
 INSERT_RESERVATIONS = Bulk(t.reservations.insert(),
                            ["order_id", "line_no", "site", "sku", "quantity", "created_at"])
 res = t.reservations.c
+SHIP = (update(t.inventory)
+        .where(inv.site == bindparam("k_site"), inv.sku == bindparam("k_sku"),
+               inv.reserved >= bindparam("qty"))
+        .values(reserved=inv.reserved - bindparam("qty"), on_hand=inv.on_hand - bindparam("qty")))
 UNRESERVE = (update(t.inventory)
              .where(inv.site == bindparam("k_site"), inv.sku == bindparam("k_sku"),
                     inv.reserved >= bindparam("qty"))
@@ -98,6 +102,24 @@ class SqlInventory:
             if done.rowcount != 1:
                 raise ConcurrencyConflict(
                     f"{r.site} holds less than {r.quantity} {r.sku} reserved")
+
+    def ship(self, order_id: str, shipped: Sequence[Reservation],
+             lots: Sequence[tuple[str, str, str, int]], reference: str, at: datetime) -> None:
+        """Shipped units leave: the order's reservation and the stock row's reserved and on-hand
+        counts shrink together, a `shipment` movement records each, and the lots named
+        (site, sku, lot, quantity) shrink; a quantity the order does not hold raises
+        ConcurrencyConflict."""
+        for r in sorted(shipped, key=lambda r: (r.sku, r.site)):
+            if r.quantity <= 0:
+                continue
+            self._shrink_rows(order_id, r)
+            done = self._conn.execute(SHIP, {"k_site": r.site, "k_sku": r.sku, "qty": r.quantity})
+            if done.rowcount != 1:
+                raise ConcurrencyConflict(
+                    f"{r.site} holds less than {r.quantity} {r.sku} reserved")
+            self._movement(r.site, r.sku, "shipment", -r.quantity, None, reference, at)
+        for site, sku, lot, quantity in lots:
+            self._add_to_lot(site, sku, lot, None, -quantity)
 
     def _shrink_rows(self, order_id: str, r: Reservation) -> None:
         rows = self._conn.execute(

@@ -152,6 +152,15 @@ class SqlCases:
             cost_invoice_correction=case.cost.invoice_correction)
         self._conn.execute(t.exception_cases.insert(), values)
 
+    def open_of_order(self, order_id: str, code: str) -> list[tuple[str, dict[str, object]]]:
+        cases = t.exception_cases.c
+        rows = self._conn.execute(
+            select(cases.id, cases.details)
+            .where(cases.order_id == order_id, cases.code == code,
+                   cases.status.in_([CaseStatus.OPEN.value, CaseStatus.ASSIGNED.value]))
+            .order_by(cases.opened_at, cases.id)).all()
+        return [(row.id, dict(row.details or {})) for row in rows]
+
     def resolve(self, case_id: str, action: str, reason: str, actor: str, at: datetime,
                 automatic: bool) -> bool:
         cases = t.exception_cases.c

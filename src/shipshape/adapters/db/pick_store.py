@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, select
 
 from shipshape.adapters.db import tables as t
-from shipshape.domain.orders import OrderLine, OrderStatus
+from shipshape.domain.orders import OrderLine, OrderStatus, ShipTo
 from shipshape.domain.picking import OrderToPick, Pick
 
 o = t.orders.c
@@ -26,7 +26,7 @@ class SqlPicks:
         """With `lock`, the order's row stays locked (PostgreSQL) until the transaction ends, so
         two confirmations of one order are applied one after the other."""
         query = select(o.id, o.status, o.customer_id, o.requested_ship_date, o.ship_to,
-                       o.value, o.carrier_service).where(o.id == order_id)
+                       o.value, o.carrier_service, o.customer_po).where(o.id == order_id)
         row = self._conn.execute(query.with_for_update() if lock and self._row_locks
                                  else query).first()
         if row is None:
@@ -34,14 +34,14 @@ class SqlPicks:
         lines = self._conn.execute(
             select(ol.line_no, ol.sku, ol.quantity, ol.unit_price, ol.uom)
             .where(ol.order_id == order_id).order_by(ol.line_no)).all()
-        country = row.ship_to.get("country") if isinstance(row.ship_to, dict) else None
+        ship_to = ShipTo(**row.ship_to) if isinstance(row.ship_to, dict) else ShipTo()
         return OrderToPick(
             id=row.id, status=OrderStatus(row.status), customer_id=row.customer_id,
-            requested_ship_date=row.requested_ship_date, ship_to_country=country,
+            requested_ship_date=row.requested_ship_date, ship_to_country=ship_to.country,
             value=Decimal(row.value),
             lines=tuple(OrderLine(ln.line_no, ln.sku, ln.quantity, ln.unit_price, ln.uom)
                         for ln in lines),
-            carrier_service=row.carrier_service)
+            carrier_service=row.carrier_service, customer_po=row.customer_po, ship_to=ship_to)
 
     def picks(self, order_id: str) -> list[Pick]:
         rows = self._conn.execute(

@@ -25,9 +25,10 @@ def order_detail(engine: Engine, order_id: str) -> Row | None:
         cases = conn.execute(select(t.exception_cases.c.id, t.exception_cases.c.code,
                                     t.exception_cases.c.status).where(
             t.exception_cases.c.order_id == order_id)).mappings().all()
+        shipments, invoices = shipments_of(conn, order_id), invoices_of(conn, order_id)
     return {**_order_summary(order), "lines": [_line(r) for r in lines],
             "reservations": [_reservation(r) for r in reserved],
-            "cases": [dict(c) for c in cases]}
+            "cases": [dict(c) for c in cases], "shipments": shipments, "invoices": invoices}
 
 
 def find_orders(engine: Engine, customer_id: str | None = None, customer_po: str | None = None,
@@ -84,6 +85,49 @@ def orders_by_status(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         rows = conn.execute(select(t.orders.c.status, func.count()).group_by(t.orders.c.status))
         return {status: count for status, count in rows}
+
+
+def event_count(engine: Engine) -> int:
+    """How many order events exist: a cheap measure of whether anything is still happening."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(t.order_events)).scalar_one())
+
+
+def open_cases_by_code(engine: Engine) -> dict[str, int]:
+    c = t.exception_cases.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(c.code, func.count()).where(
+            c.status.in_(["open", "assigned"])).group_by(c.code)).all()
+    return {code: int(count) for code, count in rows}
+
+
+def tender_outcomes(engine: Engine) -> dict[str, int]:
+    c = t.tenders.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(c.outcome, func.count()).group_by(c.outcome)).all()
+    return {outcome: int(count) for outcome, count in rows}
+
+
+def shipments_of(conn: Any, order_id: str) -> list[Row]:
+    s, sl = t.shipments.c, t.shipment_lines.c
+    shipments = conn.execute(select(s.id, s.site, s.ship_date, s.carrier_service,
+                                    s.tracking_number, s.label_ref)
+                             .where(s.order_id == order_id).order_by(s.created_at)).mappings()
+    found = [dict(row) for row in shipments]
+    for shipment in found:
+        shipment["ship_date"] = shipment["ship_date"].isoformat()
+        shipment["lines"] = [dict(r) for r in conn.execute(
+            select(sl.line_no, sl.sku, sl.picked, sl.shipped)
+            .where(sl.shipment_id == shipment["id"]).order_by(sl.line_no)).mappings()]
+    return found
+
+
+def invoices_of(conn: Any, order_id: str) -> list[Row]:
+    i = t.invoices.c
+    rows = conn.execute(select(i.id, i.kind, i.shipment_id, i.credits, i.status, i.currency,
+                               i.total, i.erp_ref, i.reason)
+                        .where(i.order_id == order_id).order_by(i.created_at, i.id)).mappings()
+    return [{**dict(r), "total": str(r["total"])} for r in rows]
 
 
 def stock_totals(engine: Engine) -> Row:

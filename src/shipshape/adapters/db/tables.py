@@ -175,6 +175,7 @@ reservations = Table(
     Column("sku", String(60), nullable=False),
     Column("quantity", Quantity, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_reservations_site_sku", "site", "sku"),
 )
 
 credit_exposure = Table(
@@ -262,6 +263,61 @@ tenders = Table(
     Column("label_ref", String(200)),
     Column("error", Text),
     Column("at", UtcDateTime, nullable=False),
+)
+
+shipments = Table(
+    "shipments", metadata,
+    Column("id", String(60), primary_key=True),
+    Column("order_id", String(40), nullable=False),
+    Column("site", Key, nullable=False),
+    Column("ship_date", Date, nullable=False),
+    Column("carrier_service", String(60), nullable=False),
+    Column("tracking_number", String(100)),
+    Column("label_ref", String(200)),
+    Column("source_event", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("order_id", "site", name="uq_shipments_order_site"),
+)
+
+shipment_lines = Table(
+    "shipment_lines", metadata,
+    Column("shipment_id", String(60), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("sku", String(60), nullable=False),
+    Column("picked", Quantity, nullable=False),
+    Column("shipped", Quantity, nullable=False),
+    CheckConstraint("shipped >= 0 AND shipped <= picked", name="shipped_le_picked"),
+)
+
+invoices = Table(
+    "invoices", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("order_id", String(40), nullable=False, index=True),
+    Column("shipment_id", String(60), index=True),
+    Column("credits", String(40)),
+    Column("customer_id", Key, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("subtotal", ExactDecimal, nullable=False),
+    Column("freight", ExactDecimal, nullable=False),
+    Column("tax", ExactDecimal, nullable=False),
+    Column("total", ExactDecimal, nullable=False),
+    Column("erp_ref", String(100)),
+    Column("reason", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_invoices_status", "status"),
+)
+
+invoice_lines = Table(
+    "invoice_lines", metadata,
+    Column("invoice_id", String(40), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("sku", String(60), nullable=False),
+    Column("quantity", Quantity, nullable=False),
+    Column("unit_price", ExactDecimal, nullable=False),
+    Column("amount", ExactDecimal, nullable=False),
 )
 
 dead_letters = Table(

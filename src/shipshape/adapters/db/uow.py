@@ -9,12 +9,15 @@ from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
 
+from shipshape.adapters.db.consistency_queries import SqlConsistency
 from shipshape.adapters.db.edi_store import SqlEdi
 from shipshape.adapters.db.engine import WRITE, is_sqlite
 from shipshape.adapters.db.errors import translate_error, translated
 from shipshape.adapters.db.integration_store import SqlDeadLetters, SqlSagas, SqlSystemStates
 from shipshape.adapters.db.inventory_store import SqlInventory
+from shipshape.adapters.db.invoice_store import SqlInvoices
 from shipshape.adapters.db.masterdata_store import SqlMasterData
+from shipshape.adapters.db.order_change_store import SqlOrderChanges
 from shipshape.adapters.db.order_store import (
     SqlCases,
     SqlCredit,
@@ -24,6 +27,8 @@ from shipshape.adapters.db.order_store import (
 )
 from shipshape.adapters.db.outbox_store import SqlInbox, SqlOutbox
 from shipshape.adapters.db.pick_store import SqlPicks
+from shipshape.adapters.db.reconcile_queries import SqlReconciliation
+from shipshape.adapters.db.shipment_store import SqlShipments
 from shipshape.adapters.db.tender_store import SqlTenders
 from shipshape.adapters.db.wave_store import SqlWaves
 
@@ -45,6 +50,11 @@ class SqlUnitOfWork:
     picks: SqlPicks
     waves: SqlWaves
     tenders: SqlTenders
+    changes: SqlOrderChanges
+    shipments: SqlShipments
+    invoices: SqlInvoices
+    reconciliation: SqlReconciliation
+    consistency: SqlConsistency
 
     def __init__(self, engine: Engine, writer_lock: AbstractContextManager[Any],
                  subject_prefix: str = "shipshape", partitions: int = 1) -> None:
@@ -80,6 +90,11 @@ class SqlUnitOfWork:
         self.picks = SqlPicks(conn)
         self.waves = SqlWaves(conn)
         self.tenders = SqlTenders(conn)
+        self.changes = SqlOrderChanges(conn)
+        self.shipments = SqlShipments(conn)
+        self.invoices = SqlInvoices(conn)
+        self.reconciliation = SqlReconciliation(conn)
+        self.consistency = SqlConsistency(conn)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

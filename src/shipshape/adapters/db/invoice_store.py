@@ -1,0 +1,75 @@
+"""Invoices and credit notes (`invoices`, `invoice_lines`) and where their posting stands."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Row, select, update
+
+from shipshape.adapters.db import tables as t
+from shipshape.domain.billing import Invoice
+from shipshape.domain.invoicing import InvoiceKind, InvoiceRecord, InvoiceStatus
+
+iv = t.invoices.c
+il = t.invoice_lines.c
+
+
+class SqlInvoices:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._row_locks = conn.dialect.name == "postgresql"
+
+    def add(self, invoice: Invoice, kind: InvoiceKind, credits: str | None,
+            at: datetime) -> None:
+        self._conn.execute(t.invoices.insert().values(
+            id=invoice.number, kind=kind.value, order_id=invoice.order_id,
+            shipment_id=invoice.shipment_id, credits=credits, customer_id=invoice.customer_id,
+            status=InvoiceStatus.ISSUED.value, currency=invoice.currency,
+            subtotal=invoice.subtotal, freight=invoice.freight_amount, tax=invoice.tax_amount,
+            total=invoice.total, created_at=at, updated_at=at))
+        self._conn.execute(t.invoice_lines.insert(), [
+            {"invoice_id": invoice.number, "line_no": ln.line_no, "sku": ln.sku,
+             "quantity": ln.quantity, "unit_price": ln.unit_price, "amount": ln.amount}
+            for ln in invoice.lines])
+
+    def get(self, invoice_id: str, lock: bool = False) -> InvoiceRecord | None:
+        query = select(*_COLUMNS).where(iv.id == invoice_id)
+        row = self._conn.execute(query.with_for_update() if lock and self._row_locks
+                                 else query).first()
+        return self._records([row])[0] if row else None
+
+    def of_order(self, order_id: str) -> list[InvoiceRecord]:
+        rows = self._conn.execute(select(*_COLUMNS).where(iv.order_id == order_id)
+                                  .order_by(iv.created_at, iv.id)).all()
+        return self._records(rows)
+
+    def set_status(self, invoice_id: str, status: InvoiceStatus, at: datetime,
+                   erp_ref: str | None = None, reason: str | None = None) -> None:
+        values: dict[str, object] = {"status": status.value, "updated_at": at}
+        if erp_ref is not None:
+            values["erp_ref"] = erp_ref
+        if reason is not None:
+            values["reason"] = reason
+        self._conn.execute(update(t.invoices).where(iv.id == invoice_id).values(**values))
+
+    def _records(self, rows: Sequence[Row[Any]] | Sequence[Any]) -> list[InvoiceRecord]:
+        ids = [row.id for row in rows]
+        line_nos: dict[str, list[int]] = {}
+        if ids:
+            for invoice_id, line_no in self._conn.execute(
+                    select(il.invoice_id, il.line_no).where(il.invoice_id.in_(ids))
+                    .order_by(il.line_no)):
+                line_nos.setdefault(invoice_id, []).append(line_no)
+        return [InvoiceRecord(
+            id=row.id, kind=InvoiceKind(row.kind), order_id=row.order_id,
+            shipment_id=row.shipment_id, credits=row.credits, customer_id=row.customer_id,
+            status=InvoiceStatus(row.status), currency=row.currency, total=Decimal(row.total),
+            erp_ref=row.erp_ref, reason=row.reason,
+            line_nos=tuple(line_nos.get(row.id, []))) for row in rows]
+
+
+_COLUMNS = (iv.id, iv.kind, iv.order_id, iv.shipment_id, iv.credits, iv.customer_id, iv.status,
+            iv.currency, iv.total, iv.erp_ref, iv.reason)

@@ -1,0 +1,26 @@
+"""Reconciliation on demand: shipped vs invoiced vs the ERP, for those who work exceptions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from shipshape.api.deps import allowed, container
+from shipshape.bootstrap import Container
+from shipshape.domain.access import Permission
+from shipshape.services.auth import Principal
+from shipshape.services.reconciliation import ReconcilePolicy, reconcile
+
+router = APIRouter()
+App = Annotated[Container, Depends(container)]
+Worker = Annotated[Principal, Depends(allowed(Permission.WORK_EXCEPTIONS))]
+
+
+@router.post("/reconciliation")
+def post_reconciliation(c: App, _: Worker, repair: bool = True) -> dict[str, Any]:
+    """Run a reconciliation now and return its report: each finding with the action taken
+    (repaired, case opened, known case, ...) and the totals per code. `repair=false` reports
+    what it would repair instead."""
+    policy = ReconcilePolicy(c.settings.reconcile_ack_timeout_s, repair=repair)
+    return reconcile(c.deps, policy).as_json()

@@ -1,0 +1,146 @@
+"""Consistency conditions over the whole store, in the manner of TPC-C's: facts that hold
+between tables whatever happened, so that a violation points at a bug or a hand-made change.
+
+1. An order has the lines it was taken with (less those an amendment removed) and its value is
+   the sum of its lines.
+2. Per order line: shipped <= picked <= ordered, and open reservations + shipped <= ordered.
+3. A shipment that shipped something has exactly one invoice (kind invoice, not credited).
+4. A site's on hand of a SKU is the sum of its stock movements; its reserved count the sum of
+   the reservations there.
+5. A shipped or invoiced order has a shipment from every site that picked something of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+LINE_COUNT, LINE_QUANTITIES, ONE_INVOICE, STOCK_LEDGER, SHIPPED_EVERYWHERE = 1, 2, 3, 4, 5
+CHECK_NAMES = {LINE_COUNT: "order lines and value", LINE_QUANTITIES: "line quantities",
+               ONE_INVOICE: "one invoice per shipment", STOCK_LEDGER: "stock ledger",
+               SHIPPED_EVERYWHERE: "shipped from every picking site"}
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    check: int
+    subject: str
+    message: str
+
+    @property
+    def check_name(self) -> str:
+        return CHECK_NAMES[self.check]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTally:
+    """An order's stored lines and value beside what intake recorded (`received_lines`: the
+    `OrderReceived` line count, None when there is no such event) and amendments removed."""
+
+    order_id: str
+    value: Decimal
+    line_count: int
+    lines_value: Decimal
+    received_lines: int | None
+    removed_lines: int
+
+
+@dataclass(frozen=True, slots=True)
+class LineTally:
+    """One order line (or a line number something refers to): ordered, None when the order has
+    no such line."""
+
+    order_id: str
+    line_no: int
+    ordered: int | None
+    picked: int
+    shipped: int
+    reserved: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentInvoices:
+    shipment_id: str
+    order_id: str
+    invoices: int
+
+
+@dataclass(frozen=True, slots=True)
+class StockTally:
+    site: str
+    sku: str
+    on_hand: int
+    movements: int
+    reserved: int
+    reservations: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderSites:
+    order_id: str
+    status: str
+    picked_at: frozenset[str]
+    shipped_from: frozenset[str]
+
+
+def order_violations(tallies: Iterable[OrderTally]) -> list[Violation]:
+    found = []
+    for t in tallies:
+        subject = f"order {t.order_id}"
+        if t.received_lines is None:
+            found.append(Violation(LINE_COUNT, subject, "no OrderReceived event records how "
+                                   "many lines it was taken with"))
+        elif t.line_count != t.received_lines - t.removed_lines:
+            found.append(Violation(LINE_COUNT, subject, f"{t.line_count} lines stored, "
+                                   f"{t.received_lines} received and {t.removed_lines} "
+                                   "removed by amendments"))
+        if t.value != t.lines_value:
+            found.append(Violation(LINE_COUNT, subject, f"value {t.value}, but its lines add "
+                                   f"up to {t.lines_value}"))
+    return found
+
+
+def line_violations(tallies: Iterable[LineTally]) -> list[Violation]:
+    found = []
+    for t in tallies:
+        subject = f"order {t.order_id} line {t.line_no}"
+        ordered = t.ordered or 0
+        if t.ordered is None:
+            found.append(Violation(LINE_QUANTITIES, subject, "the order has no such line, yet "
+                                   f"{t.picked} picked, {t.shipped} shipped, {t.reserved} "
+                                   "reserved"))
+        elif not t.shipped <= t.picked <= ordered:
+            found.append(Violation(LINE_QUANTITIES, subject, f"shipped {t.shipped}, picked "
+                                   f"{t.picked}, ordered {ordered}: not shipped <= picked <= "
+                                   "ordered"))
+        if t.ordered is not None and t.reserved + t.shipped > ordered:
+            found.append(Violation(LINE_QUANTITIES, subject, f"reserved {t.reserved} + shipped "
+                                   f"{t.shipped} exceed the {ordered} ordered"))
+    return found
+
+
+def invoice_violations(rows: Iterable[ShipmentInvoices]) -> list[Violation]:
+    return [Violation(ONE_INVOICE, f"shipment {r.shipment_id} (order {r.order_id})",
+                      f"{r.invoices} invoices (kind invoice, not credited); exactly 1 expected")
+            for r in rows if r.invoices != 1]
+
+
+def stock_violations(tallies: Iterable[StockTally]) -> list[Violation]:
+    found = []
+    for t in tallies:
+        subject = f"{t.sku} at {t.site}"
+        if t.on_hand != t.movements:
+            found.append(Violation(STOCK_LEDGER, subject, f"on hand {t.on_hand}, but its stock "
+                                   f"movements add up to {t.movements}"))
+        if t.reserved != t.reservations:
+            found.append(Violation(STOCK_LEDGER, subject, f"reserved {t.reserved}, but its "
+                                   f"reservations add up to {t.reservations}"))
+    return found
+
+
+def shipment_violations(rows: Iterable[OrderSites]) -> list[Violation]:
+    return [Violation(SHIPPED_EVERYWHERE, f"order {r.order_id}",
+                      f"{r.status}, but " + ", ".join(sorted(r.picked_at - r.shipped_from))
+                      + " picked and did not ship")
+            for r in rows if not r.picked_at <= r.shipped_from]

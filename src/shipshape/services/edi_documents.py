@@ -1,0 +1,234 @@
+"""The 856 ship notice and the 810 invoice, sent to customers that trade with us by X12.
+
+The consumer `edi-documents` takes `ShipmentConfirmed` and `InvoiceIssued`. `prepare` reads the
+stored shipment or invoice and the customer's trading partners (committed facts that no longer
+change, so they are read outside the transaction, through `EdiDocumentSource`); `apply` numbers,
+builds and stores the document in the transaction that writes the inbox row, so a redelivered
+event sends nothing twice. Per customer:
+
+* no trading partner (or a shipment of nothing): nothing;
+* only an EDIFACT partner: `EdiDocumentNotSent` (DESADV and INVOIC are not built yet);
+* an X12 partner: the document is stored as outbound in `edi_documents`, under the partner's next
+  interchange control number, with `AsnSent` / `EdiInvoiceSent` on the order;
+* master data that cannot make a valid document (no customer PO, an invalid GTIN, a carrier code
+  that is not a SCAC...): `EdiDocumentFailed` and an `EDI_DOCUMENT_FAILED` case, no error, so the
+  consumer goes on. The document is tried once with placeholder numbers first, so a failure uses
+  up no control number or SSCC serial.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from shipshape.domain import edi_outbound as eo
+from shipshape.domain import events as ev
+from shipshape.domain.billing import Invoice
+from shipshape.domain.cases import CaseOrigin, Stage, open_case
+from shipshape.domain.errors import InvalidInput, NotFound
+from shipshape.domain.invoicing import INVOICE_ISSUED
+from shipshape.domain.partners import TradingPartner
+from shipshape.domain.shipments import SHIPMENT_CONFIRMED
+from shipshape.domain.shipping import Shipment, sscc
+from shipshape.services.consume import Handler
+from shipshape.services.deps import Deps
+from shipshape.services.messaging import Message, body_of, event_type_of
+from shipshape.services.ports import UnitOfWork
+
+EDI_DOCUMENTS = "edi-documents"
+CONTROL_COUNTER = "interchange"
+"""The partner's counter that numbers everything we send it (acknowledgements too)."""
+SSCC_COUNTER = "sscc"
+
+
+class EdiDocumentWriter(Protocol):
+    """Turns documents into X12 text for a partner; `InvalidInput` when the data cannot be sent."""
+
+    def ship_notice(self, shipment: Shipment, partner: TradingPartner, control_number: int,
+                    when: datetime) -> str: ...
+
+    def invoice(self, invoice: Invoice, partner: TradingPartner, control_number: int,
+                when: datetime) -> str: ...
+
+
+class EdiDocumentSource(Protocol):
+    """Committed facts the documents are made of."""
+
+    def partners_of(self, customer_id: str) -> list[TradingPartner]: ...
+
+    def shipment(self, shipment_id: str) -> eo.ShipmentFacts | None: ...
+
+    def invoice(self, invoice_id: str) -> eo.InvoiceFacts | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SsccScheme:
+    """How package serial codes are made: our GS1 company prefix and extension digit. Serials
+    come from one counter per company prefix, as an SSCC must be unique for the prefix."""
+
+    company_prefix: str
+    extension: int = 0
+
+    @property
+    def counter_owner(self) -> str:
+        return f"gs1:{self.company_prefix}"
+
+    def code(self, serial: int) -> str:
+        return sscc(self.extension, self.company_prefix, serial)
+
+
+@dataclass(frozen=True, slots=True)
+class Numbers:
+    control: int
+    sscc: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One document to send: its facts, what it is about, and the partners it could go to."""
+
+    doc_type: str
+    facts: eo.ShipmentFacts | eo.InvoiceFacts
+    partners: tuple[TradingPartner, ...]
+
+    @property
+    def is_asn(self) -> bool:
+        return isinstance(self.facts, eo.ShipmentFacts)
+
+    @property
+    def subject(self) -> dict[str, object]:
+        if isinstance(self.facts, eo.ShipmentFacts):
+            return {"shipment_id": self.facts.shipment.id}
+        return {"invoice_id": self.facts.number, "shipment_id": self.facts.shipment_id}
+
+    @property
+    def line_nos(self) -> tuple[int, ...]:
+        if isinstance(self.facts, eo.ShipmentFacts):
+            return tuple(line.line_no for line in self.facts.shipment.lines if line.shipped)
+        return tuple(line.line_no for line in self.facts.lines)
+
+
+EDIFACT_NAMES = {"856": "DESADV", "810": "INVOIC"}
+SENT_EVENTS = {"856": eo.ASN_SENT, "810": eo.EDI_INVOICE_SENT}
+
+
+class EdiDocumentHandler:
+    def __init__(self, deps: Deps, writer: EdiDocumentWriter, source: EdiDocumentSource,
+                 sscc_scheme: SsccScheme) -> None:
+        self._deps = deps
+        self._writer = writer
+        self._source = source
+        self._sscc = sscc_scheme
+
+    def wants(self, message: Message) -> bool:
+        return event_type_of(message) in (SHIPMENT_CONFIRMED, INVOICE_ISSUED)
+
+    def prepare(self, message: Message) -> object:
+        """The job, or None when there is nothing to send (no EDI partner, nothing shipped)."""
+        facts = self._facts(message)
+        if isinstance(facts, eo.ShipmentFacts) and not facts.shipped_anything:
+            return None
+        partners = tuple(self._source.partners_of(facts.order.customer_id))
+        doc_type = "856" if isinstance(facts, eo.ShipmentFacts) else "810"
+        return _Job(doc_type, facts, partners) if partners else None
+
+    def _facts(self, message: Message) -> eo.ShipmentFacts | eo.InvoiceFacts:
+        body = body_of(message)
+        facts: eo.ShipmentFacts | eo.InvoiceFacts | None
+        if event_type_of(message) == SHIPMENT_CONFIRMED:
+            facts = self._source.shipment(str(body.get("shipment_id") or ""))
+        else:
+            facts = self._source.invoice(str(body.get("invoice_id") or ""))
+        if facts is None:
+            raise NotFound(f"{event_type_of(message)} {message.id}: its shipment or invoice "
+                           "is not stored")
+        return facts
+
+    def apply(self, uow: UnitOfWork, message: Message, prepared: object) -> None:
+        if not isinstance(prepared, _Job):
+            return
+        now = self._deps.clock.now()
+        x12 = [partner for partner in prepared.partners if partner.isa_id]
+        if not x12:
+            uow.events.append([_not_sent(prepared, prepared.partners[0], now)])
+            return
+        partner = x12[0]
+        try:
+            self._compose(prepared, partner, self._placeholder(prepared), now)
+        except InvalidInput as error:
+            self._failed(uow, prepared, partner, str(error), message.id, now)
+            return
+        numbers = self._numbers(uow, prepared, partner)
+        text = self._compose(prepared, partner, numbers, now)
+        uow.edi.store_document(partner.id, "out", prepared.doc_type, str(numbers.control),
+                               None, text, now)
+        uow.events.append([_sent(prepared, partner, numbers, message.id, now)])
+
+    def _placeholder(self, job: _Job) -> Numbers:
+        return Numbers(1, self._sscc.code(0) if job.is_asn else None)
+
+    def _numbers(self, uow: UnitOfWork, job: _Job, partner: TradingPartner) -> Numbers:
+        control = uow.edi.next_control_number(partner.id, CONTROL_COUNTER)
+        if not job.is_asn:
+            return Numbers(control)
+        serial = uow.edi.next_control_number(self._sscc.counter_owner, SSCC_COUNTER)
+        return Numbers(control, self._sscc.code(serial))
+
+    def _compose(self, job: _Job, partner: TradingPartner, numbers: Numbers,
+                 now: datetime) -> str:
+        facts = job.facts
+        if isinstance(facts, eo.ShipmentFacts):
+            shipment = eo.asn_shipment(facts, numbers.sscc or "")
+            return self._writer.ship_notice(shipment, partner, numbers.control, now)
+        invoice = eo.edi_invoice(facts, self._deps.billing.seller)
+        return self._writer.invoice(invoice, partner, numbers.control, now)
+
+    def _failed(self, uow: UnitOfWork, job: _Job, partner: TradingPartner, reason: str,
+                source_event: str, now: datetime) -> None:
+        order, facts = job.facts.order, job.facts
+        finding = eo.document_failed(job.doc_type, partner.id, reason, job.line_nos,
+                                     source_event=source_event, **job.subject)
+        site = facts.shipment.site if isinstance(facts, eo.ShipmentFacts) else None
+        origin = CaseOrigin(order.id, facts.customer, order.value, None, now,
+                            source_system="shipshape", site_id=site)
+        case = open_case(self._deps.new_id("exc"), finding, origin, self._deps.rules.version)
+        if not job.is_asn:
+            case = dataclasses.replace(case, stage=Stage.INVOICE.value)
+        uow.cases.add(case)
+        uow.events.append([
+            ev.Event(eo.EDI_DOCUMENT_FAILED, order.id, now, {
+                "document": job.doc_type, "partner": partner.id, "reason": reason,
+                "case_id": case.id, **job.subject}),
+            ev.Event(ev.EXCEPTION_OPENED, order.id, now, {
+                "case_id": case.id, "code": case.code, "owner_team": case.owner_team,
+                "sla_due_at": case.sla_due_at.isoformat()})])
+
+
+def _sent(job: _Job, partner: TradingPartner, numbers: Numbers, source_event: str,
+          now: datetime) -> ev.Event:
+    payload: dict[str, object] = {
+        "document": job.doc_type, "partner": partner.id,
+        "control_number": str(numbers.control), "source_event": source_event, **job.subject}
+    if numbers.sscc:
+        payload["sscc"] = numbers.sscc
+    return ev.Event(SENT_EVENTS[job.doc_type], job.facts.order.id, now, payload)
+
+
+def _not_sent(job: _Job, partner: TradingPartner, now: datetime) -> ev.Event:
+    if partner.edifact_id:
+        standard, why = "EDIFACT", (f"trades by EDIFACT only and the EDIFACT "
+                                    f"{EDIFACT_NAMES[job.doc_type]} is not built yet")
+    else:
+        standard, why = "none", "has neither an X12 nor an EDIFACT id"
+    return ev.Event(eo.EDI_DOCUMENT_NOT_SENT, job.facts.order.id, now, {
+        "document": job.doc_type, "partner": partner.id, "standard": standard,
+        "reason": f"partner {partner.id} {why}; the {job.doc_type} was not sent",
+        **job.subject})
+
+
+def edi_document_handlers(deps: Deps, writer: EdiDocumentWriter, source: EdiDocumentSource,
+                          sscc_scheme: SsccScheme) -> dict[str, Handler]:
+    """The consumer a worker runs for outbound EDI documents, by name."""
+    return {EDI_DOCUMENTS: EdiDocumentHandler(deps, writer, source, sscc_scheme)}
