@@ -21,7 +21,7 @@ from typing import Any
 from common import BENCH_DIR, RESULTS_DIR, console, print_table, write_json
 
 BENCHMARKS = ("bench_intake", "bench_http", "bench_large_order", "bench_edi",
-              "bench_integration", "bench_prewave")
+              "bench_integration", "bench_prewave", "bench_journey")
 QUICK_ARGS = {
     "bench_intake": ["--orders", "500", "--seconds", "5"],
     "bench_http": ["--orders", "500", "--seconds", "5"],
@@ -30,6 +30,7 @@ QUICK_ARGS = {
     "bench_integration": ["--messages", "600", "--orders", "400", "--e2e-orders", "300",
                           "--paced-seconds", "4"],
     "bench_prewave": ["--rounds", "3"],
+    "bench_journey": ["--orders", "100"],
 }
 COLUMNS = ("measure", "backend", "measured", "unit", "target", "status", "p50_ms", "p99_ms",
            "note")
@@ -106,7 +107,7 @@ def summary_rows() -> list[dict[str, Any]]:
                          higher_is_better=False, note="service layer"))
         rows.append(_row("500-line order over HTTP, p99", backend,
                          _find(http, backend, "http_500_lines"), "p99_ms", "ms", None))
-    return rows + edi_rows() + prewave_rows()
+    return rows + edi_rows() + prewave_rows() + journey_rows()
 
 
 def prewave_rows() -> list[dict[str, Any]]:
@@ -119,6 +120,19 @@ def prewave_rows() -> list[dict[str, Any]]:
             target = 100 if path.startswith("check") else None
             rows.append(_row(measure, backend, _find(prewave, backend, path), "p50_ms", "ms",
                              target, higher_is_better=False, note="median"))
+    return rows
+
+
+def journey_rows() -> list[dict[str, Any]]:
+    """Orders per second from release to invoice, against the floor of their commits."""
+    journey = _load("journey").get("results", [])
+    rows = []
+    for setup in ("sqlite-memory", "postgres-memory", "postgres-nats"):
+        result = next((r for r in journey if r.get("setup") == setup), None)
+        note = (f"{result['ratio_to_floor']} of the commit floor" if result
+                and "ratio_to_floor" in result else "")
+        rows.append(_row("release to invoice", setup, result, "orders_per_s", "orders/s", None,
+                         note=note))
     return rows
 
 
