@@ -24,6 +24,7 @@ from shipshape.adapters.messaging import partition_subject
 from shipshape.bootstrap import Container, edi_document_parts
 from shipshape.services.cancellation import cancellation_handlers
 from shipshape.services.consume import ConsumeResult, Handler, dispatch_once
+from shipshape.services.crediting import crediting_handlers
 from shipshape.services.edi_documents import edi_document_handlers
 from shipshape.services.inbound import take_events
 from shipshape.services.integration import outbound_handlers
@@ -64,6 +65,7 @@ class WorkerTally:
 def handlers_of(container: Container) -> dict[str, Handler]:
     deps, connectors = container.deps, container.connectors
     return {**outbound_handlers(deps, connectors), **cancellation_handlers(deps, connectors),
+            **crediting_handlers(deps, connectors),
             **edi_document_handlers(deps, *edi_document_parts(container))}
 
 

@@ -12,6 +12,7 @@ from shipshape.api.routes import (
     events,
     exceptions,
     health,
+    invoices,
     masterdata,
     metrics,
     order_changes,
@@ -33,6 +34,7 @@ def create_app(container: Container) -> FastAPI:
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(order_changes.router, prefix=PREFIX)
     app.include_router(reconciliation.router, prefix=PREFIX)
+    app.include_router(invoices.router, prefix=PREFIX)
     app.include_router(metrics.router)
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes,
                        larger={f"{PREFIX}/edi/": container.settings.max_edi_body_bytes})

@@ -14,6 +14,7 @@ from shipshape.bootstrap import build, start_relay_thread
 from shipshape.cli import (
     intake_cmd,
     integration_cmd,
+    invoices_cmd,
     orders_cmd,
     partners_cmd,
     reconcile_cmd,
@@ -37,6 +38,7 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(partners_cmd.app, name="partners")
 app.add_typer(integration_cmd.dlq_app, name="dlq")
 app.add_typer(waves_cmd.app, name="waves")
+app.add_typer(invoices_cmd.app, name="invoices")
 app.add_typer(orders_cmd.app, name="orders")
 console = Console()
 

@@ -122,6 +122,22 @@ def shipments_of(conn: Any, order_id: str) -> list[Row]:
     return found
 
 
+def find_invoices(engine: Engine, status: str | None = None, order_id: str | None = None,
+                  limit: int = 100, offset: int = 0) -> list[Row]:
+    i = t.invoices.c
+    query = select(i.id, i.kind, i.order_id, i.shipment_id, i.credits, i.customer_id, i.status,
+                   i.currency, i.total, i.erp_ref, i.reason, i.created_at, i.updated_at)
+    if status is not None:
+        query = query.where(i.status == status)
+    if order_id is not None:
+        query = query.where(i.order_id == order_id)
+    query = query.order_by(i.created_at.desc(), i.id).limit(limit).offset(offset)
+    with engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return [{**dict(r), "total": str(r["total"]), "created_at": r["created_at"].isoformat(),
+             "updated_at": r["updated_at"].isoformat()} for r in rows]
+
+
 def invoices_of(conn: Any, order_id: str) -> list[Row]:
     i = t.invoices.c
     rows = conn.execute(select(i.id, i.kind, i.shipment_id, i.credits, i.status, i.currency,

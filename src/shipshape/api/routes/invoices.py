@@ -1,0 +1,42 @@
+"""Invoices: read by anyone, credited by finance's agents (roles admin and agent)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from shipshape.adapters.db import queries
+from shipshape.api.deps import allowed, container
+from shipshape.bootstrap import Container
+from shipshape.domain.access import Permission
+from shipshape.services.auth import Principal
+from shipshape.services.crediting import MAX_REASON, credit_invoice
+
+router = APIRouter()
+App = Annotated[Container, Depends(container)]
+Agent = Annotated[Principal, Depends(allowed(Permission.WORK_EXCEPTIONS))]
+Reader = Annotated[Principal, Depends(allowed(Permission.READ))]
+
+
+class CreditIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=MAX_REASON)
+
+
+@router.get("/invoices")
+def list_invoices(
+    c: App, _: Reader, status: str | None = None, order_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Invoices and credit notes, newest first, by status (issued, posted, rejected, credited)
+    or order."""
+    found = queries.find_invoices(c.engine, status, order_id, limit, offset)
+    return {"count": len(found), "invoices": found}
+
+
+@router.post("/invoices/{invoice_id}/credit")
+def post_credit(invoice_id: str, body: CreditIn, c: App, who: Agent) -> dict[str, Any]:
+    """Credit the invoice and invoice its shipment again at today's contract prices."""
+    return credit_invoice(c.deps, invoice_id, body.reason, who.name).as_json()

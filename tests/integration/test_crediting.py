@@ -1,0 +1,127 @@
+"""Crediting an invoice: a credit note cancels it, the shipment is invoiced again at today's
+contract price, finance is told, and the store stays consistent and reconciled."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from shipshape.api.schemas import PriceIn
+from shipshape.cli import app
+from shipshape.services import masterdata as md
+from shipshape.services.consistency import check_consistency
+from shipshape.services.consume import apply_once
+from shipshape.services.crediting import (
+    CREDIT_NOTE_ISSUED,
+    FINANCE_CREDIT_NOTE,
+    crediting_handlers,
+)
+from shipshape.services.messaging import Message
+from shipshape.services.relay import EVENT_TYPE_HEADER
+from tests.builders import auth
+from tests.conftest import BACKENDS
+from tests.integration.journey import acknowledged, run, timeline
+from tests.integration.test_picking import World, make_world
+from tests.integration.test_shipping import invoices
+
+__all__ = ["make_world"]
+pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+
+
+def credit(world: World, invoice_id: str, token: str | None = None,
+           reason: str = "price corrected") -> Any:
+    return world.client.post(f"/api/v1/invoices/{invoice_id}/credit", json={"reason": reason},
+                             headers=auth(token or world.token))
+
+
+def test_a_credited_invoice_is_billed_again_at_todays_contract_price(make_world: Any) -> None:
+    world = make_world({("DAL", "SKU1"): 100})
+    journey = acknowledged(world)
+    md.upsert(world.container.deps,
+              [PriceIn(unit_price="9.00", tolerance_pct="2").to_domain("C1", "SKU1")])
+
+    answer = credit(world, journey.invoice_id)
+
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    by_id = {i["id"]: i for i in invoices(world)}
+    original, note = by_id[journey.invoice_id], by_id[body["credit_note_id"]]
+    again = by_id[body["reissued_invoice_id"]]
+    assert (original["status"], original["reason"]) == ("credited", "price corrected")
+    assert (note["kind"], note["credits"], note["total"], note["lines"]) == (
+        "credit_note", journey.invoice_id, original["total"], original["lines"])
+    assert (again["kind"], again["status"], again["shipment_id"], again["total"]) == (
+        "invoice", "issued", original["shipment_id"], Decimal("45.00"))
+    assert again["lines"] == [(1, "SKU1", 5, Decimal("9.00"))]
+    [issued] = timeline(world, journey.order_id, CREDIT_NOTE_ISSUED)
+    assert (issued["credits"], issued["reason"], issued["total"]) == (
+        journey.invoice_id, "price corrected", "50.00")
+    assert check_consistency(world.container.deps) == []
+    assert [f.code for f in run(world).findings] == []
+
+
+def test_the_credit_note_goes_to_finance_once(make_world: Any) -> None:
+    world = make_world({("DAL", "SKU1"): 100})
+    journey = acknowledged(world)
+    note_id = credit(world, journey.invoice_id).json()["credit_note_id"]
+    [body] = timeline(world, journey.order_id, CREDIT_NOTE_ISSUED)
+    message = Message("evt-credit-1", f"shipshape.{CREDIT_NOTE_ISSUED}.{journey.order_id}",
+                      journey.order_id, json.dumps(body).encode(),
+                      {EVENT_TYPE_HEADER: CREDIT_NOTE_ISSUED})
+    deps, connectors = world.container.deps, world.container.connectors
+    handler = crediting_handlers(deps, connectors)[FINANCE_CREDIT_NOTE]
+    assert apply_once(deps, FINANCE_CREDIT_NOTE, handler, message)
+    assert not apply_once(deps, FINANCE_CREDIT_NOTE, handler, message)
+    finance = connectors.simulated("finance")
+    assert finance is not None
+    [(operation, payload)] = finance.applied.values()
+    assert (operation, payload["body"]["credit_note_id"]) == ("credit_note", note_id)
+
+
+def test_what_cannot_be_credited_is_refused_and_changes_nothing(make_world: Any) -> None:
+    world = make_world({("DAL", "SKU1"): 100})
+    journey = acknowledged(world)
+    assert credit(world, "inv-nope").status_code == 404
+    assert credit(world, journey.invoice_id, reason=" ").status_code == 422
+    note_id = credit(world, journey.invoice_id).json()["credit_note_id"]
+    before = invoices(world)
+    again = credit(world, journey.invoice_id)
+    assert again.status_code == 409 and "credited before" in again.text
+    of_note = credit(world, note_id)
+    assert of_note.status_code == 409 and "credit note" in of_note.text
+    assert invoices(world) == before
+
+
+def test_only_admins_and_agents_credit_and_anyone_reads(make_world: Any) -> None:
+    world = make_world({("DAL", "SKU1"): 100})
+    journey = acknowledged(world)
+    viewer = world.container.tokens.create("v", "viewer", datetime.now(UTC))
+    agent = world.container.tokens.create("a", "agent", datetime.now(UTC))
+    assert credit(world, journey.invoice_id, viewer).status_code == 403
+    assert credit(world, journey.invoice_id, agent).status_code == 200
+    listed = world.client.get("/api/v1/invoices?status=credited", headers=auth(viewer)).json()
+    assert [i["id"] for i in listed["invoices"]] == [journey.invoice_id]
+    detail = world.client.get(f"/api/v1/orders/{journey.order_id}", headers=auth(viewer)).json()
+    assert sorted(i["kind"] for i in detail["invoices"]) == [
+        "credit_note", "invoice", "invoice"]
+
+
+def test_the_command_line_credits_and_lists(make_world: Any, database_url: str) -> None:
+    world = make_world({("DAL", "SKU1"): 100})
+    journey = acknowledged(world)
+    runner = CliRunner()
+    env = {"SHIPSHAPE_DATABASE_URL": database_url, "COLUMNS": "200"}
+    done = runner.invoke(app, ["invoices", "credit", journey.invoice_id, "--reason", "dented"],
+                         env=env)
+    assert done.exit_code == 0 and f"invoice {journey.invoice_id} credited" in done.output
+    listed = runner.invoke(app, ["invoices", "list", "--status", "credited"], env=env)
+    assert listed.exit_code == 0 and journey.invoice_id in listed.output, listed.output
+    assert "dented" in listed.output
+    again = runner.invoke(app, ["invoices", "credit", journey.invoice_id, "--reason", "x"],
+                          env=env)
+    assert again.exit_code != 0 and "credited before" in str(again.exception)
