@@ -22,14 +22,15 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TypeGuard
 
 from shipshape.domain.errors import InvalidInput
+from shipshape.domain.event_data import is_whole, optional_date, text
 from shipshape.domain.findings import Finding, Kind, Team, block, warn
 from shipshape.domain.inventory import Reservation, StockPosition
 from shipshape.domain.orders import OrderLine, OrderStatus, ShipTo
 
 PICK_CONFIRMED = "PickConfirmed"
+EVENT = "pick_confirmed"
 SHORT_PICK_RESOURCED = "ShortPickResourced"
 SHORT_PICK_BACKORDERED = "ShortPickBackordered"
 LOT_NONCOMPLIANT = "LotNonCompliant"
@@ -134,8 +135,8 @@ class NonCompliantLot:
 
 def parse_confirmation(data: Mapping[str, object]) -> PickConfirmation:
     """The event's data as a confirmation; `InvalidInput` naming the first field that is wrong."""
-    order_id = _text(data.get("order_id"), "order_id", 40)
-    site = _text(data.get("site"), "site", MAX_TEXT)
+    order_id = text(EVENT, data.get("order_id"), "order_id", 40)
+    site = text(EVENT, data.get("site"), "site", MAX_TEXT)
     lines = data.get("lines")
     if not isinstance(lines, list) or not lines:
         raise InvalidInput("pick_confirmed: lines must be a non-empty list")
@@ -147,32 +148,14 @@ def _entry(raw: object, index: int) -> PickedLot:
     if not isinstance(raw, Mapping):
         raise InvalidInput(f"pick_confirmed: {where} must be an object")
     line_no, quantity = raw.get("line_no"), raw.get("quantity")
-    if not _whole(line_no) or line_no < 1:
+    if not is_whole(line_no) or line_no < 1:
         raise InvalidInput(f"pick_confirmed: {where}.line_no must be a whole number >= 1")
-    if not _whole(quantity) or quantity < 0:
+    if not is_whole(quantity) or quantity < 0:
         raise InvalidInput(f"pick_confirmed: {where}.quantity must be a whole number >= 0")
     lot = raw.get("lot")
-    lot_text = None if lot is None else _text(lot, f"{where}.lot", MAX_TEXT)
-    return PickedLot(line_no, quantity, lot_text, _date(raw.get("expiry"), f"{where}.expiry"))
-
-
-def _whole(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _text(value: object, name: str, limit: int) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > limit:
-        raise InvalidInput(f"pick_confirmed: {name} must be a text of 1 to {limit} characters")
-    return value
-
-
-def _date(value: object, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as error:
-        raise InvalidInput(f"pick_confirmed: {name} must be a date (YYYY-MM-DD)") from error
+    lot_text = None if lot is None else text(EVENT, lot, f"{where}.lot", MAX_TEXT)
+    expiry = optional_date(EVENT, raw.get("expiry"), f"{where}.expiry")
+    return PickedLot(line_no, quantity, lot_text, expiry)
 
 
 def reserved_by_line_site(reservations: Iterable[Reservation]) -> dict[LineSite, int]:

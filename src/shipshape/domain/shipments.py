@@ -18,14 +18,15 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeGuard
 
 from shipshape.domain.errors import Conflict, InvalidInput
+from shipshape.domain.event_data import is_whole, optional_date, text
 from shipshape.domain.findings import Finding, Kind, Team, warn
 from shipshape.domain.orders import OrderStatus
 from shipshape.domain.picking import Pick
 
 SHIPMENT_CONFIRMED = "ShipmentConfirmed"
+EVENT = "shipment_confirmed"
 SHORT_SHIPMENT = "SHORT_SHIPMENT"
 MAX_ID = 60
 
@@ -90,10 +91,10 @@ def parse_shipment(data: Mapping[str, object]) -> ShipmentConfirmation:
     if not isinstance(lines, list):
         raise InvalidInput("shipment_confirmed: lines must be a list")
     return ShipmentConfirmation(
-        order_id=_text(data.get("order_id"), "order_id", 40),
-        site=_text(data.get("site"), "site", MAX_ID),
-        shipment_id=_text(data.get("shipment_id"), "shipment_id", MAX_ID),
-        ship_date=_date(data.get("ship_date")),
+        order_id=text(EVENT, data.get("order_id"), "order_id", 40),
+        site=text(EVENT, data.get("site"), "site", MAX_ID),
+        shipment_id=text(EVENT, data.get("shipment_id"), "shipment_id", MAX_ID),
+        ship_date=optional_date(EVENT, data.get("ship_date"), "ship_date"),
         entries=tuple(_entry(raw, i) for i, raw in enumerate(lines)))
 
 
@@ -102,31 +103,12 @@ def _entry(raw: object, index: int) -> ShippedEntry:
     if not isinstance(raw, Mapping):
         raise InvalidInput(f"shipment_confirmed: {where} must be an object")
     line_no, quantity, lot = raw.get("line_no"), raw.get("quantity"), raw.get("lot")
-    if not _whole(line_no) or line_no < 1:
+    if not is_whole(line_no) or line_no < 1:
         raise InvalidInput(f"shipment_confirmed: {where}.line_no must be a whole number >= 1")
-    if not _whole(quantity) or quantity < 0:
+    if not is_whole(quantity) or quantity < 0:
         raise InvalidInput(f"shipment_confirmed: {where}.quantity must be a whole number >= 0")
     return ShippedEntry(line_no, quantity,
-                        None if lot is None else _text(lot, f"{where}.lot", MAX_ID))
-
-
-def _whole(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _text(value: object, name: str, limit: int) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > limit:
-        raise InvalidInput(f"shipment_confirmed: {name} must be a text of 1 to {limit} characters")
-    return value
-
-
-def _date(value: object) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as error:
-        raise InvalidInput("shipment_confirmed: ship_date must be a date (YYYY-MM-DD)") from error
+                        None if lot is None else text(EVENT, lot, f"{where}.lot", MAX_ID))
 
 
 def picked_by_line_site(picks: Iterable[Pick]) -> dict[LineSite, int]:
