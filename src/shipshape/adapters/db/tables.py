@@ -175,7 +175,6 @@ reservations = Table(
     Column("sku", String(60), nullable=False),
     Column("quantity", Quantity, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    Index("ix_reservations_site_sku", "site", "sku"),
 )
 
 credit_exposure = Table(
