@@ -175,7 +175,7 @@ def test_a_site_ships_an_order_once(make_world: Any) -> None:
     assert len(invoices(world)) == 1 and world.stock() == {"DAL": (90, 0)}
 
 
-def test_an_untendered_or_held_order_does_not_ship(make_world: Any) -> None:
+def test_an_untendered_or_cancelled_order_does_not_ship(make_world: Any) -> None:
     world = make_world({("DAL", "SKU1"): 100})
     order_id = released_order(world, [line(1, 10)])
     send(world, "wms", "pick_confirmed", pick(order_id, "DAL", {"line_no": 1, "quantity": 10}),
@@ -184,12 +184,32 @@ def test_an_untendered_or_held_order_does_not_ship(make_world: Any) -> None:
                       shipment(order_id, {"line_no": 1, "quantity": 10}), "wms-ship")
     assert untendered.status_code == 409 and "no accepted carrier tender" in untendered.text
     with world.container.deps.uow() as uow:
+        uow.orders.set_status(order_id, OrderStatus.CANCELLED, world.clock[0])
+        uow.commit()
+    cancelled = send(world, "wms", "shipment_confirmed",
+                     shipment(order_id, {"line_no": 1, "quantity": 10}), "wms-ship-2")
+    assert cancelled.status_code == 409 and "is cancelled" in cancelled.text
+    assert world.stock() == {"DAL": (100, 10)}
+    assert (invoices(world), world.count(t.shipments)) == ([], 0)
+
+
+def test_a_held_order_the_wms_ships_anyway_is_recorded_and_never_silent(
+    make_world: Any,
+) -> None:
+    world = make_world({("DAL", "SKU1"): 100})
+    order_id = tendered_order(world, [line(1, 10)], [{"line_no": 1, "quantity": 10}])
+    with world.container.deps.uow() as uow:  # a credit hold after release held it
         uow.orders.set_status(order_id, OrderStatus.HELD, world.clock[0])
         uow.commit()
-    held = send(world, "wms", "shipment_confirmed",
-                shipment(order_id, {"line_no": 1, "quantity": 10}), "wms-ship-2")
-    assert held.status_code == 409 and "is held" in held.text
-    assert world.stock() == {"DAL": (100, 10)}
+    answer = send(world, "wms", "shipment_confirmed",
+                  shipment(order_id, {"line_no": 1, "quantity": 10}), "wms-ship")
+    assert answer.status_code == 200, answer.text
+    assert world.stock() == {"DAL": (90, 0)}  # the goods left: the ledger says so
+    [case] = world.cases("SHIPPED_WHILE_HELD")
+    assert (case["blocking"], case["owner_team"], case["stage"], case["order_id"]) == (
+        True, "credit", "ship", order_id)
+    assert [i["status"] for i in invoices(world)] == ["issued"]
+    assert status(world, order_id) == "held"
 
 
 def test_the_erp_acknowledgement_marks_the_invoice_posted_and_the_order_invoiced(

@@ -8,7 +8,8 @@ Contract (`shipment_confirmed`, sent by the WMS, which owns what was shipped):
 A confirmation is **final for the order at that site**: each line's total is what left the site
 (several entries of one line, one per lot, add up); a picked line it does not name shipped
 nothing. Nobody ships more than was picked there. What was picked but not shipped goes back
-to free stock (the reservation is given back, the units stay on hand) and is reported.
+to free stock (the reservation is given back, the units stay on hand) and is reported. A held
+order that ships all the same is recorded (the goods left) and opens `SHIPPED_WHILE_HELD`.
 A site ships an order once; the order is shipped when every site that picked something of it
 has confirmed its shipment.
 """
@@ -21,13 +22,17 @@ from datetime import date
 
 from shipshape.domain.errors import Conflict, InvalidInput
 from shipshape.domain.event_data import is_whole, optional_date, text
-from shipshape.domain.findings import Finding, Kind, Team, warn
+from shipshape.domain.findings import Finding, Kind, Team, block, warn
 from shipshape.domain.orders import OrderStatus
 from shipshape.domain.picking import Pick
 
 SHIPMENT_CONFIRMED = "ShipmentConfirmed"
 EVENT = "shipment_confirmed"
 SHORT_SHIPMENT = "SHORT_SHIPMENT"
+SHIPPED_WHILE_HELD = "SHIPPED_WHILE_HELD"
+SHIPPABLE = frozenset({OrderStatus.PICKED, OrderStatus.HELD})
+"""A held order's tasks were asked to stop; if the WMS ships it all the same, the goods have
+left: the shipment is recorded (the stock must say so) and `SHIPPED_WHILE_HELD` opened."""
 MAX_ID = 60
 
 LineSite = tuple[int, str]
@@ -123,9 +128,8 @@ def check_shipment(status: OrderStatus, confirmation: ShipmentConfirmation,
                    picked: Mapping[LineSite, int], shipped_sites: Collection[str]) -> None:
     """Refuse, naming why, a confirmation the order cannot take; nothing is stored then."""
     order_id, site = confirmation.order_id, confirmation.site
-    if status is not OrderStatus.PICKED:
-        raise Conflict(f"order {order_id} is {status}; only a picked order can ship "
-                       "(a held or cancelled order's tasks were stopped)")
+    if status not in SHIPPABLE:
+        raise Conflict(f"order {order_id} is {status}; only a picked order can ship")
     if site in shipped_sites:
         raise Conflict(f"{site} already confirmed the shipment of order {order_id}")
     if not any(qty for (_, s), qty in picked.items() if s == site):
@@ -149,6 +153,15 @@ def shipped_lines(confirmation: ShipmentConfirmation, picked: Mapping[LineSite, 
 def shipped_everywhere(picked: Mapping[LineSite, int], shipped_sites: Collection[str]) -> bool:
     """Every site that picked something of the order has confirmed its shipment."""
     return all(site in shipped_sites for (_, site), qty in picked.items() if qty > 0)
+
+
+def shipped_while_held(site: str, lines: Iterable[ShippedLine]) -> Finding:
+    """The WMS shipped an order Shipshape had held (credit hold after release): never silent."""
+    shipped = [line for line in lines if line.shipped]
+    return block(SHIPPED_WHILE_HELD, Kind.BUSINESS, Team.CREDIT,
+                 f"{site} shipped an order on hold after it was asked to stop its tasks; "
+                 "the goods left and are invoiced, decide with the customer",
+                 line_nos=[ln.line_no for ln in shipped], site=site)
 
 
 def short_shipment(site: str, lines: Iterable[ShippedLine]) -> Finding | None:

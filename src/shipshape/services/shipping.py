@@ -3,15 +3,20 @@ records the event (`services/inbound.py` has checked signature, resend, owner an
 
 For the data contract see `domain/shipments.py`. In one transaction:
 
-* the confirmation is checked against the order (picked, tendered to a carrier, the site picked
-  something of it and has not shipped it before, no line ships more than was picked there) or
-  refused whole (409/422 to the WMS, nothing stored);
+* the confirmation is checked against the order (picked — or held after release, see below —
+  and tendered to a carrier, the site picked something of it and has not shipped it before,
+  no line ships more than was picked there) or refused whole (409/422 to the WMS, nothing
+  stored);
 * the shipment is stored with the accepted tender's carrier, tracking number and label;
 * shipped units leave the reservation and on-hand stock together (a `shipment` movement each);
   picked units that did not ship go back to free stock, with a `SHORT_SHIPMENT` warning;
 * the shipment's invoice is issued (`services/billing.py`), its posting to the ERP on its way
   through the outbox (`InvoiceIssued`);
 * the order moves picked -> shipped once every site that picked something of it has shipped.
+
+A held order (a credit hold after release) had its tasks stopped; when the WMS ships it all
+the same the goods have left, so the shipment is recorded like any other (stock, invoice) and
+a blocking `SHIPPED_WHILE_HELD` case goes to the credit team; the order stays held.
 """
 
 from __future__ import annotations
@@ -50,9 +55,10 @@ def shipment_confirmed(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
     uow.shipments.add(record, event.webhook_id, now)
     _move_stock(uow, record, confirmation, now)
     events = [_shipped_event(record, event, now)]
-    events += _short_shipment(deps, uow, order, record, now)
+    events += _cases(deps, uow, order, record, now)
     events += issue_invoice(deps, uow, order, record, now)
-    if sh.shipped_everywhere(picked, shipped_sites | {record.site}):
+    if order.status is OrderStatus.PICKED and sh.shipped_everywhere(
+            picked, shipped_sites | {record.site}):
         check_transition(order.status, OrderStatus.SHIPPED)
         uow.orders.set_status(order.id, OrderStatus.SHIPPED, now)
         events.append(ev.Event(ev.STATUS_CHANGED, order.id, now, {
@@ -100,14 +106,19 @@ def _shipped_event(record: sh.ShipmentRecord, event: SystemEvent, now: datetime)
                    "shipped": ln.shipped} for ln in record.lines]})
 
 
-def _short_shipment(deps: Deps, uow: UnitOfWork, order: OrderToPick,
-                    record: sh.ShipmentRecord, now: datetime) -> list[ev.Event]:
-    finding = sh.short_shipment(record.site, record.lines)
-    if finding is None:
-        return []
-    uow.orders.add_findings(order.id, [finding], now)
-    case = open_case_for(deps, uow, order.id, order.customer_id, order.value, finding, now,
-                         source_system="wms", site=record.site)
-    return [ev.Event(ev.EXCEPTION_OPENED, order.id, now, {
-        "case_id": case.id, "code": case.code, "owner_team": case.owner_team,
-        "sla_due_at": case.sla_due_at.isoformat()})]
+def _cases(deps: Deps, uow: UnitOfWork, order: OrderToPick, record: sh.ShipmentRecord,
+           now: datetime) -> list[ev.Event]:
+    """`SHORT_SHIPMENT` when picked units stayed; `SHIPPED_WHILE_HELD` for a held order."""
+    findings = [sh.short_shipment(record.site, record.lines)]
+    if order.status is OrderStatus.HELD:
+        findings.append(sh.shipped_while_held(record.site, record.lines))
+    found = [f for f in findings if f is not None]
+    uow.orders.add_findings(order.id, found, now)
+    events = []
+    for finding in found:
+        case = open_case_for(deps, uow, order.id, order.customer_id, order.value, finding,
+                             now, source_system="wms", site=record.site)
+        events.append(ev.Event(ev.EXCEPTION_OPENED, order.id, now, {
+            "case_id": case.id, "code": case.code, "owner_team": case.owner_team,
+            "sla_due_at": case.sla_due_at.isoformat()}))
+    return events
