@@ -25,9 +25,9 @@ from shipshape.services.messaging import Message
 from shipshape.services.relay import EVENT_TYPE_HEADER
 from tests.builders import auth
 from tests.conftest import BACKENDS
-from tests.integration.journey import acknowledged, run, timeline
-from tests.integration.test_picking import World, make_world
-from tests.integration.test_shipping import invoices
+from tests.integration.journey import acknowledged, run, shipped, timeline
+from tests.integration.test_picking import World, make_world, status
+from tests.integration.test_shipping import invoices, send
 
 __all__ = ["make_world"]
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
@@ -125,3 +125,24 @@ def test_the_command_line_credits_and_lists(make_world: Any, database_url: str) 
     again = runner.invoke(app, ["invoices", "credit", journey.invoice_id, "--reason", "x"],
                           env=env)
     assert again.exit_code != 0 and "credited before" in str(again.exception)
+
+
+def test_a_late_answer_of_the_erp_leaves_a_credited_invoice_credited(make_world: Any) -> None:
+    world = make_world({("DAL", "SKU1"): 100})
+    journey = shipped(world)  # issued, not yet answered by the ERP
+    body = credit(world, journey.invoice_id).json()
+    for kind, data, webhook in (
+            ("invoice_posted", {"erp_ref": "ERP-7", "total": "50.00"}, "erp-late-1"),
+            ("invoice_rejected", {"reason": "duplicate"}, "erp-late-2")):
+        answer = send(world, "erp", kind, {"invoice_id": journey.invoice_id,
+                                           "order_id": journey.order_id, **data}, webhook)
+        assert answer.status_code == 200, answer.text
+    by_id = {i["id"]: i["status"] for i in invoices(world)}
+    assert by_id[journey.invoice_id] == "credited"
+    assert world.cases("INVOICE_POST_FAILED") == []
+    # the corrected invoice, once booked, makes the shipped order invoiced
+    assert status(world, journey.order_id) == "shipped"
+    send(world, "erp", "invoice_posted", {"invoice_id": body["reissued_invoice_id"],
+                                          "order_id": journey.order_id, "erp_ref": "ERP-8",
+                                          "total": "50.00"}, "erp-ack-2")
+    assert status(world, journey.order_id) == "invoiced"

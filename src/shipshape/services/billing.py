@@ -128,10 +128,13 @@ def invoice_posted(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
     invoice = _invoice(uow, event)
     now = deps.clock.now()
     erp_ref = str(event.data.get("erp_ref") or "") or None
-    uow.invoices.set_status(invoice.id, iv.InvoiceStatus.POSTED, now, erp_ref=erp_ref)
+    credited = invoice.status is iv.InvoiceStatus.CREDITED
+    if not credited:  # a credit note has already cancelled it; it stays credited
+        uow.invoices.set_status(invoice.id, iv.InvoiceStatus.POSTED, now, erp_ref=erp_ref)
     events = [ev.Event(iv.INVOICE_POSTED, invoice.order_id, now, {
         "invoice_id": invoice.id, "erp_ref": erp_ref, "webhook_id": event.webhook_id,
-        "erp_total": event.data.get("total"), "total": str(invoice.total)})]
+        "erp_total": event.data.get("total"), "total": str(invoice.total),
+        "credited": credited})]
     for case_id in _open_failures(uow, invoice):
         uow.cases.resolve(case_id, "posted", "the ERP booked the invoice", "erp", now, True)
     events += _invoiced(uow, invoice.order_id, event, now)
@@ -151,6 +154,11 @@ def reject_invoice(deps: Deps, uow: UnitOfWork, invoice_id: str, reason: str, sy
     invoice = uow.invoices.get(invoice_id, lock=True)
     if invoice is None:
         raise InvalidInput(f"there is no invoice {invoice_id}")
+    if invoice.status is iv.InvoiceStatus.CREDITED:  # replaced already: nothing to correct
+        uow.events.append([ev.Event(iv.INVOICE_REJECTED, invoice.order_id, now, {
+            "invoice_id": invoice.id, "reason": reason, "credited": True,
+            "webhook_id": webhook_id})])
+        return
     uow.invoices.set_status(invoice.id, iv.InvoiceStatus.REJECTED, now, reason=reason)
     finding = iv.post_failed(invoice.id, invoice.shipment_id, reason, invoice.line_nos)
     order = uow.picks.order(invoice.order_id, lock=False)
@@ -187,7 +195,8 @@ def _invoiced(uow: UnitOfWork, order_id: str, event: SystemEvent,
     order = uow.picks.order(order_id, lock=True)
     if order is None or order.status is not OrderStatus.SHIPPED:
         return []
-    invoices = [i for i in uow.invoices.of_order(order_id) if i.kind is iv.InvoiceKind.INVOICE]
+    invoices = [i for i in uow.invoices.of_order(order_id)
+                if i.kind is iv.InvoiceKind.INVOICE and i.status is not iv.InvoiceStatus.CREDITED]
     if not all(i.status is iv.InvoiceStatus.POSTED for i in invoices):
         return []
     check_transition(order.status, OrderStatus.INVOICED)
