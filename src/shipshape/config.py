@@ -66,6 +66,8 @@ class ConnectorSettings(BaseModel):
     short_pick_nth: list[int] = Field(default_factory=list)
     """simulated wms: ordinals (1-based, over the orders of every wave released, in payload order)
     of the orders picked short: one less of their first line."""
+    pays_invoices: bool = False
+    """simulated erp: each invoice it books is paid at once (`payment_received`)."""
 
     @field_validator("reject_when")
     @classmethod

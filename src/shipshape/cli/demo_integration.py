@@ -18,8 +18,10 @@ from shipshape.services.relay import relay_pending
 from shipshape.worker import Worker
 
 DEMO_ERP = ConnectorSettings(failure_rate=0.05, reject_rate=0.005, max_attempts=3,
-                             first_delay_s=0.005, max_delay_s=0.02, jitter_s=0.005, seed=7)
-"""An ERP with 5 % transient failures (retried) and 0.5 % rejections (dead letters)."""
+                             first_delay_s=0.005, max_delay_s=0.02, jitter_s=0.005, seed=7,
+                             pays_invoices=True)
+"""An ERP with 5 % transient failures (retried) and 0.5 % rejections (dead letters), whose
+customers pay every invoice it books at once."""
 WAIT_S = 300.0
 
 

@@ -54,11 +54,11 @@ def _wait_until_quiet(container: Container, console: Console, released: int) -> 
     deadline = time.monotonic() + WAIT_S
     last, quiet_since = -1, time.monotonic()
     with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("release to cash: orders invoiced", total=released)
+        task = progress.add_task("release to cash: orders paid", total=released)
         while time.monotonic() < deadline:
             activity = queries.event_count(container.engine)
-            invoiced = queries.orders_by_status(container.engine).get("invoiced", 0)
-            progress.update(task, completed=invoiced)
+            closed = queries.orders_by_status(container.engine).get("closed", 0)
+            progress.update(task, completed=closed)
             if activity != last:
                 last, quiet_since = activity, time.monotonic()
             elif time.monotonic() - quiet_since >= QUIET_S:
@@ -73,8 +73,9 @@ def _journey_table(container: Container, released: int) -> Table:
     table.add_column("what")
     table.add_column("count", justify="right")
     rows: list[tuple[str, Callable[[], int]]] = [
-        ("orders invoiced (posted to the ERP and acknowledged)",
-         lambda: statuses.get("invoiced", 0)),
+        ("orders closed (invoiced, booked by the ERP and paid)",
+         lambda: statuses.get("closed", 0)),
+        ("orders invoiced, not paid yet", lambda: statuses.get("invoiced", 0)),
         ("orders shipped, invoice not booked", lambda: statuses.get("shipped", 0)),
         ("orders still released (a short pick backordered, or another site's wave to come)",
          lambda: statuses.get("released", 0)),

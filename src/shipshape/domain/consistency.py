@@ -7,7 +7,8 @@ between tables whatever happened, so that a violation points at a bug or a hand-
 3. A shipment that shipped something has exactly one invoice (kind invoice, not credited).
 4. A site's on hand of a SKU is the sum of its stock movements; its reserved count the sum of
    the reservations there.
-5. A shipped or invoiced order has a shipment from every site that picked something of it.
+5. A shipped, invoiced or closed order has a shipment from every site that picked something
+   of it.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ class State(StrEnum):
     ORDER_ACCEPTANCE = "order_acceptance"
     CREDIT_STATUS = "credit_status"
     INVOICE = "invoice"
+    PAYMENT = "payment"
     TASK_EXECUTION = "task_execution"
     PICKED_QUANTITY = "picked_quantity"
     SHIPMENT = "shipment"
@@ -48,6 +49,7 @@ DEFAULT_OWNERSHIP: Mapping[State, System] = {
     State.ORDER_ACCEPTANCE: System.ERP,
     State.CREDIT_STATUS: System.ERP,
     State.INVOICE: System.ERP,
+    State.PAYMENT: System.ERP,
     State.TASK_EXECUTION: System.WMS,
     State.PICKED_QUANTITY: System.WMS,
     State.SHIPMENT: System.WMS,
@@ -64,6 +66,7 @@ INBOUND_EVENTS: Mapping[str, State] = {
     "credit_status_changed": State.CREDIT_STATUS,
     "invoice_posted": State.INVOICE,
     "invoice_rejected": State.INVOICE,
+    "payment_received": State.PAYMENT,
     "task_status_changed": State.TASK_EXECUTION,
     "pick_confirmed": State.PICKED_QUANTITY,
     "shipment_confirmed": State.SHIPMENT,
@@ -122,7 +125,7 @@ OPERATION_STAGES: Mapping[str, str] = {
 
 STATE_STAGES: Mapping[State, str] = {
     State.ORDER_ACCEPTANCE: "capture", State.CREDIT_STATUS: "validate",
-    State.INVOICE: "invoice", State.TASK_EXECUTION: "execute",
+    State.INVOICE: "invoice", State.PAYMENT: "invoice", State.TASK_EXECUTION: "execute",
     State.PICKED_QUANTITY: "execute", State.SHIPMENT: "ship", State.CARRIER_TENDER: "ship",
     State.ORCHESTRATION: "release", State.RESERVATION: "allocate",
 }
@@ -133,7 +136,8 @@ ENTITY_FIELDS = ("order_id", "customer_id", "invoice_id", "shipment_id", "wave_i
 
 ENTITY_PARTS: Mapping[str, tuple[str, ...]] = {
     "pick_confirmed": ("order_id", "site"), "shipment_confirmed": ("order_id", "site"),
-    "invoice_posted": ("invoice_id",), "invoice_rejected": ("invoice_id",)}
+    "invoice_posted": ("invoice_id",), "invoice_rejected": ("invoice_id",),
+    "payment_received": ("invoice_id",)}
 """Event types whose state is kept per other fields than the first of `ENTITY_FIELDS`: each site
 confirms its own picks and shipment of an order, so one site's confirmation is never stale
 because of another's; an invoice's acknowledgement is about the invoice, not its order."""

@@ -53,6 +53,11 @@ class InvoiceRecord:
     erp_ref: str | None
     reason: str | None
     line_nos: tuple[int, ...]
+    paid: Decimal = Decimal("0")
+
+    @property
+    def settled(self) -> bool:
+        return self.paid >= self.total
 
 
 @dataclass(frozen=True, slots=True)

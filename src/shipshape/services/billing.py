@@ -125,7 +125,7 @@ class InvoicePostingHandler:
 def invoice_posted(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
     """The ERP booked the invoice: posted, its open failure case resolved, and the order
     invoiced once it has shipped everywhere and every invoice of it is posted."""
-    invoice = _invoice(uow, event)
+    invoice = invoice_of(uow, event)
     now = deps.clock.now()
     erp_ref = str(event.data.get("erp_ref") or "") or None
     credited = invoice.status is iv.InvoiceStatus.CREDITED
@@ -142,7 +142,7 @@ def invoice_posted(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
 
 
 def invoice_rejected(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
-    invoice = _invoice(uow, event)
+    invoice = invoice_of(uow, event)
     reason = str(event.data.get("reason") or "no reason given")
     reject_invoice(deps, uow, invoice.id, reason, event.system, deps.clock.now(),
                    event.webhook_id)
@@ -173,7 +173,8 @@ def reject_invoice(deps: Deps, uow: UnitOfWork, invoice_id: str, reason: str, sy
             "sla_due_at": case.sla_due_at.isoformat()})])
 
 
-def _invoice(uow: UnitOfWork, event: SystemEvent) -> iv.InvoiceRecord:
+def invoice_of(uow: UnitOfWork, event: SystemEvent) -> iv.InvoiceRecord:
+    """The invoice an ERP event names, locked; `InvalidInput` when unknown or another order's."""
     invoice_id = str(event.data.get("invoice_id") or "")
     invoice = uow.invoices.get(invoice_id, lock=True)
     if invoice is None:

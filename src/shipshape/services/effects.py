@@ -13,6 +13,7 @@ from shipshape.domain.errors import InvalidInput
 from shipshape.domain.integration import SystemEvent
 from shipshape.services.billing import invoice_posted, invoice_rejected
 from shipshape.services.deps import Deps
+from shipshape.services.payments import payment_received
 from shipshape.services.picking import pick_confirmed
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.release import credit_hold_after_release
@@ -42,5 +43,6 @@ EFFECTS: Mapping[str, Effect] = {
     "shipment_confirmed": shipment_confirmed,
     "invoice_posted": invoice_posted,
     "invoice_rejected": invoice_rejected,
+    "payment_received": payment_received,
 }
 """Event types without an effect are recorded (`system_states`, the order's timeline) only."""

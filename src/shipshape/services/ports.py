@@ -118,6 +118,9 @@ class InvoiceStore(Protocol):
     def of_order(self, order_id: str) -> list[InvoiceRecord]: ...
     def set_status(self, invoice_id: str, status: InvoiceStatus, at: datetime,
                    erp_ref: str | None = None, reason: str | None = None) -> None: ...
+    def record_payment(self, invoice_id: str, amount: Decimal, at: datetime) -> Decimal:
+        """Add `amount` to what was paid of the invoice; returns the paid total."""
+        ...
 
 
 class CreditStore(Protocol):

@@ -93,7 +93,7 @@ def stock_tallies(conn: Connection) -> list[cs.StockTally]:
 def order_sites(conn: Connection) -> list[cs.OrderSites]:
     """Shipped and invoiced orders, with the sites that picked something and that shipped."""
     o, pk, sh = t.orders.c, t.picks.c, t.shipments.c
-    done = (OrderStatus.SHIPPED.value, OrderStatus.INVOICED.value)
+    done = (OrderStatus.SHIPPED.value, OrderStatus.INVOICED.value, OrderStatus.CLOSED.value)
     statuses = {order_id: status for order_id, status in conn.execute(
         select(o.id, o.status).where(o.status.in_(done)))}
     picked: dict[str, set[str]] = {}

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select, update
 
 from shipshape.adapters.db import tables as t
-from shipshape.domain.billing import Invoice
+from shipshape.domain.billing import Invoice, cents
 from shipshape.domain.invoicing import InvoiceKind, InvoiceRecord, InvoiceStatus
 
 iv = t.invoices.c
@@ -29,7 +29,7 @@ class SqlInvoices:
             shipment_id=invoice.shipment_id, credits=credits, customer_id=invoice.customer_id,
             status=InvoiceStatus.ISSUED.value, currency=invoice.currency,
             subtotal=invoice.subtotal, freight=invoice.freight_amount, tax=invoice.tax_amount,
-            total=invoice.total, created_at=at, updated_at=at))
+            total=invoice.total, paid=Decimal("0"), created_at=at, updated_at=at))
         self._conn.execute(t.invoice_lines.insert(), [
             {"invoice_id": invoice.number, "line_no": ln.line_no, "sku": ln.sku,
              "quantity": ln.quantity, "unit_price": ln.unit_price, "amount": ln.amount}
@@ -55,6 +55,14 @@ class SqlInvoices:
             values["reason"] = reason
         self._conn.execute(update(t.invoices).where(iv.id == invoice_id).values(**values))
 
+    def record_payment(self, invoice_id: str, amount: Decimal, at: datetime) -> Decimal:
+        """Add `amount` to what was paid of the invoice; returns the paid total."""
+        row = self._conn.execute(select(iv.paid).where(iv.id == invoice_id)).one()
+        paid = cents(Decimal(row.paid) + amount)
+        self._conn.execute(update(t.invoices).where(iv.id == invoice_id).values(
+            paid=paid, paid_at=at, updated_at=at))
+        return paid
+
     def _records(self, rows: Sequence[Row[Any]] | Sequence[Any]) -> list[InvoiceRecord]:
         ids = [row.id for row in rows]
         line_nos: dict[str, list[int]] = {}
@@ -66,10 +74,11 @@ class SqlInvoices:
         return [InvoiceRecord(
             id=row.id, kind=InvoiceKind(row.kind), order_id=row.order_id,
             shipment_id=row.shipment_id, credits=row.credits, customer_id=row.customer_id,
-            status=InvoiceStatus(row.status), currency=row.currency, total=Decimal(row.total),
-            erp_ref=row.erp_ref, reason=row.reason,
+            status=InvoiceStatus(row.status), currency=row.currency,
+            total=cents(Decimal(row.total)), erp_ref=row.erp_ref, reason=row.reason,
+            paid=cents(Decimal(row.paid)),
             line_nos=tuple(line_nos.get(row.id, []))) for row in rows]
 
 
 _COLUMNS = (iv.id, iv.kind, iv.order_id, iv.shipment_id, iv.credits, iv.customer_id, iv.status,
-            iv.currency, iv.total, iv.erp_ref, iv.reason)
+            iv.currency, iv.total, iv.erp_ref, iv.reason, iv.paid)

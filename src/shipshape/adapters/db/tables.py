@@ -304,6 +304,8 @@ invoices = Table(
     Column("total", ExactDecimal, nullable=False),
     Column("erp_ref", String(100)),
     Column("reason", Text),
+    Column("paid", ExactDecimal, nullable=False),
+    Column("paid_at", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_invoices_status", "status"),

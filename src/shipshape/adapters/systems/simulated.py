@@ -52,6 +52,8 @@ class Applied:
     """`negative_ack_nth` names this call: its acknowledgement is the negative one."""
     picks_short: Callable[[], bool] = lambda: False
     """Asked once per order picked, in order: whether `short_pick_nth` names that order."""
+    pays: bool = False
+    """`pays_invoices`: the customer pays a booked invoice at once."""
 
 
 class SimulationSettings(Protocol):
@@ -80,6 +82,8 @@ class SimulationSettings(Protocol):
     def negative_ack_nth(self) -> Mapping[str, Sequence[int]]: ...
     @property
     def short_pick_nth(self) -> Sequence[int]: ...
+    @property
+    def pays_invoices(self) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,7 @@ class SimulationProfile:
     reject_when: Mapping[str, Mapping[str, Sequence[str]]] = field(default_factory=dict)
     negative_ack_nth: Mapping[str, Sequence[int]] = field(default_factory=dict)
     short_pick_nth: Sequence[int] = field(default_factory=tuple)
+    pays_invoices: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +266,7 @@ class SimulatedSystem:
         occurred_at = self._clock()
         applied = Applied(payload, reply, occurred_at,
                           negative=ordinal in self._settings.negative_ack_nth.get(operation, ()),
-                          picks_short=self._picks_short)
+                          picks_short=self._picks_short, pays=self._settings.pays_invoices)
         for event_type, data in reaction(applied):
             self._events.append(_envelope(self._system, event_type, occurred_at, data))
 
@@ -302,8 +307,13 @@ def _invoice_acknowledged(call: Applied) -> list[Event]:
         return [("invoice_rejected", {"invoice_id": invoice_id, "order_id": order_id,
                                       "reason": "the ERP refused the posting "
                                                 "(simulated: negative_ack_nth)"})]
-    return [("invoice_posted", {"invoice_id": invoice_id, "order_id": order_id,
-                                "erp_ref": call.reply["ref"], "total": call.payload.get("total")})]
+    posted: list[Event] = [("invoice_posted", {
+        "invoice_id": invoice_id, "order_id": order_id, "erp_ref": call.reply["ref"],
+        "total": call.payload.get("total")})]
+    if call.pays:
+        posted.append(("payment_received", {"invoice_id": invoice_id, "order_id": order_id,
+                                             "amount": call.payload.get("total")}))
+    return posted
 
 
 def _picks_confirmed(call: Applied) -> list[Event]:
@@ -394,6 +404,8 @@ def _check_faults(system: str, operations: Sequence[str], settings: SimulationSe
                              f"acknowledgement of {operation!r} (only: {known})")
     if settings.short_pick_nth and system != System.WMS:
         raise ValueError(f"{where}.short_pick_nth: only the wms picks, {system} does not")
+    if settings.pays_invoices and system != System.ERP:
+        raise ValueError(f"{where}.pays_invoices: only the erp books payments, {system} does not")
 
 
 def _mappings(value: object) -> list[Mapping[str, object]]:

@@ -44,6 +44,8 @@ def upgrade() -> None:
     sa.Column('total', shipshape.adapters.db.types.ExactDecimal(), nullable=False),
     sa.Column('erp_ref', sa.String(length=100), nullable=True),
     sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('paid', shipshape.adapters.db.types.ExactDecimal(), nullable=False),
+    sa.Column('paid_at', shipshape.adapters.db.types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('created_at', shipshape.adapters.db.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', shipshape.adapters.db.types.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invoices'))

@@ -1,0 +1,68 @@
+"""Payments the ERP received (`payment_received`, the ERP owns the payment state): the last step
+from release to cash.
+
+`{"invoice_id": "inv_…", "order_id": "ord_…", "amount": "120.00"}` adds to what was paid of a
+posted invoice (partial payments add up). When every invoice of an invoiced order is paid in
+full, the order is `closed` and its value leaves the customer's credit exposure (it counted
+there from acceptance: open orders and unpaid invoices alike).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from shipshape.domain import events as ev
+from shipshape.domain import invoicing as iv
+from shipshape.domain.errors import Conflict, InvalidInput
+from shipshape.domain.integration import SystemEvent
+from shipshape.domain.orders import OrderStatus, check_transition
+from shipshape.services.billing import invoice_of
+from shipshape.services.deps import Deps
+from shipshape.services.ports import UnitOfWork
+
+PAYMENT_RECEIVED = "PaymentReceived"
+
+
+def payment_received(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
+    invoice = invoice_of(uow, event)
+    amount = _amount(event.data.get("amount"))
+    if invoice.kind is not iv.InvoiceKind.INVOICE or invoice.status is not iv.InvoiceStatus.POSTED:
+        raise Conflict(f"invoice {invoice.id} is {invoice.status.value}; only a posted invoice "
+                       "is paid")
+    now = deps.clock.now()
+    paid = uow.invoices.record_payment(invoice.id, amount, now)
+    events = [ev.Event(PAYMENT_RECEIVED, invoice.order_id, now, {
+        "invoice_id": invoice.id, "amount": str(amount), "paid": str(paid),
+        "total": str(invoice.total), "webhook_id": event.webhook_id})]
+    events += _closed(uow, invoice.order_id, event, now)
+    uow.events.append(events)
+
+
+def _amount(value: object) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation as error:
+        raise InvalidInput("payment_received: amount must be a decimal number") from error
+    if not (amount.is_finite() and amount > 0):
+        raise InvalidInput("payment_received: amount must be positive")
+    return amount
+
+
+def _closed(uow: UnitOfWork, order_id: str, event: SystemEvent,
+            now: datetime) -> list[ev.Event]:
+    """An invoiced order whose invoices are all paid is closed; its value leaves exposure."""
+    order = uow.picks.order(order_id, lock=True)
+    if order is None or order.status is not OrderStatus.INVOICED:
+        return []
+    invoices = [i for i in uow.invoices.of_order(order_id)
+                if i.kind is iv.InvoiceKind.INVOICE and i.status is not iv.InvoiceStatus.CREDITED]
+    if not all(i.settled for i in invoices):
+        return []
+    check_transition(order.status, OrderStatus.CLOSED)
+    uow.credit.add_exposure(order.customer_id, -order.value)
+    uow.orders.set_status(order_id, OrderStatus.CLOSED, now)
+    return [ev.Event(ev.STATUS_CHANGED, order_id, now, {
+        "from": OrderStatus.INVOICED.value, "to": OrderStatus.CLOSED.value,
+        "reason": "every invoice paid", "credit_released": str(order.value),
+        "webhook_id": event.webhook_id})]
