@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -52,17 +53,21 @@ class Day:
             return conn.execute(query).scalar_one()
 
 
-@pytest.fixture
-def day(request: pytest.FixtureRequest, database_url: str) -> Iterator[Day]:
+@contextmanager
+def opened_day(request: pytest.FixtureRequest, database_url: str,
+               connectors: dict[str, ConnectorSettings]) -> Iterator[Day]:
+    """A seeded store with an API client, on the test's transport (a fresh NATS stream)."""
     transport = request.node.callspec.params["transport"]
     settings: dict[str, Any] = {"database_url": database_url, "env": "test",
-                                "connectors": {"erp": ConnectorSettings(reject_rate=0)}}
+                                "connectors": connectors, "relay_interval_s": 0.05}
     stream = f"SHIPSHAPE_J_{uuid.uuid4().hex[:10]}"
     if transport == "nats":
         settings.update(broker_url=shared_nats_or_skip(), broker_stream=stream,
                         broker_subject_prefix=stream.lower())
     container = build(Settings(**settings), migrate=True)
     seed_distributor(container, stock={("DAL", "SKU1"): 500, ("DAL", "SKU2"): 500})
+    md.upsert(container.deps, [CarrierIn(name="FedEx", services=[
+        {"code": "GRD", "max_weight_kg": "68", "countries": ["US"]}]).to_domain("FDX")])
     try:
         with TestClient(create_app(container)) as client:
             token = container.tokens.create("ops", "admin", container.deps.clock.now())
@@ -71,6 +76,12 @@ def day(request: pytest.FixtureRequest, database_url: str) -> Iterator[Day]:
         container.close()
         if transport == "nats":
             delete_streams(settings["broker_url"], [stream, f"{stream}_DLQ"])
+
+
+@pytest.fixture
+def day(request: pytest.FixtureRequest, database_url: str) -> Iterator[Day]:
+    with opened_day(request, database_url, {}) as opened:
+        yield opened
 
 
 def place(day: Day, count: int) -> list[str]:
@@ -126,25 +137,8 @@ sends its events twice or swapped now and then, a TMS whose UPS ground desk refu
 
 @pytest.fixture
 def faulty_day(request: pytest.FixtureRequest, database_url: str) -> Iterator[Day]:
-    transport = request.node.callspec.params["transport"]
-    settings: dict[str, Any] = {"database_url": database_url, "env": "test",
-                                "connectors": FAULTY, "relay_interval_s": 0.05}
-    stream = f"SHIPSHAPE_J_{uuid.uuid4().hex[:10]}"
-    if transport == "nats":
-        settings.update(broker_url=shared_nats_or_skip(), broker_stream=stream,
-                        broker_subject_prefix=stream.lower())
-    container = build(Settings(**settings), migrate=True)
-    seed_distributor(container, stock={("DAL", "SKU1"): 500, ("DAL", "SKU2"): 500})
-    md.upsert(container.deps, [CarrierIn(name="FedEx", services=[
-        {"code": "GRD", "max_weight_kg": "68", "countries": ["US"]}]).to_domain("FDX")])
-    try:
-        with TestClient(create_app(container)) as client:
-            token = container.tokens.create("ops", "admin", container.deps.clock.now())
-            yield Day(container, client, token)
-    finally:
-        container.close()
-        if transport == "nats":
-            delete_streams(settings["broker_url"], [stream, f"{stream}_DLQ"])
+    with opened_day(request, database_url, FAULTY) as opened:
+        yield opened
 
 
 def quiet(day: Day, within_s: float = 90, calm_s: float = 2.0) -> None:

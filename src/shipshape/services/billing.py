@@ -191,14 +191,18 @@ def _open_failures(uow: UnitOfWork, invoice: iv.InvoiceRecord) -> list[str]:
             if details.get("invoice_id") == invoice.id]
 
 
+def active_invoices(uow: UnitOfWork, order_id: str) -> list[iv.InvoiceRecord]:
+    """The order's invoices that stand: not credit notes, not credited."""
+    return [i for i in uow.invoices.of_order(order_id)
+            if i.kind is iv.InvoiceKind.INVOICE and i.status is not iv.InvoiceStatus.CREDITED]
+
+
 def _invoiced(uow: UnitOfWork, order_id: str, event: SystemEvent,
               now: datetime) -> list[ev.Event]:
     order = uow.picks.order(order_id, lock=True)
     if order is None or order.status is not OrderStatus.SHIPPED:
         return []
-    invoices = [i for i in uow.invoices.of_order(order_id)
-                if i.kind is iv.InvoiceKind.INVOICE and i.status is not iv.InvoiceStatus.CREDITED]
-    if not all(i.status is iv.InvoiceStatus.POSTED for i in invoices):
+    if not all(i.status is iv.InvoiceStatus.POSTED for i in active_invoices(uow, order_id)):
         return []
     check_transition(order.status, OrderStatus.INVOICED)
     uow.orders.set_status(order_id, OrderStatus.INVOICED, now)

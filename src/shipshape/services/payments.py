@@ -17,7 +17,7 @@ from shipshape.domain import invoicing as iv
 from shipshape.domain.errors import Conflict, InvalidInput
 from shipshape.domain.integration import SystemEvent
 from shipshape.domain.orders import OrderStatus, check_transition
-from shipshape.services.billing import invoice_of
+from shipshape.services.billing import active_invoices, invoice_of
 from shipshape.services.deps import Deps
 from shipshape.services.ports import UnitOfWork
 
@@ -55,9 +55,7 @@ def _closed(uow: UnitOfWork, order_id: str, event: SystemEvent,
     order = uow.picks.order(order_id, lock=True)
     if order is None or order.status is not OrderStatus.INVOICED:
         return []
-    invoices = [i for i in uow.invoices.of_order(order_id)
-                if i.kind is iv.InvoiceKind.INVOICE and i.status is not iv.InvoiceStatus.CREDITED]
-    if not all(i.settled for i in invoices):
+    if not all(i.settled for i in active_invoices(uow, order_id)):
         return []
     check_transition(order.status, OrderStatus.CLOSED)
     uow.credit.add_exposure(order.customer_id, -order.value)
