@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from shipshape.domain.events import EXCEPTION_OPENED, Event
 from shipshape.domain.findings import Finding
 from shipshape.domain.masterdata import Customer, Priority
 
@@ -144,3 +145,10 @@ def open_case(
         rule_version=rule_version,
         details=dict(finding.details),
     )
+
+
+def case_opened(case: ExceptionCase, at: datetime) -> Event:
+    """The `ExceptionOpened` event that puts a new case on its order's timeline."""
+    return Event(EXCEPTION_OPENED, case.order_id or "", at, {
+        "case_id": case.id, "code": case.code, "owner_team": case.owner_team,
+        "stage": case.stage, "sla_due_at": case.sla_due_at.isoformat()})

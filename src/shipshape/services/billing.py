@@ -22,7 +22,7 @@ from decimal import Decimal
 from shipshape.domain import events as ev
 from shipshape.domain import invoicing as iv
 from shipshape.domain.billing import Invoice
-from shipshape.domain.cases import CaseOrigin, ExceptionCase, open_case
+from shipshape.domain.cases import CaseOrigin, ExceptionCase, case_opened, open_case
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.findings import Finding
 from shipshape.domain.integration import SystemEvent
@@ -168,9 +168,7 @@ def reject_invoice(deps: Deps, uow: UnitOfWork, invoice_id: str, reason: str, sy
         ev.Event(iv.INVOICE_REJECTED, invoice.order_id, now, {
             "invoice_id": invoice.id, "reason": reason, "case_id": case.id,
             "webhook_id": webhook_id}),
-        ev.Event(ev.EXCEPTION_OPENED, invoice.order_id, now, {
-            "case_id": case.id, "code": case.code, "owner_team": case.owner_team,
-            "sla_due_at": case.sla_due_at.isoformat()})])
+        case_opened(case, now)])
 
 
 def invoice_of(uow: UnitOfWork, event: SystemEvent) -> iv.InvoiceRecord:

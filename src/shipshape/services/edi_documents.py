@@ -26,7 +26,7 @@ from typing import Protocol
 from shipshape.domain import edi_outbound as eo
 from shipshape.domain import events as ev
 from shipshape.domain.billing import Invoice
-from shipshape.domain.cases import CaseOrigin, Stage, open_case
+from shipshape.domain.cases import CaseOrigin, Stage, case_opened, open_case
 from shipshape.domain.errors import InvalidInput, NotFound
 from shipshape.domain.invoicing import INVOICE_ISSUED
 from shipshape.domain.partners import TradingPartner
@@ -201,9 +201,7 @@ class EdiDocumentHandler:
             ev.Event(eo.EDI_DOCUMENT_FAILED, order.id, now, {
                 "document": job.doc_type, "partner": partner.id, "reason": reason,
                 "case_id": case.id, **job.subject}),
-            ev.Event(ev.EXCEPTION_OPENED, order.id, now, {
-                "case_id": case.id, "code": case.code, "owner_team": case.owner_team,
-                "sla_due_at": case.sla_due_at.isoformat()})])
+            case_opened(case, now)])
 
 
 def _sent(job: _Job, partner: TradingPartner, numbers: Numbers, source_event: str,

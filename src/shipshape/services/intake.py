@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from shipshape.domain import events as ev
-from shipshape.domain.cases import CaseOrigin, ExceptionCase, open_case
+from shipshape.domain.cases import CaseOrigin, ExceptionCase, case_opened, open_case
 from shipshape.domain.errors import ConcurrencyConflict, Conflict
 from shipshape.domain.findings import Finding, Kind, Team, block
 from shipshape.domain.inventory import Reservation
@@ -149,7 +149,7 @@ def _record_duplicate(
     uow.events.append([
         ev.Event(ev.DUPLICATE_RECEIVED, original, now, {
             "channel": draft.channel, "external_id": draft.external_id, "case_id": case.id}),
-        _case_opened(case, now),
+        case_opened(case, now),
     ])
     body: dict[str, object] = {
         "order_id": None, "status": "duplicate", "duplicate_of": original,
@@ -201,18 +201,12 @@ def _decision_events(
     if decision.reservations and not decision.blocked:
         events.append(ev.Event(ev.STOCK_RESERVED, order.id, now, {
             "reservations": [_reservation_json(r) for r in decision.reservations]}))
-    events.extend(_case_opened(case, now) for case in cases)
+    events.extend(case_opened(case, now) for case in cases)
     final = ev.ORDER_HELD if decision.blocked else ev.ORDER_ACCEPTED
     events.append(ev.Event(final, order.id, now, {
         "from": OrderStatus.RECEIVED.value, "to": order.status.value,
         "blocking": [f.code for f in decision.findings if f.blocks]}))
     return events
-
-
-def _case_opened(case: ExceptionCase, now: datetime) -> ev.Event:
-    return ev.Event(ev.EXCEPTION_OPENED, case.order_id or "", now, {
-        "case_id": case.id, "code": case.code, "owner_team": case.owner_team,
-        "sla_due_at": case.sla_due_at.isoformat()})
 
 
 def _order_body(

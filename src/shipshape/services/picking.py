@@ -24,7 +24,7 @@ from datetime import datetime
 
 from shipshape.domain import events as ev
 from shipshape.domain import picking as pk
-from shipshape.domain.cases import CaseOrigin, ExceptionCase, open_case
+from shipshape.domain.cases import CaseOrigin, ExceptionCase, case_opened, open_case
 from shipshape.domain.controls import shelf_life_needed_until
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.findings import Finding
@@ -152,7 +152,5 @@ def _outcome_events(order_id: str, site: str, shorts: Sequence[pk.LineShortfall]
         events.append(ev.Event(pk.LOT_NONCOMPLIANT, order_id, now, {
             "site": site, "case_id": lot_case.id, "needed_until": details.get("needed_until"),
             "lots": details.get("lots", [])}))
-    events += [ev.Event(ev.EXCEPTION_OPENED, order_id, now, {
-        "case_id": c.id, "code": c.code, "owner_team": c.owner_team,
-        "sla_due_at": c.sla_due_at.isoformat()}) for c in cases.values()]
+    events += [case_opened(c, now) for c in cases.values()]
     return events

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from shipshape.domain import events as ev
 from shipshape.domain import reconciliation as rc
-from shipshape.domain.cases import CaseOrigin, open_case
+from shipshape.domain.cases import CaseOrigin, case_opened, open_case
 from shipshape.domain.invoicing import InvoiceKind, InvoiceStatus
 from shipshape.domain.picking import OrderToPick
 from shipshape.services import billing
@@ -205,6 +205,4 @@ def _open_case(deps: Deps, uow: UnitOfWork, order: OrderToPick | None, item: rc.
                         site_id=item.site)
     case = open_case(deps.new_id("exc"), rc.finding_of(item, run_id), origin, deps.rules.version)
     uow.cases.add(case)
-    return case.id, ev.Event(ev.EXCEPTION_OPENED, item.order_id, now, {
-        "case_id": case.id, "code": case.code, "owner_team": case.owner_team,
-        "sla_due_at": case.sla_due_at.isoformat()})
+    return case.id, case_opened(case, now)

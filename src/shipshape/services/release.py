@@ -24,7 +24,7 @@ from datetime import date, datetime
 
 from shipshape.domain import events as ev
 from shipshape.domain import waves as wv
-from shipshape.domain.cases import CaseOrigin, ExceptionCase, Stage, open_case
+from shipshape.domain.cases import CaseOrigin, ExceptionCase, Stage, case_opened, open_case
 from shipshape.domain.errors import InvalidInput, ShipshapeError
 from shipshape.domain.findings import Finding
 from shipshape.domain.integration import SystemEvent
@@ -168,7 +168,7 @@ def _pull(deps: Deps, uow: UnitOfWork, wave_id: str, run: PrewaveRun,
     results, events = [], []
     for outcome in pulled:
         cases = _open_cases(deps, uow, outcome, run.facts, now)
-        events += [_case_opened(case, now) for case in cases]
+        events += [case_opened(case, now) for case in cases]
         events += _pulled_events(wave_id, run.facts.site, outcome, cases, now)
         results.append(PulledOrder(outcome.candidate.order_id, tuple(outcome.codes),
                                    tuple(case.id for case in cases)))
@@ -246,7 +246,7 @@ def credit_hold_after_release(deps: Deps, uow: UnitOfWork, event: SystemEvent) -
         finding = wv.credit_hold_after_release(customer_id, order.id, order.status, order.sites)
         findings[order.id] = [finding]
         case = _hold_case(deps, uow, order, event, finding, now)
-        events += [_case_opened(case, now), ev.Event(ev.STATUS_CHANGED, order.id, now, {
+        events += [case_opened(case, now), ev.Event(ev.STATUS_CHANGED, order.id, now, {
             "from": order.status.value, "to": OrderStatus.HELD.value,
             "reason": wv.CREDIT_HOLD_AFTER_RELEASE, "case_id": case.id,
             "webhook_id": event.webhook_id})]
@@ -273,12 +273,6 @@ def _cancel_event(order_id: str, sites: Sequence[str], reason: str, case_id: str
     """`sites` empty: every site the order was released at (the WMS knows its tasks)."""
     return ev.Event(wv.TASK_CANCEL_REQUESTED, order_id, now, {
         "order_id": order_id, "sites": list(sites), "reason": reason, "case_id": case_id})
-
-
-def _case_opened(case: ExceptionCase, now: datetime) -> ev.Event:
-    return ev.Event(ev.EXCEPTION_OPENED, case.order_id or "", now, {
-        "case_id": case.id, "code": case.code, "owner_team": case.owner_team,
-        "stage": case.stage, "sla_due_at": case.sla_due_at.isoformat()})
 
 
 def _promised(ship: date | None, now: datetime) -> datetime | None:

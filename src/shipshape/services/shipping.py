@@ -26,6 +26,7 @@ from datetime import datetime
 from shipshape.domain import events as ev
 from shipshape.domain import shipments as sh
 from shipshape.domain.carriers import TenderAttempt
+from shipshape.domain.cases import case_opened
 from shipshape.domain.errors import Conflict, InvalidInput
 from shipshape.domain.integration import SystemEvent
 from shipshape.domain.inventory import Reservation
@@ -118,7 +119,5 @@ def _cases(deps: Deps, uow: UnitOfWork, order: OrderToPick, record: sh.ShipmentR
     for finding in found:
         case = open_case_for(deps, uow, order.id, order.customer_id, order.value, finding,
                              now, source_system="wms", site=record.site)
-        events.append(ev.Event(ev.EXCEPTION_OPENED, order.id, now, {
-            "case_id": case.id, "code": case.code, "owner_team": case.owner_team,
-            "sla_due_at": case.sla_due_at.isoformat()}))
+        events.append(case_opened(case, now))
     return events

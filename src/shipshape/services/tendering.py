@@ -22,8 +22,8 @@ from decimal import Decimal
 
 from shipshape.domain import carriers as cr
 from shipshape.domain.cancellation import TENDER_CANCEL_REQUESTED
-from shipshape.domain.cases import CaseOrigin, open_case
-from shipshape.domain.events import EXCEPTION_OPENED, Event
+from shipshape.domain.cases import CaseOrigin, case_opened, open_case
+from shipshape.domain.events import Event
 from shipshape.domain.masterdata import Customer
 from shipshape.domain.orders import OrderStatus
 from shipshape.domain.picking import OrderToPick, Pick
@@ -143,9 +143,7 @@ class TenderHandler:
                          str(body.get("rule_version") or ""))
         case.details = {**case.details, "event_id": message.id}
         uow.cases.add(case)
-        uow.events.append([Event(EXCEPTION_OPENED, order_id, now, {
-            "case_id": case.id, "code": case.code, "owner_team": case.owner_team,
-            "sla_due_at": case.sla_due_at.isoformat()})])
+        uow.events.append([case_opened(case, now)])
 
 
 def _void(order_id: str, accepted: cr.TenderAttempt, status: OrderStatus,
