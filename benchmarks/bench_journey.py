@@ -44,6 +44,7 @@ from common import (
 )
 from sqlalchemy import func, select, text
 
+from shipshape.adapters.db import queries
 from shipshape.adapters.db import tables as t
 from shipshape.bootstrap import Container, build, start_relay_thread
 from shipshape.services.release import release_wave
@@ -52,12 +53,6 @@ from shipshape.worker import Worker
 SETUPS = ("sqlite-memory", "postgres-memory", "postgres-nats")
 COLUMNS = ("setup", "orders", "seconds", "orders_per_s", "p50_ms", "p99_ms", "txn_per_order",
            "commit_ms", "floor_orders_per_s", "ratio_to_floor")
-
-
-def statuses(container: Container) -> dict[str, int]:
-    o = t.orders.c
-    with container.engine.connect() as conn:
-        return dict(conn.execute(select(o.status, func.count()).group_by(o.status)).all())
 
 
 def wait_for(done: Callable[[], bool], within_s: float, what: str) -> None:
@@ -140,8 +135,8 @@ def run_journey(setup: str, container: Container, orders: int) -> dict[str, Any]
         result = release_wave(container.deps, SITE, orders)
         if len(result.released) != orders:
             raise RuntimeError(f"released {len(result.released)} of {orders}")
-        wait_for(lambda: statuses(container).get("invoiced", 0) == orders, 60 + orders / 5,
-                 f"{orders} orders invoiced")
+        wait_for(lambda: queries.orders_by_status(container.engine).get("invoiced", 0) == orders,
+                 60 + orders / 5, f"{orders} orders invoiced")
         seconds = time.perf_counter() - started
         per_order = (transactions(container) - before + 1) / orders
     finally:

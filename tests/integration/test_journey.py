@@ -43,10 +43,7 @@ class Day:
     token: str
 
     def statuses(self) -> dict[str, int]:
-        o = t.orders.c
-        with self.container.engine.connect() as conn:
-            return {status: count for status, count in conn.execute(
-                select(o.status, func.count()).group_by(o.status)).all()}
+        return queries.orders_by_status(self.container.engine)
 
     def scalar(self, query: Any) -> Any:
         with self.container.engine.connect() as conn:
@@ -146,7 +143,7 @@ def quiet(day: Day, within_s: float = 90, calm_s: float = 2.0) -> None:
     deadline = time.monotonic() + within_s
     last, since = -1, time.monotonic()
     while time.monotonic() < deadline:
-        now_count = day.scalar(select(func.count()).select_from(t.order_events))
+        now_count = queries.event_count(day.container.engine)
         if now_count != last:
             last, since = now_count, time.monotonic()
         elif time.monotonic() - since >= calm_s:

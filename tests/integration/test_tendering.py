@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -15,11 +14,10 @@ from shipshape.api.schemas import CarrierIn
 from shipshape.domain.orders import OrderStatus
 from shipshape.services import masterdata as md
 from shipshape.services.consume import apply_once
-from shipshape.services.messaging import Message
-from shipshape.services.relay import EVENT_TYPE_HEADER
 from shipshape.services.tendering import TenderHandler
 from tests.conftest import BACKENDS
 from tests.integration.test_picking import World, line, make_world, pick, released_order
+from tests.integration.test_shipping import message_of
 from tests.integration.test_worker_dlq import work_until
 
 __all__ = ["make_world"]
@@ -105,10 +103,7 @@ def test_when_every_carrier_rejects_a_carrier_tender_failed_case_is_opened(
 
 def test_a_redelivered_request_tenders_once(make_world: Any) -> None:
     world, order_id = picked_world(make_world)
-    [requested] = world.events(order_id, "CarrierTenderRequested")
-    message = Message("evt-tender-1", f"shipshape.CarrierTenderRequested.{order_id}", order_id,
-                      json.dumps(requested).encode(),
-                      {EVENT_TYPE_HEADER: "CarrierTenderRequested"})
+    message = message_of(world, order_id, "CarrierTenderRequested")
     deps = world.container.deps
     handler = TenderHandler(deps, world.container.connectors)
     assert apply_once(deps, "tms-tender", handler, message)
@@ -122,10 +117,7 @@ def test_a_redelivered_request_tenders_once(make_world: Any) -> None:
 
 def test_a_tender_accepted_after_the_order_was_cancelled_is_voided(make_world: Any) -> None:
     world, order_id = picked_world(make_world)
-    [requested] = world.events(order_id, "CarrierTenderRequested")
-    message = Message("evt-tender-2", f"shipshape.CarrierTenderRequested.{order_id}", order_id,
-                      json.dumps(requested).encode(),
-                      {EVENT_TYPE_HEADER: "CarrierTenderRequested"})
+    message = message_of(world, order_id, "CarrierTenderRequested")
     deps = world.container.deps
     handler = TenderHandler(deps, world.container.connectors)
     prepared = handler.prepare(message)  # the TMS accepts while ...
