@@ -171,3 +171,37 @@ def test_unusable_content_is_refused_with_its_position(
     error = caught.value.error
     assert (error.code, error.segment_tag, error.segment_position) == (code, tag, position)
     assert error.message_ref == "1"
+
+
+CALL_OFF = ("UNA:+.? '\nUNB+UNOC:3+4012345000009:14+SHIPSHAPE:ZZ+261120:0930+ICR7++ORDERS'\n"
+            "UNH+1+ORDERS:D:96A:UN:EAN008'\nBGM+{code}+{number}+9'\nDTM+2:20261201:102'\n"
+            "{reference}NAD+DP+4012345000115::9'\nLIN+1++4006381333931:EN'\nQTY+21:5'\n"
+            "UNS+S'\nUNT+{count}+1'\nUNZ+1+ICR7'\n")
+
+
+def call_off(code: str, number: str, reference: str = "RFF+BO:BO-55'\n") -> OrderDraft:
+    text = CALL_OFF.format(code=code, number=number, reference=reference,
+                           count=8 + bool(reference))
+    interchange = parse_interchange(text)
+    return order_from_orders(interchange.messages[0], PARTNER, interchange.control_reference)
+
+
+def test_a_call_off_order_naming_its_blanket_is_a_release_of_the_blanket() -> None:
+    draft = call_off("226", "CO-1")
+
+    assert (draft.customer_po, draft.release_number) == ("BO-55", "CO-1")
+
+
+@pytest.mark.parametrize(("code", "reference"), [("220", "RFF+BO:BO-55'\n"), ("226", "")],
+                         ids=["an order naming a blanket", "a call-off naming none"])
+def test_other_orders_keep_their_document_number_as_po(code: str, reference: str) -> None:
+    draft = call_off(code, "CO-1", reference)
+
+    assert (draft.customer_po, draft.release_number) == ("CO-1", None)
+
+
+def test_a_call_off_number_too_long_for_a_release_is_refused_with_code_39() -> None:
+    with pytest.raises(EdifactSyntaxError) as refused:
+        call_off("226", "C" * 36)
+
+    assert (refused.value.code, refused.value.error.segment_tag) == ("39", "BGM")

@@ -259,3 +259,25 @@ def test_only_850s_are_mapped() -> None:
 
 def test_the_synthetic_interchange_is_itself_clean() -> None:
     assert [validate(ix) for ix in parse(SDQ_850)] == [[]]
+
+
+def test_a_release_against_a_blanket_carries_its_release_number() -> None:
+    blanket, release, stand_alone = (one_order(x12(f"BEG*00*{kind}*BPO-7000*{release}*20260301",
+                                                   "PO1*1*4*EA*9.25**VN*AB3542"))
+                                     for kind, release in (("BK", ""), ("RL", "0001"),
+                                                           ("SA", "")))
+
+    assert (blanket.draft.customer_po, blanket.draft.release_number) == ("BPO-7000", None)
+    assert (release.draft.customer_po, release.draft.release_number) == ("BPO-7000", "0001")
+    assert (release.order_type, release.release) == ("RL", "0001")
+    assert stand_alone.draft.release_number is None
+    assert release.draft.content_hash() != blanket.draft.content_hash()
+
+
+def test_a_release_number_longer_than_beg04_allows_is_an_element_error() -> None:
+    order = one_order(x12(f"BEG*00*RL*BPO-7000*{'9' * 31}*20260301",
+                          "PO1*1*4*EA*9.25**VN*AB3542"))
+
+    [error] = order.errors
+    assert (error.segment_id, error.code) == ("BEG", "8")
+    assert [(e.position, e.reference, e.code) for e in error.elements] == [(4, "328", "5")]

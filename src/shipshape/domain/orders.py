@@ -107,6 +107,9 @@ class OrderDraft:
     ship_to: ShipTo
     lines: tuple[OrderLine, ...]
     carrier_service: str | None = None
+    release_number: str | None = None
+    """A release against a blanket order (X12 BEG04): with the customer and the PO, the
+    order's identity, so each release is an order of its own."""
     _derived: _Derived = field(default_factory=_Derived, init=False, repr=False, compare=False)
 
     @property
@@ -133,6 +136,8 @@ class OrderDraft:
             content = [self.channel, self.external_id, self.customer_id, self.customer_po,
                        str(self.requested_ship_date), ship_to_dict(self.ship_to),
                        self.carrier_service, lines]
+            if self.release_number is not None:
+                content.append(self.release_number)
             derived.content_hash = hashlib.sha256(json.dumps(content).encode()).hexdigest()
         return derived.content_hash
 

@@ -34,7 +34,9 @@ class InterchangeHandler(Protocol):
     @property
     def control_number(self) -> str: ...
     @property
-    def raw(self) -> bytes: ...
+    def raw(self) -> bytes:
+        """This interchange's own bytes, as received."""
+        ...
     @property
     def sender(self) -> str: ...
     @property
@@ -71,17 +73,24 @@ def unknown_senders(deps: Deps, handlers: Sequence[InterchangeHandler]) -> list[
 
 
 def receive_interchange(deps: Deps, handler: InterchangeHandler) -> InterchangeOutcome:
-    """One transaction: the duplicate check, every order, the log and the acknowledgements."""
+    """One transaction: the duplicate check, every order, the log and the acknowledgements.
+
+    The interchange's bytes are stored once: a resend of the very same bytes is logged with
+    their content hash, which names the copy already kept.
+    """
     with deps.uow() as uow:
         partner = _partner(uow, handler)
         now = deps.clock.now()
         duplicate = _resent(uow, partner, handler, now)
         results = () if duplicate else tuple(submit_in(deps, uow, handler.orders(partner)))
         status = "duplicate" if duplicate else "rejected" if handler.rejected else "accepted"
-        interchange_id = uow.edi.record_interchange(_record(partner, handler, results, status,
-                                                            now))
-        uow.edi.store_document(partner.id, "in", handler.standard, handler.control_number,
-                               interchange_id, as_text(handler.raw), now)
+        record = _record(partner, handler, results, status, now)
+        kept = uow.edi.holds_copy(partner.id, handler.standard, handler.control_number,
+                                  record.content_hash)
+        interchange_id = uow.edi.record_interchange(record)
+        if not kept:
+            uow.edi.store_document(partner.id, "in", handler.standard, handler.control_number,
+                                   interchange_id, as_text(handler.raw), now)
         acks = _answer(uow, partner, handler, results, duplicate, interchange_id, now)
         uow.commit()
     return InterchangeOutcome(interchange_id, partner.id, duplicate, results, acks)

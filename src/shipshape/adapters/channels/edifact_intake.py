@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,7 +20,6 @@ HELD_ERROR = "2"
 @dataclass
 class EdifactInterchangeIn:
     interchange: edifact.EdifactInterchange
-    raw: bytes
     our: OurIdentity
     at: datetime
     standard: str = "edifact"
@@ -30,6 +29,11 @@ class EdifactInterchangeIn:
     @property
     def control_number(self) -> str:
         return self.interchange.control_reference
+
+    @property
+    def raw(self) -> bytes:
+        """This interchange's own bytes (after its UNA), not the whole file's."""
+        return self.interchange.source
 
     @property
     def sender(self) -> str:
@@ -101,6 +105,6 @@ def _complaints(result: Result) -> list[tuple[str, str]]:
     return [(HELD_ERROR, text) for text in texts]
 
 
-def read_edifact(raw: bytes, our: OurIdentity, at: datetime) -> list[EdifactInterchangeIn]:
-    """Every interchange of a file; EdifactSyntaxError when the file is not readable EDIFACT."""
-    return [EdifactInterchangeIn(ix, raw, our, at) for ix in edifact.parse_interchanges(raw)]
+def read_edifact(raw: bytes, our: OurIdentity, at: datetime) -> Iterator[EdifactInterchangeIn]:
+    """Each interchange of a file, read as it is taken; EdifactSyntaxError where it is not."""
+    return (EdifactInterchangeIn(ix, our, at) for ix in edifact.interchanges(raw))

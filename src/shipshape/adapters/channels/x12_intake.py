@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,7 +19,6 @@ DUPLICATE_NOTE = "025"
 @dataclass
 class X12Interchange:
     interchange: x12.Interchange
-    raw: bytes
     our: OurIdentity
     at: datetime
     standard: str = "x12"
@@ -29,6 +28,11 @@ class X12Interchange:
     @property
     def control_number(self) -> str:
         return self.interchange.control_number
+
+    @property
+    def raw(self) -> bytes:
+        """This interchange's own bytes, not the whole file's."""
+        return self.interchange.source
 
     @property
     def sender(self) -> str:
@@ -106,6 +110,6 @@ def line_status(result: Result) -> x12.LineStatus:
         result.status, x12.LineStatus.REJECTED)
 
 
-def read_x12(raw: bytes, our: OurIdentity, at: datetime) -> list[X12Interchange]:
-    """Every interchange of a file; X12SyntaxError when the file is not readable X12."""
-    return [X12Interchange(ix, raw, our, at) for ix in x12.parse(raw)]
+def read_x12(raw: bytes, our: OurIdentity, at: datetime) -> Iterator[X12Interchange]:
+    """Each interchange of a file, read as it is taken; X12SyntaxError where it is not X12."""
+    return (X12Interchange(ix, our, at) for ix in x12.interchanges(raw))

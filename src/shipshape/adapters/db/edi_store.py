@@ -14,6 +14,7 @@ from shipshape.services.ports import InterchangeRecord
 
 p = t.trading_partners.c
 i = t.edi_interchanges.c
+d = t.edi_documents.c
 PROFILE_FIELDS = ("x12_version", "acknowledgements", "item_id_preference", "item_xref",
                   "duplicate_window_days", "element_separator", "segment_terminator",
                   "component_separator")
@@ -57,6 +58,14 @@ class SqlEdi:
         query = select(i.id).where(i.partner_id == partner_id, i.standard == standard,
                                    i.control_number == control_number, i.received_at >= since,
                                    i.status == "accepted").limit(1)
+        return self._conn.execute(query).first() is not None
+
+    def holds_copy(self, partner_id: str, standard: str, control_number: str,
+                   content_hash: str) -> bool:
+        query = (select(d.id).join(t.edi_interchanges, d.interchange_id == i.id)
+                 .where(i.partner_id == partner_id, i.standard == standard,
+                        i.control_number == control_number, i.content_hash == content_hash,
+                        d.direction == "in").limit(1))
         return self._conn.execute(query).first() is not None
 
     def record_interchange(self, record: InterchangeRecord) -> int:

@@ -23,14 +23,16 @@ from shipshape.services.ports import StoredResponse
 o = t.orders.c
 k = t.idempotency_keys.c
 BY_CUSTOMER_PO = select(o.id).where(o.customer_id == bindparam("customer_id"),
-                                    o.customer_po == bindparam("customer_po"))
+                                    o.customer_po == bindparam("customer_po"),
+                                    o.release_number == bindparam("release_number"))
 RECENT_SAME_LINES = (
     select(o.customer_po, o.external_id)
     .where(o.customer_id == bindparam("customer_id"), o.line_signature == bindparam("signature"),
            o.created_at >= bindparam("since", type_=t.orders.c.created_at.type))
     .order_by(o.created_at.desc()).limit(1)
 )
-STORED_RESPONSE = select(k.request_hash, k.status_code, k.body).where(k.key == bindparam("key"))
+STORED_RESPONSE = select(k.request_hash, k.status_code, k.body).where(
+    k.scope == bindparam("scope"), k.key == bindparam("key"))
 INSERT_ORDER = t.orders.insert()
 INSERT_LINES = Bulk(t.order_lines.insert(),
                     ["order_id", "line_no", "sku", "quantity", "unit_price", "uom"])
@@ -42,9 +44,11 @@ class SqlOrders:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def find_by_customer_po(self, customer_id: str, customer_po: str) -> str | None:
-        return self._conn.execute(
-            BY_CUSTOMER_PO, {"customer_id": customer_id, "customer_po": customer_po}).scalar()
+    def find_by_customer_po(self, customer_id: str, customer_po: str,
+                            release_number: str = "") -> str | None:
+        return self._conn.execute(BY_CUSTOMER_PO, {
+            "customer_id": customer_id, "customer_po": customer_po,
+            "release_number": release_number}).scalar()
 
     def recent_po_with_lines(self, customer_id: str, signature: str, since: datetime) -> str | None:
         row = self._conn.execute(RECENT_SAME_LINES, {
@@ -56,6 +60,7 @@ class SqlOrders:
         self._conn.execute(INSERT_ORDER, {
             "id": order.id, "channel": draft.channel, "external_id": draft.external_id,
             "customer_id": draft.customer_id, "customer_po": draft.customer_po,
+            "release_number": draft.release_number or "",
             "requested_ship_date": draft.requested_ship_date,
             "ship_to": ship_to_dict(draft.ship_to), "carrier_service": draft.carrier_service,
             "status": order.status.value, "value": draft.value,
@@ -225,11 +230,11 @@ class SqlIdempotency:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def get(self, key: str) -> StoredResponse | None:
-        row = self._conn.execute(STORED_RESPONSE, {"key": key}).first()
+    def get(self, scope: str, key: str) -> StoredResponse | None:
+        row = self._conn.execute(STORED_RESPONSE, {"scope": scope, "key": key}).first()
         return StoredResponse(row.request_hash, row.status_code, row.body) if row else None
 
-    def put(self, key: str, response: StoredResponse, at: datetime) -> None:
+    def put(self, scope: str, key: str, response: StoredResponse, at: datetime) -> None:
         self._conn.execute(INSERT_KEY, {
-            "key": key, "request_hash": response.request_hash,
+            "scope": scope, "key": key, "request_hash": response.request_hash,
             "status_code": response.status_code, "body": response.body, "created_at": at})

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+import contextlib
+import threading
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from shipshape.adapters.channels.receive import Standard, outcome_json, receive_file
+from shipshape.adapters.channels.receive import (
+    BodyLimits,
+    Standard,
+    outcome_json,
+    receive_file,
+    stopped_detail,
+)
 from shipshape.api.deps import allowed, container
+from shipshape.api.errors import problem
 from shipshape.bootstrap import Container
 from shipshape.domain.access import Permission
 from shipshape.services.auth import Principal
@@ -36,6 +47,37 @@ async def post_edifact(request: Request, c: App, _: Writer) -> JSONResponse:
 
 async def _receive(request: Request, c: Container, standard: Standard) -> JSONResponse:
     raw = await request.body()
-    outcome = await run_in_threadpool(receive_file, c.deps, raw, standard, c.edi_identity)
+    async with _sender_watched(request) as gone:
+        limits = BodyLimits(c.settings.edi_max_interchanges, c.settings.edi_time_budget_s,
+                            gone.is_set)
+        outcome = await run_in_threadpool(receive_file, c.deps, raw, standard, c.edi_identity,
+                                          limits=limits)
+    if outcome.stopped is not None:
+        stopped = outcome.stopped
+        taken: dict[str, Any] = {"taken": stopped.taken, "total": stopped.total,
+                                 "resume_from": stopped.resume_from, **outcome_json(outcome)}
+        return problem(503, stopped_detail(stopped), **taken)
     status = 409 if outcome.all_duplicates else 201 if outcome.created else 200
     return JSONResponse(outcome_json(outcome), status_code=status)
+
+
+@contextlib.asynccontextmanager
+async def _sender_watched(request: Request) -> AsyncIterator[threading.Event]:
+    """An event set once the client has gone, for the worker thread to read between
+    interchanges; a client gone before the work starts is seen before it starts."""
+    gone = threading.Event()
+    if await request.is_disconnected():
+        gone.set()
+    watcher = asyncio.create_task(_until_disconnected(request, gone))
+    try:
+        yield gone
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+
+
+async def _until_disconnected(request: Request, gone: threading.Event) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        continue
+    gone.set()

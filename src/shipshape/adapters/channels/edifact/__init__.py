@@ -27,11 +27,15 @@ from shipshape.adapters.channels.edifact.orders import (
     order_from_orders,
     unsupported_message_error,
 )
-from shipshape.adapters.channels.edifact.reader import parse_interchange, parse_interchanges
+from shipshape.adapters.channels.edifact.reader import (
+    interchanges,
+    parse_interchange,
+    parse_interchanges,
+)
 
 __all__ = [
     "SYNTAX_ERRORS", "EdifactError", "EdifactGroup", "EdifactInterchange", "EdifactMessage",
     "EdifactSegment", "EdifactSyntaxError", "build_aperak", "build_contrl", "delivery_party_id",
-    "is_orders", "order_from_orders", "parse_interchange", "parse_interchanges",
+    "interchanges", "is_orders", "order_from_orders", "parse_interchange", "parse_interchanges",
     "unsupported_message_error",
 ]

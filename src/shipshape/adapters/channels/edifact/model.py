@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NoReturn
 
@@ -24,6 +24,7 @@ SYNTAX_ERRORS = {
     "30": "Functional groups and messages mixed",
     "32": "Lower level empty",
     "33": "Invalid occurrence outside message, package or group",
+    "39": "Data element too long",
     "46": "Character set not supported",
 }
 """The 0085 syntax error codes this adapter reports."""
@@ -129,6 +130,8 @@ class EdifactInterchange:
     """Interchange and group level errors; message errors are on each message."""
     service_characters: str = DEFAULT_SERVICE_CHARACTERS
     test_indicator: bool = False
+    source: bytes = field(default=b"", compare=False, repr=False)
+    """The interchange's own bytes as received, UNB through UNZ, after its UNA if it has one."""
 
     @property
     def prepared_at(self) -> datetime | None:

@@ -31,6 +31,11 @@ _FORMAT_BY_LENGTH = {6: "101", 8: "102", 12: "203", 14: "204"}
 _SHIP_TO_PARTIES = ("DP", "ST")
 _QUANTITIES = ("21", "1")
 _PRICES = ("AAA", "AAB")
+CALL_OFF_ORDER = "226"
+"""1001 document name code: split quantities and dates referring to a previous blanket order."""
+BLANKET_ORDER = "BO"
+"""1153 reference code qualifier: the number the order issuer gave to a blanket order."""
+RELEASE_MAX = 35
 
 
 def is_orders(message: EdifactMessage) -> bool:
@@ -50,11 +55,13 @@ def order_from_orders(message: EdifactMessage, partner: TradingPartner,
         raise EdifactSyntaxError(message.errors[0])
     if not is_orders(message):
         raise EdifactSyntaxError(unsupported_message_error(message))
+    number = _po_number(message)
+    blanket = _blanket_order(message, number)
     return OrderDraft(
         channel=Channel.EDI.value, external_id=f"{interchange_ref}-{message.reference}",
-        customer_id=partner.customer_id, customer_po=_po_number(message),
+        customer_id=partner.customer_id, customer_po=blanket or number,
         requested_ship_date=_requested_date(message), ship_to=_ship_to(message),
-        lines=_lines(message, partner))
+        lines=_lines(message, partner), release_number=number if blanket else None)
 
 
 def _fail_in(message: EdifactMessage, code: str, text: str, tag: str,
@@ -70,6 +77,22 @@ def _po_number(message: EdifactMessage) -> str:
             _fail_in(message, "13", "BGM has no document number", "BGM", position, 2, 1)
         return bgm.value(2)
     _fail_in(message, "13", "ORDERS without BGM", "BGM")
+
+
+def _blanket_order(message: EdifactMessage, number: str) -> str | None:
+    """The blanket order a call-off order (BGM 1001 226) releases against, from RFF+BO.
+
+    Such a call-off is read as X12 reads a release (BEG02 RL): the blanket's number is the
+    PO and the call-off's own document number (BGM 1004, `number`) the release number.
+    """
+    position, bgm = next(message.positioned("BGM"))
+    found = _qualified(list(_header(message)), "RFF", (BLANKET_ORDER,))
+    if bgm.value(1) != CALL_OFF_ORDER or found is None or not found[1].value(1, 2):
+        return None
+    if len(number) > RELEASE_MAX:
+        _fail_in(message, "39", f"the call-off number is longer than {RELEASE_MAX} "
+                                "characters", "BGM", position, 2, 1)
+    return found[1].value(1, 2)
 
 
 def _header(message: EdifactMessage) -> Iterator[tuple[int, EdifactSegment]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from pydifact.control.characters import Characters
 from pydifact.exceptions import EDISyntaxError
@@ -48,17 +49,30 @@ def parse_interchanges(data: bytes | str, *, allow_missing_trailer: bool = False
     Raises EdifactSyntaxError for data that is not readable EDIFACT: empty, binary, EBCDIC,
     truncated (no UNZ, unless `allow_missing_trailer`, which records code 13 instead).
     """
-    text = _decode(data)
-    found: list[EdifactInterchange] = []
-    for advice, body in _chunks(text):
-        segments = _segments(body, _characters(advice))
-        for part in _split(segments, allow_missing_trailer):
-            found.append(read_interchange(part, advice))
-    return tuple(found)
+    return tuple(interchanges(data, allow_missing_trailer=allow_missing_trailer))
 
 
-def _decode(data: bytes | str) -> str:
-    text = _decode_bytes(data) if isinstance(data, bytes) else data
+def interchanges(data: bytes | str, *, allow_missing_trailer: bool = False
+                 ) -> Iterator[EdifactInterchange]:
+    """`parse_interchanges` one at a time: each is tokenized only when the one before is taken.
+
+    Each carries `source`, its own bytes from UNB through UNZ, after the UNA that governs it
+    (repeated before every interchange that follows one UNA, so each copy reads alone).
+    """
+    text, encoding = _decode(data)
+    for una, body in _chunks(text):
+        characters = _characters(una[3:] or DEFAULT_SERVICE_CHARACTERS)
+        for index, part in enumerate(_parts(body, characters)):
+            segments = _segments(part, characters)
+            own = part.rstrip(_BLANKS) if index == 0 else part.strip(_BLANKS)
+            source = (una + own).encode(encoding)
+            for found in _split(segments, allow_missing_trailer):
+                yield replace(read_interchange(found, una[3:] or DEFAULT_SERVICE_CHARACTERS),
+                              source=source)
+
+
+def _decode(data: bytes | str) -> tuple[str, str]:
+    text, encoding = _decode_bytes(data) if isinstance(data, bytes) else (data, "utf-8")
     text = text.lstrip("\ufeff" + _BLANKS)
     if not text:
         fail("13", "empty input: no EDIFACT interchange", segment_tag="UNB")
@@ -66,20 +80,23 @@ def _decode(data: bytes | str) -> str:
     if not text.startswith(("UNA", "UNB")):
         fail("13", f"not an EDIFACT interchange: it starts with {text[:12]!r}, not UNA or UNB",
              segment_tag="UNB")
-    return text
+    return text, encoding
 
 
-def _decode_bytes(data: bytes) -> str:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _decode_as(data, "utf-16")
+def _decode_bytes(data: bytes) -> tuple[str, str]:
+    if data.startswith(codecs.BOM_UTF16_LE):
+        return _decode_as(data, "utf-16"), "utf-16-le"
+    if data.startswith(codecs.BOM_UTF16_BE):
+        return _decode_as(data, "utf-16"), "utf-16-be"
     data = data.removeprefix(codecs.BOM_UTF8)
     if data.lstrip(b"\x40\x25\x15\x0d").startswith(_EBCDIC_HEADERS):
         fail("46", "the data is EBCDIC; send EDIFACT in ASCII, ISO 8859 or UTF-8")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         level = re.search(rb"UNO([A-Z])", data[:64])
-        return _decode_as(data, _CHARSETS.get(level.group(1).decode() if level else "", "latin-1"))
+        encoding = _CHARSETS.get(level.group(1).decode() if level else "", "latin-1")
+        return _decode_as(data, encoding), encoding
 
 
 def _decode_as(data: bytes, encoding: str) -> str:
@@ -98,21 +115,21 @@ def _check_characters(text: str) -> None:
 
 
 def _chunks(text: str) -> Iterator[tuple[str, str]]:
-    """(service characters, text) per UNA, so that an interchange may change them."""
+    """(the UNA or "", the text it governs) per UNA, so that an interchange may change them."""
     position = 0
     while position < len(text):
-        advice, start = _service_characters(text, position)
-        end = _next_una(text, start, _characters(advice))
-        yield advice, text[start:end]
+        una, start = _una(text, position)
+        end = _next_una(text, start, _characters(una[3:] or DEFAULT_SERVICE_CHARACTERS))
+        yield una, text[start:end]
         position = end
 
 
-def _service_characters(text: str, position: int) -> tuple[str, int]:
+def _una(text: str, position: int) -> tuple[str, int]:
     if not text.startswith("UNA", position):
-        return DEFAULT_SERVICE_CHARACTERS, position
+        return "", position
     advice = text[position + 3:position + 9]
     _check_advice(advice)
-    return advice, position + 9
+    return text[position:position + 9], position + 9
 
 
 def _check_advice(advice: str) -> None:
@@ -135,11 +152,40 @@ def _characters(advice: str) -> Characters:
 
 
 def _next_una(text: str, start: int, characters: Characters) -> int:
-    pattern = re.escape(characters.segment_terminator) + f"[{_BLANKS}]*(?=UNA)"
-    for match in re.finditer(pattern, text[start:]):
-        if not _escaped(text, start + match.start(), characters.escape_character):
-            return start + match.end()
+    pattern = re.compile(re.escape(characters.segment_terminator) + f"[{_BLANKS}]*(?=UNA)")
+    for match in pattern.finditer(text, start):
+        if not _escaped(text, match.start(), characters.escape_character):
+            return match.end()
     return len(text)
+
+
+def _parts(body: str, characters: Characters) -> Iterator[str]:
+    """The text of each interchange: cut before every segment whose tag is UNB.
+
+    Segments end at each segment terminator not preceded by the release character, as the
+    tokenizer reads them; whatever comes before the first UNB stays with the first part.
+    """
+    if not body.strip(_BLANKS):
+        yield body
+        return
+    terminator, release = characters.segment_terminator, characters.escape_character
+    ends = re.compile(f"{re.escape(release)}.|{re.escape(terminator)}", re.DOTALL)
+    header = tuple("UNB" + c for c in (characters.data_separator, terminator))
+    start = 0
+    for match in ends.finditer(body):
+        if match.group() != terminator:
+            continue
+        segment = _skip_blanks(body, match.end())
+        if segment > start and body.startswith(header, segment):
+            yield body[start:segment]
+            start = segment
+    yield body[start:]
+
+
+def _skip_blanks(text: str, position: int) -> int:
+    while position < len(text) and text[position] in _BLANKS:
+        position += 1
+    return position
 
 
 def _escaped(text: str, position: int, release: str) -> bool:

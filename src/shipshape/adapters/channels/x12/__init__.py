@@ -24,7 +24,7 @@ from shipshape.adapters.channels.x12.model import (
     Separators,
     TransactionSet,
 )
-from shipshape.adapters.channels.x12.parser import parse
+from shipshape.adapters.channels.x12.parser import interchanges, parse
 from shipshape.adapters.channels.x12.po850 import Line850, Order850, Party, orders_from_850
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "build_855",
     "build_997",
     "build_ta1",
+    "interchanges",
     "orders_from_850",
     "parse",
     "set_result",

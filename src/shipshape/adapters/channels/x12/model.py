@@ -88,6 +88,8 @@ class Interchange:
     trailer: Segment | None = None
     ta1: list[Segment] = field(default_factory=list)
     """TA1 segments (interchange acknowledgements) carried outside any group."""
+    source: bytes = field(default=b"", compare=False, repr=False)
+    """The interchange's own bytes as received, "ISA" through the IEA's terminator."""
 
     @property
     def isa11(self) -> str:

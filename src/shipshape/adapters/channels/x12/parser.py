@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from shipshape.adapters.channels.x12.envelope import assemble, new_interchange
 from shipshape.adapters.channels.x12.errors import X12SyntaxError
 from shipshape.adapters.channels.x12.model import Interchange
 from shipshape.adapters.channels.x12.reader import (
-    decode,
+    decode_with_encoding,
     first_isa,
     next_isa,
     read_isa,
@@ -20,8 +22,15 @@ def parse(data: bytes | str) -> list[Interchange]:
     Raises X12SyntaxError for empty, EBCDIC, binary or truncated input, and for separators
     that cannot work; `header` on the error holds the interchange header when it was read.
     """
-    text = decode(data)
-    interchanges: list[Interchange] = []
+    return list(interchanges(data))
+
+
+def interchanges(data: bytes | str) -> Iterator[Interchange]:
+    """`parse` one interchange at a time: each is read only when the one before is taken.
+
+    Each carries `source`, its own bytes from "ISA" through the IEA's segment terminator.
+    """
+    text, encoding = decode_with_encoding(data)
     start: int | None = first_isa(text)
     while start is not None:
         head = read_isa(text, start)
@@ -31,6 +40,6 @@ def parse(data: bytes | str) -> list[Interchange]:
         except X12SyntaxError as exc:
             exc.header = interchange
             raise
-        interchanges.append(assemble(interchange, segments))
+        interchange.source = text[start:end].encode(encoding)
+        yield assemble(interchange, segments)
         start = next_isa(text, end)
-    return interchanges

@@ -18,6 +18,9 @@ OUT_OF_SEQUENCE = "7"
 REQUESTED_DATES = ("010", "002")
 """DTM01: requested ship, then delivery requested."""
 SHIP_TO, BILL_TO = "ST", "BT"
+RELEASE_MAX = 30
+"""BEG04 (element 328, release number) is at most 30 characters."""
+TOO_LONG = "5"
 STORE_ENTITIES = ("ST", "Z7", "BY", "OB")
 
 
@@ -126,13 +129,16 @@ def _header(section: Section, received: date, errors: list[SegmentError]) -> _He
     values = [reader.required(position, reference) or ""
               for position, reference in ((1, "353"), (2, "92"), (3, "324"))]
     po_date = reader.date(5, "373", received) if reader.required(5, "373") else None
+    release = element(reader.segment, 4)
+    if len(release) > RELEASE_MAX:
+        reader.problems.append(ElementError(4, "328", TOO_LONG, release[:RELEASE_MAX]))
     if beg is None:
         errors.append(SegmentError("BEG", 2, MANDATORY_MISSING, "the 850 has no BEG"))
     else:
         _add(errors, reader.error("BEG has missing or invalid elements"))
     return _Header(
         purpose=values[0], order_type=values[1], po_number=values[2],
-        release=element(reader.segment, 4), po_date=po_date,
+        release=release, po_date=po_date,
         requested=_requested(section, received, errors),
         references=_references(section), parties=_parties(section))
 
@@ -305,7 +311,8 @@ def _order(ts: TransactionSet, partner: TradingPartner, header: _Header,
         requested_ship_date=header.requested or (min(dates) if dates else None),
         ship_to=_ship_to(header.parties, store),
         lines=tuple(OrderLine(line.line_no, _sku(line, partner), line.quantity,
-                              line.unit_price, line.uom) for line in lines))
+                              line.unit_price, line.uom) for line in lines),
+        release_number=header.release or None)
     return Order850(
         draft=draft, lines=lines, errors=errors, envelope=env, set_control=ts.control_number,
         purpose=header.purpose, order_type=header.order_type, po_number=header.po_number,

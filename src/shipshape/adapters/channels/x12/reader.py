@@ -33,19 +33,25 @@ class IsaHeader:
 
 def decode(data: bytes | str) -> str:
     """Text from bytes: UTF-8 (BOM allowed), UTF-16 with a BOM, otherwise Latin-1."""
+    return decode_with_encoding(data)[0]
+
+
+def decode_with_encoding(data: bytes | str) -> tuple[str, str]:
+    """The text and the encoding that gives back the bytes of any part of it (no BOM)."""
     if isinstance(data, str):
-        return data.removeprefix("\ufeff")
+        return data.removeprefix("\ufeff"), "utf-8"
     if data.lstrip(EBCDIC_PADDING).startswith(EBCDIC_ISA):
         raise X12SyntaxError("024", "the data is EBCDIC-encoded; convert it to ASCII", "ebcdic")
     if data.startswith(UTF16_BOMS):
+        encoding = "utf-16-le" if data.startswith(UTF16_BOMS[0]) else "utf-16-be"
         try:
-            return data.decode("utf-16").removeprefix("\ufeff")
+            return data.decode("utf-16").removeprefix("\ufeff"), encoding
         except UnicodeDecodeError as exc:
             raise X12SyntaxError("024", "the data is not valid UTF-16", "binary") from exc
     try:
-        return data.decode("utf-8").removeprefix("\ufeff")
+        return data.decode("utf-8").removeprefix("\ufeff"), "utf-8"
     except UnicodeDecodeError:
-        return data.decode("latin-1")
+        return data.decode("latin-1"), "latin-1"
 
 
 def first_isa(text: str) -> int:
