@@ -22,6 +22,7 @@ from shipshape.api.schemas import (
     StockMovementIn,
 )
 from shipshape.cli.csv_mapping import ColumnMapping
+from shipshape.domain.bounds import text_problem
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.masterdata import Carrier, ContractPrice, Customer, Item, Site
 from shipshape.services.masterdata import StockMovement
@@ -30,6 +31,7 @@ KINDS = ("sites", "customers", "items", "prices", "carriers", "receipts")
 KEYS_OF = {"sites": ("id",), "customers": ("id",), "items": ("sku",),
            "prices": ("customer_id", "sku"), "carriers": ("code",)}
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._\-]{1,60}")
+MAX_KEY = 200
 MasterRecord = Site | Customer | Item | ContractPrice | Carrier
 
 
@@ -108,9 +110,17 @@ def _without(raw: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 
 def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
+    """The rows as dicts; InvalidInput for a file that is not UTF-8 CSV at all."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        for row in csv.DictReader(handle):
-            yield {k.strip(): v.strip() for k, v in row.items() if k and v is not None and v != ""}
+        reader = csv.DictReader(handle)
+        try:
+            for row in reader:
+                yield {k.strip(): v.strip() for k, v in row.items()
+                       if k and v is not None and v != ""}
+        except UnicodeDecodeError as error:
+            raise InvalidInput(f"{path.name} is not UTF-8 text ({error.reason})") from error
+        except csv.Error as error:
+            raise InvalidInput(f"{path.name} line {reader.line_num}: {error}") from error
 
 
 def _csv_record(kind: str, row: dict[str, str]) -> dict[str, Any]:
@@ -143,11 +153,17 @@ def merge_carrier_rows(records: list[MasterRecord]) -> list[MasterRecord]:
 
 
 def read_orders(path: Path, mapping: ColumnMapping | None = None) -> Iterator[OrderRow]:
+    """Each order of the file, or why it cannot be read: one bad line costs only itself."""
     if path.suffix.lower() == ".csv":
         yield from _orders_from_csv(path, mapping)
         return
-    with path.open(encoding="utf-8") as handle:
-        for number, text in enumerate(handle, 1):
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, 1):
+            try:
+                text = line.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as error:
+                yield OrderRow(number, None, error=f"not UTF-8 text (byte {error.start + 1})")
+                continue
             if text.strip():
                 yield _order_from_json(number, text)
 
@@ -156,14 +172,28 @@ def _order_from_json(number: int, text: str) -> OrderRow:
     try:
         raw = json.loads(text)
         key = raw.pop("idempotency_key", None) if isinstance(raw, dict) else None
+        if (problem := _key_problem(key)) is not None:
+            return OrderRow(number, None, error=f"idempotency_key: {problem}")
         return OrderRow(number, OrderIn.model_validate(raw), key)
     except json.JSONDecodeError as error:
         return OrderRow(number, None, error=f"not JSON: {error.msg}")
     except ValidationError as error:
         return OrderRow(number, None, error=_brief(error))
+    except (ValueError, RecursionError) as error:  # numbers too long, nesting too deep
+        return OrderRow(number, None, error=f"not JSON that can be read: {str(error)[:200]}")
+
+
+def _key_problem(key: object) -> str | None:
+    """Why a row's own idempotency key cannot be used (None: it can, or there is none)."""
+    if key is None:
+        return None
+    if not isinstance(key, str) or not key:
+        return "must be non-empty text"
+    return text_problem(key, MAX_KEY)
 
 
 def _brief(error: ValidationError) -> str:
+    """Each failed field and why, on one line (the offending input is left out: it may be huge)."""
     return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
 
 

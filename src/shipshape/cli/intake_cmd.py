@@ -103,6 +103,8 @@ def _submit(container: Container, rows: list[OrderRow]) -> Iterator[tuple[str, d
     for row, result in zip(valid, intake.submit_orders(container.deps, commands), strict=True):
         if isinstance(result, Conflict):
             yield "rejected", {"row": row.number, "error": str(result)}
+        elif result.status == "rejected":
+            yield "rejected", {"row": row.number, "error": str(result.body.get("detail"))}
         else:
             yield outcome_of(result), {}
 

@@ -10,8 +10,10 @@ crash: the next watcher adopts its claims and takes them again, which idempotent
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import itertools
+import json
 import logging
 import os
 import signal
@@ -46,6 +48,9 @@ console = Console()
 log = logging.getLogger(__name__)
 LOCK = ".lock"
 BATCH = 200
+TRANSIENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EAGAIN, errno.EBUSY,
+                              errno.ENOMEM, errno.EMFILE, errno.ENFILE})
+"""Failures of the machine, not of the file (a full disk above all): the file is tried again."""
 BLANK = b"\xef\xbb\xbf \r\n\t"
 Stamp = tuple[int, int]
 
@@ -122,6 +127,8 @@ class Watcher:
         self.own = self.processing / f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.tally: Counter[str] = Counter()
         self._numbers = itertools.count(1)
+        self._kept: list[Claim] = []
+        """Claims whose failure will pass (a busy store, a full disk): taken again each look."""
 
     def run(self, once: bool = False) -> Counter[str]:
         """Look, take the files that have settled, wait; with `once` at most two looks."""
@@ -130,6 +137,7 @@ class Watcher:
         with self._registered():
             previous: dict[str, Stamp] = {}
             for looks in itertools.count(1):
+                self._take_all(self._retried())
                 self._take_all(self._recovered())
                 snapshot = _look(self.inbox)
                 settled = [n for n, s in snapshot.items() if self._settled(s, previous.get(n))]
@@ -139,7 +147,13 @@ class Watcher:
                 previous = snapshot
                 if self.stop.requested or self.stop.wait(self.interval):
                     break
+        self.tally["kept"] = len(self._kept)
         return self.tally
+
+    def _retried(self) -> Iterator[Claim]:
+        """The kept claims, each once per look (one that fails again is kept again)."""
+        for _ in range(len(self._kept)):
+            yield Claim(self._kept.pop(0).file, recovered=True)
 
     @contextlib.contextmanager
     def _registered(self) -> Iterator[None]:
@@ -215,10 +229,12 @@ class Watcher:
             verdict = self._verdict(claim)
             placed = _file_away(claim.file, self.inbox / verdict.folder, verdict)
         except Exception as error:
-            log.exception("%s is left in %s", claim.file.name, claim.file.parent)
+            log.warning("%s is left in %s: %s: %s", claim.file.name, claim.file.parent,
+                        type(error).__name__, str(error)[:300])
             console.print(f"[red]kept[/] {name}: {escape(repr(error))}; left in "
-                          f"{escape(str(claim.file.parent))}, taken again at the next start")
-            self.tally["kept"] += 1
+                          f"{escape(str(claim.file.parent))}, taken again at the next look "
+                          "or start")
+            self._kept.append(claim)
             return
         colour = "green" if verdict.folder == "processed" else "yellow"
         console.print(f"[{colour}]{verdict.folder}[/] {name} -> "
@@ -226,17 +242,30 @@ class Watcher:
         self.tally[verdict.folder] += 1
 
     def _verdict(self, claim: Claim) -> Verdict:
+        """Where the file goes and why. A failure that will pass (a busy or unwritable store,
+        a full disk) is raised: the file stays claimed and is taken again. Any other failure
+        would recur on every try, so the file goes to failed/ with the reason."""
         try:
             standard = _edi_standard(claim.file)
             if standard is None:
-                return _orders_verdict(ingest_file(self.container, claim.file, BATCH))
+                return _orders_verdict(ingest_file(self.container, claim.file, BATCH),
+                                       claim.file)
             return self._edi_verdict(claim, standard)
         except ConcurrencyConflict:
             raise
+        except OSError as error:
+            if error.errno in TRANSIENT_ERRNOS:
+                raise
+            return Verdict("failed", f"cannot be read: {error.strerror or error}")
         except ShipshapeError as error:
             return Verdict("failed", str(error))
         except UnicodeDecodeError as error:
             return Verdict("failed", f"not UTF-8 text ({error.reason} at byte {error.start})")
+        except Exception as error:  # it would fail the same way every time: no retry
+            log.error("%s failed: %s: %s", claim.file.name, type(error).__name__,
+                      str(error)[:300])
+            return Verdict("failed", f"could not be taken ({type(error).__name__}: "
+                                     f"{str(error)[:300]})")
 
     def _edi_verdict(self, claim: Claim, standard: Standard) -> Verdict:
         outcome = receive_file(self.container.deps, claim.file.read_bytes(), standard,
@@ -327,14 +356,25 @@ def _edi_tally(outcome: FileOutcome) -> Counter[str]:
     return tally
 
 
-def _orders_verdict(tally: Counter[str]) -> Verdict:
+def _orders_verdict(tally: Counter[str], file: Path) -> Verdict:
     total = sum(tally.values())
     if not total:
         return Verdict("failed", "the file holds no orders")
     if tally["rejected"] == total:
-        return Verdict("failed", "every order was refused; the reasons are in the "
-                                 ".rejected.jsonl file beside it")
+        return Verdict("failed", f"every order was refused ({_first_reject(file)}); the "
+                                 "reasons are in the .rejected.jsonl file beside it")
     return Verdict("processed", _describe(tally))
+
+
+def _first_reject(file: Path) -> str:
+    """The first refusal `ingest` wrote beside `file`, as "row N: reason"."""
+    rejects = file.with_name(file.name + ".rejected.jsonl")
+    try:
+        with rejects.open(encoding="utf-8") as handle:
+            first = json.loads(handle.readline() or "{}")
+    except (OSError, ValueError):
+        return "no reason was recorded"
+    return f"row {first.get('row')}: {str(first.get('error'))[:200]}"
 
 
 def _describe(tally: Counter[str]) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
+from shipshape.domain.bounds import date_supported, unsupported_date
 from shipshape.domain.findings import Finding, Kind, Team, block, warn
 from shipshape.domain.masterdata import (
     Carrier,
@@ -64,6 +65,17 @@ def completeness(ctx: OrderContext) -> list[Finding]:
     return found
 
 
+def supported_ship_date(ctx: OrderContext) -> list[Finding]:
+    """`SHIP_DATE_UNSUPPORTED`: a requested ship date outside the dates Shipshape computes with
+    (`bounds.EARLIEST_DATE` to `bounds.LATEST_DATE`); the channel could not refuse it."""
+    ship = ctx.draft.requested_ship_date
+    if ship is None or date_supported(ship):
+        return []
+    return [block("SHIP_DATE_UNSUPPORTED", Kind.DATA_QUALITY, Team.CUSTOMER_SERVICE,
+                  f"requested ship date {unsupported_date(ship)}",
+                  requested_ship_date=ship.isoformat())]
+
+
 def customer_standing(ctx: OrderContext) -> list[Finding]:
     customer = ctx.customer
     if customer is None:
@@ -82,13 +94,39 @@ def credit(ctx: OrderContext) -> list[Finding]:
     if customer.credit_hold:
         return [block("CREDIT_HOLD", Kind.BUSINESS, Team.CREDIT,
                       f"customer {customer.id} is on credit hold")]
-    exposure = ctx.open_exposure + ctx.draft.value
+    value = contract_priced(ctx.draft, ctx.prices).value
+    exposure = ctx.open_exposure + value
     if exposure > customer.credit_limit:
         return [block("CREDIT_LIMIT_EXCEEDED", Kind.BUSINESS, Team.CREDIT,
                       f"exposure {exposure} would exceed the credit limit {customer.credit_limit}",
-                      open_exposure=str(ctx.open_exposure), order_value=str(ctx.draft.value),
+                      open_exposure=str(ctx.open_exposure), order_value=str(value),
                       credit_limit=str(customer.credit_limit))]
     return []
+
+
+def contract_priced(draft: OrderDraft, prices: Mapping[str, ContractPrice]) -> OrderDraft:
+    """The draft with each line that came without a unit price priced at the customer's
+    contract price for its SKU, so that an unpriced line is never worth zero; a line with
+    neither keeps no price (`missing_price` holds the order)."""
+    if all(line.unit_price is not None or line.sku not in prices for line in draft.lines):
+        return draft
+    return replace(draft, lines=tuple(
+        replace(line, unit_price=prices[line.sku].unit_price)
+        if line.unit_price is None and line.sku in prices else line for line in draft.lines))
+
+
+def missing_price(ctx: OrderContext) -> list[Finding]:
+    """`MISSING_PRICE`: lines of known items with no unit price and no contract price, which
+    the credit check cannot value."""
+    lines = [line for line in ctx.draft.lines if line.unit_price is None
+             and line.sku not in ctx.prices and line.sku in ctx.items]
+    if not lines:
+        return []
+    skus = ", ".join(sorted({line.sku for line in lines}))
+    return [block("MISSING_PRICE", Kind.BUSINESS, Team.CUSTOMER_SERVICE,
+                  f"line {', '.join(str(line.line_no) for line in lines)}: no unit price and no "
+                  f"contract price for {skus}", line_nos=[line.line_no for line in lines],
+                  skus=sorted({line.sku for line in lines}))]
 
 
 def contract_prices(ctx: OrderContext) -> list[Finding]:
@@ -188,10 +226,11 @@ def _has_hazmat(ctx: OrderContext) -> bool:
 
 def shelf_life_needed_until(customer: Customer | None, ship: date) -> date | None:
     """The day a lot must keep until for `customer`: the ship date plus the customer's minimum
-    remaining shelf life; None when the customer asks for none."""
+    remaining shelf life (at most `date.max`); None when the customer asks for none."""
     if customer is None or customer.min_remaining_shelf_life_days <= 0:
         return None
-    return ship + timedelta(days=customer.min_remaining_shelf_life_days)
+    days = customer.min_remaining_shelf_life_days
+    return date.max if days > (date.max - ship).days else ship + timedelta(days=days)
 
 
 def keeps_shelf_life(expiry: date | None, needed_until: date) -> bool:
@@ -229,7 +268,8 @@ def possible_duplicate(recent_po: str | None) -> list[Finding]:
 
 
 BUILTIN_CONTROLS: tuple[Control, ...] = (
-    completeness, customer_standing, credit, contract_prices, items, carrier_service, shelf_life,
+    completeness, supported_ship_date, customer_standing, credit, missing_price, contract_prices,
+    items, carrier_service, shelf_life,
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -10,8 +11,9 @@ from datetime import datetime
 from typing import TypeVar
 
 from shipshape.domain import events as ev
+from shipshape.domain.bounds import draft_problems, text_problem
 from shipshape.domain.cases import CaseOrigin, ExceptionCase, case_opened, open_case
-from shipshape.domain.errors import ConcurrencyConflict, Conflict
+from shipshape.domain.errors import ConcurrencyConflict, Conflict, InvalidInput, ShipshapeError
 from shipshape.domain.findings import Finding, Kind, Team, block
 from shipshape.domain.inventory import Reservation
 from shipshape.domain.orders import Order, OrderDraft, OrderStatus
@@ -21,16 +23,43 @@ from shipshape.services.ports import StoredResponse, UnitOfWork
 
 T = TypeVar("T")
 RETRY_PAUSE_S = 0.005
+MAX_KEY = 200
+log = logging.getLogger(__name__)
+
+
+class UnfitOrder(InvalidInput):
+    """An order with values the domain cannot compute with or the store cannot keep (a NUL, a
+    text longer than its column, an amount too large): refused before anything is written."""
 
 
 @dataclass(frozen=True, slots=True)
 class SubmitOrder:
+    """`idempotency_key` is the caller's own (an API client's `Idempotency-Key`, kept in
+    `scope`, e.g. `caller_scope(name)`); without one, or without a scope, the key lives in the
+    channel's scope, and without a key it is `<channel>:<external id>`."""
+
     draft: OrderDraft
     idempotency_key: str | None = None
+    scope: str | None = None
 
     @property
     def key(self) -> str:
         return self.idempotency_key or f"{self.draft.channel}:{self.draft.external_id}"
+
+    @property
+    def key_scope(self) -> str:
+        if self.idempotency_key and self.scope:
+            return self.scope
+        return channel_scope(self.draft.channel)
+
+
+def caller_scope(principal_name: str) -> str:
+    """The idempotency scope of the keys an API token's holder chooses."""
+    return f"token:{principal_name}"
+
+
+def channel_scope(channel: str) -> str:
+    return f"channel:{channel}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,18 +79,42 @@ def submit_order(deps: Deps, command: SubmitOrder) -> IntakeResult:
 
 
 def submit_orders(deps: Deps, commands: Sequence[SubmitOrder]) -> list[IntakeResult | Conflict]:
-    """A batch in one transaction, strategic customers first; one by one if the batch conflicts."""
+    """A batch in one transaction, strategic customers first; one by one if the batch fails, so
+    that an order that cannot be taken is answered `rejected` alone and the others are kept."""
     try:
         return _with_retries(deps, lambda uow: _submit_batch(deps, uow, commands), attempts=1)
     except ConcurrencyConflict:
-        return [_submit_or_conflict(deps, command) for command in commands]
+        pass
+    except Exception as error:  # whatever one order caused: find it by taking them one by one
+        log.warning("a batch of %d orders failed (%s); taking them one by one", len(commands),
+                    type(error).__name__)
+    return [_submit_alone(deps, command) for command in commands]
 
 
-def _submit_or_conflict(deps: Deps, command: SubmitOrder) -> IntakeResult | Conflict:
+def _submit_alone(deps: Deps, command: SubmitOrder) -> IntakeResult | Conflict:
+    """One order of a batch; an error of its own refuses it, a store that is busy or cannot
+    take writes stops the batch (raised)."""
     try:
         return submit_order(deps, command)
     except Conflict as conflict:
         return conflict
+    except ConcurrencyConflict:
+        raise
+    except Exception as error:  # isolated: this order alone is refused, with its reason
+        if not isinstance(error, InvalidInput):
+            log.error("order %r of a batch failed: %s: %s", command.draft.external_id[:100],
+                      type(error).__name__, str(error)[:300])
+        return refused(error)
+
+
+def refused(error: Exception) -> IntakeResult:
+    """The answer for an order that was not taken (nothing of it is stored), with the reason."""
+    reason = (str(error) if isinstance(error, ShipshapeError)
+              else f"the order could not be taken ({type(error).__name__}); it was logged")
+    finding = block("ORDER_REFUSED", Kind.DATA_QUALITY, Team.INTEGRATION, reason)
+    return IntakeResult(422, {"order_id": None, "status": "rejected", "detail": reason,
+                              "findings": [finding_json(finding)], "reservations": [],
+                              "cases": []})
 
 
 def _submit_batch(
@@ -86,6 +139,8 @@ def submit_in(
             results[i] = _submit(deps, uow, commands[i], commit=False)
         except Conflict as conflict:
             results[i] = conflict
+        except UnfitOrder as unfit:
+            results[i] = refused(unfit)
     return [results[i] for i in range(len(commands))]
 
 
@@ -104,8 +159,9 @@ def _with_retries(deps: Deps, work: Callable[[UnitOfWork], T], attempts: int = 0
 
 
 def _submit(deps: Deps, uow: UnitOfWork, command: SubmitOrder, commit: bool = True) -> IntakeResult:
+    _refuse_unfit(command)
     request_hash = command.draft.content_hash()
-    stored = uow.idempotency.get(command.key)
+    stored = uow.idempotency.get(command.key_scope, command.key)
     if stored is not None:
         return _replay(stored, request_hash, command.key)
     now = deps.clock.now()
@@ -114,11 +170,21 @@ def _submit(deps: Deps, uow: UnitOfWork, command: SubmitOrder, commit: bool = Tr
         result = _record_duplicate(deps, uow, command, original, now)
     else:
         result = _accept_or_hold(deps, uow, command.draft, now)
-    uow.idempotency.put(command.key, StoredResponse(request_hash, result.status_code, result.body),
-                        now)
+    uow.idempotency.put(command.key_scope, command.key,
+                        StoredResponse(request_hash, result.status_code, result.body), now)
     if commit:
         uow.commit()
     return result
+
+
+def _refuse_unfit(command: SubmitOrder) -> None:
+    """UnfitOrder naming each field whose value cannot be taken; before anything is read."""
+    problems = draft_problems(command.draft)
+    if command.idempotency_key is not None:
+        key_problem = text_problem(command.idempotency_key, MAX_KEY)
+        problems += [f"idempotency_key: {key_problem}"] if key_problem else []
+    if problems:
+        raise UnfitOrder("; ".join(problems))
 
 
 def _replay(stored: StoredResponse, request_hash: str, key: str) -> IntakeResult:
@@ -130,7 +196,12 @@ def _replay(stored: StoredResponse, request_hash: str, key: str) -> IntakeResult
 def _find_original(uow: UnitOfWork, draft: OrderDraft) -> str | None:
     if not draft.customer_po:
         return None
-    return uow.orders.find_by_customer_po(draft.customer_id, draft.customer_po)
+    return uow.orders.find_by_customer_po(draft.customer_id, draft.customer_po,
+                                          draft.release_number or "")
+
+
+def _release(draft: OrderDraft) -> str:
+    return f" release {draft.release_number}" if draft.release_number else ""
 
 
 def _record_duplicate(
@@ -138,8 +209,9 @@ def _record_duplicate(
 ) -> IntakeResult:
     draft = command.draft
     finding = block("DUPLICATE_ORDER", Kind.BUSINESS, Team.CUSTOMER_SERVICE,
-                    f"customer {draft.customer_id} already sent PO {draft.customer_po} "
-                    f"(order {original})", duplicate_of=original, channel=draft.channel,
+                    f"customer {draft.customer_id} already sent PO {draft.customer_po}"
+                    f"{_release(draft)} (order {original})", duplicate_of=original,
+                    channel=draft.channel,
                     external_id=draft.external_id, idempotency_key=command.key)
     origin = CaseOrigin(original, uow.masterdata.customer(draft.customer_id), draft.value,
                         None, now)
@@ -159,8 +231,13 @@ def _record_duplicate(
 
 
 def _accept_or_hold(deps: Deps, uow: UnitOfWork, draft: OrderDraft, now: datetime) -> IntakeResult:
-    order = Order(deps.new_id("ord"), draft, rule_version=deps.rules.version)
+    order_id = deps.new_id("ord")
     decision = decide(deps, uow, draft, now)
+    if decision.draft is not draft and (problems := draft_problems(decision.draft)):
+        raise UnfitOrder("at the contract prices: " + "; ".join(problems))
+    # Stored as decided: lines sent without a price carry the contract price they were valued at.
+    draft = decision.draft
+    order = Order(order_id, draft, rule_version=deps.rules.version)
     order.move_to(OrderStatus.HELD if decision.blocked else OrderStatus.ACCEPTED)
     uow.orders.add(order, now)
     uow.orders.add_findings(order.id, decision.findings, now)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -12,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from shipshape.adapters.systems.signing import verify
 from shipshape.api.deps import container
 from shipshape.bootstrap import Container
+from shipshape.domain.bounds import date_supported, text_problem, unsupported_date
 from shipshape.domain.errors import NotFound, Unauthorized
 from shipshape.domain.integration import EXTERNAL_SYSTEMS
 from shipshape.services.inbound import InvalidSystemEvent, parse_event, receive_event
@@ -19,6 +22,9 @@ from shipshape.services.inbound import InvalidSystemEvent, parse_event, receive_
 router = APIRouter()
 App = Annotated[Container, Depends(container)]
 SYSTEMS = frozenset(system.value for system in EXTERNAL_SYSTEMS)
+MAX_WEBHOOK_ID = 100
+"""With its `webhook:<system>:` prefix, within the 200 characters an idempotency key may have."""
+MAX_EVENT_TEXT = 2000
 EVENT_BODY = {"requestBody": {"content": {"application/json": {"schema": {
     "type": "object", "required": ["type", "occurred_at", "data"],
     "properties": {"type": {"type": "string"}, "occurred_at": {"type": "string"},
@@ -37,16 +43,50 @@ async def post_event(system: str, request: Request, c: App) -> JSONResponse:
                            f"(set connectors.{system}.secret)")
     raw = await request.body()
     webhook_id = verify(secrets, dict(request.headers), raw, c.deps.clock.now())
+    if problem := text_problem(webhook_id, MAX_WEBHOOK_ID):
+        raise InvalidSystemEvent(f"webhook-id: {problem}")
     event = parse_event(system, webhook_id, _json_object(raw))
-    received = await run_in_threadpool(receive_event, c.deps, c.ownership, event, raw)
+    if not date_supported(event.occurred_at.date()):
+        raise InvalidSystemEvent(f"occurred_at: {unsupported_date(event.occurred_at.date())}")
+    skew = timedelta(seconds=c.settings.event_max_clock_skew_s)
+    received = await run_in_threadpool(receive_event, c.deps, c.ownership, event, raw,
+                                       skew)
     return JSONResponse(received.answer.body, status_code=received.answer.status_code)
 
 
 def _json_object(raw: bytes) -> dict[str, object]:
+    """The body as a JSON object of finite numbers and text the store can keep."""
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InvalidSystemEvent(f"the body is not JSON: {error}") from error
+        body = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    except (ValueError, RecursionError) as error:
+        raise InvalidSystemEvent(f"the body is not JSON: {str(error)[:200]}") from error
     if not isinstance(body, dict):
         raise InvalidSystemEvent("the body must be a JSON object")
+    if problem := _unfit_text(body, ""):
+        raise InvalidSystemEvent(problem)
     return body
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:40]} is too large a number")
+    return number
+
+
+def _unfit_text(value: object, path: str) -> str | None:
+    """The first key or string under `value` that the store could not keep, as "path: why"."""
+    if isinstance(value, str):
+        problem = text_problem(value, MAX_EVENT_TEXT, layout=True)
+        return f"{path or 'body'}: {problem}" if problem else None
+    items = (value.items() if isinstance(value, dict)
+             else enumerate(value) if isinstance(value, list) else ())
+    for key, item in items:
+        where = f"{path}.{key}" if path else str(key)
+        if found := _unfit_text(str(key), where) or _unfit_text(item, where):
+            return found
+    return None

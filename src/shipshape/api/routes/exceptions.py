@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from shipshape.adapters.db import queries
 from shipshape.api.deps import allowed, container
+from shipshape.api.limits import Filter, PageLimit, PageOffset
 from shipshape.bootstrap import Container
 from shipshape.domain.access import Permission
 from shipshape.services.auth import Principal
@@ -19,8 +20,8 @@ router = APIRouter()
 def list_exceptions(
     c: Annotated[Container, Depends(container)],
     _: Annotated[Principal, Depends(allowed(Permission.READ))],
-    status: str | None = None, code: str | None = None, order_id: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+    status: Filter = None, code: Filter = None, order_id: Filter = None,
+    limit: PageLimit = 100, offset: PageOffset = 0,
 ) -> dict[str, Any]:
     rows = queries.find_exceptions(c.engine, status, code, order_id, limit, offset)
     return {"exceptions": rows, "count": len(rows), "limit": limit, "offset": offset}

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from shipshape.adapters.db import queries
 from shipshape.api.deps import allowed, container
+from shipshape.api.limits import Filter, PageLimit, PageOffset
+from shipshape.api.schemas import PROSE
 from shipshape.bootstrap import Container
 from shipshape.domain.access import Permission
 from shipshape.services.auth import Principal
@@ -22,13 +24,13 @@ Reader = Annotated[Principal, Depends(allowed(Permission.READ))]
 
 class CreditIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=MAX_REASON)
+    reason: Annotated[str, Field(min_length=1, max_length=MAX_REASON), PROSE]
 
 
 @router.get("/invoices")
 def list_invoices(
-    c: App, _: Reader, status: str | None = None, order_id: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+    c: App, _: Reader, status: Filter = None, order_id: Filter = None,
+    limit: PageLimit = 100, offset: PageOffset = 0,
 ) -> dict[str, Any]:
     """Invoices and credit notes, newest first, by status (issued, posted, rejected, credited)
     or order."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
 
 from shipshape.adapters.db import queries
@@ -33,7 +33,7 @@ def post_wave(body: WaveIn, c: App, _: Writer) -> JSONResponse:
 
 
 @router.get("/waves/{wave_id}")
-def get_wave(wave_id: str, c: App, _: Reader) -> dict[str, Any]:
+def get_wave(wave_id: Annotated[str, Path(max_length=40)], c: App, _: Reader) -> dict[str, Any]:
     wave = queries.wave_detail(c.engine, wave_id)
     if wave is None:
         raise NotFound(f"wave {wave_id} does not exist")
