@@ -169,6 +169,7 @@ def test_loading_the_same_csv_files_twice_leaves_the_same_records(
 
 def test_load_csv_with_kind_option_for_any_file_name(url: str, store: Container) -> None:
     shipshape(url, "load", str(FIXTURES / "csv" / "sites.csv"))
+    shipshape(url, "load", str(FIXTURES / "csv" / "items.csv"))
     shipshape(url, "load", str(FIXTURES / "dallas-stock.csv"), "--kind", "receipts")
     assert stock(store) == {("DAL", "SKU1"): (7, 0)}
 

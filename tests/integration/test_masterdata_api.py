@@ -29,8 +29,9 @@ RESOURCES: dict[str, tuple[str, dict[str, Any], dict[str, Any], Table, dict[str,
     "customer": (
         "/api/v1/customers/C1",
         {"name": "Acme", "credit_limit": "1000.00", "preferred_site": "DAL"},
-        {"name": "Acme", "credit_limit": "2500.50", "preferred_site": "DAL", "credit_hold": True},
-        tables.customers, {"credit_limit": Decimal("2500.50"), "credit_hold": True}),
+        {"name": "Acme", "credit_limit": "1000.00", "preferred_site": "DAL",
+         "payment_terms": "NET60", "allow_split": True},
+        tables.customers, {"payment_terms": "NET60", "allow_split": True}),
     "item": (
         "/api/v1/items/SKU1",
         {"description": "Gloves", "gtin": VALID_GTIN, "weight_kg": "1.0"},
@@ -92,6 +93,21 @@ def site(client: TestClient, token: str, site_id: str, postal_code: str = "75201
                       headers=auth(token)).status_code == 200
 
 
+def item(client: TestClient, token: str, sku: str) -> None:
+    assert client.put(f"/api/v1/items/{sku}", json={"description": sku},
+                      headers=auth(token)).status_code == 200
+
+
+def references(client: TestClient, token: str, resource: str) -> None:
+    """What a resource's body names must exist: the preferred site, the price's customer and
+    item."""
+    site(client, token, "DAL")
+    if resource == "price":
+        assert client.put("/api/v1/customers/C1", json={"name": "Acme"},
+                          headers=auth(token)).status_code == 200
+        item(client, token, "SKU1")
+
+
 def move(client: TestClient, token: str, kind: str, **body: Any) -> Any:
     return client.post(f"/api/v1/inventory/{kind}", json=body, headers=auth(token))
 
@@ -104,6 +120,7 @@ def test_the_same_put_twice_leaves_one_unchanged_record(
     client: TestClient, container: Container, tokens: dict[str, str], resource: str
 ) -> None:
     path, body, _, table, _ = RESOURCES[resource]
+    references(client, tokens["integration"], resource)
     first = client.put(path, json=body, headers=auth(tokens["integration"]))
     after_first = stored(container, table)
     again = client.put(path, json=body, headers=auth(tokens["integration"]))
@@ -118,6 +135,7 @@ def test_a_changed_put_updates_the_record_in_place(
     client: TestClient, container: Container, tokens: dict[str, str], resource: str
 ) -> None:
     path, body, changed, table, expected = RESOURCES[resource]
+    references(client, tokens["integration"], resource)
     client.put(path, json=body, headers=auth(tokens["integration"]))
     answer = client.put(path, json=changed, headers=auth(tokens["integration"]))
     assert answer.status_code == 200
@@ -129,6 +147,7 @@ def test_a_changed_put_updates_the_record_in_place(
 def test_a_put_answers_with_the_record_under_its_key(
     client: TestClient, tokens: dict[str, str]
 ) -> None:
+    site(client, tokens["integration"], "DAL")
     body = {"name": "Acme", "credit_limit": "1000.00", "preferred_site": "DAL"}
     answer = client.put("/api/v1/customers/C1", json=body,
                         headers=auth(tokens["integration"])).json()
@@ -172,11 +191,12 @@ def test_an_updated_customer_changes_the_next_acceptance_decision(
     client: TestClient, container: Container, tokens: dict[str, str]
 ) -> None:
     seed_distributor(container)
-    client.put("/api/v1/customers/C1", json={"name": "Acme", "credit_hold": True},
+    client.put("/api/v1/customers/C1", json={"name": "Acme", "credit_limit": "100000",
+                                             "preferred_site": "DAL", "active": False},
                headers=auth(tokens["integration"]))
     answer = post_order(client, tokens["integration"], order()).json()
     assert answer["status"] == "held"
-    assert [f["code"] for f in answer["findings"]] == ["CREDIT_HOLD"]
+    assert [f["code"] for f in answer["findings"]] == ["INACTIVE_CUSTOMER"]
 
 
 @pytest.mark.parametrize("resource", sorted(INVALID_BODIES))
@@ -224,6 +244,7 @@ def test_receipts_add_to_on_hand_per_site(
     writer = tokens["integration"]
     site(client, writer, "DAL")
     site(client, writer, "ATL", "30301")
+    item(client, writer, "SKU1")
     first = move(client, writer, "receipts", site="DAL", sku="SKU1", quantity=40)
     assert first.status_code == 201
     assert first.json() == {"site": "DAL", "sku": "SKU1", "on_hand": 40, "reserved": 0,
@@ -241,6 +262,7 @@ def test_adjustments_change_on_hand_up_and_down(
 ) -> None:
     writer = tokens["integration"]
     site(client, writer, "DAL")
+    item(client, writer, "SKU1")
     move(client, writer, "receipts", site="DAL", sku="SKU1", quantity=10)
     down = move(client, writer, "adjustments", site="DAL", sku="SKU1", quantity=-3,
                 reason="damaged")
@@ -266,23 +288,25 @@ def test_inventory_of_a_sku_without_stock_lists_no_sites(
     assert stock(client, tokens["viewer"], "NEVER-RECEIVED") == []
 
 
-def test_a_receipt_for_an_unknown_site_answers_404_and_stores_nothing(
+def test_a_receipt_for_an_unknown_site_answers_422_naming_it_and_stores_nothing(
     client: TestClient, tokens: dict[str, str]
 ) -> None:
+    item(client, tokens["integration"], "SKU1")
     answer = move(client, tokens["integration"], "receipts", site="NOWHERE", sku="SKU1",
                   quantity=5)
-    assert answer.status_code == 404
+    assert answer.status_code == 422
     assert answer.headers["content-type"] == PROBLEM
-    assert "NOWHERE" in answer.json()["detail"]
+    assert "site NOWHERE" in answer.json()["detail"]
     assert stock(client, tokens["viewer"], "SKU1") == []
 
 
-def test_an_adjustment_at_an_unknown_site_answers_404(
+def test_an_adjustment_at_an_unknown_site_answers_422(
     client: TestClient, tokens: dict[str, str]
 ) -> None:
+    item(client, tokens["integration"], "SKU1")
     answer = move(client, tokens["integration"], "adjustments", site="NOWHERE", sku="SKU1",
                   quantity=5)
-    assert answer.status_code == 404
+    assert answer.status_code == 422
     assert stock(client, tokens["viewer"], "SKU1") == []
 
 
@@ -291,6 +315,7 @@ def test_a_receipt_needs_a_positive_quantity(
     client: TestClient, tokens: dict[str, str], quantity: int
 ) -> None:
     site(client, tokens["integration"], "DAL")
+    item(client, tokens["integration"], "SKU1")
     answer = move(client, tokens["integration"], "receipts", site="DAL", sku="SKU1",
                   quantity=quantity)
     assert answer.status_code == 422
@@ -302,6 +327,7 @@ def test_an_adjustment_of_zero_answers_422(
     client: TestClient, tokens: dict[str, str]
 ) -> None:
     site(client, tokens["integration"], "DAL")
+    item(client, tokens["integration"], "SKU1")
     answer = move(client, tokens["integration"], "adjustments", site="DAL", sku="SKU1",
                   quantity=0)
     assert answer.status_code == 422
@@ -339,6 +365,7 @@ def test_an_adjustment_cannot_take_on_hand_below_zero(
     client: TestClient, tokens: dict[str, str]
 ) -> None:
     site(client, tokens["integration"], "DAL")
+    item(client, tokens["integration"], "SKU1")
     move(client, tokens["integration"], "receipts", site="DAL", sku="SKU1", quantity=3)
     answer = move(client, tokens["integration"], "adjustments", site="DAL", sku="SKU1",
                   quantity=-4)

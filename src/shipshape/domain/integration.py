@@ -21,6 +21,9 @@ class System(StrEnum):
 
 EXTERNAL_SYSTEMS: tuple[System, ...] = (System.ERP, System.WMS, System.TMS, System.FINANCE)
 
+DEFAULT_MAX_CLOCK_SKEW_S = 300.0
+"""How far ahead of our clock an inbound event may be dated (`SHIPSHAPE_EVENT_MAX_CLOCK_SKEW_S`)."""
+
 OPERATIONS: Mapping[System, tuple[str, ...]] = {
     System.ERP: ("order_mirror", "credit_status", "invoice_posting"),
     System.WMS: ("wave_release", "task_cancel", "ship_release"),
@@ -105,6 +108,26 @@ def ownership_finding(system: str, event_type: str, state: State,
                  f"{system} sent {event_type}, which changes {state.value}; "
                  f"{owner.value} owns that state, so the update was refused",
                  system=system, event_type=event_type, state=state.value, owner=owner.value)
+
+
+MASTERDATA_FIELD_STATES: Mapping[tuple[str, str], State] = {
+    ("customer", "credit_hold"): State.CREDIT_STATUS,
+    ("customer", "credit_limit"): State.CREDIT_STATUS,
+}
+"""Master-data fields that are part of a transaction state, by (record kind, field): they follow
+the ownership table like the state itself."""
+
+
+def owned_fields_changed(kind: str, before: Mapping[str, object] | None,
+                         after: Mapping[str, object], table: Mapping[State, System],
+                         writer: System = System.SHIPSHAPE) -> list[tuple[str, System]]:
+    """(field, owner) of each field of a `kind` record that `writer` would change although
+    another system owns it; a record's first version (`before` None) overwrites nothing."""
+    if before is None:
+        return []
+    return [(name, table[state]) for (record_kind, name), state in MASTERDATA_FIELD_STATES.items()
+            if record_kind == kind and table[state] != writer
+            and before.get(name) != after.get(name)]
 
 
 def integration_failure(system: str, operation: str, error: str, attempts: int) -> Finding:

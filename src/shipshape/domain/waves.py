@@ -7,8 +7,10 @@ id (so that the order is total and two runs agree).
 
 **The pre-wave check** re-runs, per order, the control points whose answer can have changed
 since acceptance: `customer_standing` (customer still known and active), `credit` (credit hold,
-and exposure against the limit), `items` (still known, active, valid GTIN) and `carrier_service`
-(still offered, and still fit for the order), plus the reservation check of this module: each of
+and exposure against the limit, lines without a unit price valued at the contract price),
+`missing_price` (a line with neither price nor contract price), `items` (still known, active,
+valid GTIN) and `carrier_service` (still offered, and still fit for the order), plus the
+reservation check of this module: each of
 the order's reservations at the wave's site must still be covered by on-hand stock. The control
 points are those of `domain/controls.py`, run on an `OrderContext` built from the fresh data.
 """
@@ -27,17 +29,19 @@ from shipshape.domain.controls import (
     credit,
     customer_standing,
     items,
+    missing_price,
 )
 from shipshape.domain.findings import Finding, Kind, Team, block
 from shipshape.domain.inventory import Reservation
-from shipshape.domain.masterdata import PRIORITY_RANK, Carrier, Customer, Item
+from shipshape.domain.masterdata import PRIORITY_RANK, Carrier, ContractPrice, Customer, Item
 from shipshape.domain.orders import OrderDraft, OrderStatus, check_transition
 
 ZERO = Decimal("0")
 UNKNOWN_CUSTOMER_RANK = len(PRIORITY_RANK)
 """Orders of a customer missing from master data come after every known priority."""
 
-PREWAVE_CONTROLS: tuple[Control, ...] = (customer_standing, credit, items, carrier_service)
+PREWAVE_CONTROLS: tuple[Control, ...] = (customer_standing, credit, missing_price, items,
+                                         carrier_service)
 """The control points of acceptance that the pre-wave check runs again."""
 
 STALE_RESERVATION = "STALE_RESERVATION"
@@ -93,6 +97,9 @@ class PrewaveFacts:
     re-check compares `exposure - own value` plus the order's value with the limit: the same
     test as at acceptance, against what the customer owes now (a lowered limit, or a hold, shows
     up here).
+
+    `prices` are the contract prices (customer -> SKU -> price) of the candidates' lines stored
+    without a unit price: the re-check values those at the contract price, as intake does.
     """
 
     today: date
@@ -103,6 +110,7 @@ class PrewaveFacts:
     on_hand: Mapping[tuple[str, str], int]
     reserved: Mapping[tuple[str, str], int]
     exposure: Mapping[str, Decimal] = field(default_factory=dict)
+    prices: Mapping[str, Mapping[str, ContractPrice]] = field(default_factory=dict)
 
 
 def prewave_findings(candidate: WaveCandidate, facts: PrewaveFacts) -> list[Finding]:
@@ -126,7 +134,8 @@ def _context(candidate: WaveCandidate, facts: PrewaveFacts) -> OrderContext:
     own_value = draft.value
     others = max(facts.exposure.get(draft.customer_id, own_value) - own_value, ZERO)
     return OrderContext(draft=draft, today=facts.today, customer=customer, items=facts.items,
-                        prices={}, carriers=facts.carriers, open_exposure=others)
+                        prices=facts.prices.get(draft.customer_id, {}), carriers=facts.carriers,
+                        open_exposure=others)
 
 
 def stale_reservations(reservations: Iterable[Reservation], facts: PrewaveFacts

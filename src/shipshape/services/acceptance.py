@@ -6,7 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from shipshape.domain.controls import OrderContext, possible_duplicate, run_controls
+from shipshape.domain.controls import (
+    OrderContext,
+    contract_priced,
+    possible_duplicate,
+    run_controls,
+)
 from shipshape.domain.findings import Finding, Kind, Team, block
 from shipshape.domain.inventory import (
     AllocationPlan,
@@ -29,7 +34,10 @@ SHORTAGE_OPTIONS = ("ship_available_and_backorder", "split_across_sites", "subst
 
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """`draft`: the order as decided, its unpriced lines priced at the contract price."""
+
     customer: Customer | None
+    draft: OrderDraft
     findings: tuple[Finding, ...]
     reservations: tuple[Reservation, ...] = field(default=())
 
@@ -43,24 +51,26 @@ def decide(deps: Deps, uow: UnitOfWork, draft: OrderDraft, now: datetime) -> Dec
     findings = run_controls(ctx) + deps.rules.evaluate(policy_facts(ctx))
     findings += possible_duplicate(_recent_po(uow, draft, now))
     if any(f.blocks for f in findings):
-        return Decision(ctx.customer, tuple(findings))
+        return Decision(ctx.customer, ctx.draft, tuple(findings))
     plan = _plan_allocation(uow, ctx)
     if not plan.complete:
         findings.append(_shortage(plan.shortfalls, ctx.customer))
-        return Decision(ctx.customer, tuple(findings))
-    return Decision(ctx.customer, tuple(findings), plan.reservations)
+        return Decision(ctx.customer, ctx.draft, tuple(findings))
+    return Decision(ctx.customer, ctx.draft, tuple(findings), plan.reservations)
 
 
 def load_context(uow: UnitOfWork, draft: OrderDraft, now: datetime) -> OrderContext:
+    """The order's context, its lines without a unit price priced at the contract price."""
     skus = {line.sku for line in draft.lines}
     customer = uow.masterdata.customer(draft.customer_id)
     items = uow.masterdata.items(skus)
+    prices = uow.masterdata.prices(draft.customer_id, skus) if customer else {}
     return OrderContext(
-        draft=draft,
+        draft=contract_priced(draft, prices),
         today=now.date(),
         customer=customer,
         items=items,
-        prices=uow.masterdata.prices(draft.customer_id, skus) if customer else {},
+        prices=prices,
         carriers=uow.masterdata.carriers() if draft.carrier_service else {},
         open_exposure=uow.credit.open_exposure(draft.customer_id, lock=True)
         if customer else Decimal("0"),

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from decimal import Decimal
 
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.integration import SystemEvent
 from shipshape.services.billing import invoice_posted, invoice_rejected
 from shipshape.services.deps import Deps
+from shipshape.services.masterdata import change_customer
 from shipshape.services.payments import payment_received
 from shipshape.services.picking import pick_confirmed
 from shipshape.services.ports import UnitOfWork
@@ -23,12 +25,16 @@ Effect = Callable[[Deps, UnitOfWork, SystemEvent], None]
 
 
 def credit_status_changed(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
-    """The ERP put a customer on credit hold or lifted it."""
+    """The ERP put a customer on credit hold or lifted it (`on_hold`, a checked boolean), and
+    may set its credit limit; the change is audited as the ERP's (`system:erp`)."""
     customer_id = str(event.data.get("customer_id", ""))
     customer = uow.masterdata.customer(customer_id)
     if customer is None:
         raise InvalidInput(f"credit_status_changed for unknown customer {customer_id}")
-    uow.masterdata.upsert_customer(replace(customer, credit_hold=bool(event.data.get("on_hold"))))
+    limit = event.data.get("credit_limit")
+    after = replace(customer, credit_hold=event.data.get("on_hold") is True,
+                    credit_limit=customer.credit_limit if limit is None else Decimal(str(limit)))
+    change_customer(deps, uow, customer, after, f"system:{event.system}")
 
 
 def credit_status_and_released_orders(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:

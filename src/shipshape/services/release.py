@@ -28,6 +28,7 @@ from shipshape.domain.cases import CaseOrigin, ExceptionCase, Stage, case_opened
 from shipshape.domain.errors import InvalidInput, ShipshapeError
 from shipshape.domain.findings import Finding
 from shipshape.domain.integration import SystemEvent
+from shipshape.domain.masterdata import ContractPrice
 from shipshape.domain.orders import OrderStatus, check_transition
 from shipshape.services.deps import Deps
 from shipshape.services.intake import finding_json
@@ -147,7 +148,18 @@ def load_facts(uow: UnitOfWork, site: str, candidates: Sequence[wv.WaveCandidate
         today=now.date(), site=site, customers=uow.masterdata.customers(customer_ids),
         items=uow.masterdata.items({ln.sku for c in candidates for ln in c.draft.lines}),
         carriers=uow.masterdata.carriers() if wants_carriers else {},
-        on_hand=on_hand, reserved=reserved, exposure=uow.waves.exposures(customer_ids))
+        on_hand=on_hand, reserved=reserved, exposure=uow.waves.exposures(customer_ids),
+        prices=_contract_prices(uow, candidates))
+
+
+def _contract_prices(uow: UnitOfWork, candidates: Sequence[wv.WaveCandidate]
+                     ) -> dict[str, dict[str, ContractPrice]]:
+    """The contract prices of the lines stored without a unit price (none: no query)."""
+    unpriced = [(c.draft.customer_id, ln.sku) for c in candidates for ln in c.draft.lines
+                if ln.unit_price is None]
+    if not unpriced:
+        return {}
+    return uow.masterdata.price_table({cid for cid, _ in unpriced}, {sku for _, sku in unpriced})
 
 
 def _move(uow: UnitOfWork, released: Sequence[wv.WaveOutcome], now: datetime) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Connection,
+    Engine,
     Select,
     String,
     Table,
@@ -32,6 +34,7 @@ from shipshape.domain.masterdata import (
     Item,
     Site,
 )
+from shipshape.services.ports import MasterDataChange
 
 
 def _columns(table: Table, record: type) -> list[Column[Any]]:
@@ -52,6 +55,7 @@ class _ListQueries:
     customers: Select[Any]
     items: Select[Any]
     prices: Select[Any]
+    price_table: Select[Any]
 
 
 def _item_columns(dialect_name: str) -> list[ColumnElement[Any]]:
@@ -71,6 +75,9 @@ def _list_queries(dialect_name: str) -> _ListQueries:
             in_list(t.items.c.sku, "skus", dialect_name)),
         prices=select(*_columns(t.prices, ContractPrice)).where(
             t.prices.c.customer_id == bindparam("customer_id"),
+            in_list(t.prices.c.sku, "skus", dialect_name)),
+        price_table=select(*_columns(t.prices, ContractPrice)).where(
+            in_list(t.prices.c.customer_id, "ids", dialect_name),
             in_list(t.prices.c.sku, "skus", dialect_name)),
     )
 
@@ -112,6 +119,16 @@ class SqlMasterData:
                                   {"customer_id": customer_id, "skus": list(skus)}).all()
         return {r[1]: ContractPrice(*r) for r in rows}
 
+    def price_table(self, customer_ids: Iterable[str], skus: Iterable[str]
+                    ) -> dict[str, dict[str, ContractPrice]]:
+        """Contract prices of several customers: customer -> SKU -> price."""
+        rows = self._conn.execute(self._queries.price_table,
+                                  {"ids": sorted(customer_ids), "skus": sorted(skus)}).all()
+        table: dict[str, dict[str, ContractPrice]] = {}
+        for row in rows:
+            table.setdefault(row[0], {})[row[1]] = ContractPrice(*row)
+        return table
+
     def carriers(self) -> dict[str, Carrier]:
         """Read once per transaction: a batch of orders asks for the same few rows."""
         if self._carriers is None:
@@ -149,6 +166,34 @@ class SqlMasterData:
 
     def _upsert(self, table: Table, values: dict[str, Any]) -> None:
         upsert_row(self._conn, table, values)
+
+    def record_change(self, change: MasterDataChange, at: datetime) -> None:
+        self._conn.execute(t.masterdata_changes.insert(), {
+            "entity_kind": change.kind, "entity_id": change.entity_id, "actor": change.actor,
+            "before": change.before, "after": change.after, "at": at})
+
+
+mc = t.masterdata_changes.c
+
+
+def masterdata_changes(engine: Engine, kind: str, entity_id: str, limit: int = 100,
+                       offset: int = 0) -> list[dict[str, Any]]:
+    """The changes of one record, newest first: actor, time, the fields that changed, and the
+    record before (null: created) and after."""
+    query = (select(mc.id, mc.actor, mc.at, mc.before, mc.after)
+             .where(mc.entity_kind == kind, mc.entity_id == entity_id)
+             .order_by(mc.id.desc()).limit(limit).offset(offset))
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [{"id": row.id, "actor": row.actor, "at": row.at.isoformat(),
+             "fields": _changed_fields(row.before, row.after), "before": row.before,
+             "after": row.after} for row in rows]
+
+
+def _changed_fields(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
+    if before is None:
+        return sorted(after)
+    return sorted(name for name in after if before.get(name) != after.get(name))
 
 
 def _fields(record: Any) -> dict[str, Any]:

@@ -212,6 +212,11 @@ class SimulatedSystem:
                     delivered.append(dict(envelope))
             return _swap_neighbours(delivered, rng, settings.reorder_rate)
 
+    def give_back(self, envelopes: list[dict[str, object]]) -> None:
+        """Events taken and not received (the store was down) go first next time."""
+        with self._lock:
+            self._events = [*envelopes, *self._events]
+
     def _start(self, operation: str) -> _Draw:
         with self._lock:
             self._calls += 1
