@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,12 +11,20 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from shipshape.adapters.db.migrate import head_revision
+from shipshape.adapters.db.tables import metadata
 from shipshape.api.app import create_app
 from shipshape.bootstrap import Container, build
 from shipshape.config import Settings
-from tests.services import POSTGRES_SQLALCHEMY, postgres_or_skip
+from tests.services import POSTGRES_ADMIN, POSTGRES_SQLALCHEMY, postgres_or_skip
 
 BACKENDS = ["sqlite", "postgres"]
+HEAD = head_revision()
+
+
+CLEAN_SCHEMAS: list[str] = []
+"""PostgreSQL schemas at the head revision, emptied after their last test, to be used again:
+building the schema anew costs ~0.4 s a test, emptying it ~20 ms."""
 
 
 @pytest.fixture
@@ -25,14 +34,57 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'shipshape.db'}"
         return
     admin = postgres_or_skip()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
+    empty = request.node.get_closest_marker("empty_store") is not None
+    schema = CLEAN_SCHEMAS.pop() if CLEAN_SCHEMAS and not empty else _new_schema(admin)
     try:
         yield f"{POSTGRES_SQLALCHEMY}?options=-csearch_path%3D{schema}"
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+        if not empty and emptied(admin, schema):
+            CLEAN_SCHEMAS.append(schema)
+        else:
+            _drop_schema(admin, schema)
+
+
+def _new_schema(admin: str) -> str:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    return schema
+
+
+def _drop_schema(admin: str, schema: str) -> None:
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def emptied(admin: str, schema: str) -> bool:
+    """Delete every row of a schema a test used, if it still is exactly the head schema."""
+    try:
+        with psycopg.connect(admin) as conn:
+            conn.execute("SET lock_timeout = '2s'")
+            conn.execute(f"SET search_path TO {schema}")
+            tables = {row[0] for row in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,))}
+            if tables != {*metadata.tables, "alembic_version"} or conn.execute(
+                    "SELECT version_num FROM alembic_version").fetchall() != [(HEAD,)]:
+                return False
+            for table in reversed(metadata.sorted_tables):
+                conn.execute(f"DELETE FROM {table.name}")
+            for (sequence,) in conn.execute("SELECT sequence_name FROM information_schema"
+                                            ".sequences WHERE sequence_schema = %s",
+                                            (schema,)).fetchall():
+                conn.execute(f"ALTER SEQUENCE {sequence} RESTART")
+            conn.commit()
+    except psycopg.Error:
+        return False
+    return True
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if CLEAN_SCHEMAS:
+        admin = os.environ.get("SHIPSHAPE_TEST_POSTGRES", POSTGRES_ADMIN)
+        for schema in CLEAN_SCHEMAS:
+            _drop_schema(admin, schema)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from uuid import uuid4
 
@@ -27,14 +28,22 @@ from shipshape.config import PACKAGED_RULES, Settings
 from shipshape.domain.integration import State, System, ownership_table
 from shipshape.domain.invoicing import BillingPolicy
 from shipshape.domain.partners import OurIdentity
+from shipshape.services import delivery
 from shipshape.services.auth import TokenService
+from shipshape.services.cancellation import cancellation_handlers
+from shipshape.services.consume import Handler
+from shipshape.services.crediting import crediting_handlers
 from shipshape.services.deps import Deps
-from shipshape.services.edi_documents import SsccScheme
+from shipshape.services.edi_documents import SsccScheme, edi_document_handlers
+from shipshape.services.integration import outbound_handlers
 from shipshape.services.messaging import Transport
+from shipshape.services.reconciliation import ReconcilePolicy
 from shipshape.services.relay import relay_forever
 
 log = logging.getLogger(__name__)
 RELAY_STOP_TIMEOUT_S = 10.0
+SETTLE_PAGES = 2
+"""Pages of owed events the relay settles between two batches (`delivery.SETTLE_PAGE` each)."""
 
 
 class SystemClock:
@@ -110,6 +119,15 @@ class Container:
         """The message transport of `settings.broker_url`, built (connected) on first use."""
         return self.lazy_transport.get()
 
+    @cached_property
+    def consumers(self) -> dict[str, Handler]:
+        """Every consumer of the events, by name (`handlers_of`), built once."""
+        return handlers_of(self)
+
+    def delivery_debt(self) -> delivery.DeliveryDebt:
+        """What is written or published and not yet applied by every consumer."""
+        return delivery.debt(self.deps, self.consumers)
+
     def close(self) -> None:
         self.lazy_transport.close()
         self.connectors.close()
@@ -131,8 +149,10 @@ def build(settings: Settings | None = None, migrate: bool = False) -> Container:
                 billing=billing_policy(settings))
     tokens = TokenService(SqlTokenStore(engine), settings.secret_key)
     connectors = build_connectors(settings.connectors, metrics)
-    return Container(settings, engine, deps, tokens,
-                     LazyTransport(lambda: make_transport(settings)), metrics, connectors)
+    container = Container(settings, engine, deps, tokens,
+                          LazyTransport(lambda: make_transport(settings)), metrics, connectors)
+    metrics.watch_delivery(container.delivery_debt)
+    return container
 
 
 def edi_document_parts(container: Container
@@ -141,6 +161,11 @@ def edi_document_parts(container: Container
     s = container.settings
     return (X12DocumentWriter(container.edi_identity), SqlEdiDocumentSource(container.engine),
             SsccScheme(s.edi_gs1_company_prefix, s.edi_sscc_extension))
+
+
+def reconcile_policy(settings: Settings, repair: bool = True) -> ReconcilePolicy:
+    return ReconcilePolicy(settings.reconcile_ack_timeout_s, repair,
+                           settings.reconcile_stall_timeout_s)
 
 
 def billing_policy(settings: Settings) -> BillingPolicy:
@@ -155,17 +180,45 @@ def carrier_table(rules_dir: Path) -> Path:
     return own if own.is_file() else PACKAGED_RULES / relative
 
 
+def handlers_of(container: Container) -> dict[str, Handler]:
+    """Every consumer of the events, by name: what workers run and delivery accounting asks."""
+    deps, connectors = container.deps, container.connectors
+    return {**outbound_handlers(deps, connectors), **cancellation_handlers(deps, connectors),
+            **crediting_handlers(deps, connectors),
+            **edi_document_handlers(deps, *edi_document_parts(container))}
+
+
+def settle_deliveries(container: Container) -> Callable[[], int]:
+    """What the relay runs as it goes: mark delivered what every consumer applied."""
+    return lambda: delivery.settle(container.deps, container.consumers, SETTLE_PAGES)
+
+
+def recover_deliveries(container: Container) -> int:
+    """Embedded start-up: what was published and not applied before the process stopped is
+    published again (the in-process transport kept nothing). Returns how many events."""
+    if container.settings.broker_url:
+        return 0
+    count = delivery.rewind(container.deps, container.consumers)
+    if count:
+        log.warning("%d events published before the last stop were not yet applied by every "
+                    "consumer; delivering them again", count)
+    return count
+
+
 def start_relay_thread(container: Container) -> Callable[[], None]:
     """Run the outbox relay in a daemon thread (embedded mode); returns the function that stops
     it (waits for the batch in hand). The transport is built here, so a broker that is down
-    or unsafe fails the caller, not the thread."""
+    or unsafe fails the caller, not the thread. On the in-process transport, what an earlier
+    process published and left unapplied is delivered again first."""
     transport = container.transport
     stop = threading.Event()
     settings = container.settings
+    recover_deliveries(container)
+    settle = settle_deliveries(container)
 
     def run() -> None:
         total = relay_forever(container.deps, transport, stop, settings.relay_interval_s,
-                              settings.relay_batch)
+                              settings.relay_batch, settle=settle)
         log.info("relay stopped after publishing %d messages", total)
 
     thread = threading.Thread(target=run, name="shipshape-relay", daemon=True)

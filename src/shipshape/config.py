@@ -15,11 +15,18 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
-from shipshape.domain.integration import OPERATIONS, ownership_table
+from shipshape.domain.integration import (
+    DEFAULT_MAX_CLOCK_SKEW_S,
+    OPERATIONS,
+    ownership_table,
+)
 
 PACKAGED_RULES = Path(__file__).parent / "rules"
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
 NATS_SCHEMES = ("nats://", "tls://")
+MIN_SECRET_BYTES = 32
+SystemName = Literal["erp", "wms", "tms", "finance"]
+SYSTEMS: tuple[SystemName, ...] = ("erp", "wms", "tms", "finance")
 
 
 CONFIG_ENV = "SHIPSHAPE_CONFIG"
@@ -111,6 +118,12 @@ class ConnectorSettings(BaseModel):
                              f"got {ordinals}")
 
 
+def _explicit(connector: ConnectorSettings | None) -> bool:
+    """A connector someone configured: a webhook, or a simulated one asked for by name."""
+    return connector is not None and (connector.kind == "webhook"
+                                      or "kind" in connector.model_fields_set)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHIPSHAPE_", extra="ignore",
                                       env_nested_delimiter="__")
@@ -137,6 +150,12 @@ class Settings(BaseSettings):
     rules_dir: Path = PACKAGED_RULES
     max_body_bytes: int = 1024 * 1024
     max_edi_body_bytes: int = 20 * 1024 * 1024
+    edi_max_interchanges: int = Field(default=1000, ge=1)
+    """Most interchanges taken from one EDI request body; a body of more is refused (422)
+    before anything is stored. `shipshape ingest FILE` takes a file of any count."""
+    edi_time_budget_s: float = Field(default=45.0, gt=0)
+    """Seconds one EDI request may work: then no further interchange is started (the first
+    always is), and the answer (503) names the control number to send the rest from."""
     edi_isa_qualifier: str = "ZZ"
     edi_isa_id: str = "SHIPSHAPE"
     edi_gs_code: str = "SHIPSHAPE"
@@ -152,12 +171,21 @@ class Settings(BaseSettings):
     broker_partitions: int = Field(default=4, ge=1, le=256)
     """Events are spread over this many partitions by order id; each partition is consumed in
     order, partitions in parallel. Change it only with an empty outbox and drained consumers."""
-    connectors: dict[Literal["erp", "wms", "tms", "finance"], ConnectorSettings] = Field(
+    connectors: dict[SystemName, ConnectorSettings] = Field(
         default_factory=dict)
     """Per system; a system not named gets a simulated connector with the defaults. Set in the
     `SHIPSHAPE_CONFIG` YAML file or, per field, `SHIPSHAPE_CONNECTORS__ERP__URL=...`."""
     ownership: dict[str, str] = Field(default_factory=dict)
     """State name -> owning system, over the defaults of DESIGN.md section 1."""
+    event_max_clock_skew_s: float = Field(default=DEFAULT_MAX_CLOCK_SKEW_S, ge=0)
+    """Seconds an event from another system may be dated ahead of our clock; one dated further
+    is refused (422 naming occurred_at)."""
+    retention_days: float = Field(default=30.0, gt=0)
+    """Default age beyond which `shipshape purge` removes idempotency keys, inbox rows, delivered
+    outbox rows and EDI documents."""
+    delivery_max_lag_s: float = Field(default=300.0, gt=0)
+    """Seconds an event may wait to be published and applied by every consumer before
+    `/health` says degraded and `shipshape check` reports it."""
     worker_ack_wait_s: float = Field(default=30.0, gt=0)
     """Seconds before an event a worker took but never acked (it died) is delivered again."""
     worker_batch: int = Field(default=10, ge=1)
@@ -180,6 +208,10 @@ class Settings(BaseSettings):
     reconcile_ack_timeout_s: float = Field(default=3600.0, gt=0)
     """Seconds an issued invoice may wait for the ERP's acknowledgement before reconciliation
     posts it again (once), and a re-post before it becomes an `ERP_DRIFT` case."""
+    reconcile_stall_timeout_s: float = Field(default=4 * 3600.0, gt=0)
+    """Seconds an order may stay released or picked, with no open blocking case, before
+    reconciliation reports it stalled (`RELEASED_NOT_PICKED`, `PICKED_NOT_TENDERED`,
+    `TENDERED_NOT_SHIPPED`) with a case."""
     reconcile_interval_s: float = Field(default=0.0, ge=0)
     """Seconds between the reconciliation runs of each worker (0: off, runs only on demand:
     `shipshape reconcile`, `POST /api/v1/reconciliation`)."""
@@ -196,6 +228,27 @@ class Settings(BaseSettings):
             self.secret_key = DEVELOPMENT_SECRET
         elif self.env == "production" and self.secret_key == DEVELOPMENT_SECRET:
             raise ValueError("the development secret cannot be used in production")
+        elif self.env == "production" and len(self.secret_key.strip().encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"SHIPSHAPE_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes in "
+                             "production (e.g. `python -c 'import secrets; "
+                             "print(secrets.token_urlsafe(48))'`)")
+        return self
+
+    @model_validator(mode="after")
+    def _production_is_safe(self) -> Settings:
+        if self.env != "production":
+            return self
+        unnamed = [system for system in SYSTEMS if not _explicit(self.connectors.get(system))]
+        if unnamed:
+            raise ValueError(
+                f"SHIPSHAPE_CONNECTORS: production needs a connector for {', '.join(unnamed)} "
+                "(kind: webhook with its url, or kind: simulated said explicitly)")
+        if not self.broker_url and not self.database_url.startswith("sqlite"):
+            raise ValueError("SHIPSHAPE_BROKER_URL: production on PostgreSQL runs several "
+                             "processes and needs NATS JetStream between them")
+        if self.sqlite_synchronous == "OFF":
+            raise ValueError("SHIPSHAPE_SQLITE_SYNCHRONOUS=OFF can lose committed events on a "
+                             "crash; production needs NORMAL, FULL or EXTRA")
         return self
 
     @model_validator(mode="after")

@@ -18,18 +18,15 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Protocol
 
 from shipshape.adapters.messaging import partition_subject
-from shipshape.bootstrap import Container, edi_document_parts
-from shipshape.services.cancellation import cancellation_handlers
+from shipshape.bootstrap import Container, handlers_of, reconcile_policy
 from shipshape.services.consume import ConsumeResult, Handler, dispatch_once
-from shipshape.services.crediting import crediting_handlers
-from shipshape.services.edi_documents import edi_document_handlers
 from shipshape.services.inbound import take_events
-from shipshape.services.integration import outbound_handlers
 from shipshape.services.messaging import ConsumerPolicy
-from shipshape.services.reconciliation import ReconcilePolicy, reconcile
+from shipshape.services.reconciliation import reconcile
 from shipshape.services.release import WaveResult, release_due_waves
 
 log = logging.getLogger(__name__)
@@ -62,13 +59,6 @@ class WorkerTally:
             self.result.add(got)
 
 
-def handlers_of(container: Container) -> dict[str, Handler]:
-    deps, connectors = container.deps, container.connectors
-    return {**outbound_handlers(deps, connectors), **cancellation_handlers(deps, connectors),
-            **crediting_handlers(deps, connectors),
-            **edi_document_handlers(deps, *edi_document_parts(container))}
-
-
 def consumer_policy(container: Container) -> ConsumerPolicy:
     s = container.settings
     return ConsumerPolicy(ack_wait_s=s.worker_ack_wait_s, max_deliver=s.dlq_max_deliver,
@@ -97,6 +87,7 @@ class Worker:
         self.handlers: Mapping[str, Handler] = {name: handlers[name] for name in chosen}
         self.group: Sequence[str] | None = None if set(chosen) == set(handlers) else chosen
         self.tally = WorkerTally()
+        self.max_skew = timedelta(seconds=container.settings.event_max_clock_skew_s)
 
     def run(self, stop: StopFlag, on_start: Callable[[int], None] | None = None) -> WorkerTally:
         """Consume until `stop` is set, then let the threads finish what they hold."""
@@ -186,7 +177,7 @@ class Worker:
 
     def reconcile(self) -> None:
         """One reconciliation run (logged, counted)."""
-        policy = ReconcilePolicy(self.container.settings.reconcile_ack_timeout_s)
+        policy = reconcile_policy(self.container.settings)
         try:
             report = reconcile(self.container.deps, policy)
         except Exception as error:
@@ -208,7 +199,8 @@ class Worker:
             if source is None:
                 continue
             try:
-                counts = take_events(self.container.deps, self.container.ownership, source)
+                counts = take_events(self.container.deps, self.container.ownership, source,
+                                     self.max_skew)
             except Exception as error:
                 log.warning("events of %s: %s", name, error)
                 continue

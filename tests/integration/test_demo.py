@@ -6,8 +6,10 @@ import re
 from pathlib import Path
 
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from shipshape.adapters.db import tables as t
+from shipshape.cli import app
 from tests.cli_support import opened, shipshape
 
 
@@ -33,3 +35,17 @@ def test_the_demo_catches_faults_and_mirrors_every_order_or_dead_letters_it(
             t.exception_cases.c.code == "INTEGRATION_FAILURE")).scalar_one()
     assert mirrored + dead == decided > 250
     assert letters == failures == dead
+    assert count(out, "orders closed (invoiced, booked by the ERP and paid)") > 0
+    assert "the journey stalled" not in out
+
+
+def test_the_demo_exits_non_zero_when_the_journey_stalls(tmp_path: Path) -> None:
+    """A WMS that is down for the whole run: the waves never reach it, nothing is picked."""
+    env = {"SHIPSHAPE_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
+           "SHIPSHAPE_CONNECTORS__WMS__OUTAGES": "[[0, 100000]]",
+           "SHIPSHAPE_CONNECTORS__WMS__MAX_ATTEMPTS": "1"}
+    result = CliRunner().invoke(app, ["demo", "--orders", "120", "--workdir", str(tmp_path),
+                                      "--stall-after", "3"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "the journey stalled" in result.output
+    assert "released" in result.output.split("the journey stalled", 1)[1]

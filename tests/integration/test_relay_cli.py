@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from shipshape.adapters.messaging import UnsafeBrokerConfig
 from shipshape.adapters.messaging.memory import MemoryTransport
 from shipshape.bootstrap import build, make_transport, start_relay_thread
 from shipshape.cli import app
-from shipshape.config import Settings
+from shipshape.config import SYSTEMS, ConnectorSettings, Settings
 from tests.builders import seed_distributor
 from tests.conftest import BACKENDS
 from tests.contract.natsserver import delete_streams, free_port
@@ -49,13 +50,34 @@ def with_orders(url: str, n: int) -> int:
         return outbox_lag(w.container.engine).unsent
 
 
-def test_relay_once_publishes_everything_and_says_so(url: str) -> None:
+def test_relay_refuses_to_run_without_a_broker_and_publishes_nothing(url: str) -> None:
+    """In embedded mode `serve` relays; a relay of its own would publish into nothing."""
+    rows = with_orders(url, 1)
+    result = CliRunner().invoke(app, ["relay", "--once"], env={"SHIPSHAPE_DATABASE_URL": url})
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert "needs SHIPSHAPE_BROKER_URL" in result.output
+    assert outbox_lag(build(Settings(database_url=url)).engine).unsent == rows
+
+
+@pytest.fixture
+def nats_env(url: str) -> Iterator[dict[str, str]]:
+    broker = shared_nats_or_skip()
+    tag = uuid.uuid4().hex[:10]
+    try:
+        yield {"SHIPSHAPE_DATABASE_URL": url, "SHIPSHAPE_BROKER_URL": broker,
+               "SHIPSHAPE_BROKER_STREAM": f"SHIPSHAPE_T_{tag}",
+               "SHIPSHAPE_BROKER_SUBJECT_PREFIX": f"t{tag}"}
+    finally:
+        delete_streams(broker, [f"SHIPSHAPE_T_{tag}", f"SHIPSHAPE_T_{tag}_DLQ"])
+
+
+def test_relay_once_publishes_everything_and_says_so(url: str,
+                                                      nats_env: dict[str, str]) -> None:
     rows = with_orders(url, 3)
-    result = CliRunner().invoke(app, ["relay", "--once", "--batch", "5"],
-                                env={"SHIPSHAPE_DATABASE_URL": url})
+    result = CliRunner().invoke(app, ["relay", "--once", "--batch", "5"], env=nats_env)
     assert result.exit_code == 0, (result.output, result.exception)
     assert f"relay: {rows} unsent in the outbox" in result.output
-    assert "the in-process transport" in result.output
+    assert f"NATS stream {nats_env['SHIPSHAPE_BROKER_STREAM']}" in result.output
     assert "published 5 (5 in all)" in result.output
     assert f"({rows} in all)" in result.output
     assert f"relay stopped: {rows} published, 0 unsent" in result.output
@@ -79,9 +101,10 @@ def test_relay_into_nats_from_the_command_line(url: str) -> None:
 
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT],
                          ids=lambda number: signal.Signals(number).name)
-def test_the_relay_stops_cleanly_on_a_signal(url: str, number: int, tmp_path: Path) -> None:
+def test_the_relay_stops_cleanly_on_a_signal(url: str, number: int, tmp_path: Path,
+                                             nats_env: dict[str, str]) -> None:
     rows = with_orders(url, 1)
-    env = {**os.environ, "SHIPSHAPE_DATABASE_URL": url}
+    env = {**os.environ, **nats_env}
     relay = subprocess.Popen([str(SCRIPT), "relay", "--interval", "0.1"], env=env, cwd=tmp_path,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     store = build(Settings(database_url=url))
@@ -133,6 +156,7 @@ def test_production_refuses_a_broker_it_cannot_prove_synced(url: str) -> None:
     broker = shared_nats_or_skip()
     tag = uuid.uuid4().hex[:10]
     settings = Settings(database_url=url, env="production", secret_key="s" * 40,
+                        connectors={s: ConnectorSettings(kind="simulated") for s in SYSTEMS},
                         broker_url=broker, broker_stream=f"SHIPSHAPE_T_{tag}",
                         broker_subject_prefix=f"t{tag}",
                         broker_monitor_urls=f"http://127.0.0.1:{free_port()}")

@@ -20,6 +20,7 @@ from shipshape.bootstrap import Container, build
 from shipshape.config import Settings
 from shipshape.domain.errors import InvalidInput
 from shipshape.services import masterdata as md
+from shipshape.services.inbound import parse_event, receive_event
 from shipshape.services.release import WaveResult, release_wave
 from tests.builders import order, post_order, seed_distributor
 from tests.conftest import BACKENDS
@@ -190,6 +191,29 @@ def test_an_order_split_across_sites_is_released_at_each_site_once(app: App) -> 
     assert status_of(container, split) == "released"
     assert release_wave(container.deps, "DAL").wave_id is None
     assert release_wave(container.deps, "ATL").wave_id is None
+
+
+def test_a_shortfall_resourced_to_a_site_that_released_the_order_goes_in_its_next_wave(
+        app: App) -> None:
+    """Without this the re-sourced units were never sent to the second site's WMS: the order
+    stayed released for ever with only a warning case."""
+    container, _ = app
+    md.adjust(container.deps, md.StockMovement("DAL", "SKU1", -998, reason="count"))
+    split = place(app, 1, customer_id="C4", lines=[line("SKU1", 5)])
+    assert release_wave(container.deps, "DAL").released == (split,)
+    assert release_wave(container.deps, "ATL").released == (split,)
+
+    short = {"order_id": split, "site": "DAL", "lines": [{"line_no": 1, "quantity": 1}]}
+    event = parse_event("wms", "wms-short", {"type": "pick_confirmed", "data": short,
+                                             "occurred_at": container.deps.clock.now().isoformat()})
+    receive_event(container.deps, container.ownership, event, b"short")
+
+    again = release_wave(container.deps, "ATL")
+    assert again.released == (split,)
+    [*_, last] = events(container, "WaveReleased")
+    assert last.payload["orders"][0]["lines"] == [{"line_no": 1, "sku": "SKU1", "quantity": 1}]
+    assert release_wave(container.deps, "ATL").wave_id is None
+    assert release_wave(container.deps, "DAL").wave_id is None
 
 
 def test_a_split_order_pulled_at_its_second_site_stops_its_first_site_too(app: App) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from shipshape.adapters.db.outbox_store import outbox_lag
 from shipshape.adapters.db.queries import open_dead_letters
+from shipshape.services.delivery import DeliveryDebt
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -59,6 +60,10 @@ class PrometheusMetrics:
                              "no connector was involved)", ["consumer", "system"], registry=r)
         if store is not None:
             self.attach_store(store)
+
+    def watch_delivery(self, read: Callable[[], DeliveryDebt]) -> None:
+        """Report what `read` says is not yet applied, by consumer, at every scrape."""
+        self.registry.register(_DeliveryCollector(read, self._clock))
 
     def attach_store(self, engine: Engine) -> None:
         """Read the outbox and dead-letter gauges from `engine` at every scrape (once only)."""
@@ -123,3 +128,37 @@ class _StoreCollector:
         yield GaugeMetricFamily(f"{P}outbox_oldest_age_seconds",
                                 "Age of the oldest unpublished outbox row (0 when none)")
         yield GaugeMetricFamily(f"{P}dead_letters_open", "Dead letters not yet replayed")
+
+
+class _DeliveryCollector:
+    """Events written and not yet applied by every consumer that takes them."""
+
+    def __init__(self, read: Callable[[], DeliveryDebt], clock: Callable[[], datetime]) -> None:
+        self._read = read
+        self._clock = clock
+
+    def describe(self) -> list[Metric]:
+        return list(self._families())
+
+    def collect(self) -> list[Metric]:
+        try:
+            debt = self._read()
+        except SQLAlchemyError as error:
+            log.warning("metrics: the store did not answer, delivery gauges left out: %s", error)
+            return []
+        owed, unapplied, age = self._families()
+        owed.add_metric([], debt.owed)
+        for consumer, count in sorted(debt.by_consumer.items()):
+            unapplied.add_metric([consumer], count)
+        age.add_metric([], debt.age_s(self._clock()))
+        return [owed, unapplied, age]
+
+    @staticmethod
+    def _families() -> Iterator[GaugeMetricFamily]:
+        yield GaugeMetricFamily(f"{P}events_owed", "Events published and not yet settled as "
+                                "applied by every consumer that takes them")
+        yield GaugeMetricFamily(f"{P}events_unapplied", "Published events a consumer has not "
+                                "applied yet (among the oldest 5,000 owed)", labels=["consumer"])
+        yield GaugeMetricFamily(f"{P}events_unapplied_oldest_age_seconds",
+                                "Age of the oldest event not yet published or applied (0 when "
+                                "none)")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from shipshape.bootstrap import build, start_relay_thread
@@ -17,6 +18,7 @@ from shipshape.cli import (
     invoices_cmd,
     orders_cmd,
     partners_cmd,
+    purge_cmd,
     reconcile_cmd,
     relay_cmd,
     sample_cmd,
@@ -119,6 +121,7 @@ app.command("relay")(relay_cmd.relay)
 app.command("worker")(integration_cmd.worker)
 app.command("reconcile")(reconcile_cmd.reconcile_cmd)
 app.command("check")(reconcile_cmd.check_cmd)
+app.command("purge")(purge_cmd.purge_cmd)
 
 
 def main() -> None:
@@ -128,6 +131,20 @@ def main() -> None:
     except ShipshapeError as error:
         console.print(f"[red]error:[/] {error}")
         sys.exit(2)
+    except ValidationError as error:
+        for line in setting_errors(error):
+            console.print(f"[red]configuration error:[/] {line}", markup=True, soft_wrap=True)
+        sys.exit(2)
     except ValueError as error:
         console.print(f"[red]configuration error:[/] {error}")
         sys.exit(2)
+
+
+def setting_errors(error: ValidationError) -> list[str]:
+    """One line per setting that is wrong, without pydantic's boilerplate."""
+    lines = []
+    for problem in error.errors():
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        field = ".".join(str(part) for part in problem["loc"])
+        lines.append(message if not field else f"SHIPSHAPE_{field.upper()}: {message}")
+    return lines

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 
 from rich.console import Console
@@ -13,8 +14,10 @@ from rich.progress import Progress
 from rich.table import Table
 
 from shipshape.adapters.db import queries
+from shipshape.adapters.db.reconcile_queries import wave_journeys
 from shipshape.bootstrap import Container, start_relay_thread
 from shipshape.config import ConnectorSettings
+from shipshape.domain.stalls import Journey
 from shipshape.services.reconciliation import ReconciliationReport, reconcile
 from shipshape.services.release import WaveResult, release_due_waves
 from shipshape.worker import Worker
@@ -24,62 +27,94 @@ DEMO_WMS = ConnectorSettings(short_pick_nth=[3, 40, 90, 170, 260], seed=11)
 DEMO_TMS = ConnectorSettings(reject_when={"tender": {"carrier_service": ["UPS:GND"]}}, seed=13)
 """A TMS whose UPS ground desk refuses every tender: those orders go to the next carrier."""
 WAVE_LIMIT = 250
-QUIET_S = 2.0
-WAIT_S = 300.0
+STALL_S = 60.0
+"""Seconds without a new event, while orders are unsettled, after which the journey stalled
+(the demo's `--stall-after`)."""
+WAIT_S = 600.0
+POLL_S = 0.25
 
 
-def release_to_cash(container: Container, console: Console) -> None:
-    """Release a wave at every site, let the worker carry the orders to their invoices, then
-    reconcile, and say what happened."""
+def release_to_cash(container: Container, console: Console, stall_s: float = STALL_S) -> bool:
+    """Release a wave at every site, let the worker carry the orders to cash, then reconcile,
+    and say what happened. False when the journey stalled: an order neither paid, cancelled
+    nor waiting with a blocking case or for its next wave."""
     waves = release_due_waves(container.deps, WAVE_LIMIT)
-    released = len({order_id for r in waves.values() if isinstance(r, WaveResult)
-                    for order_id in r.released})
+    wave_ids = [r.wave_id for r in waves.values() if isinstance(r, WaveResult) and r.wave_id]
     stop_relay = start_relay_thread(container)
     stop = threading.Event()
     worker = Worker(container)
     thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
     thread.start()
     try:
-        _wait_until_quiet(container, console, released)
+        journeys = _wait_until_settled(container, console, wave_ids, stall_s)
     finally:
         stop.set()
         thread.join(30)
         stop_relay()
-    console.print(_journey_table(container, released))
+    console.print(_journey_table(container, journeys))
     console.print(_report_table(reconcile(container.deps)))
+    return _stalled(console, journeys)
 
 
-def _wait_until_quiet(container: Container, console: Console, released: int) -> None:
-    """Until nothing has happened for `QUIET_S` (every order as far as it can go)."""
+def _wait_until_settled(container: Container, console: Console, wave_ids: list[str],
+                        stall_s: float) -> list[Journey]:
+    """Until every released order is settled and every event applied; or until nothing has
+    happened for `stall_s`, or `WAIT_S` has passed. Returns where the orders stand."""
     deadline = time.monotonic() + WAIT_S
-    last, quiet_since = -1, time.monotonic()
+    last, moved_at = -1, time.monotonic()
     with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("release to cash: orders paid", total=released)
-        while time.monotonic() < deadline:
+        task = progress.add_task("release to cash: orders settled", total=None)
+        while True:
+            journeys = wave_journeys(container.engine, wave_ids)
+            settled = sum(1 for j in journeys if j.settled)
+            progress.update(task, total=len(journeys), completed=settled)
             activity = queries.event_count(container.engine)
-            closed = queries.orders_by_status(container.engine).get("closed", 0)
-            progress.update(task, completed=closed)
             if activity != last:
-                last, quiet_since = activity, time.monotonic()
-            elif time.monotonic() - quiet_since >= QUIET_S:
-                return
-            time.sleep(0.2)
+                last, moved_at = activity, time.monotonic()
+            quiet = time.monotonic() - moved_at
+            if settled == len(journeys) and _all_applied(container):
+                return journeys
+            if quiet >= stall_s or time.monotonic() >= deadline:
+                return journeys
+            time.sleep(POLL_S)
 
 
-def _journey_table(container: Container, released: int) -> Table:
-    statuses = queries.orders_by_status(container.engine)
+def _all_applied(container: Container) -> bool:
+    debt = container.delivery_debt()
+    return debt.unsent == 0 and not debt.unapplied
+
+
+def _stalled(console: Console, journeys: list[Journey]) -> bool:
+    stuck = [j for j in journeys if not j.settled]
+    if not stuck:
+        return True
+    by_status = Counter(j.status for j in stuck)
+    console.print(f"[red]the journey stalled:[/] {len(stuck)} released orders neither paid nor "
+                  "waiting with a case (" + ", ".join(f"{n} {s}" for s, n in
+                                                      sorted(by_status.items()))
+                  + f"), e.g. {', '.join(j.order_id for j in stuck[:3])}; `shipshape "
+                  "reconcile` opens a case for each once it has waited past "
+                  "SHIPSHAPE_RECONCILE_STALL_TIMEOUT_S", soft_wrap=True)
+    return False
+
+
+def _journey_table(container: Container, journeys: list[Journey]) -> Table:
+    statuses = Counter(j.status for j in journeys)
+    waiting = Counter(j.status for j in journeys if j.due_in_a_wave and not j.open_case)
+    stopped = Counter(j.status for j in journeys if j.open_case)
     cases = queries.open_cases_by_code(container.engine)
-    table = Table(title=f"Release to cash: {released} orders released in waves")
+    table = Table(title=f"Release to cash: {len(journeys)} orders released in waves")
     table.add_column("what")
     table.add_column("count", justify="right")
     rows: list[tuple[str, Callable[[], int]]] = [
-        ("orders closed (invoiced, booked by the ERP and paid)",
-         lambda: statuses.get("closed", 0)),
-        ("orders invoiced, not paid yet", lambda: statuses.get("invoiced", 0)),
-        ("orders shipped, invoice not booked", lambda: statuses.get("shipped", 0)),
-        ("orders still released (a short pick backordered, or another site's wave to come)",
-         lambda: statuses.get("released", 0)),
-        ("orders picked, no carrier took them", lambda: statuses.get("picked", 0)),
+        ("orders closed (invoiced, booked by the ERP and paid)", lambda: statuses["closed"]),
+        ("orders invoiced, not paid yet", lambda: statuses["invoiced"]),
+        ("orders shipped, invoice not booked", lambda: statuses["shipped"]),
+        ("orders released, their part at another site waiting for that site's next wave",
+         lambda: waiting["released"]),
+        ("orders released and stopped by a case (e.g. a short pick backordered)",
+         lambda: stopped["released"]),
+        ("orders picked, no carrier took them", lambda: statuses["picked"]),
         ("tenders refused by the carrier (next carrier used)",
          lambda: queries.tender_outcomes(container.engine).get("rejected", 0)),
         *[(f"open {code} cases", lambda code=code: cases[code]) for code in sorted(cases)

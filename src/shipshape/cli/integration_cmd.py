@@ -7,10 +7,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from shipshape.bootstrap import build
+from shipshape.bootstrap import build, handlers_of
+from shipshape.cli.relay_cmd import needs_broker
 from shipshape.cli.watch_cmd import Stop, stopping_on_signals
 from shipshape.services import dlq as dead
-from shipshape.worker import Worker, handlers_of
+from shipshape.worker import Worker
 
 console = Console()
 dlq_app = typer.Typer(help="Dead letters: events a consumer could not apply.",
@@ -35,10 +36,7 @@ def worker(
     the events in hand finish first."""
     container = build(migrate=True)
     try:
-        if not container.settings.broker_url:
-            console.print("[yellow]SHIPSHAPE_BROKER_URL is not set: this worker sees only the "
-                          "in-process transport of its own process; `shipshape serve` runs "
-                          "the embedded worker itself[/]")
+        needs_broker(container, "worker", "runs the worker")
         chosen = Worker(container, consumer)
         with stopping_on_signals() as stop:
             tally = chosen.run(_Flag(stop), lambda n: console.print(

@@ -4,6 +4,7 @@ consistency conditions)."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,10 +12,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from shipshape.bootstrap import build
+from shipshape.bootstrap import Container, build, reconcile_policy, settle_deliveries
 from shipshape.domain.consistency import Violation
+from shipshape.services import delivery
 from shipshape.services.consistency import check_consistency
-from shipshape.services.reconciliation import ReconcilePolicy, ReconciliationReport, reconcile
+from shipshape.services.reconciliation import ReconciliationReport, reconcile
 
 console = Console()
 
@@ -29,8 +31,7 @@ def reconcile_cmd(
     post unacknowledged ones again (each once) and open exception cases for the rest."""
     container = build(migrate=True)
     try:
-        policy = ReconcilePolicy(container.settings.reconcile_ack_timeout_s,
-                                 repair=not no_repair)
+        policy = reconcile_policy(container.settings, not no_repair)
         report = reconcile(container.deps, policy)
     finally:
         container.close()
@@ -56,17 +57,30 @@ def print_report(report: ReconciliationReport) -> None:
 
 
 def check_cmd() -> None:
-    """Check the store's consistency conditions; the exit status is 1 if any is violated."""
+    """Check the store's consistency conditions, and that every event written was published
+    and applied within SHIPSHAPE_DELIVERY_MAX_LAG_S; the exit status is 1 if any is violated."""
     container = build(migrate=True)
     try:
-        violations = check_consistency(container.deps)
+        violations = check_consistency(container.deps) + delivery_violations(container)
+        waiting = container.delivery_debt()
     finally:
         container.close()
+    if waiting.unsent or waiting.unapplied:
+        console.print(f"waiting: {waiting.unsent} events wait to be published and "
+                      f"{len(waiting.unapplied)} to be applied, the oldest for "
+                      f"{waiting.age_s(datetime.now(UTC)):.0f} s")
     if not violations:
         console.print("OK: every consistency condition holds")
         return
     print_violations(violations)
     raise typer.Exit(1)
+
+
+def delivery_violations(container: Container) -> list[Violation]:
+    """Condition 6: nothing written or published waits longer than the stated lag."""
+    settle_deliveries(container)()
+    debt = container.delivery_debt()
+    return delivery.violations(debt, datetime.now(UTC), container.settings.delivery_max_lag_s)
 
 
 def print_violations(violations: list[Violation]) -> None:

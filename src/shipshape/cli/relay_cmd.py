@@ -9,11 +9,22 @@ import typer
 from rich.console import Console
 
 from shipshape.adapters.db.outbox_store import outbox_lag
-from shipshape.bootstrap import Container, build
+from shipshape.bootstrap import Container, build, settle_deliveries
 from shipshape.cli.watch_cmd import Stop, stopping_on_signals
 from shipshape.services.relay import relay_forever, relay_pending
 
 console = Console()
+
+
+USAGE_ERROR = 2
+
+
+def needs_broker(container: Container, command: str, embedded: str) -> None:
+    """Stop with exit status 2 when no broker is set: in embedded mode `serve` does `embedded`."""
+    if not container.settings.broker_url:
+        console.print(f"[red]error:[/] `shipshape {command}` needs SHIPSHAPE_BROKER_URL: in "
+                      f"embedded mode `shipshape serve` {embedded} itself")
+        raise typer.Exit(USAGE_ERROR)
 
 
 class SignalStop:
@@ -38,19 +49,24 @@ def relay(
     batch: Annotated[int | None, typer.Option(
         min=1, help="rows per batch (default SHIPSHAPE_RELAY_BATCH, 500)")] = None,
 ) -> None:
-    """Publish the events in the outbox to the broker, in commit order; stop with Ctrl-C."""
+    """Publish the events in the outbox to the broker, in commit order, and settle what the
+    consumers applied; stop with Ctrl-C."""
     container = build(migrate=True)
     try:
         settings = container.settings
+        needs_broker(container, "relay", "relays the outbox")
         size = batch or settings.relay_batch
         _announce(container)
         transport = container.transport
+        settle = settle_deliveries(container)
         if once:
             total = relay_pending(container.deps, transport, size, _progress)
+            settle()
         else:
             with stopping_on_signals() as stop:
                 total = relay_forever(container.deps, transport, SignalStop(stop),
-                                      interval or settings.relay_interval_s, size, _progress)
+                                      interval or settings.relay_interval_s, size, _progress,
+                                      settle)
         left = outbox_lag(container.engine).unsent
     finally:
         container.close()
@@ -62,12 +78,8 @@ def _announce(container: Container) -> None:
     lag = outbox_lag(container.engine)
     oldest = (f", the oldest since {lag.oldest_created_at:%Y-%m-%d %H:%M:%S}"
               if lag.oldest_created_at else "")
-    target = (f"NATS stream {settings.broker_stream} at {settings.broker_url}"
-              if settings.broker_url else "the in-process transport")
+    target = f"NATS stream {settings.broker_stream} at {settings.broker_url}"
     console.print(f"relay: {lag.unsent} unsent in the outbox{oldest}; publishing to {target}")
-    if not settings.broker_url:
-        console.print("[yellow]SHIPSHAPE_BROKER_URL is not set: only consumers in this process "
-                      "would see the messages; run the relay inside `shipshape serve`[/]")
 
 
 def _progress(count: int, total: int) -> None:

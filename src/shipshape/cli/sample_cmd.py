@@ -13,7 +13,7 @@ from rich.table import Table
 from shipshape.adapters.db import queries
 from shipshape.bootstrap import Container, build
 from shipshape.cli.demo_integration import DEMO_ERP, mirror_to_erp
-from shipshape.cli.demo_journey import DEMO_TMS, DEMO_WMS, release_to_cash
+from shipshape.cli.demo_journey import DEMO_TMS, DEMO_WMS, STALL_S, release_to_cash
 from shipshape.cli.files import read_masterdata
 from shipshape.cli.intake_cmd import ingest_file, summary_table
 from shipshape.config import Settings
@@ -46,6 +46,9 @@ def seed_sample(container: Container, path: Path) -> None:
 def demo(
     orders: Annotated[int, typer.Option(min=1, max=100_000)] = 3000,
     workdir: Annotated[Path, typer.Option(help="where the sample files go")] = Path("demo"),
+    stall_after: Annotated[float, typer.Option(
+        min=0.1, help="seconds without progress after which the journey counts as stalled "
+                      "(exit status 1)")] = STALL_S,
 ) -> None:
     """Seed the sample distributor, ingest a sample day with faults, report what was caught,
     mirror the orders to a simulated ERP that fails now and then, then release waves and carry
@@ -67,8 +70,10 @@ def demo(
     console.print(summary_table(ingest_file(container, day_file, batch=200)))
     report(container)
     mirror_to_erp(container, console)
-    release_to_cash(container, console)
+    settled = release_to_cash(container, console, stall_after)
     next_steps(container)
+    if not settled:
+        raise typer.Exit(1)
 
 
 def report(container: Container) -> None:

@@ -9,6 +9,8 @@ between tables whatever happened, so that a violation points at a bug or a hand-
    the reservations there.
 5. A shipped, invoiced or closed order has a shipment from every site that picked something
    of it.
+6. Every event written is published, and applied by each consumer that takes it (or stored as
+   its dead letter), within the stated lag (`services/delivery.py`).
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 LINE_COUNT, LINE_QUANTITIES, ONE_INVOICE, STOCK_LEDGER, SHIPPED_EVERYWHERE = 1, 2, 3, 4, 5
+DELIVERY = 6
 CHECK_NAMES = {LINE_COUNT: "order lines and value", LINE_QUANTITIES: "line quantities",
                ONE_INVOICE: "one invoice per shipment", STOCK_LEDGER: "stock ledger",
-               SHIPPED_EVERYWHERE: "shipped from every picking site"}
+               SHIPPED_EVERYWHERE: "shipped from every picking site",
+               DELIVERY: "events delivered"}
 
 
 @dataclass(frozen=True, slots=True)

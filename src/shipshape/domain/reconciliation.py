@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from shipshape.domain import stalls
 from shipshape.domain.billing import Invoice, InvoiceLine, Party
 from shipshape.domain.findings import Finding, Kind, Team, block
 from shipshape.domain.invoicing import INVOICE_POST_FAILED, InvoiceStatus
@@ -26,12 +27,15 @@ INVOICE_MISMATCH = "INVOICE_MISMATCH"
 DUPLICATE_INVOICE = "DUPLICATE_INVOICE"
 ERP_DRIFT = "ERP_DRIFT"
 CODES = (SHIPPED_NOT_INVOICED, INVOICED_NOT_SHIPPED, INVOICE_MISMATCH, DUPLICATE_INVOICE,
-         ERP_DRIFT)
+         ERP_DRIFT, *stalls.CODES)
 RECONCILIATION_RUN = "ReconciliationRun"
 RECONCILIATION_FINDING = "ReconciliationFinding"
 KIND_OF_CODE = {SHIPPED_NOT_INVOICED: Kind.BUSINESS, INVOICED_NOT_SHIPPED: Kind.BUSINESS,
                 INVOICE_MISMATCH: Kind.BUSINESS, DUPLICATE_INVOICE: Kind.BUSINESS,
-                ERP_DRIFT: Kind.INTEGRATION}
+                ERP_DRIFT: Kind.INTEGRATION, **dict.fromkeys(stalls.CODES, stalls.KIND)}
+TEAM_OF_CODE = {code: Team.FINANCE for code in CODES} | stalls.TEAM_OF_CODE
+SOURCE_OF_CODE = {ERP_DRIFT: "erp", **stalls.SYSTEM_OF_CODE}
+"""The system a case of the code is about (Shipshape's own for the others)."""
 
 
 class Repair(StrEnum):
@@ -188,6 +192,16 @@ def _line_problems(line: InvoicedLine) -> list[str]:
     return found
 
 
+def stalled(order: stalls.WaitingOrder, now: datetime) -> Discrepancy | None:
+    """An order another system owes the next step, as a discrepancy of that step."""
+    code = stalls.stall_code(order)
+    if code is None:
+        return None
+    return Discrepancy(code, order.order_id, f"order:{order.order_id}:{order.status}",
+                       stalls.stall_message(order, code, now),
+                       details={"status": order.status, "since": order.since.isoformat()})
+
+
 def duplicated(row: DuplicateInvoices) -> Discrepancy:
     return Discrepancy(DUPLICATE_INVOICE, row.order_id, shipment_subject(row.shipment_id),
                        f"shipment {row.shipment_id} has {len(row.invoice_ids)} invoices: "
@@ -265,8 +279,8 @@ def decide(found: Discrepancy, situation: Situation) -> Action:
 
 
 def finding_of(found: Discrepancy, run_id: str) -> Finding:
-    """The exception a discrepancy opens (finance's to work)."""
-    return block(found.code, KIND_OF_CODE[found.code], Team.FINANCE, found.message,
+    """The exception a discrepancy opens, for the team whose work it is."""
+    return block(found.code, KIND_OF_CODE[found.code], TEAM_OF_CODE[found.code], found.message,
                  subject=found.subject, shipment_id=found.shipment_id,
                  invoice_id=found.invoice_id, run_id=run_id, **found.details)
 

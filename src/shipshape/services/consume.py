@@ -22,8 +22,11 @@ calls to other systems carry the event id as their idempotency key.
 On the last delivery the policy allows, a failing event becomes a **dead letter** in the store
 (the message, the error, the attempts) with an `INTEGRATION_FAILURE` case, in the transaction
 that records it in the inbox, and is acked: it is visible, `shipshape dlq replay` can apply it
-later, and the events behind it go on. Only if even that write fails is the delivery left to
-the transport's own dead letters (`Transport.dead_letters`).
+later, and the events behind it go on. A delivery beyond the last (the worker stopped while it
+held the earlier ones) is stored as a dead letter without running the handler again. If the
+store cannot take the dead letter (a full disk), the delivery is nakked with the longest backoff
+and tried again, never dropped: the transport is asked for unlimited deliveries, so the store
+alone decides when an event is given up.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from shipshape.domain.errors import ConcurrencyConflict, ShipshapeError
@@ -42,6 +45,8 @@ from shipshape.services.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 DEFAULT_FETCH_TIMEOUT_S = 1.0
+UNSTORED_RETRY_S = 10.0
+"""Nak delay after the store failed to take a dead letter, when the policy has no backoff."""
 FINAL_ERROR_DELAY_S = 0.001
 """Nak delay after a final error: redeliver at once (0 would mean "use the backoff")."""
 
@@ -51,7 +56,9 @@ ApplyFn = Callable[[UnitOfWork, Message], None]
 
 class Handler(Protocol):
     def wants(self, message: Message) -> bool:
-        """False: the event is acked untouched (no inbox row, no effects)."""
+        """False: the event is acked untouched (no inbox row, no effects). Decided by the
+        message's id, subject, key and headers alone: delivery accounting asks it without the
+        body (`services/delivery.py`)."""
         ...
 
     def prepare(self, message: Message) -> object:
@@ -87,6 +94,14 @@ class RetryLater(ShipshapeError):
 
 RETRYABLE: tuple[type[BaseException], ...] = (
     RetryLater, ConcurrencyConflict, TimeoutError, ConnectionError)
+
+
+class Unsettled(ShipshapeError):
+    """An event delivered more often than the policy allows without being settled."""
+
+    def __init__(self, attempt: int) -> None:
+        super().__init__(f"delivered {attempt} times without being settled (did the worker "
+                         "stop while handling it?)")
 
 
 @dataclass(slots=True)
@@ -139,7 +154,8 @@ def dispatch_once(deps: Deps, transport: Transport, durable: str, subjects: Sequ
     their inbox and only the others run again."""
     policy = policy or ConsumerPolicy()
     result = ConsumeResult()
-    for delivery in transport.fetch(durable, subjects, batch, timeout_s, policy):
+    unlimited = replace(policy, max_deliver=0)
+    for delivery in transport.fetch(durable, subjects, batch, timeout_s, unlimited):
         verdicts = [_verdict(deps, name, handler, delivery, policy)
                     for name, handler in handlers.items() if handler.wants(delivery.message)]
         _settle(transport, delivery, verdicts)
@@ -193,10 +209,13 @@ class _Verdict:
 def _verdict(deps: Deps, consumer: str, handler: Handler, delivery: Delivery,
              policy: ConsumerPolicy) -> _Verdict:
     started = time.perf_counter()
-    try:
-        outcome, delay = _apply(deps, consumer, handler, delivery.message), None
-    except Exception as error:
-        outcome, delay = _failed(deps, consumer, delivery, policy, error)
+    if policy.max_deliver > 0 and delivery.attempt > policy.max_deliver:
+        outcome, delay = _give_up(deps, consumer, delivery, policy, Unsettled(delivery.attempt))
+    else:
+        try:
+            outcome, delay = _apply(deps, consumer, handler, delivery.message), None
+        except Exception as error:
+            outcome, delay = _failed(deps, consumer, delivery, policy, error)
     return _Verdict(consumer, outcome, delay, time.perf_counter() - started)
 
 
@@ -213,9 +232,8 @@ def _settle(transport: Transport, delivery: Delivery, verdicts: Sequence[_Verdic
 def _failed(deps: Deps, consumer: str, delivery: Delivery, policy: ConsumerPolicy,
             error: Exception) -> tuple[str, float | None]:
     message = delivery.message
-    last = policy.max_deliver > 0 and delivery.attempt >= policy.max_deliver
-    if last and _dead_letter(deps, consumer, delivery, error):
-        return "dead_lettered", None
+    if policy.max_deliver > 0 and delivery.attempt >= policy.max_deliver:
+        return _give_up(deps, consumer, delivery, policy, error)
     if isinstance(error, RETRYABLE):
         delay = error.delay_s if isinstance(error, RetryLater) else 0.0
         log.warning("%s: event %s (delivery %d) will be retried: %s", consumer, message.id,
@@ -226,16 +244,30 @@ def _failed(deps: Deps, consumer: str, delivery: Delivery, policy: ConsumerPolic
     return "failed", FINAL_ERROR_DELAY_S
 
 
-def _dead_letter(deps: Deps, consumer: str, delivery: Delivery, error: Exception) -> bool:
+def _give_up(deps: Deps, consumer: str, delivery: Delivery, policy: ConsumerPolicy,
+             error: Exception) -> tuple[str, float | None]:
+    """Store the event as a dead letter; if the store cannot, try again after a while."""
+    outcome = _dead_letter(deps, consumer, delivery, error)
+    if outcome is not None:
+        return outcome, None
+    return "retried", policy.backoff_s[-1] if policy.backoff_s else UNSTORED_RETRY_S
+
+
+def _dead_letter(deps: Deps, consumer: str, delivery: Delivery,
+                 error: Exception) -> str | None:
+    """dead_lettered, duplicates (the inbox has it already), or None: the store failed."""
     try:
         with deps.uow() as uow:
-            if uow.inbox.record(consumer, delivery.message.id, deps.clock.now()):
+            recorded = uow.inbox.record(consumer, delivery.message.id, deps.clock.now())
+            if recorded:
                 record_dead_letter(deps, uow, consumer, delivery.message, error,
                                    delivery.attempt)
             uow.commit()
     except Exception:
-        log.exception("%s: could not store event %s as a dead letter; the transport keeps it",
-                      consumer, delivery.message.id)
-        return False
+        log.exception("%s: could not store event %s as a dead letter; it will be delivered "
+                      "again", consumer, delivery.message.id)
+        return None
+    if not recorded:
+        return "duplicates"
     deps.metrics.dead_lettered(consumer, "")
-    return True
+    return "dead_lettered"

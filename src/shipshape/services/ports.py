@@ -11,6 +11,7 @@ from typing import Protocol, Self
 
 from shipshape.domain import consistency as cs
 from shipshape.domain import reconciliation as rc
+from shipshape.domain import stalls
 from shipshape.domain.billing import Invoice
 from shipshape.domain.carriers import Candidate, TenderAttempt
 from shipshape.domain.cases import ExceptionCase
@@ -36,7 +37,11 @@ class StoredResponse:
 
 
 class OrderStore(Protocol):
-    def find_by_customer_po(self, customer_id: str, customer_po: str) -> str | None: ...
+    def find_by_customer_po(
+        self, customer_id: str, customer_po: str, release_number: str = ""
+    ) -> str | None:
+        """The order of this customer PO (and release against it; "" for none), if any."""
+        ...
     def recent_po_with_lines(
         self, customer_id: str, signature: str, since: datetime
     ) -> str | None: ...
@@ -45,11 +50,27 @@ class OrderStore(Protocol):
     def set_status(self, order_id: str, status: OrderStatus, at: datetime) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class MasterDataChange:
+    """One change of a master-data record: who made it, the record before (None: it is new)
+    and after, as JSON-ready data."""
+
+    kind: str
+    entity_id: str
+    actor: str
+    before: dict[str, object] | None
+    after: dict[str, object]
+
+
 class MasterDataStore(Protocol):
     def customer(self, customer_id: str) -> Customer | None: ...
     def customers(self, ids: Iterable[str]) -> dict[str, Customer]: ...
     def items(self, skus: Iterable[str]) -> dict[str, Item]: ...
     def prices(self, customer_id: str, skus: Iterable[str]) -> dict[str, ContractPrice]: ...
+    def price_table(self, customer_ids: Iterable[str], skus: Iterable[str]
+                    ) -> dict[str, dict[str, ContractPrice]]:
+        """Contract prices of several customers: customer -> SKU -> price."""
+        ...
     def carriers(self) -> dict[str, Carrier]: ...
     def sites(self) -> dict[str, Site]: ...
     def upsert_site(self, site: Site) -> None: ...
@@ -57,6 +78,7 @@ class MasterDataStore(Protocol):
     def upsert_item(self, item: Item) -> None: ...
     def upsert_price(self, price: ContractPrice) -> None: ...
     def upsert_carrier(self, carrier: Carrier) -> None: ...
+    def record_change(self, change: MasterDataChange, at: datetime) -> None: ...
 
 
 class InventoryStore(Protocol):
@@ -170,12 +192,37 @@ class OutboxLag:
         return max((now - self.oldest_created_at).total_seconds(), 0.0)
 
 
+@dataclass(frozen=True, slots=True)
+class OwedEvents:
+    """Events published and not yet marked delivered: how many, and the oldest one's age."""
+
+    count: int
+    oldest_created_at: datetime | None
+
+    def age_s(self, now: datetime) -> float:
+        return OutboxLag(self.count, self.oldest_created_at).age_s(now)
+
+
 class Outbox(Protocol):
     """The relay's side of the outbox: rows written by `EventLog.append`, read in commit order."""
 
     def unsent(self, limit: int) -> list[OutboxMessage]: ...
     def mark_published(self, positions: Sequence[int], at: datetime) -> None: ...
     def lag(self) -> OutboxLag: ...
+
+    def owed(self, limit: int, after: int = 0) -> list[OutboxMessage]:
+        """Published rows not yet marked delivered, in id order, from after position `after`."""
+        ...
+
+    def owed_lag(self) -> OwedEvents:
+        """How many rows are published and not yet delivered, and since when the oldest."""
+        ...
+
+    def mark_delivered(self, positions: Sequence[int], at: datetime) -> None: ...
+
+    def rewind_owed(self) -> int:
+        """Mark every owed row unsent, so that it is published again; returns how many."""
+        ...
 
 
 class Inbox(Protocol):
@@ -187,6 +234,10 @@ class Inbox(Protocol):
 
     def seen(self, consumer: str, event_id: str) -> bool:
         """Whether `consumer` has applied the event (a read; `record` decides under races)."""
+        ...
+
+    def applied(self, consumer: str, event_ids: Sequence[str]) -> set[str]:
+        """Which of `event_ids` `consumer` has applied (or dead-lettered)."""
         ...
 
 
@@ -262,8 +313,11 @@ class SystemStateStore(Protocol):
 
 
 class IdempotencyStore(Protocol):
-    def get(self, key: str) -> StoredResponse | None: ...
-    def put(self, key: str, response: StoredResponse, at: datetime) -> None: ...
+    """Stored answers by (scope, key): a scope names whose keys they are (`token:<name>`,
+    `channel:<channel>`, `webhook:<system>`), so no caller can use another's key."""
+
+    def get(self, scope: str, key: str) -> StoredResponse | None: ...
+    def put(self, scope: str, key: str, response: StoredResponse, at: datetime) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +341,11 @@ class EdiStore(Protocol):
     def seen_interchange(
         self, partner_id: str, standard: str, control_number: str, since: datetime
     ) -> bool: ...
+    def holds_copy(
+        self, partner_id: str, standard: str, control_number: str, content_hash: str
+    ) -> bool:
+        """Whether the bytes of this interchange (by content hash) are stored already."""
+        ...
     def record_interchange(self, record: InterchangeRecord) -> int: ...
     def next_control_number(self, partner_id: str, kind: str) -> int: ...
     def store_document(
@@ -450,6 +509,10 @@ class ReconciliationQueries(Protocol):
         """(code, subject) -> when a run repaired it, for the repairs recorded on the orders."""
         ...
     def stored_invoice(self, invoice_id: str) -> rc.StoredInvoice | None: ...
+    def waiting_orders(self, changed_before: datetime) -> list[stalls.WaitingOrder]:
+        """Orders another system owes the next step, unchanged since before `changed_before`,
+        with no open blocking case."""
+        ...
 
 
 class ConsistencyQueries(Protocol):

@@ -27,6 +27,7 @@ from shipshape.services.deps import Deps
 from shipshape.services.ports import ReconciliationQueries, UnitOfWork
 
 DEFAULT_ACK_TIMEOUT_S = 3600.0
+DEFAULT_STALL_TIMEOUT_S = 4 * 3600.0
 CHANGES = frozenset({rc.Action.REPAIRED, rc.Action.CASE_OPENED})
 """The actions an order's timeline records; the others change nothing (the run's own event
 counts them), so a periodic run does not repeat them on every tick."""
@@ -37,6 +38,9 @@ class ReconcilePolicy:
     ack_timeout_s: float = DEFAULT_ACK_TIMEOUT_S
     """Seconds an issued invoice may wait for the ERP's acknowledgement (and a re-post too)."""
     repair: bool = True
+    stall_timeout_s: float = DEFAULT_STALL_TIMEOUT_S
+    """Seconds an order may wait released or picked, with no open blocking case, for the WMS
+    or TMS to take the next step, before it counts as stalled."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +89,9 @@ def reconcile(deps: Deps, policy: ReconcilePolicy | None = None) -> Reconciliati
     policy = policy or ReconcilePolicy()
     run_id, now = deps.new_id("rec"), deps.clock.now()
     timeout = timedelta(seconds=policy.ack_timeout_s)
+    stall_since = now - timedelta(seconds=policy.stall_timeout_s)
     with deps.uow() as uow:
-        found = discrepancies(uow.reconciliation, now, timeout)
+        found = discrepancies(uow.reconciliation, now, timeout, stall_since)
     items: list[ReconciledItem] = []
     for order_id, of_order in _by_order(found).items():
         items += _settle_order(deps, run_id, order_id, of_order, policy, now)
@@ -99,11 +104,14 @@ def reconcile(deps: Deps, policy: ReconcilePolicy | None = None) -> Reconciliati
     return report
 
 
-def discrepancies(queries: ReconciliationQueries, now: datetime,
-                  ack_timeout: timedelta) -> list[rc.Discrepancy]:
+def discrepancies(queries: ReconciliationQueries, now: datetime, ack_timeout: timedelta,
+                  stall_since: datetime | None = None) -> list[rc.Discrepancy]:
     """Every check's findings; one per code and subject (the ERP's own word on an invoice
-    comes before its silence)."""
+    comes before its silence). Orders unchanged since `stall_since` are stalled (None: now
+    less the default stall timeout)."""
+    stall_since = stall_since or now - timedelta(seconds=DEFAULT_STALL_TIMEOUT_S)
     found = [*(rc.uninvoiced(row) for row in queries.shipped_not_invoiced()),
+             *filter(None, (rc.stalled(row, now) for row in queries.waiting_orders(stall_since))),
              *(rc.unshipped(row) for row in queries.invoiced_not_shipped()),
              *rc.mismatches(queries.invoiced_lines()),
              *(rc.duplicated(row) for row in queries.duplicate_invoices()),
@@ -201,7 +209,7 @@ def _open_case(deps: Deps, uow: UnitOfWork, order: OrderToPick | None, item: rc.
                run_id: str, now: datetime) -> tuple[str, ev.Event]:
     customer = uow.masterdata.customer(order.customer_id) if order else None
     origin = CaseOrigin(item.order_id, customer, order.value if order else Decimal(0), None, now,
-                        source_system="erp" if item.code == rc.ERP_DRIFT else "shipshape",
+                        source_system=rc.SOURCE_OF_CODE.get(item.code, "shipshape"),
                         site_id=item.site)
     case = open_case(deps.new_id("exc"), rc.finding_of(item, run_id), origin, deps.rules.version)
     uow.cases.add(case)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 DEFAULT_BATCH = 500
 DEFAULT_INTERVAL_S = 0.5
 MAX_PAUSE_S = 30.0
+SETTLE_EVERY_S = 1.0
 
 Progress = Callable[[int, int], None]
 """Called after every batch that published something, with its count and the running total."""
@@ -90,16 +92,22 @@ def relay_pending(deps: Deps, transport: Transport, batch: int = DEFAULT_BATCH,
 
 def relay_forever(deps: Deps, transport: Transport, stop: StopSignal,
                   interval_s: float = DEFAULT_INTERVAL_S, batch: int = DEFAULT_BATCH,
-                  on_progress: Progress | None = None) -> int:
+                  on_progress: Progress | None = None,
+                  settle: Callable[[], object] | None = None) -> int:
     """Relay until `stop` is set: a full batch goes on at once, otherwise wait `interval_s`.
+    `settle` (delivery accounting) runs between batches, at most every `SETTLE_EVERY_S`.
 
     A failure (broker down, store busy) is logged and tried again after a pause that doubles
     up to `MAX_PAUSE_S`. Returns how many messages were published.
     """
     total, failures = 0, 0
+    settled_at = float("-inf")
     while not stop.is_set():
         try:
             count = relay_once(deps, transport, batch)
+            if settle is not None and time.monotonic() - settled_at >= SETTLE_EVERY_S:
+                settle()
+                settled_at = time.monotonic()
         except Exception as error:
             total += error.published if isinstance(error, PublishFailed) else 0
             failures += 1

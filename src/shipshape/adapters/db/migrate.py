@@ -8,9 +8,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
 from shipshape.adapters.db.engine import WRITE
+from shipshape.adapters.db.tables import metadata
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -21,12 +22,20 @@ def _config() -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> str:
-    """Bring the schema to `revision`; returns the revision the store is at afterwards."""
+def upgrade(engine: Engine, revision: str = "head", replay: bool = False) -> str:
+    """Bring the schema to `revision`; returns the revision the store is at afterwards.
+
+    An empty store brought to the head gets the schema of `tables.py` in one step and is
+    stamped with the head revision: the same schema the migrations build (a test holds them
+    equal), without replaying every one of them. `replay` runs the migrations all the same."""
     config = _config()
     with engine.connect().execution_options(**{WRITE: True}) as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+        if revision == "head" and not replay and not inspect(conn).get_table_names():
+            metadata.create_all(conn)
+            command.stamp(config, "head")
+        else:
+            command.upgrade(config, revision)
         conn.commit()
     return current_revision(engine) or ""
 

@@ -16,20 +16,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.messaging import event_subject
-from shipshape.services.ports import OutboxLag, OutboxMessage
+from shipshape.services.ports import OutboxLag, OutboxMessage, OwedEvents
 
 OUTBOX_LOCK = 0x5348_4950_4F42_5831
 """The advisory lock key that serialises outbox inserts on PostgreSQL ("SHIPOBX1")."""
 TOPIC_PREFIX = "order."
+IN_LIST = 500
+"""Ids per `IN (...)` list: SQLite allows 999 bound parameters in a statement by default."""
 
 ob = t.outbox.c
 UNSENT = ob.published_at.is_(None)
+OWED = ob.published_at.is_not(None) & ob.delivered_at.is_(None)
 LAG = select(func.count(), func.min(ob.created_at)).select_from(t.outbox).where(UNSENT)
+OWED_LAG = select(func.count(), func.min(ob.created_at)).select_from(t.outbox).where(OWED)
 
 
 def lock_outbox(conn: Connection) -> None:
@@ -52,17 +56,7 @@ class SqlOutbox:
         self._partitions = partitions
 
     def unsent(self, limit: int) -> list[OutboxMessage]:
-        rows = self._conn.execute(
-            select(ob.id, ob.event_id, ob.topic, ob.order_id, ob.payload, ob.created_at)
-            .where(UNSENT).order_by(ob.id).limit(limit)).all()
-        out = []
-        for row in rows:
-            event_type = row.topic.removeprefix(TOPIC_PREFIX)
-            out.append(OutboxMessage(
-                row.id, row.event_id, event_type, row.order_id,
-                event_subject(event_type, row.order_id, self._prefix, self._partitions),
-                row.payload, row.created_at))
-        return out
+        return self._messages(UNSENT, 0, limit)
 
     def mark_published(self, positions: Sequence[int], at: datetime) -> None:
         if positions:
@@ -71,6 +65,37 @@ class SqlOutbox:
 
     def lag(self) -> OutboxLag:
         return _lag(self._conn)
+
+    def owed(self, limit: int, after: int = 0) -> list[OutboxMessage]:
+        return self._messages(OWED, after, limit)
+
+    def owed_lag(self) -> OwedEvents:
+        count, oldest = self._conn.execute(OWED_LAG).one()
+        return OwedEvents(int(count or 0), oldest)
+
+    def mark_delivered(self, positions: Sequence[int], at: datetime) -> None:
+        if positions:
+            self._conn.execute(update(t.outbox).where(ob.id.in_(list(positions)), OWED)
+                               .values(delivered_at=at))
+
+    def rewind_owed(self) -> int:
+        """Make every owed row unsent again, so that the relay publishes it once more."""
+        return self._conn.execute(update(t.outbox).where(OWED).values(published_at=None)
+                                  ).rowcount or 0
+
+    def _messages(self, condition: ColumnElement[bool], after: int,
+                  limit: int) -> list[OutboxMessage]:
+        rows = self._conn.execute(
+            select(ob.id, ob.event_id, ob.topic, ob.order_id, ob.payload, ob.created_at)
+            .where(condition, ob.id > after).order_by(ob.id).limit(limit)).all()
+        out = []
+        for row in rows:
+            event_type = row.topic.removeprefix(TOPIC_PREFIX)
+            out.append(OutboxMessage(
+                row.id, row.event_id, event_type, row.order_id,
+                event_subject(event_type, row.order_id, self._prefix, self._partitions),
+                row.payload, row.created_at))
+        return out
 
 
 class SqlInbox:
@@ -93,6 +118,15 @@ class SqlInbox:
         found = self._conn.execute(select(ib.event_id).where(
             ib.consumer == consumer, ib.event_id == event_id)).first()
         return found is not None
+
+    def applied(self, consumer: str, event_ids: Sequence[str]) -> set[str]:
+        ib = t.inbox.c
+        found: set[str] = set()
+        for start in range(0, len(event_ids), IN_LIST):
+            chunk = list(event_ids[start:start + IN_LIST])
+            found.update(self._conn.execute(select(ib.event_id).where(
+                ib.consumer == consumer, ib.event_id.in_(chunk))).scalars())
+        return found
 
 
 def _lag(conn: Connection) -> OutboxLag:

@@ -159,7 +159,7 @@ def _order_summary(r: Any) -> Row:
     return {
         "order_id": r["id"], "status": r["status"], "channel": r["channel"],
         "external_id": r["external_id"], "customer_id": r["customer_id"],
-        "customer_po": r["customer_po"],
+        "customer_po": r["customer_po"], "release_number": r["release_number"] or None,
         "requested_ship_date": r["requested_ship_date"].isoformat()
         if r["requested_ship_date"] else None,
         "ship_to": r["ship_to"], "carrier_service": r["carrier_service"],

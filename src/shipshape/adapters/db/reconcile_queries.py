@@ -3,15 +3,17 @@ what the ERP last said. Amounts are compared in Python: SQLite keeps them as tex
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, exists, func, literal, or_, select
+from sqlalchemy import Connection, Engine, Select, and_, exists, func, literal, or_, select
 
 from shipshape.adapters.db import tables as t
+from shipshape.adapters.db.wave_store import unreleased
 from shipshape.domain import reconciliation as rc
+from shipshape.domain import stalls
 from shipshape.domain.billing import InvoiceLine
 from shipshape.domain.invoicing import InvoiceKind, InvoiceStatus
 
@@ -19,6 +21,7 @@ iv, il = t.invoices.c, t.invoice_lines.c
 sh, sl = t.shipments.c, t.shipment_lines.c
 IN_FORCE = (InvoiceStatus.ISSUED.value, InvoiceStatus.POSTED.value)
 INVOICE_STATE = "invoice"
+OPEN_CASE = ("open", "assigned")
 
 
 def shipped_units() -> Any:
@@ -150,6 +153,27 @@ def stored_invoice(conn: Connection, invoice_id: str) -> rc.StoredInvoice | None
                             tuple(InvoiceLine(*line) for line in lines))
 
 
+def due_in_a_wave() -> Any:
+    """The order holds stock at a site that no wave there released yet: it waits for our own
+    next wave there, not for another system."""
+    o, res = t.orders.c, t.reservations.alias("due_res").c
+    return and_(o.status.in_(stalls.WAVE_DUE),
+                exists().where(res.order_id == o.id, unreleased(res)))
+
+
+def waiting_orders(conn: Connection, changed_before: datetime) -> list[stalls.WaitingOrder]:
+    """Orders released or picked, unchanged since before `changed_before`, with no open
+    blocking case; whether a carrier accepted a tender for each."""
+    o, case, tender = t.orders.c, t.exception_cases.c, t.tenders.c
+    owned = exists().where(case.order_id == o.id, case.blocking.is_(True),
+                           case.status.in_(OPEN_CASE))
+    tendered = exists().where(tender.order_id == o.id, tender.outcome == "accepted")
+    rows = conn.execute(select(o.id, o.status, o.updated_at, tendered)
+                        .where(o.status.in_(stalls.WAITING), o.updated_at < changed_before,
+                               ~owned, ~due_in_a_wave()).order_by(o.updated_at, o.id))
+    return [stalls.WaitingOrder(row[0], row[1], row[2], bool(row[3])) for row in rows]
+
+
 def _decimal(value: object) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
@@ -184,3 +208,19 @@ class SqlReconciliation:
 
     def stored_invoice(self, invoice_id: str) -> rc.StoredInvoice | None:
         return stored_invoice(self._conn, invoice_id)
+
+    def waiting_orders(self, changed_before: datetime) -> list[stalls.WaitingOrder]:
+        return waiting_orders(self._conn, changed_before)
+
+
+def wave_journeys(engine: Engine, wave_ids: Sequence[str]) -> list[stalls.Journey]:
+    """Named query: where each order the waves released stands now."""
+    o, wo, case = t.orders.c, t.wave_orders.c, t.exception_cases.c
+    open_case = exists().where(case.order_id == o.id, case.blocking.is_(True),
+                               case.status.in_(OPEN_CASE))
+    with engine.connect() as conn:
+        rows = conn.execute(select(o.id, o.status, open_case, due_in_a_wave()).distinct()
+                            .join(t.wave_orders, wo.order_id == o.id)
+                            .where(wo.outcome == "released", wo.wave_id.in_(list(wave_ids)))
+                            .order_by(o.id)).all()
+    return [stalls.Journey(row[0], row[1], bool(row[2]), bool(row[3])) for row in rows]

@@ -125,6 +125,7 @@ orders = Table(
     Column("external_id", String(100), nullable=False),
     Column("customer_id", Key, nullable=False),
     Column("customer_po", String(100)),
+    Column("release_number", String(35), nullable=False, server_default=""),
     Column("requested_ship_date", Date),
     Column("ship_to", JSON, nullable=False),
     Column("carrier_service", String(60)),
@@ -135,7 +136,8 @@ orders = Table(
     Column("rule_version", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
-    UniqueConstraint("customer_id", "customer_po", name="uq_orders_customer_po"),
+    UniqueConstraint("customer_id", "customer_po", "release_number",
+                     name="uq_orders_customer_po_release"),
     Index("ix_orders_recent_lines", "customer_id", "line_signature", "created_at"),
     Index("ix_orders_status", "status"),
 )
@@ -203,9 +205,14 @@ outbox = Table(
     Column("payload", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("published_at", UtcDateTime),
+    Column("delivered_at", UtcDateTime),
     # What the relay reads: the unsent rows in id (= commit) order, without scanning sent ones.
     Index("ix_outbox_unsent", "id", postgresql_where=text("published_at IS NULL"),
           sqlite_where=text("published_at IS NULL")),
+    # What delivery accounting reads: the rows published and still owed to a consumer.
+    Index("ix_outbox_owed", "id",
+          postgresql_where=text("published_at IS NOT NULL AND delivered_at IS NULL"),
+          sqlite_where=text("published_at IS NOT NULL AND delivered_at IS NULL")),
 )
 
 inbox = Table(
@@ -409,11 +416,27 @@ exception_cases = Table(
 
 idempotency_keys = Table(
     "idempotency_keys", metadata,
+    # Whose key it is: `token:<name>`, `channel:<channel>`, `webhook:<system>`; no caller can
+    # use a key of another's scope.
+    Column("scope", String(120), primary_key=True),
     Column("key", String(200), primary_key=True),
     Column("request_hash", String(64), nullable=False),
     Column("status_code", Integer, nullable=False),
     Column("body", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_idempotency_keys_created_at", "created_at"),
+)
+
+masterdata_changes = Table(
+    "masterdata_changes", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("entity_kind", String(20), nullable=False),
+    Column("entity_id", String(130), nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("before", JSON),
+    Column("after", JSON, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_masterdata_changes_entity", "entity_kind", "entity_id", "id"),
 )
 
 api_tokens = Table(

@@ -69,18 +69,23 @@ def in_list(col: ColumnElement[str], name: str, dialect_name: str) -> ColumnElem
     return expanding_in_list(col, name, dialect_name)
 
 
-def _released_here() -> ColumnElement[bool]:
-    """The order's part at `site` went out in a wave already."""
-    return exists().where(wo.order_id == o.id, wo.outcome == RELEASED, w.id == wo.wave_id,
-                          w.site == bindparam("site"))
+def unreleased(reservation: Any) -> ColumnElement[bool]:
+    """No wave at the reservation's site released its order since it was made: it is new, or
+    a short pick elsewhere re-sourced it here after this site's wave."""
+    later_wo, later_wave = t.wave_orders.alias("later_wo").c, t.waves.alias("later_wave").c
+    return ~exists().where(later_wo.order_id == reservation.order_id,
+                           later_wo.outcome == RELEASED, later_wave.id == later_wo.wave_id,
+                           later_wave.site == reservation.site,
+                           later_wave.created_at >= reservation.created_at)
 
 
 def _due() -> ColumnElement[bool]:
-    """Holds a reservation at `site`, and is accepted, or released elsewhere but not here."""
-    reserved_here = exists().where(r.order_id == o.id, r.site == bindparam("site"))
-    return and_(reserved_here, or_(
-        o.status == OrderStatus.ACCEPTED.value,
-        and_(o.status == OrderStatus.RELEASED.value, ~_released_here())))
+    """Holds a reservation at `site` that no wave there released yet, and is accepted or
+    released (elsewhere, or here before a re-sourced shortfall arrived)."""
+    reserved_here = exists().where(r.order_id == o.id, r.site == bindparam("site"),
+                                   unreleased(r))
+    return and_(reserved_here, or_(o.status == OrderStatus.ACCEPTED.value,
+                                   o.status == OrderStatus.RELEASED.value))
 
 
 def _rank() -> ColumnElement[int]:
@@ -111,7 +116,8 @@ def _candidate_queries(dialect_name: str) -> tuple[Select[Any], Select[Any], Sel
         in_list(ol.order_id, "ids", dialect_name)).order_by(ol.order_id, ol.line_no)
     reservations = (
         select(r.order_id, r.line_no, r.sku, func.sum(r.quantity))
-        .where(in_list(r.order_id, "ids", dialect_name), r.site == bindparam("site"))
+        .where(in_list(r.order_id, "ids", dialect_name), r.site == bindparam("site"),
+               unreleased(r))
         .group_by(r.order_id, r.line_no, r.sku).having(func.sum(r.quantity) > 0))
     return orders, lines, reservations
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
+from shipshape.adapters.db.engine import write_problem
+from shipshape.adapters.db.errors import first_line
 from shipshape.adapters.db.migrate import current_revision, head_revision
 from shipshape.api.deps import container
 from shipshape.bootstrap import Container
@@ -27,20 +30,45 @@ def health(c: Annotated[Container, Depends(container)]) -> Any:
     """
     store, broker = store_health(c), broker_health(c)
     connectors = connectors_health(c.connectors)
+    delivery = delivery_health(c) if store["ok"] else {"ok": False, "detail": "no store"}
     essential = store["ok"] and broker["ok"]
-    everything = essential and all(entry["ok"] for entry in connectors.values())
+    everything = (essential and delivery["ok"]
+                  and all(entry["ok"] for entry in connectors.values()))
     body = {"status": "ok" if everything else "degraded", "store": store, "broker": broker,
-            "connectors": connectors}
+            "delivery": delivery, "connectors": connectors}
     return JSONResponse(body, status_code=200 if essential else 503)
 
 
+def delivery_health(c: Container) -> Section:
+    """Whether every event written is published and applied within `delivery_max_lag_s`."""
+    try:
+        debt = c.delivery_debt()
+    except Exception as error:  # health must report, not raise
+        return {"ok": False, "detail": str(error)}
+    age, limit = debt.age_s(datetime.now(UTC)), c.settings.delivery_max_lag_s
+    section: Section = {"ok": age <= limit, "unsent": debt.unsent, "owed": debt.owed,
+                        "unapplied": debt.by_consumer, "oldest_age_s": round(age, 1),
+                        "max_lag_s": limit}
+    if age > limit:
+        section["detail"] = (f"an event has waited {age:.0f} s to be published and applied "
+                             f"(more than {limit:.0f} s)")
+    return section
+
+
 def store_health(c: Container) -> Section:
+    """Reachable, migrated to the head revision, and writable: a write rolled back at once
+    succeeds and (SQLite) the file has room to grow; `detail` says which is not so."""
     try:
         revision = current_revision(c.engine)
-        return {"ok": revision == head_revision(), "revision": revision,
-                "backend": c.engine.dialect.name}
     except Exception as error:  # health must report, not raise
-        return {"ok": False, "error": str(error)}
+        return {"ok": False, "error": first_line(getattr(error, "orig", None) or error)}
+    section: Section = {"ok": revision == head_revision(), "revision": revision,
+                        "backend": c.engine.dialect.name, "writable": True}
+    if not section["ok"]:
+        section["detail"] = f"the schema is at {revision}, not at {head_revision()}"
+    if (problem := write_problem(c.engine)) is not None:
+        section.update(ok=False, writable=False, detail=f"the store cannot take writes: {problem}")
+    return section
 
 
 def broker_health(c: Container) -> Section:

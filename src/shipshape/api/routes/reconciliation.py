@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from shipshape.api.deps import allowed, container
-from shipshape.bootstrap import Container
+from shipshape.bootstrap import Container, reconcile_policy
 from shipshape.domain.access import Permission
 from shipshape.services.auth import Principal
-from shipshape.services.reconciliation import ReconcilePolicy, reconcile
+from shipshape.services.reconciliation import reconcile
 
 router = APIRouter()
 App = Annotated[Container, Depends(container)]
@@ -22,5 +22,5 @@ def post_reconciliation(c: App, _: Worker, repair: bool = True) -> dict[str, Any
     """Run a reconciliation now and return its report: each finding with the action taken
     (repaired, case opened, known case, ...) and the totals per code. `repair=false` reports
     what it would repair instead."""
-    policy = ReconcilePolicy(c.settings.reconcile_ack_timeout_s, repair=repair)
+    policy = reconcile_policy(c.settings, repair)
     return reconcile(c.deps, policy).as_json()

@@ -1,0 +1,86 @@
+"""`SHIPSHAPE_ENV=production` refuses unsafe defaults at start-up, each with one line naming the
+setting: simulated systems nobody asked for, a transport that cannot serve several processes,
+SQLite without durable commits, short secrets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from shipshape.cli import main, setting_errors
+from shipshape.config import SYSTEMS, ConnectorSettings, Settings
+
+SECRET = "k" * 32
+EXPLICIT = {system: ConnectorSettings(kind="simulated") for system in SYSTEMS}
+
+
+def production(**fields: Any) -> Settings:
+    values: dict[str, Any] = {"env": "production", "secret_key": SECRET,
+                              "database_url": "sqlite:///x.db", "connectors": EXPLICIT}
+    return Settings(**{**values, **fields})
+
+
+def refusal(**fields: Any) -> list[str]:
+    with pytest.raises(ValidationError) as refused:
+        production(**fields)
+    return setting_errors(refused.value)
+
+
+def test_a_production_configuration_that_names_everything_starts() -> None:
+    settings = production()
+    assert settings.env == "production" and settings.secret_key == SECRET
+    webhooks = {s: ConnectorSettings(kind="webhook", url=f"https://{s}.example.com")
+                for s in SYSTEMS}
+    assert production(connectors=webhooks, database_url="postgresql+psycopg://db/x",
+                      broker_url="nats://127.0.0.1:4222").broker_url
+
+
+@pytest.mark.parametrize("secret", ["x", " ", " " * 40, "s" * 31])
+def test_secrets_shorter_than_32_bytes_are_refused(secret: str) -> None:
+    assert refusal(secret_key=secret) == [
+        "SHIPSHAPE_SECRET_KEY must be at least 32 bytes in production (e.g. `python -c "
+        "'import secrets; print(secrets.token_urlsafe(48))'`)"]
+
+
+def test_systems_left_to_the_simulated_default_are_refused() -> None:
+    [line] = refusal(connectors={})
+    assert line.startswith("SHIPSHAPE_CONNECTORS: production needs a connector for "
+                           "erp, wms, tms, finance")
+    implicit = {**EXPLICIT, "wms": ConnectorSettings(latency_ms=5)}
+    [line] = refusal(connectors=implicit)
+    assert "for wms " in line and "kind: simulated" in line
+
+
+def test_the_in_process_transport_is_refused_on_postgresql() -> None:
+    [line] = refusal(database_url="postgresql+psycopg://db/x")
+    assert line.startswith("SHIPSHAPE_BROKER_URL:")
+
+
+def test_sqlite_without_synchronous_commits_is_refused() -> None:
+    [line] = refusal(sqlite_synchronous="OFF")
+    assert line.startswith("SHIPSHAPE_SQLITE_SYNCHRONOUS=OFF")
+    assert production(sqlite_synchronous="NORMAL").sqlite_synchronous == "NORMAL"
+
+
+def test_development_keeps_its_defaults() -> None:
+    settings = Settings(env="development", database_url="sqlite:///x.db", connectors={},
+                        sqlite_synchronous="OFF", secret_key="")
+    assert settings.secret_key and settings.connectors == {}
+
+
+def test_the_command_line_says_it_in_one_line_and_exits_2(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("SHIPSHAPE_CONFIG", "SHIPSHAPE_BROKER_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SHIPSHAPE_ENV", "production")
+    monkeypatch.setenv("SHIPSHAPE_SECRET_KEY", SECRET)
+    monkeypatch.setattr("sys.argv", ["shipshape", "check"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    out = capsys.readouterr().out
+    assert exited.value.code == 2
+    assert out.count("\n") == 1 and "pydantic" not in out
+    assert "configuration error: SHIPSHAPE_CONNECTORS: production needs a connector" in \
+        " ".join(out.split())
