@@ -1,15 +1,16 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 DEMO_DB := demo/shipshape.db
 
-.PHONY: demo test lint bench serve clean
+.PHONY: demo test lint bench serve lock clean
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the versions CI tested; `make lock` renews it.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
 demo: $(STAMP)
@@ -29,6 +30,14 @@ bench: $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/shipshape serve
+
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	echo "# pinned by make lock on $$(date -u +%F) with $$(.lock-venv/bin/python -V)" > constraints.txt
+	.lock-venv/bin/python -m pip freeze --exclude-editable | sort -f >> constraints.txt
+	rm -rf .lock-venv
 
 clean:
 	rm -rf $(VENV) demo .mypy_cache .ruff_cache build src/*.egg-info

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ SKU_COUNT = 500
 CUSTOMER_COUNT = 50
 STOCK_PER_POSITION = 10_000_000
 CARRIER_SERVICE = "UPS:GND"
-REQUESTED_SHIP_DATE = "2026-12-01"
+REQUESTED_SHIP_DATE = (date.today() + timedelta(days=14)).isoformat()
 
 console = Console()
 if not console.is_terminal:
@@ -164,7 +165,7 @@ class Catalog:
                        for (c, s), p in self.prices.items()],
             "carriers": [{"code": "UPS", "name": "UPS", "services": [
                 {"code": "GND", "max_weight_kg": "100000", "countries": ["US"]}]}],
-            "receipts": [{"site": site, "sku": sku, "quantity": STOCK_PER_POSITION}
+            "receipts": [{"site_id": site, "sku": sku, "quantity": STOCK_PER_POSITION}
                          for site in SITES for sku in self.skus],
         }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -18,12 +19,14 @@ from shipshape.bootstrap import Container
 from shipshape.services import masterdata as md
 
 VALID_GTIN = "00012345600012"
+SHIP_DATE = (date.today() + timedelta(days=14)).isoformat()
+"""A requested ship date two weeks ahead: never in the past, whenever the tests run."""
 
 
 def order(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "channel": "web", "external_id": "W-1", "customer_id": "C1", "customer_po": "PO-1",
-        "requested_ship_date": "2026-12-01",
+        "requested_ship_date": SHIP_DATE,
         "ship_to": {"name": "Acme Dallas", "line1": "1 Main St", "city": "Dallas",
                     "region": "TX", "postal_code": "75201", "country": "US"},
         "carrier_service": "UPS:GND",
@@ -51,7 +54,7 @@ def seed_distributor(container: Container, stock: dict[tuple[str, str], int] | N
                                          "countries": ["US"]}]).to_domain("UPS"),
     ])
     levels = stock if stock is not None else {("DAL", "SKU1"): 100, ("DAL", "SKU2"): 100}
-    md.receive(deps, [StockMovementIn(site=site, sku=sku, quantity=qty).to_domain()
+    md.receive(deps, [StockMovementIn(site_id=site, sku=sku, quantity=qty).to_domain()
                       for (site, sku), qty in levels.items() if qty > 0])
 
 

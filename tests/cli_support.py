@@ -20,7 +20,7 @@ from typer.testing import CliRunner, Result
 
 from shipshape.adapters.db import tables
 from shipshape.bootstrap import Container, build
-from shipshape.cli import app, main
+from shipshape.cli import app, exit_codes, main
 from shipshape.config import Settings
 
 SUMMARY = re.compile(r"(accepted|held|duplicate interchanges refused|duplicate|replayed|rejected"
@@ -49,9 +49,10 @@ def opened(url: str, *, migrate: bool = True) -> Iterator[Container]:
         container.close()
 
 
-def shipshape(url: str, *args: str) -> Result:
+def shipshape(url: str, *args: str, code: int = exit_codes.OK) -> Result:
+    """Run a command that ends with exit status `code` (by default: all went well)."""
     result = CliRunner().invoke(app, list(args), env={"SHIPSHAPE_DATABASE_URL": url})
-    assert result.exit_code == 0, (result.output, result.exception)
+    assert result.exit_code == code, (result.output, result.exception)
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from shipshape.adapters.db.migrate import head_revision
 from shipshape.adapters.db.tables import metadata
+from shipshape.adapters.logs import ACCESS, configure
 from shipshape.api.app import create_app
 from shipshape.bootstrap import Container, build
 from shipshape.config import Settings
@@ -113,3 +115,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         params = getattr(item, "callspec", None)
         if params is not None and params.params.get("database_url") == "postgres":
             item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture
+def configured_logging(capsys: pytest.CaptureFixture[str]) -> Iterator[None]:
+    """The process's logging as `shipshape serve` sets it up (to the standard error `capsys`
+    reads), put back as it was afterwards."""
+    root, access = logging.getLogger(), logging.getLogger(ACCESS)
+    saved = (root.handlers[:], root.level, access.handlers[:], access.propagate, access.level)
+    configure("INFO", "text")
+    yield
+    root.handlers[:], root.level = saved[0], saved[1]
+    access.handlers[:], access.propagate, access.level = saved[2], saved[3], saved[4]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from uuid import uuid4
 
 from sqlalchemy import Engine
@@ -16,7 +17,7 @@ from sqlalchemy import Engine
 from shipshape.adapters.channels.x12_documents import X12DocumentWriter
 from shipshape.adapters.db.edi_document_store import SqlEdiDocumentSource
 from shipshape.adapters.db.engine import make_engine
-from shipshape.adapters.db.migrate import upgrade
+from shipshape.adapters.db.migrate import prepare, upgrade
 from shipshape.adapters.db.tokens import SqlTokenStore
 from shipshape.adapters.db.uow import SqlUnitOfWorkFactory
 from shipshape.adapters.messaging.memory import MemoryBroker, MemoryTransport
@@ -25,6 +26,7 @@ from shipshape.adapters.rules.carriers import ZenCarrierRules
 from shipshape.adapters.rules.zen import ZenPolicyRules
 from shipshape.adapters.systems.registry import ConnectorRegistry, build_connectors
 from shipshape.config import PACKAGED_RULES, Settings
+from shipshape.domain.controls import PastShipDate
 from shipshape.domain.integration import State, System, ownership_table
 from shipshape.domain.invoicing import BillingPolicy
 from shipshape.domain.partners import OurIdentity
@@ -134,19 +136,30 @@ class Container:
         self.engine.dispose()
 
 
-def build(settings: Settings | None = None, migrate: bool = False) -> Container:
+def build(settings: Settings | None = None,
+          migrate: bool | Literal["embedded"] = False) -> Container:
+    """`migrate=True` brings any store to the head (`shipshape db upgrade`, tests);
+    `migrate="embedded"` (every other command) migrates only an embedded SQLite file and
+    refuses a shared database whose schema is not current (`SchemaNotCurrent`)."""
     settings = settings or Settings()
     engine = make_engine(settings.database_url, settings.sqlite_synchronous,
                          settings.db_pool_size)
-    if migrate:
-        upgrade(engine)
+    try:
+        if migrate == "embedded":
+            prepare(engine)
+        elif migrate:
+            upgrade(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     uow = SqlUnitOfWorkFactory(engine, settings.broker_subject_prefix,
                                settings.broker_partitions)
     metrics = PrometheusMetrics(store=engine)
     deps = Deps(uow=uow, rules=ZenPolicyRules(settings.rules_dir), clock=SystemClock(),
                 new_id=new_id, metrics=metrics,
                 carrier_rules=ZenCarrierRules(carrier_table(settings.rules_dir)),
-                billing=billing_policy(settings))
+                billing=billing_policy(settings),
+                past_ship_date=PastShipDate(settings.past_ship_date))
     tokens = TokenService(SqlTokenStore(engine), settings.secret_key)
     connectors = build_connectors(settings.connectors, metrics)
     container = Container(settings, engine, deps, tokens,

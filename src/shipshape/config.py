@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -14,6 +15,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     YamlConfigSettingsSource,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from shipshape.domain.integration import (
     DEFAULT_MAX_CLOCK_SKEW_S,
@@ -148,6 +151,10 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "FULL"
     secret_key: str = ""
     rules_dir: Path = PACKAGED_RULES
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    """Lines of every process on standard error: `text` (time, level, logger, message) or `json`
+    (one object per line). The access log of `shipshape serve` is JSON either way."""
     max_body_bytes: int = 1024 * 1024
     max_edi_body_bytes: int = 20 * 1024 * 1024
     edi_max_interchanges: int = Field(default=1000, ge=1)
@@ -205,6 +212,10 @@ class Settings(BaseSettings):
     invoice_currency: str = Field(default="USD", pattern="^[A-Z]{3}$")
     invoice_seller: str = Field(default="Shipshape Distribution", min_length=1)
     """The remit-to name on invoices."""
+    past_ship_date: Literal["warn", "hold"] = "warn"
+    """A requested ship date before today, at intake and in the pre-wave check: `warn` takes
+    the order with a `SHIP_DATE_IN_PAST` warning, `hold` holds it with a case for customer
+    service."""
     reconcile_ack_timeout_s: float = Field(default=3600.0, gt=0)
     """Seconds an issued invoice may wait for the ERP's acknowledgement before reconciliation
     posts it again (once), and a re-post before it becomes an `ERP_DRIFT` case."""
@@ -276,6 +287,17 @@ class Settings(BaseSettings):
 
     @property
     def database_location(self) -> str:
+        """Where the database is, fit to print: a SQLite file's path, else the URL with its
+        password masked."""
         if self.database_url.startswith("sqlite:///"):
             return str(Path(self.database_url.removeprefix("sqlite:///")).resolve())
-        return self.database_url
+        return masked_url(self.database_url)
+
+
+def masked_url(url: str) -> str:
+    """`url` with its password shown as `***` (an unparsable URL loses everything between
+    `://` and `@`)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return re.sub(r"(://)[^/@]*@", r"\1***@", url)

@@ -133,7 +133,7 @@ def interrupted(store: Store, first: int, stop: signal.Signals) -> list[str]:
 
 def seed_all(http: httpx.Client) -> None:
     seed(http)
-    more = http.post("/api/v1/inventory/receipts", json={"site": "DAL", "sku": "SKU1",
+    more = http.post("/api/v1/inventory/receipts", json={"site_id": "DAL", "sku": "SKU1",
                                                          "quantity": 1000})
     assert more.status_code == 201, more.text
 

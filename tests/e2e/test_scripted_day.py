@@ -43,8 +43,8 @@ MASTER_DATA = {
         {"code": "FDX", "name": "FedEx",
          "services": [{"code": "GRD", "max_weight_kg": "68", "countries": ["US"]}]},
     ],
-    "receipts": [{"site": "DAL", "sku": "SKU1", "quantity": 1000},
-                 {"site": "DAL", "sku": "SKU2", "quantity": 1000}],
+    "receipts": [{"site_id": "DAL", "sku": "SKU1", "quantity": 1000},
+                 {"site_id": "DAL", "sku": "SKU2", "quantity": 1000}],
 }
 CONFIG = {
     "connectors": {
@@ -147,7 +147,7 @@ def test_a_scripted_day_reconciles_to_exactly_the_injected_defects(
     assert {p.status_code for p in placed} == {201}
     assert {p.json()["status"] for p in placed} == {"accepted"}
 
-    wave = client.post("/api/v1/waves", json={"site": "DAL", "limit": 100})
+    wave = client.post("/api/v1/waves", json={"site_id": "DAL", "limit": 100})
     assert wave.status_code == 201 and len(wave.json()["released"]) == C1_ORDERS + C2_ORDERS
     hold = credit_hold(client, "C2")
     assert hold.status_code == 200, hold.text

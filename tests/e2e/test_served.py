@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -32,6 +33,8 @@ STOCK = 10
 class Served:
     base_url: str
     token: str
+    log: Path
+    """What the server wrote to its standard output and error."""
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, timeout=60,
@@ -74,7 +77,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     try:
         base_url = f"http://127.0.0.1:{port}"
         wait_until_healthy(base_url, server, log)
-        yield Served(base_url, token)
+        yield Served(base_url, token, log)
     finally:
         server.terminate()
         try:
@@ -95,7 +98,7 @@ def seed(client: httpx.Client) -> None:
     for path, body in puts:
         assert client.put(path, json=body).status_code == 200, path
     receipt = client.post("/api/v1/inventory/receipts",
-                          json={"site": "DAL", "sku": "SKU1", "quantity": STOCK})
+                          json={"site_id": "DAL", "sku": "SKU1", "quantity": STOCK})
     assert receipt.status_code == 201
 
 
@@ -130,8 +133,9 @@ def test_concurrent_orders_never_reserve_more_than_is_on_hand(served: Served) ->
     outcomes = Counter(a.json()["status"] for a in answers)
     assert outcomes == {"accepted": STOCK, "held": ORDERS - STOCK}
     with served.client() as client:
-        stock = client.get("/api/v1/inventory/SKU1").json()["sites"]
-        assert stock == [{"site": "DAL", "on_hand": STOCK, "reserved": STOCK, "available": 0}]
+        stock = client.get("/api/v1/items/SKU1/stock").json()["sites"]
+        assert stock == [{"site_id": "DAL", "sku": "SKU1", "on_hand": STOCK, "reserved": STOCK,
+                          "available": 0}]
         held = client.get("/api/v1/orders", params={"status": "held"}).json()["orders"]
         assert len(held) == ORDERS - STOCK
         shortages = client.get("/api/v1/exceptions",
@@ -163,3 +167,16 @@ def test_embedded_serve_relays_and_mirrors_every_order_to_the_erp(served: Served
         in metrics
     published = re.search(r"^shipshape_events_published_total (\S+)$", metrics, re.M)
     assert published is not None and float(published[1]) >= 3 * 4
+
+
+def test_the_access_log_shows_each_request_once_with_its_caller(served: Served) -> None:
+    with served.client() as client:
+        for n in range(3):
+            client.get("/api/v1/orders", headers={"X-Request-Id": f"e2e-{n}"})
+    text = served.log.read_text()
+    lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    ours = [line for line in lines if str(line.get("request_id")).startswith("e2e-")]
+    assert [(line["request_id"], line["status"], line["principal"]) for line in ours] == [
+        (f"e2e-{n}", 200, "e2e") for n in range(3)]
+    assert served.token not in text
+    assert '"GET /api/v1/orders' not in text  # uvicorn's own access log is off

@@ -112,4 +112,4 @@ def timeline(world: World, key: str, kind: str) -> list[dict[str, Any]]:
 
 
 def cases(world: World, code: str) -> list[dict[str, Any]]:
-    return queries.find_exceptions(world.container.engine, code=code)
+    return queries.list_exceptions(world.container.engine, code=code, limit=1000).rows

@@ -75,7 +75,7 @@ def test_reducing_a_line_gives_back_stock_and_credit(app: App) -> None:
     assert (amended.payload["value_before"], amended.payload["value_after"],
             amended.payload["actor"]) == ("120.00", "80.00", "agent-1")
     assert amended.payload["reservations_released"] == [
-        {"line_no": 1, "site": "DAL", "sku": "SKU1", "quantity": 4}]
+        {"line_no": 1, "site_id": "DAL", "sku": "SKU1", "quantity": 4}]
 
 
 def test_a_split_line_gives_back_its_latest_reservation_first(app: App) -> None:
@@ -98,7 +98,7 @@ def test_increasing_a_line_reserves_more_when_stock_covers_it(app: App) -> None:
     assert reservations(container, order_id)[-1] == (2, "DAL", 6)
     assert exposure(container) == Decimal("150.00")
     assert of_order(container, "OrderAmended", order_id)[0].payload["reservations_added"] == [
-        {"line_no": 2, "site": "DAL", "sku": "SKU2", "quantity": 6}]
+        {"line_no": 2, "site_id": "DAL", "sku": "SKU2", "quantity": 6}]
 
 
 def test_an_increase_stock_does_not_cover_is_refused_and_changes_nothing(app: App) -> None:

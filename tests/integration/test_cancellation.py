@@ -93,7 +93,7 @@ def test_an_accepted_order_gives_back_its_stock_and_credit(app: App) -> None:
         "from": "accepted", "to": "cancelled", "reason": "customer changed mind",
         "actor": "agent-1"}
     assert cancelled.payload["reservations_released"] == [
-        {"line_no": 1, "site": "DAL", "sku": "SKU1", "quantity": 7}]
+        {"line_no": 1, "site_id": "DAL", "sku": "SKU1", "quantity": 7}]
     assert not of_order(container, "TaskCancelRequested", order_id)
     assert not of_order(container, "TenderCancelRequested", order_id)
     assert status_of(container, kept) == "accepted"

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from shipshape.adapters.db import tables
 from shipshape.bootstrap import Container
-from shipshape.cli import app
+from shipshape.cli import app, exit_codes
 from shipshape.domain.access import Role
 from tests import cli_support
 from tests.cli_support import copied, failing, opened, rows, shipshape, summary
@@ -252,7 +252,7 @@ def test_ingest_json_lines_summarises_outcomes_and_writes_rejects(
 ) -> None:
     shipshape(url, "load", str(FIXTURES / "masterdata.json"))
     orders = copied(FIXTURES / "orders.jsonl", tmp_path)
-    result = shipshape(url, "ingest", str(orders))
+    result = shipshape(url, "ingest", str(orders), code=exit_codes.REJECTED)
     counts = summary(result.output)
     assert {k: counts[k] for k in ("accepted", "held", "duplicate", "rejected", "total")} == {
         "accepted": 2, "held": 1, "duplicate": 1, "rejected": 2, "total": 6}
@@ -262,13 +262,17 @@ def test_ingest_json_lines_summarises_outcomes_and_writes_rejects(
     assert rejects[0]["error"].startswith("not JSON")
     assert "channel" in rejects[1]["error"]
     assert "lines.0.quantity" in rejects[1]["error"]
+    lines = orders.read_text().splitlines()
+    assert rejects[0]["text"] == lines[4].strip()
+    assert rejects[1]["record"] == json.loads(lines[5])
 
 
 def test_ingested_orders_are_stored_and_reserve_stock(
     url: str, store: Container, tmp_path: Path
 ) -> None:
     shipshape(url, "load", str(FIXTURES / "masterdata.json"))
-    shipshape(url, "ingest", str(copied(FIXTURES / "orders.jsonl", tmp_path)))
+    shipshape(url, "ingest", str(copied(FIXTURES / "orders.jsonl", tmp_path)),
+              code=exit_codes.REJECTED)
     stored = {(o["channel"], o["external_id"]): o["status"] for o in rows(store, "orders")}
     assert stored == {("web", "W-1"): "accepted", ("web", "W-2"): "accepted",
                       ("api", "A-3"): "held"}
@@ -282,9 +286,9 @@ def test_ingesting_the_same_file_twice_creates_nothing_new(
 ) -> None:
     shipshape(url, "load", str(FIXTURES / "masterdata.json"))
     orders = copied(FIXTURES / "orders.jsonl", tmp_path)
-    shipshape(url, "ingest", str(orders))
+    shipshape(url, "ingest", str(orders), code=exit_codes.REJECTED)
     before = (rows(store, "orders"), stock(store), len(rows(store, "exception_cases")))
-    again = summary(shipshape(url, "ingest", str(orders)).output)
+    again = summary(shipshape(url, "ingest", str(orders), code=exit_codes.REJECTED).output)
     assert (rows(store, "orders"), stock(store), len(rows(store, "exception_cases"))) == before
     assert (again["accepted"], again["held"], again["duplicate"]) == (0, 0, 0)
     assert again["replayed"] == 4

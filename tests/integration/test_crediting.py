@@ -105,7 +105,7 @@ def test_only_admins_and_agents_credit_and_anyone_reads(make_world: Any) -> None
     assert credit(world, journey.invoice_id, viewer).status_code == 403
     assert credit(world, journey.invoice_id, agent).status_code == 200
     listed = world.client.get("/api/v1/invoices?status=credited", headers=auth(viewer)).json()
-    assert [i["id"] for i in listed["invoices"]] == [journey.invoice_id]
+    assert [i["invoice_id"] for i in listed["invoices"]] == [journey.invoice_id]
     detail = world.client.get(f"/api/v1/orders/{journey.order_id}", headers=auth(viewer)).json()
     assert sorted(i["kind"] for i in detail["invoices"]) == [
         "credit_note", "invoice", "invoice"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from shipshape.bootstrap import Container
+from shipshape.cli import exit_codes
 from shipshape.cli.csv_mapping import _decimal_comma
 from tests import cli_support
 from tests.cli_support import copied, failing, rows, shipshape, summary
@@ -95,11 +97,15 @@ def test_a_date_not_in_the_mapped_format_refuses_only_its_order(
     export = copied(MAPPINGS / "field-sales.csv", tmp_path)
     export.write_text(export.read_text().replace("04/01/2026", "2026-04-01"))
     result = shipshape(loaded, "ingest", str(export),
-                       "--mapping", str(MAPPINGS / "field-sales.yaml"))
+                       "--mapping", str(MAPPINGS / "field-sales.yaml"), code=exit_codes.REJECTED)
 
     assert (summary(result.output)["accepted"], summary(result.output)["rejected"]) == (2, 1)
-    rejected = (tmp_path / "field-sales.csv.rejected.jsonl").read_text()
-    assert "requested_ship_date" in rejected
+    with (tmp_path / "field-sales.csv.rejected.csv").open(newline="") as rejects:
+        [rejected] = list(csv.DictReader(rejects))
+    with export.open(newline="") as original:
+        [row] = [r for r in csv.DictReader(original) if r["Order No"] == "FS-1002"]
+    assert {k: v for k, v in rejected.items() if k != "error"} == row
+    assert "requested_ship_date" in rejected["error"]
     assert {o["external_id"] for o in rows(store, "orders")} == {"FS-1001", "FS-1003"}
 
 
@@ -126,7 +132,7 @@ def test_a_mapping_naming_a_missing_column_fails_clearly_and_stores_nothing(
     assert "field-sales.csv has no column 'Ship-Date' named in the mapping" in output
     assert "'Ship Date'" in output
     assert rows(store, "orders") == []
-    assert not (tmp_path / "field-sales.csv.rejected.jsonl").exists()
+    assert not (tmp_path / "field-sales.csv.rejected.csv").exists()
 
 
 def test_an_unknown_field_in_the_mapping_is_refused_naming_it(

@@ -71,7 +71,7 @@ def seed(container: Container) -> None:
         *(ItemIn(description=f"item {sku}", weight_kg="0.1").to_domain(sku) for sku, _ in ours),
         *(PriceIn(unit_price=price).to_domain("C1", sku) for sku, price in ours),
     ])
-    md.receive(container.deps, [StockMovementIn(site="DAL", sku=sku, quantity=STOCK).to_domain()
+    md.receive(container.deps, [StockMovementIn(site_id="DAL", sku=sku, quantity=STOCK).to_domain()
                                 for sku, _ in ours])
     edi.upsert_partners(container.deps, [p.to_domain() for p in PARTNERS])
 
@@ -119,7 +119,7 @@ def listed(client: TestClient, token: str, **params: str) -> list[dict[str, Any]
 
 
 def reserved(client: TestClient, token: str, sku: str) -> int:
-    sites = client.get(f"/api/v1/inventory/{sku}", headers=auth(token)).json()["sites"]
+    sites = client.get(f"/api/v1/items/{sku}/stock", headers=auth(token)).json()["sites"]
     return sum(int(s["reserved"]) for s in sites)
 
 
@@ -199,7 +199,7 @@ def test_x12_850_becomes_an_accepted_order_answered_by_a_997_and_an_855(
     [order] = interchange["orders"]
     assert order["status"] == "accepted"
     assert order["reservations"] == [
-        {"line_no": n, "site": "DAL", "sku": sku, "quantity": quantity}
+        {"line_no": n, "site_id": "DAL", "sku": sku, "quantity": quantity}
         for n, (sku, _, quantity) in enumerate(WIDGETS.values(), start=1)]
     assert [a["type"] for a in interchange["acknowledgements"]] == ["997", "855"]
 
@@ -311,10 +311,10 @@ def test_an_850_with_store_quantities_becomes_one_accepted_order_per_store(
     assert stored["SDQ-4411-0012"]["ship_to"]["city"] == "BOSTON"
     assert stored["SDQ-4411-0034"]["ship_to"]["city"] == "CHICAGO"
     assert orders[stored["SDQ-4411-0012"]["order_id"]]["reservations"] == [
-        {"line_no": 1, "site": "DAL", "sku": "SKU1", "quantity": 10},
-        {"line_no": 2, "site": "DAL", "sku": "SKU2", "quantity": 12}]
+        {"line_no": 1, "site_id": "DAL", "sku": "SKU1", "quantity": 10},
+        {"line_no": 2, "site_id": "DAL", "sku": "SKU2", "quantity": 12}]
     assert orders[stored["SDQ-4411-0034"]["order_id"]]["reservations"] == [
-        {"line_no": 1, "site": "DAL", "sku": "SKU1", "quantity": 20}]
+        {"line_no": 1, "site_id": "DAL", "sku": "SKU1", "quantity": 20}]
     [ack997] = [x12_segments(t) for t in acks(interchange, "997")]
     assert tagged(ack997, "AK9") == [["AK9", "A", "1", "1", "1"]]
     sdq = sorted(s[3] for t in acks(interchange, "855") for s in tagged(x12_segments(t), "SDQ"))
@@ -585,8 +585,8 @@ def test_edifact_orders_become_orders_answered_by_contrl_and_aperak(
     accepted, held = interchange["orders"]
     assert accepted["status"] == "accepted"
     assert accepted["reservations"] == [
-        {"line_no": 1, "site": "DAL", "sku": "GLOVE-100", "quantity": 24},
-        {"line_no": 2, "site": "DAL", "sku": "GLOVE-200", "quantity": 6}]
+        {"line_no": 1, "site_id": "DAL", "sku": "GLOVE-100", "quantity": 24},
+        {"line_no": 2, "site_id": "DAL", "sku": "GLOVE-200", "quantity": 6}]
     assert held["status"] == "held"
     assert [f["code"] for f in held["findings"] if f["severity"] == "block"] == ["UNKNOWN_ITEM"]
     assert [a["type"] for a in interchange["acknowledgements"]] == ["CONTRL", "APERAK"]

@@ -9,6 +9,7 @@ import pytest
 
 from shipshape.api.schemas import ItemIn, PriceIn, StockMovementIn
 from shipshape.bootstrap import Container
+from shipshape.cli import exit_codes
 from shipshape.services import masterdata as md
 from tests import cli_support
 from tests.builders import seed_distributor
@@ -43,7 +44,7 @@ def stocked(container: Container) -> None:
         *(ItemIn(description=f"item {sku}", weight_kg="0.1").to_domain(sku) for sku in OUR_ITEMS),
         *(PriceIn(unit_price=price).to_domain("C1", sku) for sku, price in OUR_ITEMS.items()),
     ])
-    md.receive(container.deps, [StockMovementIn(site="DAL", sku=sku, quantity=5000).to_domain()
+    md.receive(container.deps, [StockMovementIn(site_id="DAL", sku=sku, quantity=5000).to_domain()
                                 for sku in OUR_ITEMS])
 
 
@@ -176,7 +177,7 @@ def test_ingesting_the_same_file_twice_reports_a_duplicate_interchange_and_creat
     orders, reservations = rows(store, "orders"), rows(store, "reservations")
     cases = rows(store, "exception_cases")
 
-    result = shipshape(url, "ingest", str(file))
+    result = shipshape(url, "ingest", str(file), code=exit_codes.REJECTED)
 
     counts = summary(result.output)
     assert counts["duplicate interchanges refused"] == 1

@@ -168,7 +168,7 @@ def test_an_edifact_only_partner_is_told_apart_not_sent_a_document(make_world: A
                                                                    "ACME-EDIFACT")
     assert "DESADV is not built yet" in asn["reason"]
     assert "INVOIC is not built yet" in invoice["reason"]
-    assert world.get("/exceptions")["count"] == 0
+    assert world.get("/exceptions")["total"] == 0
 
 
 def spoil(world: World, what: str, order_id: str) -> None:
@@ -197,7 +197,7 @@ def test_bad_master_data_opens_a_case_and_the_consumer_goes_on(
     assert (failed["document"], failed["partner"]) == ("856", "ACME-EDI")
     assert words in failed["reason"]
     [case] = world.cases("EDI_DOCUMENT_FAILED")
-    assert case["id"] == failed["case_id"]
+    assert case["case_id"] == failed["case_id"]
     assert (case["kind"], case["owner_team"], case["stage"], case["source_system"],
             case["site_id"], case["customer_id"], case["order_id"], case["line_nos"],
             case["severity"]) == ("data_quality", "integration", "ship", "shipshape", "DAL",

@@ -94,12 +94,12 @@ def test_an_unforeseen_error_is_a_500_problem_with_an_id_and_one_log_line_withou
 ) -> None:
     client, headers = api
 
-    def failing_query(engine: Any, *args: Any) -> Any:
+    def failing_query(engine: Any, *args: Any, **filters: Any) -> Any:
         with engine.connect() as conn:
             conn.execute(text("SELECT no_such_column FROM orders WHERE id = :id"),
                          {"id": SECRET * 100_000})
 
-    monkeypatch.setattr(queries, "find_orders", failing_query)
+    monkeypatch.setattr(queries, "list_orders", failing_query)
     with caplog.at_level(logging.INFO):
         answer = client.get("/api/v1/orders", headers=headers)
 
@@ -140,7 +140,7 @@ def test_a_read_only_store_answers_503_with_the_reason_and_health_says_unwritabl
         with TestClient(create_app(frozen)) as client:
             placed = client.post("/api/v1/orders", json=order(), headers=headers)
             receipt = client.post("/api/v1/inventory/receipts", headers=headers, json={
-                "site": "DAL", "sku": "SKU1", "quantity": 5})
+                "site_id": "DAL", "sku": "SKU1", "quantity": 5})
             health = client.get("/api/v1/health")
             listed = client.get("/api/v1/orders", headers=headers)
     finally:

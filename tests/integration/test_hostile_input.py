@@ -297,7 +297,7 @@ def test_a_stock_receipt_is_stored_or_refused_naming_the_field(
     quantity: int
 ) -> None:
     container, client, headers = api
-    receipt: dict[str, Any] = {"site": "DAL", "sku": "SKU1", "quantity": 5, "lot": "L-1"}
+    receipt: dict[str, Any] = {"site_id": "DAL", "sku": "SKU1", "quantity": 5, "lot": "L-1"}
     receipt[field] = {"expiry": day.isoformat(), "quantity": quantity}.get(field, text)
     before = count(container, t.stock_movements)
     answer = answered(send(client, "POST", "/api/v1/inventory/receipts", receipt, headers))
@@ -395,6 +395,6 @@ def test_ids_in_paths_with_control_characters_or_too_long_are_refused_not_500(
     refused(client.get("/api/v1/orders/ord%00x", headers=headers), "path")
     refused(client.get("/api/v1/orders/" + "o" * 41, headers=headers), "order_id")
     refused(client.get("/api/v1/waves/" + "w" * 41, headers=headers), "wave_id")
-    refused(client.get("/api/v1/inventory/SKU%001", headers=headers), "path")
+    refused(client.get("/api/v1/items/SKU%001/stock", headers=headers), "path")
     missing = answered(client.get("/api/v1/orders/ord-nothing", headers=headers))
     assert missing.status_code == 404

@@ -48,8 +48,8 @@ def count(container: Container, table: t.Table) -> int:
 
 
 def on_hand(client: TestClient, token: str, sku: str = "SKU1") -> int:
-    sites = client.get(f"/api/v1/inventory/{sku}", headers=auth(token)).json()["sites"]
-    return sum(s["on_hand"] for s in sites if s["site"] == "DAL")
+    sites = client.get(f"/api/v1/items/{sku}/stock", headers=auth(token)).json()["sites"]
+    return sum(s["on_hand"] for s in sites if s["site_id"] == "DAL")
 
 
 def move(client: TestClient, token: str, kind: str, key: str | None = None,
@@ -109,17 +109,17 @@ def test_a_stock_movement_resent_with_its_key_moves_stock_once(
     _, client, tokens = app
     token = tokens["shop-a"]
     before = on_hand(client, token)
-    first = move(client, token, kind, "move-1", site="DAL", sku="SKU1", quantity=quantity)
-    again = move(client, token, kind, "move-1", site="DAL", sku="SKU1", quantity=quantity)
+    first = move(client, token, kind, "move-1", site_id="DAL", sku="SKU1", quantity=quantity)
+    again = move(client, token, kind, "move-1", site_id="DAL", sku="SKU1", quantity=quantity)
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json()
     assert again.headers["Idempotent-Replayed"] == "true"
     assert on_hand(client, token) == before + quantity
-    changed = move(client, token, kind, "move-1", site="DAL", sku="SKU1", quantity=quantity * 2)
+    changed = move(client, token, kind, "move-1", site_id="DAL", sku="SKU1", quantity=quantity * 2)
     assert changed.status_code == 409
     assert changed.headers["content-type"] == "application/problem+json"
     assert on_hand(client, token) == before + quantity
-    other_caller = move(client, tokens["shop-b"], kind, "move-1", site="DAL", sku="SKU1",
+    other_caller = move(client, tokens["shop-b"], kind, "move-1", site_id="DAL", sku="SKU1",
                         quantity=quantity)
     assert other_caller.status_code == 201 and "Idempotent-Replayed" not in other_caller.headers
     assert on_hand(client, token) == before + 2 * quantity
@@ -127,9 +127,9 @@ def test_a_stock_movement_resent_with_its_key_moves_stock_once(
 
 def test_a_receipt_key_reused_for_an_adjustment_is_refused(app: App) -> None:
     _, client, tokens = app
-    assert move(client, tokens["shop-a"], "receipts", "k", site="DAL", sku="SKU1",
+    assert move(client, tokens["shop-a"], "receipts", "k", site_id="DAL", sku="SKU1",
                 quantity=5).status_code == 201
-    reused = move(client, tokens["shop-a"], "adjustments", "k", site="DAL", sku="SKU1",
+    reused = move(client, tokens["shop-a"], "adjustments", "k", site_id="DAL", sku="SKU1",
                   quantity=5)
     assert reused.status_code == 409
 
@@ -145,7 +145,7 @@ def test_a_stock_movement_naming_what_does_not_exist_is_refused(
 ) -> None:
     container, client, tokens = app
     movements = count(container, t.stock_movements)
-    answer = move(client, tokens["shop-a"], kind, site=site, sku=sku, quantity=5)
+    answer = move(client, tokens["shop-a"], kind, site_id=site, sku=sku, quantity=5)
     assert answer.status_code == 422
     assert answer.headers["content-type"] == "application/problem+json"
     assert field in answer.json()["detail"]
@@ -185,8 +185,8 @@ def test_a_file_naming_what_it_lacks_is_refused_whole_by_load(
         "items": [{"sku": "SKU8", "description": "Fine too"}],
         "prices": [{"customer_id": "C8", "sku": "SKU8", "unit_price": "2.00"},
                    {"customer_id": "GHOST", "sku": "SKU1", "unit_price": "2.00"}],
-        "receipts": [{"site": "DAL", "sku": "SKU8", "quantity": 5},
-                     {"site": "DAL", "sku": "PHANTOM", "quantity": 5}],
+        "receipts": [{"site_id": "DAL", "sku": "SKU8", "quantity": 5},
+                     {"site_id": "DAL", "sku": "PHANTOM", "quantity": 5}],
     }
     path = tmp_path / "masterdata.json"
     path.write_text(json.dumps(document))

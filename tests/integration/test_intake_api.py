@@ -24,9 +24,10 @@ def test_accepted_order_reserves_stock_and_records_its_timeline(
     assert answer.status_code == 201
     body = answer.json()
     assert body["status"] == "accepted"
-    assert body["reservations"] == [{"line_no": 1, "site": "DAL", "sku": "SKU1", "quantity": 2}]
-    stock = client.get("/api/v1/inventory/SKU1", headers=auth(tokens["viewer"])).json()
-    assert stock["sites"] == [{"site": "DAL", "on_hand": 100, "reserved": 2, "available": 98}]
+    assert body["reservations"] == [{"line_no": 1, "site_id": "DAL", "sku": "SKU1", "quantity": 2}]
+    stock = client.get("/api/v1/items/SKU1/stock", headers=auth(tokens["viewer"])).json()
+    assert stock["sites"] == [{"site_id": "DAL", "sku": "SKU1", "on_hand": 100, "reserved": 2,
+                               "available": 98}]
     events = client.get(f"/api/v1/orders/{body['order_id']}/events",
                         headers=auth(tokens["viewer"])).json()["events"]
     assert [e["type"] for e in events] == [
@@ -42,7 +43,7 @@ def test_replay_returns_the_same_answer_and_creates_nothing(
     again = post_order(client, tokens["integration"], order(), key="k-1")
     assert (again.status_code, again.json()) == (first.status_code, first.json())
     assert count(client, tokens["viewer"], "/api/v1/orders", "orders") == 1
-    stock = client.get("/api/v1/inventory/SKU1", headers=auth(tokens["viewer"])).json()
+    stock = client.get("/api/v1/items/SKU1/stock", headers=auth(tokens["viewer"])).json()
     assert stock["sites"][0]["reserved"] == 2
 
 
@@ -143,7 +144,7 @@ def test_credit_limit_breach_holds_the_order(
         lines=[{"line_no": 1, "sku": "SKU1", "quantity": 3, "unit_price": "10.00"}])).json()
     assert answer["status"] == "held"
     assert [f["code"] for f in answer["findings"]] == ["CREDIT_LIMIT_EXCEEDED"]
-    stock = client.get("/api/v1/inventory/SKU1", headers=auth(tokens["viewer"])).json()
+    stock = client.get("/api/v1/items/SKU1/stock", headers=auth(tokens["viewer"])).json()
     assert stock["sites"][0]["reserved"] == 0
 
 

@@ -97,7 +97,7 @@ def place(day: Day, count: int) -> list[str]:
 @pytest.mark.parametrize(("database_url", "transport"), SETUPS, indirect=["database_url"])
 def test_released_orders_are_picked_shipped_invoiced_and_booked(day: Day, transport: str) -> None:
     ordered = place(day, 12)
-    answer = day.client.post("/api/v1/waves", json={"site": "DAL", "limit": 50},
+    answer = day.client.post("/api/v1/waves", json={"site_id": "DAL", "limit": 50},
                              headers=auth(day.token))
     assert answer.status_code == 201 and len(answer.json()["released"]) == 12, answer.text
 
@@ -108,10 +108,9 @@ def test_released_orders_are_picked_shipped_invoiced_and_booked(day: Day, transp
         stop_relay()
 
     units = sum(1 + n % 5 for n in range(12))
-    stock = {(r["site"], r["sku"]): (r["on_hand"], r["reserved"]) for sku in ("SKU1", "SKU2")
-             for r in day.client.get(f"/api/v1/inventory/{sku}",
-                                     headers=auth(day.token)).json()["sites"]
-             for r in [{**r, "sku": sku}]}
+    stock = {(r["site_id"], r["sku"]): (r["on_hand"], r["reserved"]) for sku in ("SKU1", "SKU2")
+             for r in day.client.get(f"/api/v1/items/{sku}/stock",
+                                     headers=auth(day.token)).json()["sites"]}
     assert stock == {("DAL", "SKU1"): (500 - units, 0), ("DAL", "SKU2"): (500 - 24, 0)}
     iv = t.invoices.c
     assert day.scalar(select(func.count()).where(iv.status == "posted")) == 12
@@ -166,7 +165,7 @@ def test_a_concurrent_day_with_faults_stays_consistent_and_reconciles_to_its_fau
     for worker in workers:
         worker.start()
     try:
-        answer = day.client.post("/api/v1/waves", json={"site": "DAL", "limit": 50},
+        answer = day.client.post("/api/v1/waves", json={"site_id": "DAL", "limit": 50},
                                  headers=auth(day.token))
         assert answer.status_code == 201 and len(answer.json()["released"]) == 20
         cancelled = [cancel_quietly(day, order_id) for order_id in ordered[-3:]]

@@ -52,7 +52,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.allow_split = allow_split
 
     def stock(self) -> dict[Key, tuple[int, int]]:
-        return {(row["site"], sku): (row["on_hand"], row["reserved"])
+        return {(row["site_id"], sku): (row["on_hand"], row["reserved"])
                 for sku in SKUS for row in stock_of(self.container.engine, sku)}
 
     def available(self, key: Key) -> int:
@@ -96,7 +96,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert stored is not None
         assert stored["reservations"] == result.body["reservations"]
         for r in stored["reservations"]:
-            self.reserved[(r["site"], r["sku"])] += r["quantity"]
+            self.reserved[(r["site_id"], r["sku"])] += r["quantity"]
 
     def stock_allows(self, lines: list[tuple[str, int]]) -> bool:
         wanted: dict[str, int] = defaultdict(int)

@@ -74,7 +74,7 @@ def stored(container: Container, table: Table) -> list[dict[str, Any]]:
 
 
 def stock(client: TestClient, token: str, sku: str) -> list[dict[str, Any]]:
-    answer = client.get(f"/api/v1/inventory/{sku}", headers=auth(token))
+    answer = client.get(f"/api/v1/items/{sku}/stock", headers=auth(token))
     assert answer.status_code == 200
     sites: list[dict[str, Any]] = answer.json()["sites"]
     return sites
@@ -151,7 +151,7 @@ def test_a_put_answers_with_the_record_under_its_key(
     body = {"name": "Acme", "credit_limit": "1000.00", "preferred_site": "DAL"}
     answer = client.put("/api/v1/customers/C1", json=body,
                         headers=auth(tokens["integration"])).json()
-    assert answer["id"] == "C1"
+    assert answer["customer_id"] == "C1"
     assert (answer["credit_limit"], answer["preferred_site"]) == ("1000.00", "DAL")
     assert (answer["priority"], answer["payment_terms"]) == ("standard", "NET30")
 
@@ -181,7 +181,7 @@ def test_a_receipt_beyond_a_billion_units_answers_422_and_stores_nothing(
     client: TestClient, tokens: dict[str, str]
 ) -> None:
     site(client, tokens["integration"], "DAL")
-    answer = move(client, tokens["integration"], "receipts", site="DAL", sku="SKU1",
+    answer = move(client, tokens["integration"], "receipts", site_id="DAL", sku="SKU1",
                   quantity=3_000_000_000)
     assert answer.status_code == 422
     assert stock(client, tokens["viewer"], "SKU1") == []
@@ -245,16 +245,16 @@ def test_receipts_add_to_on_hand_per_site(
     site(client, writer, "DAL")
     site(client, writer, "ATL", "30301")
     item(client, writer, "SKU1")
-    first = move(client, writer, "receipts", site="DAL", sku="SKU1", quantity=40)
+    first = move(client, writer, "receipts", site_id="DAL", sku="SKU1", quantity=40)
     assert first.status_code == 201
-    assert first.json() == {"site": "DAL", "sku": "SKU1", "on_hand": 40, "reserved": 0,
+    assert first.json() == {"site_id": "DAL", "sku": "SKU1", "on_hand": 40, "reserved": 0,
                             "available": 40}
-    move(client, writer, "receipts", site="DAL", sku="SKU1", quantity=2, lot="L1",
+    move(client, writer, "receipts", site_id="DAL", sku="SKU1", quantity=2, lot="L1",
          expiry="2027-06-30")
-    move(client, writer, "receipts", site="ATL", sku="SKU1", quantity=5)
+    move(client, writer, "receipts", site_id="ATL", sku="SKU1", quantity=5)
     assert stock(client, tokens["viewer"], "SKU1") == [
-        {"site": "ATL", "on_hand": 5, "reserved": 0, "available": 5},
-        {"site": "DAL", "on_hand": 42, "reserved": 0, "available": 42}]
+        {"site_id": "ATL", "sku": "SKU1", "on_hand": 5, "reserved": 0, "available": 5},
+        {"site_id": "DAL", "sku": "SKU1", "on_hand": 42, "reserved": 0, "available": 42}]
 
 
 def test_adjustments_change_on_hand_up_and_down(
@@ -263,14 +263,14 @@ def test_adjustments_change_on_hand_up_and_down(
     writer = tokens["integration"]
     site(client, writer, "DAL")
     item(client, writer, "SKU1")
-    move(client, writer, "receipts", site="DAL", sku="SKU1", quantity=10)
-    down = move(client, writer, "adjustments", site="DAL", sku="SKU1", quantity=-3,
+    move(client, writer, "receipts", site_id="DAL", sku="SKU1", quantity=10)
+    down = move(client, writer, "adjustments", site_id="DAL", sku="SKU1", quantity=-3,
                 reason="damaged")
     assert down.status_code == 201
     assert down.json()["on_hand"] == 7
-    move(client, writer, "adjustments", site="DAL", sku="SKU1", quantity=1, reason="found")
+    move(client, writer, "adjustments", site_id="DAL", sku="SKU1", quantity=1, reason="found")
     assert stock(client, tokens["viewer"], "SKU1") == [
-        {"site": "DAL", "on_hand": 8, "reserved": 0, "available": 8}]
+        {"site_id": "DAL", "sku": "SKU1", "on_hand": 8, "reserved": 0, "available": 8}]
 
 
 def test_reservations_show_as_reserved_and_reduce_available(
@@ -279,7 +279,7 @@ def test_reservations_show_as_reserved_and_reduce_available(
     seed_distributor(container)
     post_order(client, tokens["integration"], order())
     assert stock(client, tokens["viewer"], "SKU1") == [
-        {"site": "DAL", "on_hand": 100, "reserved": 2, "available": 98}]
+        {"site_id": "DAL", "sku": "SKU1", "on_hand": 100, "reserved": 2, "available": 98}]
 
 
 def test_inventory_of_a_sku_without_stock_lists_no_sites(
@@ -292,7 +292,7 @@ def test_a_receipt_for_an_unknown_site_answers_422_naming_it_and_stores_nothing(
     client: TestClient, tokens: dict[str, str]
 ) -> None:
     item(client, tokens["integration"], "SKU1")
-    answer = move(client, tokens["integration"], "receipts", site="NOWHERE", sku="SKU1",
+    answer = move(client, tokens["integration"], "receipts", site_id="NOWHERE", sku="SKU1",
                   quantity=5)
     assert answer.status_code == 422
     assert answer.headers["content-type"] == PROBLEM
@@ -304,7 +304,7 @@ def test_an_adjustment_at_an_unknown_site_answers_422(
     client: TestClient, tokens: dict[str, str]
 ) -> None:
     item(client, tokens["integration"], "SKU1")
-    answer = move(client, tokens["integration"], "adjustments", site="NOWHERE", sku="SKU1",
+    answer = move(client, tokens["integration"], "adjustments", site_id="NOWHERE", sku="SKU1",
                   quantity=5)
     assert answer.status_code == 422
     assert stock(client, tokens["viewer"], "SKU1") == []
@@ -316,7 +316,7 @@ def test_a_receipt_needs_a_positive_quantity(
 ) -> None:
     site(client, tokens["integration"], "DAL")
     item(client, tokens["integration"], "SKU1")
-    answer = move(client, tokens["integration"], "receipts", site="DAL", sku="SKU1",
+    answer = move(client, tokens["integration"], "receipts", site_id="DAL", sku="SKU1",
                   quantity=quantity)
     assert answer.status_code == 422
     assert answer.headers["content-type"] == PROBLEM
@@ -328,7 +328,7 @@ def test_an_adjustment_of_zero_answers_422(
 ) -> None:
     site(client, tokens["integration"], "DAL")
     item(client, tokens["integration"], "SKU1")
-    answer = move(client, tokens["integration"], "adjustments", site="DAL", sku="SKU1",
+    answer = move(client, tokens["integration"], "adjustments", site_id="DAL", sku="SKU1",
                   quantity=0)
     assert answer.status_code == 422
 
@@ -338,13 +338,13 @@ def test_an_adjustment_below_reserved_answers_422_and_changes_nothing(
 ) -> None:
     seed_distributor(container)
     post_order(client, tokens["integration"], order())
-    answer = move(client, tokens["integration"], "adjustments", site="DAL", sku="SKU1",
+    answer = move(client, tokens["integration"], "adjustments", site_id="DAL", sku="SKU1",
                   quantity=-99, reason="cycle count")
     assert answer.status_code == 422
     assert answer.headers["content-type"] == PROBLEM
     assert "reserved" in answer.json()["detail"]
     assert stock(client, tokens["viewer"], "SKU1") == [
-        {"site": "DAL", "on_hand": 100, "reserved": 2, "available": 98}]
+        {"site_id": "DAL", "sku": "SKU1", "on_hand": 100, "reserved": 2, "available": 98}]
     movements = [m["kind"] for m in stored(container, tables.stock_movements)]
     assert "adjustment" not in movements
 
@@ -354,11 +354,11 @@ def test_an_adjustment_down_to_exactly_reserved_is_allowed(
 ) -> None:
     seed_distributor(container)
     post_order(client, tokens["integration"], order())
-    answer = move(client, tokens["integration"], "adjustments", site="DAL", sku="SKU1",
+    answer = move(client, tokens["integration"], "adjustments", site_id="DAL", sku="SKU1",
                   quantity=-98)
     assert answer.status_code == 201
     assert stock(client, tokens["viewer"], "SKU1") == [
-        {"site": "DAL", "on_hand": 2, "reserved": 2, "available": 0}]
+        {"site_id": "DAL", "sku": "SKU1", "on_hand": 2, "reserved": 2, "available": 0}]
 
 
 def test_an_adjustment_cannot_take_on_hand_below_zero(
@@ -366,8 +366,8 @@ def test_an_adjustment_cannot_take_on_hand_below_zero(
 ) -> None:
     site(client, tokens["integration"], "DAL")
     item(client, tokens["integration"], "SKU1")
-    move(client, tokens["integration"], "receipts", site="DAL", sku="SKU1", quantity=3)
-    answer = move(client, tokens["integration"], "adjustments", site="DAL", sku="SKU1",
+    move(client, tokens["integration"], "receipts", site_id="DAL", sku="SKU1", quantity=3)
+    answer = move(client, tokens["integration"], "adjustments", site_id="DAL", sku="SKU1",
                   quantity=-4)
     assert answer.status_code == 422
     assert stock(client, tokens["viewer"], "SKU1")[0]["on_hand"] == 3
@@ -376,7 +376,7 @@ def test_an_adjustment_cannot_take_on_hand_below_zero(
 def test_a_stock_movement_with_an_invalid_body_names_the_fields(
     client: TestClient, tokens: dict[str, str]
 ) -> None:
-    answer = move(client, tokens["integration"], "receipts", site="DAL", quantity="many",
+    answer = move(client, tokens["integration"], "receipts", site_id="DAL", quantity="many",
                   expiry="soon")
     assert answer.status_code == 422
     assert {e["field"] for e in answer.json()["errors"]} == {"sku", "quantity", "expiry"}
@@ -419,7 +419,7 @@ def test_orders_list_summarises_each_order(
     seed_distributor(container)
     order_id = post_order(client, tokens["integration"], order()).json()["order_id"]
     answer = client.get("/api/v1/orders", headers=auth(tokens["viewer"])).json()
-    assert (answer["count"], answer["limit"], answer["offset"]) == (1, 100, 0)
+    assert (answer["total"], answer["limit"], answer["offset"]) == (1, 100, 0)
     summary = answer["orders"][0]
     assert summary["order_id"] == order_id
     assert (summary["status"], summary["channel"], summary["external_id"]) == (
@@ -452,7 +452,7 @@ def test_an_order_reads_with_its_lines_reservations_and_cases(
     assert detail["lines"] == [{"line_no": 1, "sku": "SKU1", "quantity": 2,
                                 "unit_price": detail["lines"][0]["unit_price"], "uom": "EA"}]
     assert Decimal(detail["lines"][0]["unit_price"]) == Decimal("10.00")
-    assert detail["reservations"] == [{"line_no": 1, "site": "DAL", "sku": "SKU1",
+    assert detail["reservations"] == [{"line_no": 1, "site_id": "DAL", "sku": "SKU1",
                                        "quantity": 2}]
     assert detail["cases"] == []
 
@@ -569,8 +569,9 @@ def test_exception_list_pages_with_limit_and_offset(
                         headers=auth(tokens["viewer"])).json()
     rest = listed(client, tokens["viewer"], "/api/v1/exceptions", "exceptions", limit="2",
                   offset="2")
-    assert (answer["count"], len(rest)) == (2, 1)
-    assert {c["id"] for c in answer["exceptions"]}.isdisjoint({c["id"] for c in rest})
+    assert (answer["total"], len(answer["exceptions"]), len(rest)) == (3, 2, 1)
+    assert {c["case_id"] for c in answer["exceptions"]}.isdisjoint(
+        {c["case_id"] for c in rest})
 
 
 @pytest.mark.parametrize("params", [{"limit": "0"}, {"limit": "1001"}, {"offset": "-1"}])
@@ -602,7 +603,7 @@ def test_a_viewer_may_read_everything(
     order_id = post_order(client, tokens["integration"], order()).json()["order_id"]
     for path in ("/api/v1/orders", f"/api/v1/orders/{order_id}",
                  f"/api/v1/orders/{order_id}/events", "/api/v1/exceptions",
-                 "/api/v1/inventory/SKU1"):
+                 "/api/v1/items/SKU1/stock"):
         assert client.get(path, headers=auth(tokens["viewer"])).status_code == 200, path
 
 
@@ -624,7 +625,7 @@ def test_viewers_and_agents_may_not_move_stock(
 ) -> None:
     seed_distributor(container)
     for kind in ("receipts", "adjustments"):
-        answer = move(client, tokens[role], kind, site="DAL", sku="SKU1", quantity=5)
+        answer = move(client, tokens[role], kind, site_id="DAL", sku="SKU1", quantity=5)
         assert answer.status_code == 403
     assert stock(client, tokens["viewer"], "SKU1")[0]["on_hand"] == 100
 
@@ -638,7 +639,7 @@ def test_integrations_and_admins_may_write_master_data_and_stock(
                               headers=auth(tokens[role])).status_code == 200, path
     for table in MASTER_TABLES:
         assert len(stored(container, table)) == 1, table.name
-    assert move(client, tokens[role], "receipts", site="DAL", sku="SKU1",
+    assert move(client, tokens[role], "receipts", site_id="DAL", sku="SKU1",
                 quantity=5).status_code == 201
 
 
@@ -651,5 +652,5 @@ def test_writes_and_reads_need_a_valid_token(
     assert (missing.status_code, forged.status_code) == (401, 401)
     assert missing.headers["www-authenticate"] == "Bearer"
     assert client.get("/api/v1/exceptions").status_code == 401
-    assert client.get("/api/v1/inventory/SKU1").status_code == 401
+    assert client.get("/api/v1/items/SKU1/stock").status_code == 401
     assert stored(container, tables.sites) == []

@@ -54,8 +54,8 @@ class World:
 
     def stock(self, sku: str = "SKU1") -> dict[str, tuple[int, int]]:
         """(on hand, reserved) per site."""
-        return {row["site"]: (row["on_hand"], row["reserved"])
-                for row in self.get(f"/inventory/{sku}")["sites"]}
+        return {row["site_id"]: (row["on_hand"], row["reserved"])
+                for row in self.get(f"/items/{sku}/stock")["sites"]}
 
     def cases(self, code: str) -> list[dict[str, Any]]:
         return list(self.get(f"/exceptions?code={code}")["exceptions"])
@@ -130,7 +130,7 @@ def test_a_full_pick_from_two_lots_moves_the_order_to_picked(make_world: Any) ->
     assert confirmed["lines"][0]["picked"] == 10 and confirmed["site"] == "DAL"
     [moved] = world.events(order_id, "OrderStatusChanged")
     assert (moved["from"], moved["to"]) == ("released", "picked")
-    assert world.get("/exceptions")["count"] == 0
+    assert world.get("/exceptions")["total"] == 0
 
 
 def test_lines_not_named_stay_open_until_confirmed(make_world: Any) -> None:
@@ -152,7 +152,8 @@ def test_a_short_pick_is_resourced_at_another_site_when_split_is_allowed(
     assert answer.status_code == 200, answer.text
     assert world.stock() == {"ATL": (50, 3), "DAL": (10, 7)}
     reservations = world.get(f"/orders/{order_id}")["reservations"]
-    assert sorted((r["site"], r["quantity"]) for r in reservations) == [("ATL", 3), ("DAL", 7)]
+    assert sorted((r["site_id"], r["quantity"]) for r in reservations) == [("ATL", 3),
+                                                                            ("DAL", 7)]
     [case] = world.cases("SHORT_PICK")
     assert (case["kind"], case["stage"], case["source_system"], case["site_id"],
             case["owner_team"], case["line_nos"], case["blocking"], case["severity"],
@@ -162,7 +163,7 @@ def test_a_short_pick_is_resourced_at_another_site_when_split_is_allowed(
     assert case["sla_due_at"] and case["details"]["webhook_id"] == "wms-1"
     [resourced] = world.events(order_id, "ShortPickResourced")
     assert resourced["to"] == [{"site": "ATL", "quantity": 3}]
-    assert resourced["case_id"] == case["id"]
+    assert resourced["case_id"] == case["case_id"]
     assert status(world, order_id) == "released"  # until ATL has picked the remainder
     world.send("wms", pick(order_id, "ATL", {"line_no": 1, "quantity": 3}), "wms-2")
     assert status(world, order_id) == "picked"
@@ -226,7 +227,7 @@ def test_a_lot_expiring_before_the_customers_shelf_life_opens_lot_noncompliant(
     assert [lot["lot"] for lot in case["details"]["lots"]] == ["OLD"]
     assert case["details"]["needed_until"] == "2027-03-01"
     [event] = world.events(order_id, "LotNonCompliant")
-    assert event["case_id"] == case["id"]
+    assert event["case_id"] == case["case_id"]
     assert status(world, order_id) == "picked"  # the quantities are in; the case blocks shipping
 
 

@@ -83,6 +83,10 @@ def web(external_id: str, **overrides: Any) -> dict[str, Any]:
 
 
 def rejects(file: Path) -> list[dict[str, Any]]:
+    """The rejects file beside `file`: JSON lines, or for a CSV its rows with an `error`."""
+    if file.suffix == ".csv":
+        found = file.with_name(file.name + ".rejected.csv")
+        return list(csv.DictReader(found.open(encoding="utf-8"))) if found.exists() else []
     found = file.with_name(file.name + ".rejected.jsonl")
     return [json.loads(line) for line in found.read_text().splitlines()] if found.exists() else []
 
@@ -126,7 +130,7 @@ def test_ingest_of_a_csv_file_keeps_its_good_orders_beside_a_poison_date(
     assert ingest_file(store, file, batch=200) == Counter({"accepted": 2, "rejected": 1})
     assert orders(store) == {"C-1": "accepted", "C-3": "accepted"}
     [reject] = rejects(file)
-    assert reject["row"] == 2 and reject["error"].startswith("requested_ship_date:")
+    assert reject["external_id"] == "C-2" and reject["error"].startswith("requested_ship_date:")
 
 
 def test_an_order_failing_for_a_reason_no_one_foresaw_is_refused_alone(
@@ -146,8 +150,8 @@ def test_an_order_failing_for_a_reason_no_one_foresaw_is_refused_alone(
     assert ingest_file(store, file, batch=200) == Counter({"accepted": 2, "rejected": 1})
     assert orders(store) == {"W-1": "accepted", "W-3": "accepted"}
     [reject] = rejects(file)
-    assert reject == {"row": 2, "error": "the order could not be taken (OverflowError); "
-                                         "it was logged"}
+    assert reject["row"] == 2 and reject["record"]["external_id"] == "W-2"
+    assert reject["error"] == "the order could not be taken (OverflowError); it was logged"
     [logged] = [r.getMessage() for r in caplog.records if "W-2" in r.getMessage()]
     assert "OverflowError: date value out of range" in logged and "\n" not in logged
 
@@ -249,12 +253,12 @@ def test_watch_processes_a_file_with_a_poison_row_and_fails_a_file_of_poison_onl
 
     tally = watched(store, inbox)
 
-    assert tally == Counter({"processed": 2, "failed": 2, "kept": 0})
+    assert tally == Counter({"processed": 2, "failed": 2, "kept": 0, "rejected": 2})
     assert {p.name for p in (inbox / "processed").iterdir()} >= {
         "mixed.jsonl", "mixed.jsonl.rejected.jsonl", "po.x12"}
     failed = inbox / "failed"
     assert "2199-12-31" in (failed / "poison.jsonl.error.txt").read_text()
-    assert "every order was refused" in (failed / "binary.jsonl.error.txt").read_text()
+    assert "is not UTF-8 text" in (failed / "binary.jsonl.error.txt").read_text()
     assert orders(store, "customer_po") == {"PO-W-1": "accepted", "PO-9": "held"}
 
 
@@ -380,9 +384,10 @@ def test_any_poison_row_anywhere_in_a_batch_costs_only_itself(
         tally = ingest_file(store, file, batch=2)
         assert tally["accepted"] + tally["held"] == 3 and tally["rejected"] == 1, tally
     else:
-        assert watched(store, folder) == Counter({"processed": 1, "kept": 0})
+        assert watched(store, folder) == Counter({"processed": 1, "kept": 0, "rejected": 1})
         file = folder / "processed" / file.name
 
     assert {o["external_id"] for o in good} <= set(orders(store))
     [reject] = rejects(file)
-    assert reject["row"] == where + 1
+    assert reject["row" if fmt == "jsonl" else "external_id"] == (
+        where + 1 if fmt == "jsonl" else bad["external_id"])

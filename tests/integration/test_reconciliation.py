@@ -74,18 +74,18 @@ def test_a_shipment_without_invoice_is_invoiced_once_then_becomes_a_case(
     assert found(again) == [("SHIPPED_NOT_INVOICED", "SHP-1", None, "case opened")]
     assert invoices(world) == []
     [case] = cases(world, "SHIPPED_NOT_INVOICED")
-    assert (case["id"], case["stage"], case["owner_team"], case["kind"], case["order_id"],
+    assert (case["case_id"], case["stage"], case["owner_team"], case["kind"], case["order_id"],
             case["site_id"], case["customer_id"], case["status"]) == (
         again.findings[0].case_id, "reconcile", "finance", "business", journey.order_id, "DAL",
         "C1", "open")
     assert case["details"]["subject"] == "shipment:SHP-1" and case["sla_due_at"]
     third = run(world)
     assert found(third) == [("SHIPPED_NOT_INVOICED", "SHP-1", None, "known case")]
-    assert third.findings[0].case_id == case["id"]
+    assert third.findings[0].case_id == case["case_id"]
     assert len(cases(world, "SHIPPED_NOT_INVOICED")) == 1
     assert [(e["action"], e["case_id"]) for e in world.events(
         journey.order_id, "ReconciliationFinding")] == [("repaired", None),
-                                                        ("case opened", case["id"])]
+                                                        ("case opened", case["case_id"])]
     [recorded] = timeline(world, third.run_id, "ReconciliationRun")
     assert (recorded["totals"]["SHIPPED_NOT_INVOICED"], recorded["actions"]) == (
         1, {"known case": 1})
@@ -110,7 +110,7 @@ def test_an_invoice_the_erp_rejected_is_reported_with_its_known_case(make_world:
     report = run(world, after_s=LATE)
     assert found(report) == [
         ("SHIPPED_NOT_INVOICED", "SHP-1", journey.invoice_id, "known case")]
-    assert report.findings[0].case_id == failed["id"]
+    assert report.findings[0].case_id == failed["case_id"]
     assert len(invoices(world)) == 1 and cases(world, "SHIPPED_NOT_INVOICED") == []
     assert len(cases(world, "INVOICE_POST_FAILED")) == 1
 

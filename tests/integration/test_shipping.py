@@ -252,7 +252,7 @@ def test_a_posting_the_erp_refuses_opens_invoice_post_failed(make_world: Any) ->
     # a later acknowledgement (the ERP booked it after all) resolves the case
     send(world, "erp", "invoice_posted", {"invoice_id": invoice["id"], "order_id": order_id,
                                           "erp_ref": "ERP-1"}, "erp-ack")
-    assert world.get("/exceptions?code=INVOICE_POST_FAILED&status=auto_resolved")["count"] == 1
+    assert world.get("/exceptions?code=INVOICE_POST_FAILED&status=auto_resolved")["total"] == 1
     assert status(world, order_id) == "invoiced"
 
 
@@ -269,7 +269,7 @@ def test_an_asynchronous_rejection_opens_invoice_post_failed(make_world: Any) ->
     [case] = world.cases("INVOICE_POST_FAILED")
     assert "tax code missing" in case["message"]
     [rejected] = world.events(order_id, "InvoiceRejected")
-    assert rejected["case_id"] == case["id"]
+    assert rejected["case_id"] == case["case_id"]
     unknown = send(world, "erp", "invoice_posted", {"invoice_id": "inv-nope",
                                                     "order_id": order_id}, "erp-x")
     assert unknown.status_code == 422 and "no invoice" in unknown.text

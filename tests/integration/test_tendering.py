@@ -78,7 +78,7 @@ def test_a_rejected_tender_falls_back_to_the_next_carrier(make_world: Any) -> No
     assert [(r[0], r[1], r[2]) for r in rows] == [(1, "UPS:GND", "rejected"),
                                                   (2, "FDX:GRD", "accepted")]
     assert rows[1][3] == tendered["tracking_number"]
-    assert world.get("/exceptions")["count"] == 0
+    assert world.get("/exceptions")["total"] == 0
 
 
 def test_when_every_carrier_rejects_a_carrier_tender_failed_case_is_opened(
@@ -98,7 +98,7 @@ def test_when_every_carrier_rejects_a_carrier_tender_failed_case_is_opened(
         ("UPS:GND", "rejected", "no capacity"), ("FDX:GRD", "rejected", "no capacity")]
     assert [r[2] for r in tenders(world)] == ["rejected", "rejected"]
     [opened] = world.events(order_id, "ExceptionOpened")
-    assert opened["case_id"] == case["id"]
+    assert opened["case_id"] == case["case_id"]
 
 
 def test_a_redelivered_request_tenders_once(make_world: Any) -> None:

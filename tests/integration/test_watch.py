@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from shipshape.bootstrap import Container, build
-from shipshape.cli import watch_cmd
+from shipshape.cli import exit_codes, watch_cmd
 from shipshape.cli.watch_cmd import Claim, Stop, Watcher, stopping_on_signals
 from shipshape.config import Settings
 from shipshape.domain.partners import TradingPartner
@@ -48,9 +48,10 @@ def inbox(tmp_path: Path) -> Path:
     return folder
 
 
-def watch(url: str, inbox: Path) -> str:
-    """One `watch --once` run; its output on one line."""
-    result = shipshape(url, "watch", str(inbox), "--once", "--interval", "0")
+def watch(url: str, inbox: Path, code: int = exit_codes.OK) -> str:
+    """One `watch --once` run, ending with exit status `code` (REJECTED: a file failed or an
+    order was rejected); its output on one line."""
+    result = shipshape(url, "watch", str(inbox), "--once", "--interval", "0", code=code)
     return " ".join(result.output.split())
 
 
@@ -120,7 +121,7 @@ def test_rejected_rows_go_with_their_file_to_processed(
 ) -> None:
     drop(inbox, "mixed.jsonl", [order("W-1"), order("F-2", channel="fax")])
 
-    watch(url, inbox)
+    watch(url, inbox, exit_codes.REJECTED)
 
     assert names(inbox / "processed") == {"mixed.jsonl", "mixed.jsonl.rejected.jsonl"}
     [reject] = (inbox / "processed" / "mixed.jsonl.rejected.jsonl").read_text().splitlines()
@@ -132,7 +133,7 @@ def test_rejected_rows_go_with_their_file_to_processed(
     ("garbage.edi", "hello\n", "neither X12 (ISA) nor EDIFACT (UNA/UNB) at the start"),
     ("stranger.x12", x12_850().replace("BUYER   ", "STRANGER"), "no trading partner is "
                                                                  "configured for sender"),
-    ("notes.txt", "call Dana about the gloves\n", "every order was refused"),
+    ("notes.txt", "call Dana about the gloves\n", ".txt is not an order file type; name it"),
     ("empty.jsonl", "", "the file holds no orders"),
     ("latin.jsonl", "caf\xe9", "not UTF-8 text"),
 ])
@@ -141,7 +142,7 @@ def test_a_file_that_cannot_be_taken_goes_to_failed_with_the_reason(
 ) -> None:
     (inbox / name).write_bytes(content.encode("latin-1"))
 
-    output = watch(url, inbox)
+    output = watch(url, inbox, exit_codes.REJECTED)
 
     assert name in names(inbox / "failed")
     assert reason in (inbox / "failed" / f"{name}.error.txt").read_text()
@@ -165,10 +166,10 @@ def test_a_name_taken_in_processed_gets_a_number_and_nothing_is_replaced(
     url: str, store: Container, inbox: Path
 ) -> None:
     drop(inbox, "day.jsonl", [order("W-1"), order("F-2", channel="fax")])
-    watch(url, inbox)
+    watch(url, inbox, exit_codes.REJECTED)
     drop(inbox, "day.jsonl", [order("W-1"), order("F-2", channel="fax")])
 
-    output = watch(url, inbox)
+    output = watch(url, inbox, exit_codes.REJECTED)
 
     assert names(inbox / "processed") == {"day.jsonl", "day.jsonl.rejected.jsonl",
                                           "day-1.jsonl", "day-1.jsonl.rejected.jsonl"}
@@ -216,7 +217,7 @@ def test_the_claims_of_a_watcher_that_died_are_adopted(
     drop(dead / "3", "day.jsonl", [order("W-1"), order("F-2", channel="fax")])
     (dead / "3" / "day.jsonl.rejected.jsonl").write_text('{"row": 2, "error": "old"}\n')
 
-    watch(url, inbox)
+    watch(url, inbox, exit_codes.REJECTED)
 
     assert names(inbox / "processed") == {"day.jsonl", "day.jsonl.rejected.jsonl"}
     assert list((inbox / "processing").iterdir()) == []
@@ -295,7 +296,7 @@ def test_an_edi_file_sent_again_is_a_partner_error_and_goes_to_failed(
     watch(url, inbox)
     drop(inbox, "po-77-again.x12", x12_850())
 
-    output = watch(url, inbox)
+    output = watch(url, inbox, exit_codes.REJECTED)
 
     failed = names(inbox / "failed")
     assert {"po-77-again.x12", "po-77-again.x12.error.txt"} < failed
@@ -334,7 +335,7 @@ def test_a_resent_edi_file_that_crashed_still_ends_in_failed(
         patched.setattr(watch_cmd, "_file_away", crash)
         watch(url, inbox)
 
-    watch(url, inbox)
+    watch(url, inbox, exit_codes.REJECTED)
 
     assert "po-77-again.x12" in names(inbox / "failed")
     assert len(rows(store, "orders")) == 1
@@ -348,7 +349,7 @@ def test_another_interchange_with_the_same_control_number_and_new_content_fails(
     (inbox / "processing").mkdir(exist_ok=True)
     drop(inbox / "processing", "po-78.x12", x12_850(po="PO-78"))
 
-    watch(url, inbox)
+    watch(url, inbox, exit_codes.REJECTED)
 
     assert "po-78.x12" in names(inbox / "failed")
     assert [o["customer_po"] for o in rows(store, "orders")] == ["PO-77"]

@@ -123,7 +123,7 @@ def test_each_prewave_failure_pulls_its_order_with_a_case_and_the_rest_goes(app:
         ItemIn(description="Visors", weight_kg="1").to_domain("SKU3"),
         CarrierIn(name="FedEx", services=[{"code": "2DAY", "countries": ["US"]}]
                   ).to_domain("FDX")])
-    md.receive(deps, [StockMovementIn(site="DAL", sku="SKU3", quantity=50).to_domain()])
+    md.receive(deps, [StockMovementIn(site_id="DAL", sku="SKU3", quantity=50).to_domain()])
     clean = place(app, 1)
     stale = place(app, 2, lines=[line("SKU2", 5, "5.00")])
     on_hold = place(app, 3, customer_id="C5")

@@ -49,12 +49,12 @@ def test_post_releases_a_wave_and_get_reads_it_back(app: App, admin: str) -> Non
     md.upsert(container.deps, [ItemIn(description="Masks", weight_kg="0.5",
                                       active=False).to_domain("SKU2")])
 
-    answer = client.post("/api/v1/waves", json={"site": "DAL", "limit": 10},
+    answer = client.post("/api/v1/waves", json={"site_id": "DAL", "limit": 10},
                          headers=auth(admin))
 
     assert answer.status_code == 201, answer.text
     body = answer.json()
-    assert (body["site"], body["trigger"], body["released"]) == ("DAL", "demand", [good])
+    assert (body["site_id"], body["trigger"], body["released"]) == ("DAL", "demand", [good])
     [pulled] = body["pulled"]
     assert (pulled["order_id"], pulled["codes"], len(pulled["cases"])) == (
         masks, ["INACTIVE_ITEM"], 1)
@@ -62,8 +62,12 @@ def test_post_releases_a_wave_and_get_reads_it_back(app: App, admin: str) -> Non
     assert (status_of(container, good), status_of(container, masks)) == ("released", "held")
 
     detail = client.get(f"/api/v1/waves/{body['wave_id']}", headers=auth(admin)).json()
-    assert (detail["status"], detail["released"], detail["pulled"], detail["site"]) == (
-        "released", 1, 1, "DAL")
+    assert (detail["status"], detail["site_id"]) == ("released", "DAL")
+    # the wave reads back as POST answered it
+    assert {k: detail[k] for k in ("wave_id", "site_id", "trigger", "released",
+                                   "released_count", "pulled", "pulled_count")} == {
+        k: body[k] for k in ("wave_id", "site_id", "trigger", "released", "released_count",
+                             "pulled", "pulled_count")}
     outcomes = {o["order_id"]: (o["outcome"], [r["code"] for r in o["reasons"]])
                 for o in detail["orders"]}
     assert outcomes == {good: ("released", []), masks: ("pulled", ["INACTIVE_ITEM"])}
@@ -80,18 +84,21 @@ def test_nothing_due_answers_200_without_a_wave_and_errors_are_problems(
 ) -> None:
     container, client = app
     viewer = container.tokens.create("v", "viewer", container.deps.clock.now())
-    empty = client.post("/api/v1/waves", json={"site": "DAL"}, headers=auth(admin))
+    empty = client.post("/api/v1/waves", json={"site_id": "DAL"}, headers=auth(admin))
     assert (empty.status_code, empty.json()["wave_id"], empty.json()["released"]) == (
         200, None, [])
-    unknown = client.post("/api/v1/waves", json={"site": "NOPE"}, headers=auth(admin))
+    unknown = client.post("/api/v1/waves", json={"site_id": "NOPE"}, headers=auth(admin))
     assert unknown.status_code == 422
     assert unknown.headers["content-type"] == "application/problem+json"
     assert "NOPE" in unknown.json()["detail"]
-    assert client.post("/api/v1/waves", json={"site": "DAL", "limit": 0},
+    assert client.post("/api/v1/waves", json={"site_id": "DAL", "limit": 0},
                        headers=auth(admin)).status_code == 422
-    assert client.post("/api/v1/waves", json={"site": "DAL"},
+    renamed = client.post("/api/v1/waves", json={"site": "DAL"}, headers=auth(admin))
+    assert renamed.status_code == 422
+    assert {e["field"] for e in renamed.json()["errors"]} == {"site", "site_id"}
+    assert client.post("/api/v1/waves", json={"site_id": "DAL"},
                        headers=auth(viewer)).status_code == 403
-    assert client.post("/api/v1/waves", json={"site": "DAL"}).status_code == 401
+    assert client.post("/api/v1/waves", json={"site_id": "DAL"}).status_code == 401
     assert client.get("/api/v1/waves/wave_nope", headers=auth(viewer)).status_code == 404
 
 

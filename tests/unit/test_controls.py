@@ -13,7 +13,13 @@ import pytest
 
 from shipshape.adapters.rules.zen import ZenPolicyRules
 from shipshape.config import PACKAGED_RULES
-from shipshape.domain.controls import LotStock, OrderContext, resolve_service, run_controls
+from shipshape.domain.controls import (
+    LotStock,
+    OrderContext,
+    PastShipDate,
+    resolve_service,
+    run_controls,
+)
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.findings import Finding, Kind, Severity
 from shipshape.domain.masterdata import (
@@ -342,3 +348,22 @@ def test_rules_folder_with_a_broken_json_file_is_refused(tmp_path: Path) -> None
     (tmp_path / "zz_broken.json").write_text('{"nodes": [', encoding="utf-8")
     with pytest.raises(InvalidInput, match=r"zz_broken\.json"):
         ZenPolicyRules(tmp_path)
+
+
+def test_a_ship_date_before_today_is_a_warning_by_default() -> None:
+    finding = only(context(draft=draft(requested_ship_date=TODAY - timedelta(days=1))),
+                   "SHIP_DATE_IN_PAST")
+    assert finding.severity is Severity.WARN
+    assert finding.details["requested_ship_date"] == "2026-05-31"
+
+
+def test_a_ship_date_before_today_holds_the_order_when_the_setting_says_hold() -> None:
+    ctx = context(draft=draft(requested_ship_date=TODAY - timedelta(days=30)),
+                  past_ship_date=PastShipDate.HOLD)
+    assert only(ctx, "SHIP_DATE_IN_PAST").blocks
+
+
+@pytest.mark.parametrize("ship", [TODAY, TODAY + timedelta(days=1), None])
+def test_today_a_later_day_or_no_date_is_not_in_the_past(ship: date | None) -> None:
+    ctx = context(draft=draft(requested_ship_date=ship), past_ship_date=PastShipDate.HOLD)
+    assert "SHIP_DATE_IN_PAST" not in codes(ctx)

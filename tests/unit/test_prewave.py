@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from shipshape.domain.controls import PastShipDate
 from shipshape.domain.errors import IllegalTransition
 from shipshape.domain.inventory import Reservation
 from shipshape.domain.masterdata import Carrier, CarrierService, Customer, Item
@@ -113,3 +114,16 @@ def test_status_after_follows_the_lifecycle_table() -> None:
     assert status_after(OrderStatus.RELEASED, False) is OrderStatus.HELD
     with pytest.raises(IllegalTransition):
         status_after(OrderStatus.SHIPPED, False)
+
+
+def test_a_ship_date_passed_while_waiting_goes_with_the_release_as_a_warning() -> None:
+    [outcome] = decide_wave([candidate("A", ship=T0.date() - timedelta(days=2))], facts())
+    assert outcome.released
+    assert [f.code for f in outcome.warnings] == ["SHIP_DATE_IN_PAST"]
+
+
+def test_a_ship_date_passed_while_waiting_pulls_the_order_when_the_setting_says_hold() -> None:
+    [outcome] = decide_wave([candidate("A", ship=T0.date() - timedelta(days=2))],
+                            facts(past_ship_date=PastShipDate.HOLD))
+    assert not outcome.released
+    assert outcome.codes == ["SHIP_DATE_IN_PAST"]

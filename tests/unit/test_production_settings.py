@@ -79,7 +79,7 @@ def test_the_command_line_says_it_in_one_line_and_exits_2(
     monkeypatch.setattr("sys.argv", ["shipshape", "check"])
     with pytest.raises(SystemExit) as exited:
         main()
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err  # errors go to stderr
     assert exited.value.code == 2
     assert out.count("\n") == 1 and "pydantic" not in out
     assert "configuration error: SHIPSHAPE_CONNECTORS: production needs a connector" in \

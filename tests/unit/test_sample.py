@@ -74,7 +74,7 @@ def test_record_shapes() -> None:
         "lot_controlled", "substitutes",
     }
     assert set(md["prices"][0]) == {"customer_id", "sku", "unit_price", "currency", "tolerance_pct"}
-    assert set(md["receipts"][0]) == {"site", "sku", "quantity", "lot", "expiry"}
+    assert set(md["receipts"][0]) == {"site_id", "sku", "quantity", "lot", "expiry"}
     assert all(set(s) == {"id", "name", "country", "postal_code"} for s in md["sites"])
 
 
@@ -156,7 +156,7 @@ def test_receipts_reference_sites_and_items_and_lots_follow_lot_control() -> Non
     sites = {s["id"] for s in md["sites"]}
     items = {i["sku"]: i for i in md["items"]}
     for r in md["receipts"]:
-        assert r["site"] in sites
+        assert r["site_id"] in sites
         assert r["sku"] in items
         assert isinstance(r["quantity"], int) and r["quantity"] > 0
         if items[r["sku"]]["lot_controlled"]:
@@ -171,7 +171,7 @@ def test_stock_is_uneven_enough_for_stock_outs_and_shelf_life_problems() -> None
     sites_per_sku: defaultdict[str, set[str]] = defaultdict(set)
     for r in md["receipts"]:
         stock[r["sku"]] += r["quantity"]
-        sites_per_sku[r["sku"]].add(r["site"])
+        sites_per_sku[r["sku"]].add(r["site_id"])
     active = [i["sku"] for i in md["items"] if i["active"]]
     assert sum(1 for sku in active if stock[sku] < 30) >= 10  # scarce or never received
     assert any(len(sites) < 3 for sites in sites_per_sku.values())

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from shipshape import __version__
-from shipshape.api import errors
-from shipshape.api.limits import BodySizeLimit
+from shipshape.api import errors, openapi
+from shipshape.api.access_log import AccessLog
+from shipshape.api.limits import BodySizeLimit, refuse_unknown_query
 from shipshape.api.routes import (
     edi,
     events,
@@ -23,19 +25,27 @@ from shipshape.api.routes import (
 from shipshape.bootstrap import Container
 
 PREFIX = "/api/v1"
+ROUTERS = ((health, "operations"), (masterdata, "master data"), (orders, "orders"),
+           (exceptions, "exceptions"), (edi, "edi"), (events, "system events"),
+           (waves, "waves"), (order_changes, "order changes"),
+           (reconciliation, "reconciliation"), (invoices, "invoices"))
+"""Each router under /api/v1 with its tag in the OpenAPI document (see `openapi.TAGS`)."""
 
 
 def create_app(container: Container) -> FastAPI:
-    app = FastAPI(title="Shipshape", version=__version__,
-                  description="Exception-resistant fulfillment orchestration")
+    # FastAPIOffline serves /docs and /redoc with their scripts bundled: no CDN is needed,
+    # and no online validator is asked about the document.
+    app = FastAPIOffline(title="Shipshape", version=__version__,
+                         description="Exception-resistant fulfillment orchestration",
+                         swagger_ui_parameters={"validatorUrl": None},
+                         dependencies=[Depends(refuse_unknown_query)])
     app.state.container = container
     errors.install(app)
-    for module in (health, masterdata, orders, exceptions, edi, events, waves):
-        app.include_router(module.router, prefix=PREFIX)
-    app.include_router(order_changes.router, prefix=PREFIX)
-    app.include_router(reconciliation.router, prefix=PREFIX)
-    app.include_router(invoices.router, prefix=PREFIX)
-    app.include_router(metrics.router)
+    for module, tag in ROUTERS:
+        app.include_router(module.router, prefix=PREFIX, tags=[tag])
+    app.include_router(metrics.router, tags=["operations"])
+    openapi.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes,
                        larger={f"{PREFIX}/edi/": container.settings.max_edi_body_bytes})
+    app.add_middleware(AccessLog)  # outermost: it sees every answer, the refusals too
     return app

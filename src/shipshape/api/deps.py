@@ -11,7 +11,9 @@ from shipshape.bootstrap import Container
 from shipshape.domain.access import Permission, require
 from shipshape.services.auth import Principal
 
-bearer = HTTPBearer(auto_error=False)
+bearer = HTTPBearer(auto_error=False, description=(
+    "A token made with `shipshape tokens create --role <role> --name <name>`; its role "
+    "(admin, integration, agent, viewer) decides what it may do."))
 
 
 def container(request: Request) -> Container:
@@ -19,12 +21,24 @@ def container(request: Request) -> Container:
     return app_container
 
 
-def allowed(permission: Permission) -> Callable[..., Principal]:
-    def check(
+class Allowed:
+    """The dependency of a route that needs `permission`: the caller's principal, or 401/403.
+    The OpenAPI document names the roles that hold the permission (`x-roles`)."""
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    def __call__(
+        self,
+        request: Request,
         c: Container = Depends(container),
         credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
     ) -> Principal:
         principal = c.tokens.authenticate(credentials.credentials if credentials else None)
-        require(principal.role, permission)
+        request.state.principal = principal.name  # for the access log: the name, not the token
+        require(principal.role, self.permission)
         return principal
-    return check
+
+
+def allowed(permission: Permission) -> Callable[..., Principal]:
+    return Allowed(permission)

@@ -7,8 +7,11 @@ last, anything unforeseen (500, with an id to find its one log line by; nothing 
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -21,9 +24,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shipshape.adapters.db.errors import StoreUnavailable, first_line, translate_error
 from shipshape.adapters.systems.signing import SignatureError
 from shipshape.api.limits import UrlGuard
+from shipshape.api.problems import PROBLEM
 from shipshape.domain import errors as e
 
-PROBLEM = "application/problem+json"
 log = logging.getLogger(__name__)
 
 STATUS_OF: dict[type[e.ShipshapeError], int] = {
@@ -41,15 +44,19 @@ TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not f
           405: "Method not allowed", 409: "Conflict", 413: "Request body too large",
           422: "Invalid request", 500: "Internal error", 503: "Busy, try again"}
 STORE_RETRY_AFTER_S = 30
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
-def problem(status: int, detail: str, *, retry_after_s: int = 1, **extra: Any) -> JSONResponse:
+def problem(status: int, detail: str, *, retry_after_s: int = 1,
+            headers: Mapping[str, str] | None = None, **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status,
             "detail": detail, **extra}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    sent = dict(headers or {})
+    if status == 401:
+        sent["WWW-Authenticate"] = "Bearer"
     if status == 503:
-        headers = {"Retry-After": str(retry_after_s)}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+        sent["Retry-After"] = str(retry_after_s)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=sent)
 
 
 def install(app: FastAPI) -> None:
@@ -87,10 +94,29 @@ def _answer(request: Request | None, error: Exception) -> JSONResponse:
     return problem(status, str(error), **extra)
 
 
-async def _http(_request: Request, error: Exception) -> JSONResponse:
+async def _http(request: Request, error: Exception) -> JSONResponse:
+    """Routing's 404 and 405 (with its `Allow`), and any other HTTPException with its headers."""
     if not isinstance(error, HTTPException):
         raise error
-    return problem(error.status_code, str(error.detail))
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = _allowed_methods(request, headers.get("Allow", ""))
+    return problem(error.status_code, str(error.detail), headers=headers)
+
+
+def _allowed_methods(request: Request, named: str) -> str:
+    """Every method the path takes. Routing names only those of the first route matching the
+    path; the others of a path that several routers serve come from the OpenAPI document."""
+    methods = {method.strip() for method in named.split(",") if method.strip()}
+    for template, operations in request.app.openapi()["paths"].items():
+        if _template_of(template).fullmatch(request.scope["path"]):
+            methods.update(method.upper() for method in operations if method in HTTP_METHODS)
+    return ", ".join(sorted(methods))
+
+
+@functools.cache
+def _template_of(path: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)))
 
 
 async def _store(request: Request, error: Exception) -> JSONResponse:

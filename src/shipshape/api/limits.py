@@ -1,13 +1,25 @@
-"""Limits of a request: its body's size, its URL's characters, the paging of lists."""
+"""Limits of a request: its body's size, its URL's characters, the paging, sorting and period
+of lists."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 from urllib.parse import unquote_to_bytes
 
-from fastapi import Query
+from fastapi import Depends, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import PlainValidator, WithJsonSchema
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shipshape.adapters.db.paging import sort_keys
+from shipshape.domain import bounds
 
 
 class BodySizeLimit:
@@ -109,10 +121,96 @@ async def send_problem(send: Send, status: int, title: str, detail: str, **extra
     await send({"type": "http.response.body", "body": payload})
 
 
+def refuse_unknown_query(request: Request) -> None:
+    """A query parameter the route does not take is refused (422 naming it), so that a typo
+    (`?stauts=held`) is not read as "no filter" and answered with every record."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    unknown = sorted(set(request.query_params) - _query_names(route.dependant))
+    if unknown:
+        raise RequestValidationError([
+            {"loc": ("query", name), "type": "extra_forbidden", "input": None,
+             "msg": "this route takes no such query parameter"} for name in unknown])
+
+
+def _query_names(dependant: Dependant) -> frozenset[str]:
+    names = frozenset(param.alias for param in dependant.query_params)
+    return names.union(*(_query_names(inner) for inner in dependant.dependencies))
+
+
 MAX_PAGE = 1000
 MAX_OFFSET = 1_000_000_000
 """Beyond any list a store here holds; far below what SQLite and PostgreSQL can bind."""
 PageLimit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 PageOffset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
-Filter = Annotated[str | None, Query(max_length=100)]
+Filter = Annotated[str | None, Query(min_length=1, max_length=100)]
 """A text filter of a list (status, code, an id): as long as the longest id it can match."""
+
+
+def sort_query(sorts: Mapping[str, object]) -> Any:
+    """The `sort` query parameter of a list: one of its keys, `-key` for descending; anything
+    else is a 422 naming `sort`."""
+    keys = sort_keys(sorts)
+    names = "|".join(re.escape(name) for name in sorts)
+    return Query(pattern=f"^-?({names})$", json_schema_extra={"enum": keys},
+                 description="the order of the list: a key, or `-key` for descending; ties "
+                             "in the list's id")
+
+
+def _moment(value: object) -> date | datetime:
+    """An ISO date (`2026-01-31`) or date-time (`2026-01-31T08:00:00Z`; without an offset, UTC),
+    within the dates Shipshape computes with."""
+    if isinstance(value, date):
+        moment: date | datetime = value
+    else:
+        text = str(value)
+        try:
+            moment = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(
+                text.replace("z", "Z"))
+        except ValueError:
+            raise ValueError("an ISO date (2026-01-31) or date-time (2026-01-31T08:00:00Z) "
+                             f"is expected, not {text[:40]!r}") from None
+    day = moment.date() if isinstance(moment, datetime) else moment
+    if not bounds.date_supported(day):
+        raise ValueError(bounds.unsupported_date(day))
+    return moment
+
+
+Moment = Annotated[date | datetime, PlainValidator(_moment), WithJsonSchema({
+    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}],
+    "description": "an ISO date or date-time (UTC without an offset), 2000-01-01 to 2199-12-31",
+    "examples": ["2026-01-31", "2026-01-31T08:00:00Z"]})]
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """From `start` to `end`, both included; None is open. A `to` date includes its whole day."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def period(
+    from_: Annotated[Moment | None, Query(alias="from", description=(
+        "from this moment on (a date: from its start, UTC)"))] = None,
+    to: Annotated[Moment | None, Query(description=(
+        "up to this moment (a date: to its end, UTC)"))] = None,
+) -> Period:
+    """The `from` and `to` query parameters of a list; `from` after `to` is a 422."""
+    start = None if from_ is None else _utc(from_, time.min)
+    end = None if to is None else _utc(to, time.max)
+    if start is not None and end is not None and start > end:
+        raise RequestValidationError([{
+            "loc": ("query", "from"), "type": "value_error", "input": from_,
+            "msg": f"from ({start.isoformat()}) is after to ({end.isoformat()})"}])
+    return Period(start, end)
+
+
+def _utc(moment: date | datetime, at: time) -> datetime:
+    if not isinstance(moment, datetime):
+        return datetime.combine(moment, at, tzinfo=UTC)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+Between = Annotated[Period, Depends(period)]

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    field_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 from shipshape.domain import bounds
 from shipshape.domain.masterdata import (
@@ -41,13 +53,107 @@ def _supported(value: date) -> date:
     return value
 
 
-PLAIN = AfterValidator(_fit_text(layout=False))
-PROSE = AfterValidator(_fit_text(layout=True))
+def _not_a_boolean(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a number")
+    return value
+
+
+def _not_a_number(value: object) -> object:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("a number is not a boolean: use true or false")
+    return value
+
+
+def decimal_pattern(whole: int, places: int) -> str:
+    return rf"^[0-9]{{1,{whole}}}(\.[0-9]{{1,{places}}})?$"
+
+
+def decimal_text(pattern: str) -> BeforeValidator:
+    """Refuses a decimal sent as text unless it matches `pattern` (digits, a point, decimals:
+    "12.50"); a decimal sent as a JSON number is checked by the field's bounds."""
+    compiled = re.compile(pattern)
+
+    def fits(value: object) -> object:
+        if isinstance(value, str) and not compiled.fullmatch(value):
+            raise ValueError("a decimal as text is digits, then a point and decimals if any "
+                             "(e.g. 12.50), within the field's bounds")
+        return value
+    return BeforeValidator(fits)
+
+
+def documented_text(pattern: str, places: int) -> Callable[[dict[str, Any]], None]:
+    """The OpenAPI side of `decimal_text`: the pattern of the text, the places of the number."""
+    def document(schema: dict[str, Any]) -> None:
+        for branch in schema.get("anyOf", [schema]):
+            if branch.get("type") == "string":
+                branch["pattern"] = pattern
+            if branch.get("type") == "number":
+                branch["multipleOf"] = float(f"1e-{places}")
+    return document
+
+
+MONEY_TEXT = decimal_pattern(bounds.MONEY_DIGITS - bounds.MONEY_PLACES, bounds.MONEY_PLACES)
+WEIGHT_TEXT = decimal_pattern(9, 3)
+POSITIVE_WEIGHT_TEXT = (r"^([1-9][0-9]{0,8}(\.[0-9]{1,3})?"
+                        r"|0\.([1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))$")
+PERCENT_TEXT = (rf"^(100(\.0{{1,{bounds.MONEY_PLACES}}})?"
+                rf"|[0-9]{{1,2}}(\.[0-9]{{1,{bounds.MONEY_PLACES}}})?)$")
+"""0 to 100, as text."""
+
+
+class _FitText:
+    """`_fit_text` on a text field, and the same rule as the field's pattern in the contract."""
+
+    def __init__(self, layout: bool, pattern: str) -> None:
+        self.check = _fit_text(layout)
+        self.pattern = pattern
+
+    def __get_pydantic_core_schema__(self, source: Any,
+                                     handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema.setdefault("pattern", self.pattern)
+        return json_schema
+
+
+PLAIN = _FitText(layout=False, pattern="^[^\\x00-\\x1f\\x7f-\\x9f]*$")
+"""No control characters (Unicode category Cc)."""
+PROSE = _FitText(layout=True, pattern="^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$")
+"""No control characters but tabs and line breaks."""
 Text = Annotated[str, Field(min_length=1, max_length=200), PLAIN]
 Code = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9._\-/]+$")]
 Country = Annotated[str, Field(min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$")]
-Money = Annotated[Decimal, Field(ge=0, max_digits=bounds.MONEY_DIGITS,
-                                 decimal_places=bounds.MONEY_PLACES)]
+Money = Annotated[Decimal, Field(ge=0, lt=10 ** (bounds.MONEY_DIGITS - bounds.MONEY_PLACES),
+                                 max_digits=bounds.MONEY_DIGITS,
+                                 decimal_places=bounds.MONEY_PLACES,
+                                 json_schema_extra=documented_text(MONEY_TEXT,
+                                                                   bounds.MONEY_PLACES)),
+                  decimal_text(MONEY_TEXT)]
+"""An amount: a JSON number or text such as "12.50" (never a boolean)."""
+Weight = Annotated[Decimal, Field(ge=0, lt=10 ** 9, max_digits=12, decimal_places=3,
+                                  json_schema_extra=documented_text(WEIGHT_TEXT, 3)),
+                   decimal_text(WEIGHT_TEXT)]
+"""Kilograms: a JSON number or text such as "1.250"."""
+
+
+def _json_integer(value: object) -> object:
+    if isinstance(value, bool | str):
+        raise ValueError("a JSON integer is expected, not a boolean or text")
+    return value
+
+
+JSON_INTEGER = BeforeValidator(_json_integer)
+"""On an integer only the API takes: a JSON integer (12, or 12.0 as JSON Schema has it), never
+text ("12") nor a boolean."""
+NOT_A_BOOLEAN = BeforeValidator(_not_a_boolean)
+"""On an integer, after its bounds: never a boolean (`"quantity": true` is not 1). Text of a
+number is read, since the cells of a bulk CSV file are text."""
+Flag = Annotated[bool, BeforeValidator(_not_a_number)]
+"""A boolean: never a number (`"active": 1` is refused); text such as "true" is read (CSV)."""
 Day = Annotated[date, AfterValidator(_supported)]
 """A date within `bounds.EARLIEST_DATE` and `bounds.LATEST_DATE`, the dates Shipshape computes
 with; others are refused at the edge."""
@@ -67,17 +173,21 @@ class SiteIn(Edge):
 
 
 class CustomerIn(Edge):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"name": "Acme Corp", "priority": "strategic", "credit_limit": "50000.00",
+         "payment_terms": "NET30", "allow_split": True, "preferred_site": "DAL"}]})
+
     name: Text
-    active: bool = True
+    active: Flag = True
     segment: Annotated[str, Field(min_length=1, max_length=40), PLAIN] = "standard"
     priority: Literal["strategic", "standard", "low"] = "standard"
     credit_limit: Money = Decimal("0")
-    credit_hold: bool = False
+    credit_hold: Flag = False
     payment_terms: Annotated[str, Field(min_length=1, max_length=40), PLAIN] = "NET30"
-    allow_split: bool = False
-    allow_substitutes: bool = False
+    allow_split: Flag = False
+    allow_substitutes: Flag = False
     preferred_site: Code | None = None
-    min_remaining_shelf_life_days: Annotated[int, Field(ge=0, le=3650)] = 0
+    min_remaining_shelf_life_days: Annotated[int, Field(ge=0, le=3650), NOT_A_BOOLEAN] = 0
 
     def to_domain(self, customer_id: str) -> Customer:
         return Customer(id=customer_id, **self.model_dump())
@@ -86,11 +196,11 @@ class CustomerIn(Edge):
 class ItemIn(Edge):
     description: Annotated[str, Field(min_length=1, max_length=400), PROSE]
     gtin: Annotated[str, Field(pattern=r"^[0-9]{8,14}$")] | None = None
-    active: bool = True
+    active: Flag = True
     uom: Annotated[str, Field(min_length=1, max_length=10), PLAIN] = "EA"
-    weight_kg: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=3)] = Decimal("0")
-    hazmat: bool = False
-    lot_controlled: bool = False
+    weight_kg: Weight = Decimal("0")
+    hazmat: Flag = False
+    lot_controlled: Flag = False
     substitutes: Annotated[list[Code], Field(max_length=100)] = []
 
     def to_domain(self, sku: str) -> Item:
@@ -100,8 +210,10 @@ class ItemIn(Edge):
 class PriceIn(Edge):
     unit_price: Money
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
-    tolerance_pct: Annotated[Decimal, Field(ge=0, le=100, decimal_places=bounds.MONEY_PLACES)] = (
-        Decimal("0"))
+    tolerance_pct: Annotated[
+        Decimal, Field(ge=0, le=100, decimal_places=bounds.MONEY_PLACES,
+                       json_schema_extra=documented_text(PERCENT_TEXT, bounds.MONEY_PLACES)),
+        decimal_text(PERCENT_TEXT)] = Decimal("0")
 
     def to_domain(self, customer_id: str, sku: str) -> ContractPrice:
         return ContractPrice(customer_id, sku, **self.model_dump())
@@ -109,8 +221,11 @@ class PriceIn(Edge):
 
 class ServiceIn(Edge):
     code: Code
-    max_weight_kg: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)] | None = None
-    hazmat_allowed: bool = False
+    max_weight_kg: Annotated[
+        Decimal, Field(gt=0, lt=10 ** 9, max_digits=12, decimal_places=3,
+                       json_schema_extra=documented_text(POSITIVE_WEIGHT_TEXT, 3)),
+        decimal_text(POSITIVE_WEIGHT_TEXT)] | None = None
+    hazmat_allowed: Flag = False
     countries: Annotated[list[Country], Field(max_length=250)] = []
 
 
@@ -125,15 +240,20 @@ class CarrierIn(Edge):
 
 
 class StockMovementIn(Edge):
-    site: Code
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"site_id": "DAL", "sku": "WIDGET-1", "quantity": 120, "lot": "L-0425",
+         "expiry": "2031-01-31", "reason": "PO 4500012345 received"}]})
+
+    site_id: Code
     sku: Code
-    quantity: Annotated[int, Field(ge=-1_000_000_000, le=1_000_000_000)]
+    quantity: Annotated[int, Field(ge=-1_000_000_000, le=1_000_000_000), NOT_A_BOOLEAN]
     lot: Annotated[str, Field(max_length=60), PLAIN] | None = None
     expiry: Day | None = None
     reason: Annotated[str, Field(max_length=200), PROSE] = ""
 
     def to_domain(self) -> StockMovement:
-        return StockMovement(**self.model_dump())
+        fields = self.model_dump()
+        return StockMovement(site=fields.pop("site_id"), **fields)
 
 
 class ShipToIn(Edge):
@@ -146,14 +266,29 @@ class ShipToIn(Edge):
 
 
 class LineIn(Edge):
-    line_no: Annotated[int, Field(ge=1, le=100_000)]
+    line_no: Annotated[int, Field(ge=1, le=100_000), NOT_A_BOOLEAN]
     sku: Code
-    quantity: Annotated[int, Field(ge=0, le=bounds.MAX_QUANTITY)] | None = None
+    quantity: Annotated[int, Field(ge=0, le=bounds.MAX_QUANTITY), NOT_A_BOOLEAN] | None = None
     unit_price: Money | None = None
     uom: Annotated[str, Field(max_length=10), PLAIN] | None = None
 
 
+ORDER_EXAMPLE: dict[str, Any] = {
+    "channel": "api", "external_id": "PO-2024-0042", "customer_id": "C100",
+    "customer_po": "4500012345", "requested_ship_date": "2030-06-03",
+    "ship_to": {"name": "Acme Dallas DC", "line1": "100 Commerce St", "city": "Dallas",
+                "region": "TX", "postal_code": "75201", "country": "US"},
+    "carrier_service": "GROUND",
+    "lines": [{"line_no": 1, "sku": "WIDGET-1", "quantity": 12, "unit_price": "4.50"},
+              {"line_no": 2, "sku": "GADGET-7", "quantity": 3}],
+}
+
+
 class OrderIn(Edge):
+    """An order. A line without `unit_price` is valued at the customer's contract price;
+    decimals are JSON numbers or text ("4.50"), quantities JSON integers."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ORDER_EXAMPLE]})
     channel: Literal["web", "edi", "field_sales", "api"]
     external_id: Annotated[str, Field(min_length=1, max_length=100), PLAIN]
     customer_id: Code
@@ -218,7 +353,7 @@ class PartnerIn(Edge):
     item_id_preference: list[Literal["VN", "BP", "IN", "UP", "EN"]] = [
         "VN", "BP", "IN", "UP", "EN"]
     item_xref: dict[str, Code] = {}
-    duplicate_window_days: Annotated[int, Field(ge=0, le=3650)] = 30
+    duplicate_window_days: Annotated[int, Field(ge=0, le=3650), NOT_A_BOOLEAN] = 30
     element_separator: Annotated[str, Field(min_length=1, max_length=1)] = "*"
     segment_terminator: Annotated[str, Field(min_length=1, max_length=1)] = "~"
     component_separator: Annotated[str, Field(min_length=1, max_length=1)] = ">"
@@ -240,10 +375,10 @@ class PartnerIn(Edge):
 
 
 class WaveIn(Edge):
-    """`POST /waves`: release a wave at `site` now, of at most `limit` orders."""
+    """`POST /waves`: release a wave at `site_id` now, of at most `limit` orders."""
 
-    site: Code
-    limit: Annotated[int, Field(ge=1, le=release.MAX_LIMIT)] = release.DEFAULT_LIMIT
+    site_id: Code
+    limit: Annotated[int, Field(ge=1, le=release.MAX_LIMIT), JSON_INTEGER] = release.DEFAULT_LIMIT
 
 
 class PulledOut(BaseModel):
@@ -256,8 +391,10 @@ class WaveOut(BaseModel):
     """`wave_id` is null when no order was due at the site (nothing was written)."""
 
     wave_id: str | None
-    site: str
+    site_id: str
     trigger: str
     released: list[str]
+    released_count: int
     pulled: list[PulledOut]
+    pulled_count: int
     check_ms: float

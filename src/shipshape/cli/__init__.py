@@ -11,11 +11,16 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from shipshape import __version__
+from shipshape.adapters import logs
 from shipshape.bootstrap import build, start_relay_thread
 from shipshape.cli import (
+    errors,
+    exit_codes,
     intake_cmd,
     integration_cmd,
     invoices_cmd,
+    masterdata_cmd,
     orders_cmd,
     partners_cmd,
     purge_cmd,
@@ -27,7 +32,6 @@ from shipshape.cli import (
 )
 from shipshape.cli.files import read_masterdata
 from shipshape.config import Settings
-from shipshape.domain.errors import ShipshapeError
 from shipshape.services import masterdata as md
 from shipshape.worker import start_worker_threads
 
@@ -42,7 +46,24 @@ app.add_typer(integration_cmd.dlq_app, name="dlq")
 app.add_typer(waves_cmd.app, name="waves")
 app.add_typer(invoices_cmd.app, name="invoices")
 app.add_typer(orders_cmd.app, name="orders")
+app.add_typer(masterdata_cmd.customers_app, name="customers")
+app.add_typer(masterdata_cmd.items_app, name="items")
 console = Console()
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        print(f"shipshape {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="print the version and exit")] = False,
+) -> None:
+    """Options of `shipshape` itself, before the command."""
 
 
 @db_app.command("upgrade")
@@ -59,31 +80,41 @@ def serve(
         help="run the outbox relay in this process (default: when no broker URL is set)")
     ] | None = None,
 ) -> None:
-    """Migrate, then serve the HTTP API (and, embedded, relay the outbox)."""
+    """Serve the HTTP API (and, embedded, relay the outbox); an embedded SQLite database is
+    migrated first, any other must be at this version's schema (`shipshape db upgrade`)."""
     import uvicorn
 
     from shipshape.api.app import create_app
 
-    container = build(migrate=True)
+    container = build(migrate="embedded")
     in_process = relay if relay is not None else not container.settings.broker_url
     stop_relay = start_relay_thread(container) if in_process else None
     embedded = not container.settings.broker_url
     stop_worker = start_worker_threads(container) if embedded else None
-    console.print(f"serving {container.settings.database_location} on http://{host}:{port}"
-                  + (" with the outbox relay" if stop_relay else "")
-                  + (" and the in-process worker" if stop_worker else ""))
+    console.print(serve_banner(container.settings, f"http://{host}:{port}",
+                               relay=stop_relay is not None, worker=stop_worker is not None))
     api = create_app(container)
     # Start-up objects never die: keep them out of the collector's full passes (long pauses).
     gc.collect()
     gc.freeze()
     try:
-        uvicorn.run(api, host=host, port=port, log_level="warning")
+        # Our access log (one JSON line per request) replaces uvicorn's; its other lines go
+        # through the process's logging, with times and levels.
+        uvicorn.run(api, host=host, port=port, log_level="warning", log_config=None,
+                    access_log=False)
     finally:
         if stop_relay:
             stop_relay()
         if stop_worker:
             stop_worker()
         container.close()
+
+
+def serve_banner(settings: Settings, address: str, *, relay: bool, worker: bool) -> str:
+    """What `serve` says it serves (the database password masked)."""
+    return (f"serving {settings.database_location} on {address}"
+            + (" with the outbox relay" if relay else "")
+            + (" and the in-process worker" if worker else ""))
 
 
 @app.command()
@@ -93,7 +124,7 @@ def load(
 ) -> None:
     """Load master data and stock receipts from a JSON or CSV file (idempotent upserts)."""
     data = read_masterdata(file, kind)
-    container = build(migrate=True)
+    container = build(migrate="embedded")
     md.load(container.deps, data.records, data.receipts)
     console.print(f"loaded {len(data.records)} master data records and {len(data.receipts)} "
                   "stock receipts (receipts add to stock each time they are loaded)")
@@ -107,7 +138,7 @@ def tokens_create(
     """Create an API token; the token is the last line printed and is not shown again."""
     from datetime import UTC, datetime
 
-    container = build(migrate=True)
+    container = build(migrate="embedded")
     token = container.tokens.create(name, role, datetime.now(UTC))
     console.print(f"token for {name} ({role}); keep it, it is not shown again:")
     print(token)
@@ -125,19 +156,25 @@ app.command("purge")(purge_cmd.purge_cmd)
 
 
 def main() -> None:
+    """The console script: configuration first, then the command; an error a user can act on
+    is one line and an exit status of `exit_codes`, never a traceback."""
     try:
-        Settings()
-        app()
-    except ShipshapeError as error:
-        console.print(f"[red]error:[/] {error}")
-        sys.exit(2)
+        settings = Settings()
     except ValidationError as error:
         for line in setting_errors(error):
-            console.print(f"[red]configuration error:[/] {line}", markup=True, soft_wrap=True)
-        sys.exit(2)
+            errors.stderr.print(f"[red]configuration error:[/] {line}")
+        sys.exit(exit_codes.USAGE)
     except ValueError as error:
-        console.print(f"[red]configuration error:[/] {error}")
-        sys.exit(2)
+        errors.stderr.print(f"[red]configuration error:[/] {error}")
+        sys.exit(exit_codes.USAGE)
+    logs.configure(settings.log_level, settings.log_format)
+    try:
+        app()
+    except Exception as error:
+        code = errors.report(error, settings.database_url)
+        if code is None:
+            raise
+        sys.exit(code)
 
 
 def setting_errors(error: ValidationError) -> list[str]:

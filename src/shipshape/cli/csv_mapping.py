@@ -39,13 +39,20 @@ class ColumnMapping:
 
     def rows(self, path: Path) -> Iterator[dict[str, str]]:
         """The file's rows under canonical names; missing columns fail before the first row."""
+        for _, _, row in self.records(path):
+            yield row
+
+    def records(self, path: Path) -> Iterator[tuple[int, dict[str, str], dict[str, str]]]:
+        """Each row's line number, its cells under the file's own names, and under canonical
+        names."""
         try:
             with path.open(newline="", encoding=self.encoding) as handle:
                 reader = csv.DictReader(handle, delimiter=self.delimiter)
                 self._check_headers(path, [name.strip() for name in reader.fieldnames or []])
                 for row in reader:
-                    yield self._canonical({k.strip(): v.strip() for k, v in row.items()
-                                           if k and isinstance(v, str)})
+                    original = original_cells(row)
+                    yield reader.line_num, original, self._canonical(
+                        {k.strip(): v.strip() for k, v in original.items()})
         except UnicodeDecodeError as error:
             raise InvalidInput(f"{path.name} is not {self.encoding} text ({error.reason}); "
                                "name its encoding in the mapping") from error
@@ -66,6 +73,11 @@ class ColumnMapping:
         if self.decimal_comma:
             values.update({k: _decimal_comma(values[k]) for k in NUMBERS if k in values})
         return values
+
+
+def original_cells(row: dict[str | Any, Any]) -> dict[str, str]:
+    """A `csv.DictReader` row without the cells beyond the header (and the header's blanks)."""
+    return {k: v for k, v in row.items() if isinstance(k, str) and k and isinstance(v, str)}
 
 
 def read_mapping(path: Path) -> ColumnMapping:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import islice
@@ -16,8 +15,10 @@ from rich.table import Table
 
 from shipshape.adapters.channels.receive import receive_file, standard_of
 from shipshape.bootstrap import Container, build
+from shipshape.cli import exit_codes
 from shipshape.cli.csv_mapping import ColumnMapping, read_mapping
-from shipshape.cli.files import OrderRow, read_orders
+from shipshape.cli.files import OrderRow, order_file_type, read_orders
+from shipshape.cli.rejects import RejectsFile
 from shipshape.domain.errors import Conflict, InvalidInput
 from shipshape.services import intake
 from shipshape.services.intake import IntakeResult
@@ -27,9 +28,6 @@ ORDER_OUTCOMES = ("accepted", "held", "duplicate", "replayed", "rejected")
 DUPLICATE_INTERCHANGE = "duplicate interchange"
 
 
-EDI_SUFFIXES = (".x12", ".edi", ".edifact", ".850")
-
-
 def ingest(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
     batch: Annotated[int, typer.Option(min=1, max=5000, help="orders per transaction")] = 200,
@@ -37,16 +35,24 @@ def ingest(
         exists=True, dir_okay=False, help="YAML file naming the CSV columns of each field",
     )] = None,
 ) -> None:
-    """Take orders from JSON lines, CSV, or EDI (X12 .x12, EDIFACT .edi); see the README."""
+    """Take orders from JSON lines (.jsonl), CSV, or EDI (X12 .x12, EDIFACT .edi); see the
+    README. Exit status 3 when any order was rejected: FILE.rejected.jsonl (or .csv) beside
+    FILE holds each with its reason."""
+    kind = order_file_type(file)
     columns = read_mapping(mapping) if mapping else None
-    if columns and file.suffix.lower() != ".csv":
+    if columns and kind != "csv":
         raise InvalidInput(f"{file.name}: --mapping applies to CSV files only")
-    container = build(migrate=True)
-    if file.suffix.lower() in EDI_SUFFIXES:
-        tally = ingest_edi(container, file)
-    else:
-        tally = ingest_file(container, file, batch, columns)
+    container = build(migrate="embedded")
+    try:
+        if kind == "edi":
+            tally = ingest_edi(container, file)
+        else:
+            tally = ingest_file(container, file, batch, columns)
+    finally:
+        container.close()
     console.print(summary_table(tally))
+    if tally["rejected"] or tally[DUPLICATE_INTERCHANGE]:
+        raise typer.Exit(exit_codes.REJECTED)
 
 
 def ingest_edi(container: Container, file: Path) -> Counter[str]:
@@ -74,39 +80,38 @@ def outcome_of(result: IntakeResult | Conflict) -> str:
 def ingest_file(container: Container, file: Path, batch: int,
                 mapping: ColumnMapping | None = None) -> Counter[str]:
     rows = list(read_orders(file, mapping))
-    rejects_path = file.with_name(file.name + ".rejected.jsonl")
     tally: Counter[str] = Counter()
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
         task = progress.add_task(f"ingesting {file.name}", total=len(rows))
-        with rejects_path.open("w", encoding="utf-8") as rejects:
+        with RejectsFile(file, mapping.delimiter if mapping else ",") as rejects:
             for chunk in _chunks(rows, batch):
-                for outcome, reject in _submit(container, chunk):
+                for row, outcome, error in _submit(container, chunk):
                     tally[outcome] += 1
-                    if reject:
-                        rejects.write(json.dumps(reject) + "\n")
+                    if error is not None:
+                        rejects.add(row, error)
                 progress.advance(task, len(chunk))
-    if tally["rejected"]:
-        console.print(f"[yellow]{tally['rejected']} rejected rows written to {rejects_path}[/]")
-    else:
-        rejects_path.unlink()
+    if rejects.count:
+        console.print(f"[yellow]{rejects.count} rejected orders written to {rejects.path}[/]")
     return tally
 
 
-def _submit(container: Container, rows: list[OrderRow]) -> Iterator[tuple[str, dict[str, object]]]:
+def _submit(container: Container, rows: list[OrderRow]
+            ) -> Iterator[tuple[OrderRow, str, str | None]]:
+    """Each row, its outcome, and the reason when it was rejected."""
     valid = [r for r in rows if r.order is not None]
     for row in rows:
         if row.order is None:
-            yield "rejected", {"row": row.number, "error": row.error}
+            yield row, "rejected", str(row.error)
     commands = [intake.SubmitOrder(r.order.to_domain(), r.idempotency_key)
                 for r in valid if r.order is not None]
     for row, result in zip(valid, intake.submit_orders(container.deps, commands), strict=True):
         if isinstance(result, Conflict):
-            yield "rejected", {"row": row.number, "error": str(result)}
+            yield row, "rejected", str(result)
         elif result.status == "rejected":
-            yield "rejected", {"row": row.number, "error": str(result.body.get("detail"))}
+            yield row, "rejected", str(result.body.get("detail"))
         else:
-            yield outcome_of(result), {}
+            yield row, outcome_of(result), None
 
 
 def _chunks(rows: Iterable[OrderRow], size: int) -> Iterator[list[OrderRow]]:

@@ -7,13 +7,18 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from shipshape.bootstrap import build, handlers_of
+from shipshape.bootstrap import Container, build, handlers_of
+from shipshape.cli.output import Listing, OutputFormat, OutputOption, emit
+from shipshape.cli.reading import read
 from shipshape.cli.relay_cmd import needs_broker
 from shipshape.cli.watch_cmd import Stop, stopping_on_signals
+from shipshape.domain.errors import InvalidInput
 from shipshape.services import dlq as dead
 from shipshape.worker import Worker
 
 console = Console()
+LETTER_FIELDS = ("id", "created_at", "consumer", "system", "operation", "key", "event_id",
+                 "subject", "attempts", "case_id", "status", "error")
 dlq_app = typer.Typer(help="Dead letters: events a consumer could not apply.",
                       no_args_is_help=True)
 
@@ -34,10 +39,10 @@ def worker(
 ) -> None:
     """Consume the broker's events and run the handlers until SIGTERM or Ctrl-C, which lets
     the events in hand finish first."""
-    container = build(migrate=True)
+    container = build(migrate="embedded")
     try:
         needs_broker(container, "worker", "runs the worker")
-        chosen = Worker(container, consumer)
+        chosen = _worker(container, consumer)
         with stopping_on_signals() as stop:
             tally = chosen.run(_Flag(stop), lambda n: console.print(
                 f"worker: {n} consumer threads on {', '.join(chosen.handlers)}; "
@@ -50,14 +55,24 @@ def worker(
                   f"{r.dead_lettered} dead-lettered")
 
 
-@dlq_app.command("list")
-def dlq_list(limit: Annotated[int, typer.Option(min=1)] = 100) -> None:
-    """The open dead letters, oldest first."""
-    container = build(migrate=True)
+def _worker(container: Container, consumers: list[str] | None) -> Worker:
     try:
-        letters = dead.open_letters(container.deps, limit)
-    finally:
-        container.close()
+        return Worker(container, consumers)
+    except ValueError as error:  # an unknown consumer named
+        raise InvalidInput(str(error)) from error
+
+
+@dlq_app.command("list")
+def dlq_list(
+    limit: Annotated[int, typer.Option(min=1)] = 100,
+    output: OutputOption = OutputFormat.table,
+) -> None:
+    """The open dead letters, oldest first."""
+    letters = read(lambda c: dead.open_letters(c.deps, limit))
+    if output is not OutputFormat.table:
+        rows = [{name: getattr(d, name) for name in LETTER_FIELDS} for d in letters]
+        emit(Listing("dead_letters", rows, LETTER_FIELDS, limit=limit), output)
+        return
     if not letters:
         console.print("no open dead letters")
         return
@@ -78,7 +93,7 @@ def dlq_replay(
     """Apply dead letters again, each once; the exit status is 1 if any still fails."""
     if (letter_id is None) == (not replay_all):
         raise typer.BadParameter("give a dead letter id or --all, not both")
-    container = build(migrate=True)
+    container = build(migrate="embedded")
     try:
         handlers = handlers_of(container)
         results = (dead.replay_all(container.deps, handlers) if letter_id is None

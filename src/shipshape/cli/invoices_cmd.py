@@ -7,37 +7,40 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from shipshape.adapters.db import queries
 from shipshape.bootstrap import build
+from shipshape.cli.output import (
+    LimitOption,
+    OffsetOption,
+    OutputFormat,
+    OutputOption,
+    emit,
+    page_listing,
+)
+from shipshape.cli.reading import read
+from shipshape.domain.invoicing import InvoiceStatus
 from shipshape.services.crediting import credit_invoice
 
 console = Console()
 app = typer.Typer(help="Invoices: list or credit.", no_args_is_help=True)
 
 
+LIST_COLUMNS = ("invoice_id", "kind", "order_id", "status", "total", "erp_ref", "reason")
+
+
 @app.command("list")
 def list_cmd(
-    status: Annotated[str | None, typer.Option(
-        help="issued, posted, rejected or credited")] = None,
+    status: Annotated[InvoiceStatus | None, typer.Option(help="the invoice's status")] = None,
     order: Annotated[str | None, typer.Option(help="an order's id")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    limit: LimitOption = 50,
+    offset: OffsetOption = 0,
+    output: OutputOption = OutputFormat.table,
 ) -> None:
-    """The newest invoices and credit notes."""
-    container = build(migrate=True)
-    try:
-        found = queries.find_invoices(container.engine, status, order, limit)
-    finally:
-        container.close()
-    table = Table(title=f"{len(found)} invoice(s)")
-    for column in ("id", "kind", "order_id", "shipment_id", "status", "total", "erp_ref",
-                   "reason"):
-        table.add_column(column, justify="right" if column == "total" else "left")
-    for row in found:
-        table.add_row(*(str(row[c] or "") for c in ("id", "kind", "order_id", "shipment_id",
-                                                    "status", "total", "erp_ref", "reason")))
-    console.print(table)
+    """The invoices and credit notes, newest first."""
+    page = read(lambda c: queries.list_invoices(
+        c.engine, status=status and status.value, order_id=order, limit=limit, offset=offset))
+    emit(page_listing("invoices", page, LIST_COLUMNS, ids=("invoice_id", "order_id")), output)
 
 
 @app.command("credit")
@@ -48,7 +51,7 @@ def credit_cmd(
 ) -> None:
     """Credit INVOICE_ID with a credit note and invoice its shipment again at today's
     contract prices."""
-    container = build(migrate=True)
+    container = build(migrate="embedded")
     try:
         result = credit_invoice(container.deps, invoice_id, reason,
                                 actor or f"cli:{getpass.getuser()}")

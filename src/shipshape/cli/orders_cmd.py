@@ -1,4 +1,5 @@
-"""`shipshape orders cancel` and `shipshape orders amend`: customer service changes to an order."""
+"""`shipshape orders list|show`: the orders as the API reads them; `shipshape orders cancel`
+and `shipshape orders amend`: customer service changes to an order."""
 
 from __future__ import annotations
 
@@ -8,14 +9,60 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from shipshape.adapters.db import queries
 from shipshape.bootstrap import build
+from shipshape.cli.output import (
+    LimitOption,
+    OffsetOption,
+    OutputFormat,
+    OutputOption,
+    ShowOutputOption,
+    emit,
+    emit_record,
+    page_listing,
+)
+from shipshape.cli.reading import FromOption, ToOption, found, period, read
 from shipshape.domain.errors import InvalidInput
+from shipshape.domain.orders import OrderStatus
 from shipshape.services.amendment import amend_order
 from shipshape.services.cancellation import cancel_order
 
 console = Console()
-app = typer.Typer(help="Orders: cancel or amend.", no_args_is_help=True)
+app = typer.Typer(help="Orders: list, show, cancel or amend.", no_args_is_help=True)
 Actor = Annotated[str | None, typer.Option(help="who asks (default: cli:<login name>)")]
+
+
+LIST_COLUMNS = ("order_id", "status", "customer_id", "value", "created_at")
+
+
+@app.command("list")
+def list_cmd(
+    customer_id: Annotated[str | None, typer.Option(help="the customer's id")] = None,
+    status: Annotated[OrderStatus | None, typer.Option(help="the order's status")] = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    limit: LimitOption = 50,
+    offset: OffsetOption = 0,
+    output: OutputOption = OutputFormat.table,
+) -> None:
+    """The orders, newest first."""
+    created_from, created_to = period(start, end)
+    page = read(lambda c: queries.list_orders(
+        c.engine, customer_id=customer_id, status=status and status.value,
+        created_from=created_from, created_to=created_to, limit=limit, offset=offset,
+        currency=c.settings.invoice_currency))
+    emit(page_listing("orders", page, LIST_COLUMNS, ids=("order_id", "customer_id")), output)
+
+
+@app.command("show")
+def show_cmd(
+    order_id: Annotated[str, typer.Argument(help="the order's id")],
+    output: ShowOutputOption = OutputFormat.table,
+) -> None:
+    """ORDER_ID with its lines, reservations, cases, shipments and invoices."""
+    order = read(lambda c: queries.order_detail(c.engine, order_id,
+                                                c.settings.invoice_currency))
+    emit_record(f"order {order_id}", found(order, f"order {order_id}"), output)
 
 
 @app.command("cancel")
@@ -26,7 +73,7 @@ def cancel_cmd(
 ) -> None:
     """Cancel ORDER_ID: its stock and credit are given back, and the warehouse and the carrier
     are told to stop when they have it. A shipped order cannot be cancelled."""
-    container = build(migrate=True)
+    container = build(migrate="embedded")
     try:
         result = cancel_order(container.deps, order_id, reason,
                               actor or _login())
@@ -46,7 +93,7 @@ def amend_cmd(
 ) -> None:
     """Change line quantities of ORDER_ID before it is released."""
     changes = [parse_line(text) for text in line]
-    container = build(migrate=True)
+    container = build(migrate="embedded")
     try:
         result = amend_order(container.deps, order_id, changes,
                              actor or _login())

@@ -16,11 +16,16 @@ from rich.table import Table
 from shipshape.adapters.db.edi_document_store import StoredDocument, edi_documents
 from shipshape.api.schemas import PartnerIn
 from shipshape.bootstrap import build
+from shipshape.cli.files import brief
+from shipshape.cli.output import Listing, OutputFormat, OutputOption, emit
+from shipshape.cli.reading import read
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.partners import TradingPartner
 from shipshape.services import edi
 
 app = typer.Typer(help="Trading partners (EDI).", no_args_is_help=True)
+DOCUMENT_FIELDS: tuple[str, ...] = ("id", "partner_id", "direction", "doc_type",
+                                    "control_number", "created_at")
 console = Console()
 
 
@@ -28,7 +33,7 @@ console = Console()
 def load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Load partner profiles (a list, or {"partners": [...]}) from JSON or YAML; idempotent."""
     partners = read_partners(file)
-    count = edi.upsert_partners(build(migrate=True).deps, partners)
+    count = edi.upsert_partners(build(migrate="embedded").deps, partners)
     console.print(f"loaded {count} trading partner profiles")
 
 
@@ -39,14 +44,16 @@ def documents(
     direction: Annotated[str | None, typer.Option(help="in or out")] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="most documents")] = 20,
     content: Annotated[bool, typer.Option("--content", help="print each document")] = False,
+    output: OutputOption = OutputFormat.table,
 ) -> None:
     """The partner's stored EDI documents, newest first."""
-    container = build(migrate=True)
-    try:
-        found = edi_documents(container.engine, partner, doc_type, direction, limit)
-    finally:
-        container.close()
-    print_documents(partner, found, content)
+    found = read(lambda c: edi_documents(c.engine, partner, doc_type, direction, limit))
+    if output is OutputFormat.table:
+        print_documents(partner, found, content)
+        return
+    fields = DOCUMENT_FIELDS + (("content",) if content else ())
+    rows = [{name: getattr(document, name) for name in fields} for document in found]
+    emit(Listing("documents", rows, fields, limit=limit), output)
 
 
 def print_documents(partner: str, found: list[StoredDocument], content: bool) -> None:
@@ -75,12 +82,18 @@ def read_partners(path: Path) -> list[TradingPartner]:
         try:
             partners.append(PartnerIn.model_validate(record).to_domain())
         except ValidationError as error:
-            raise InvalidInput(f"partner {number}: {error}") from error
+            raise InvalidInput(f"partner {number}: {brief(error)}") from error
     return partners
 
 
 def _document(path: Path) -> Any:
-    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() not in (".json", ".yaml", ".yml"):
+        raise InvalidInput(f"{path.name}: {path.suffix or 'a name without extension'} is not a "
+                           "partner profile file type; name it .json, .yaml or .yml")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"{path.name} is not UTF-8 text ({error.reason})") from error
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
             return yaml.safe_load(text)

@@ -26,7 +26,7 @@ def purge_cmd(
     """Remove idempotency keys, inbox rows, delivered outbox rows and EDI documents older than
     the retention age. Outbox rows still owed to a consumer, and the inbox rows of their events,
     are kept whatever their age."""
-    container = build(migrate=True)
+    container = build(migrate="embedded")
     try:
         age = (parse_age(older_than) if older_than is not None
                else timedelta(days=container.settings.retention_days))

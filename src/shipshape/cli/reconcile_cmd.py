@@ -29,7 +29,7 @@ def reconcile_cmd(
 ) -> None:
     """Compare what shipped, what was invoiced and what the ERP says: issue missing invoices,
     post unacknowledged ones again (each once) and open exception cases for the rest."""
-    container = build(migrate=True)
+    container = build(migrate="embedded")
     try:
         policy = reconcile_policy(container.settings, not no_repair)
         report = reconcile(container.deps, policy)
@@ -59,7 +59,7 @@ def print_report(report: ReconciliationReport) -> None:
 def check_cmd() -> None:
     """Check the store's consistency conditions, and that every event written was published
     and applied within SHIPSHAPE_DELIVERY_MAX_LAG_S; the exit status is 1 if any is violated."""
-    container = build(migrate=True)
+    container = build(migrate="embedded")
     try:
         violations = check_consistency(container.deps) + delivery_violations(container)
         waiting = container.delivery_debt()

@@ -51,7 +51,7 @@ def relay(
 ) -> None:
     """Publish the events in the outbox to the broker, in commit order, and settle what the
     consumers applied; stop with Ctrl-C."""
-    container = build(migrate=True)
+    container = build(migrate="embedded")
     try:
         settings = container.settings
         needs_broker(container, "relay", "relays the outbox")

@@ -16,7 +16,7 @@ from shipshape.cli.demo_integration import DEMO_ERP, mirror_to_erp
 from shipshape.cli.demo_journey import DEMO_TMS, DEMO_WMS, STALL_S, release_to_cash
 from shipshape.cli.files import read_masterdata
 from shipshape.cli.intake_cmd import ingest_file, summary_table
-from shipshape.config import Settings
+from shipshape.config import Settings, masked_url
 from shipshape.domain.cases import Stage
 from shipshape.services import masterdata as md
 from shipshape.sim.sample import sample_day, sample_masterdata
@@ -31,7 +31,7 @@ def seed(
     """Seed the database; `--sample` loads a realistic sample distributor."""
     if not sample:
         raise typer.BadParameter("only --sample is available today", param_hint="--sample")
-    container = build(migrate=True)
+    container = build(migrate="embedded")
     seed_sample(container, Path("sample-masterdata.json"))
 
 
@@ -57,7 +57,7 @@ def demo(
     demo_systems = {"erp": DEMO_ERP, "wms": DEMO_WMS, "tms": DEMO_TMS}
     settings = settings.model_copy(update={"connectors": {**demo_systems,
                                                           **settings.connectors}})
-    container = build(settings, migrate=True)
+    container = build(settings, migrate="embedded")
     if queries.orders_by_status(container.engine):
         console.print("[yellow]the database already holds orders; the demo adds another day[/]")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -95,7 +95,7 @@ def report(container: Container) -> None:
 
 def next_steps(container: Container) -> None:
     console.print(f"\nthe database is at [bold]{container.settings.database_location}[/]")
-    env = f"SHIPSHAPE_DATABASE_URL={container.settings.database_url} "
+    env = f"SHIPSHAPE_DATABASE_URL={masked_url(container.settings.database_url)} "
     cli = f"{env}.venv/bin/shipshape"
     console.print(f"serve it:  [bold]{cli} serve[/]  (then open http://127.0.0.1:8000/docs)",
                   soft_wrap=True)

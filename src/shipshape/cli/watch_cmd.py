@@ -13,7 +13,6 @@ import contextlib
 import errno
 import fcntl
 import itertools
-import json
 import logging
 import os
 import signal
@@ -35,13 +34,15 @@ from rich.markup import escape
 from shipshape.adapters.channels.receive import FileOutcome, Standard, receive_file, standard_of
 from shipshape.adapters.db.edi_queries import repeats_accepted_interchange
 from shipshape.bootstrap import Container, build
+from shipshape.cli import exit_codes
+from shipshape.cli.files import EDI_SUFFIXES
 from shipshape.cli.intake_cmd import (
     DUPLICATE_INTERCHANGE,
-    EDI_SUFFIXES,
     ORDER_OUTCOMES,
     ingest_file,
     outcome_of,
 )
+from shipshape.cli.rejects import first_reject, rejects_path
 from shipshape.domain.errors import ConcurrencyConflict, ShipshapeError
 
 console = Console()
@@ -86,8 +87,9 @@ def watch(
     interval: Annotated[float, typer.Option(min=0.0, help="seconds between two looks")] = 2.0,
     once: Annotated[bool, typer.Option("--once", help="take what is there, then exit")] = False,
 ) -> None:
-    """Take order files dropped into FOLDER, each once, into processed/ or failed/."""
-    container = build(migrate=True)
+    """Take order files dropped into FOLDER, each once, into processed/ or failed/. With
+    --once, the exit status is 3 when a file failed or an order of a file was rejected."""
+    container = build(migrate="embedded")
     try:
         with stopping_on_signals() as stop:
             tally = Watcher(container, folder, interval, stop).run(once)
@@ -95,6 +97,8 @@ def watch(
         container.close()
     console.print(f"{tally['processed']} processed, {tally['failed']} failed, "
                   f"{tally['kept']} left in processing")
+    if once and (tally["failed"] or tally["rejected"]):
+        raise typer.Exit(exit_codes.REJECTED)
 
 
 @contextlib.contextmanager
@@ -248,8 +252,9 @@ class Watcher:
         try:
             standard = _edi_standard(claim.file)
             if standard is None:
-                return _orders_verdict(ingest_file(self.container, claim.file, BATCH),
-                                       claim.file)
+                orders = ingest_file(self.container, claim.file, BATCH)
+                self.tally["rejected"] += orders["rejected"]
+                return _orders_verdict(orders, claim.file)
             return self._edi_verdict(claim, standard)
         except ConcurrencyConflict:
             raise
@@ -272,7 +277,9 @@ class Watcher:
                                self.container.edi_identity)
         _write_acknowledgements(claim.file, outcome)
         if not outcome.all_duplicates:
-            return Verdict("processed", _describe(_edi_tally(outcome)))
+            orders = _edi_tally(outcome)
+            self.tally["rejected"] += orders["rejected"]
+            return Verdict("processed", _describe(orders))
         if claim.recovered and self._taken_before(outcome):
             return Verdict("processed", "taken before a restart already; nothing new stored")
         partners = ", ".join(sorted({i.partner_id for i in outcome.interchanges}))
@@ -361,20 +368,9 @@ def _orders_verdict(tally: Counter[str], file: Path) -> Verdict:
     if not total:
         return Verdict("failed", "the file holds no orders")
     if tally["rejected"] == total:
-        return Verdict("failed", f"every order was refused ({_first_reject(file)}); the "
-                                 "reasons are in the .rejected.jsonl file beside it")
+        return Verdict("failed", f"every order was refused ({first_reject(file)}); the "
+                                 f"reasons are in {rejects_path(file).name} beside it")
     return Verdict("processed", _describe(tally))
-
-
-def _first_reject(file: Path) -> str:
-    """The first refusal `ingest` wrote beside `file`, as "row N: reason"."""
-    rejects = file.with_name(file.name + ".rejected.jsonl")
-    try:
-        with rejects.open(encoding="utf-8") as handle:
-            first = json.loads(handle.readline() or "{}")
-    except (OSError, ValueError):
-        return "no reason was recorded"
-    return f"row {first.get('row')}: {str(first.get('error'))[:200]}"
 
 
 def _describe(tally: Counter[str]) -> str:

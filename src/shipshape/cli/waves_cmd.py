@@ -25,7 +25,7 @@ def release_cmd(
 ) -> None:
     """Check the orders due at SITE and release those that pass; the others are held with
     their exception cases. The WMS gets the wave when the outbox is next relayed."""
-    container = build(migrate=True)
+    container = build(migrate="embedded")
     try:
         result = release.release_wave(container.deps, site, limit)
     finally:

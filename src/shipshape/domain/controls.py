@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from enum import StrEnum
 
 from shipshape.domain.bounds import date_supported, unsupported_date
 from shipshape.domain.findings import Finding, Kind, Team, block, warn
@@ -29,6 +30,14 @@ class LotStock:
     quantity: int
 
 
+class PastShipDate(StrEnum):
+    """What a requested ship date before today does to an order: a warning the order goes on
+    with, or a hold for customer service to agree a new date."""
+
+    WARN = "warn"
+    HOLD = "hold"
+
+
 @dataclass(frozen=True, slots=True)
 class OrderContext:
     """Everything the control points may look at, loaded before they run."""
@@ -41,6 +50,7 @@ class OrderContext:
     carriers: Mapping[str, Carrier]
     open_exposure: Decimal = Decimal("0")
     lots: Mapping[str, Sequence[LotStock]] = field(default_factory=dict)
+    past_ship_date: PastShipDate = PastShipDate.WARN
 
 
 Control = Callable[[OrderContext], list[Finding]]
@@ -74,6 +84,19 @@ def supported_ship_date(ctx: OrderContext) -> list[Finding]:
     return [block("SHIP_DATE_UNSUPPORTED", Kind.DATA_QUALITY, Team.CUSTOMER_SERVICE,
                   f"requested ship date {unsupported_date(ship)}",
                   requested_ship_date=ship.isoformat())]
+
+
+def ship_date_in_past(ctx: OrderContext) -> list[Finding]:
+    """`SHIP_DATE_IN_PAST`: the requested ship date is before today, so the promise is already
+    broken; a warning or a hold as `ctx.past_ship_date` says."""
+    ship = ctx.draft.requested_ship_date
+    if ship is None or ship >= ctx.today or not date_supported(ship):
+        return []
+    make = block if ctx.past_ship_date is PastShipDate.HOLD else warn
+    return [make("SHIP_DATE_IN_PAST", Kind.DATA_QUALITY, Team.CUSTOMER_SERVICE,
+                 f"requested ship date {ship.isoformat()} is before today "
+                 f"({ctx.today.isoformat()})",
+                 requested_ship_date=ship.isoformat(), today=ctx.today.isoformat())]
 
 
 def customer_standing(ctx: OrderContext) -> list[Finding]:
@@ -268,8 +291,8 @@ def possible_duplicate(recent_po: str | None) -> list[Finding]:
 
 
 BUILTIN_CONTROLS: tuple[Control, ...] = (
-    completeness, supported_ship_date, customer_standing, credit, missing_price, contract_prices,
-    items, carrier_service, shelf_life,
+    completeness, supported_ship_date, ship_date_in_past, customer_standing, credit,
+    missing_price, contract_prices, items, carrier_service, shelf_life,
 )
 
 

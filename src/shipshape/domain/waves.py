@@ -25,11 +25,13 @@ from decimal import Decimal
 from shipshape.domain.controls import (
     Control,
     OrderContext,
+    PastShipDate,
     carrier_service,
     credit,
     customer_standing,
     items,
     missing_price,
+    ship_date_in_past,
 )
 from shipshape.domain.findings import Finding, Kind, Team, block
 from shipshape.domain.inventory import Reservation
@@ -40,8 +42,8 @@ ZERO = Decimal("0")
 UNKNOWN_CUSTOMER_RANK = len(PRIORITY_RANK)
 """Orders of a customer missing from master data come after every known priority."""
 
-PREWAVE_CONTROLS: tuple[Control, ...] = (customer_standing, credit, missing_price, items,
-                                         carrier_service)
+PREWAVE_CONTROLS: tuple[Control, ...] = (ship_date_in_past, customer_standing, credit,
+                                         missing_price, items, carrier_service)
 """The control points of acceptance that the pre-wave check runs again."""
 
 STALE_RESERVATION = "STALE_RESERVATION"
@@ -111,20 +113,22 @@ class PrewaveFacts:
     reserved: Mapping[tuple[str, str], int]
     exposure: Mapping[str, Decimal] = field(default_factory=dict)
     prices: Mapping[str, Mapping[str, ContractPrice]] = field(default_factory=dict)
+    past_ship_date: PastShipDate = PastShipDate.WARN
 
 
 def prewave_findings(candidate: WaveCandidate, facts: PrewaveFacts) -> list[Finding]:
-    """What stops this order from being released now (blocking findings only)."""
+    """What the check finds on this order now: blocking findings stop its release, warnings
+    go with it."""
     found = stale_reservations(candidate.reservations, facts)
     ctx = _context(candidate, facts)
     for control in PREWAVE_CONTROLS:
         found.extend(control(ctx))
-    return [f for f in found if f.blocks]
+    return found
 
 
 def prewave_check(candidates: Sequence[WaveCandidate], facts: PrewaveFacts
                   ) -> dict[str, list[Finding]]:
-    """Findings per order id; an order with none may be released."""
+    """Findings per order id; an order with no blocking finding may be released."""
     return {c.order_id: prewave_findings(c, facts) for c in candidates}
 
 
@@ -135,7 +139,7 @@ def _context(candidate: WaveCandidate, facts: PrewaveFacts) -> OrderContext:
     others = max(facts.exposure.get(draft.customer_id, own_value) - own_value, ZERO)
     return OrderContext(draft=draft, today=facts.today, customer=customer, items=facts.items,
                         prices=facts.prices.get(draft.customer_id, {}), carriers=facts.carriers,
-                        open_exposure=others)
+                        open_exposure=others, past_ship_date=facts.past_ship_date)
 
 
 def stale_reservations(reservations: Iterable[Reservation], facts: PrewaveFacts
@@ -171,6 +175,9 @@ class WaveOutcome:
 
     candidate: WaveCandidate
     findings: tuple[Finding, ...]
+    """Blocking findings: the order is pulled from the wave and held."""
+    warnings: tuple[Finding, ...] = ()
+    """Findings the order is released with."""
 
     @property
     def released(self) -> bool:
@@ -184,7 +191,12 @@ class WaveOutcome:
 def decide_wave(candidates: Sequence[WaveCandidate], facts: PrewaveFacts) -> list[WaveOutcome]:
     """The candidates in wave order, each with its findings."""
     ordered = wave_order(candidates, facts.customers)
-    return [WaveOutcome(c, tuple(prewave_findings(c, facts))) for c in ordered]
+    return [_outcome(c, prewave_findings(c, facts)) for c in ordered]
+
+
+def _outcome(candidate: WaveCandidate, found: Sequence[Finding]) -> WaveOutcome:
+    return WaveOutcome(candidate, tuple(f for f in found if f.blocks),
+                       tuple(f for f in found if not f.blocks))
 
 
 def release_lines(outcome: WaveOutcome) -> list[dict[str, object]]:

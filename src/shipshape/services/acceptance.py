@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from shipshape.domain.controls import (
     OrderContext,
+    PastShipDate,
     contract_priced,
     possible_duplicate,
     run_controls,
@@ -47,7 +48,7 @@ class Decision:
 
 
 def decide(deps: Deps, uow: UnitOfWork, draft: OrderDraft, now: datetime) -> Decision:
-    ctx = load_context(uow, draft, now)
+    ctx = load_context(uow, draft, now, deps.past_ship_date)
     findings = run_controls(ctx) + deps.rules.evaluate(policy_facts(ctx))
     findings += possible_duplicate(_recent_po(uow, draft, now))
     if any(f.blocks for f in findings):
@@ -59,7 +60,8 @@ def decide(deps: Deps, uow: UnitOfWork, draft: OrderDraft, now: datetime) -> Dec
     return Decision(ctx.customer, ctx.draft, tuple(findings), plan.reservations)
 
 
-def load_context(uow: UnitOfWork, draft: OrderDraft, now: datetime) -> OrderContext:
+def load_context(uow: UnitOfWork, draft: OrderDraft, now: datetime,
+                 past_ship_date: PastShipDate = PastShipDate.WARN) -> OrderContext:
     """The order's context, its lines without a unit price priced at the contract price."""
     skus = {line.sku for line in draft.lines}
     customer = uow.masterdata.customer(draft.customer_id)
@@ -76,6 +78,7 @@ def load_context(uow: UnitOfWork, draft: OrderDraft, now: datetime) -> OrderCont
         if customer else Decimal("0"),
         lots=uow.inventory.lots({s for s in skus if s in items and items[s].lot_controlled})
         if customer and customer.min_remaining_shelf_life_days > 0 else {},
+        past_ship_date=past_ship_date,
     )
 
 

@@ -113,5 +113,5 @@ def _change_json(change: am.LineChange) -> dict[str, object]:
 
 
 def _reservation_json(r: Reservation) -> dict[str, object]:
-    return {"line_no": r.line_no, "site": r.site, "sku": r.sku, "quantity": r.quantity}
+    return {"line_no": r.line_no, "site_id": r.site, "sku": r.sku, "quantity": r.quantity}
 

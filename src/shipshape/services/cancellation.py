@@ -101,7 +101,7 @@ def _events(order: OrderToPick, plan: cn.CancellationPlan, reason: str, actor: s
     events = [Event(cn.ORDER_CANCELLED, order.id, now, {
         "from": plan.from_status.value, "to": OrderStatus.CANCELLED.value, "reason": reason,
         "actor": actor, "compensations": [c.value for c in plan.compensations],
-        "reservations_released": [{"line_no": r.line_no, "site": r.site, "sku": r.sku,
+        "reservations_released": [{"line_no": r.line_no, "site_id": r.site, "sku": r.sku,
                                    "quantity": r.quantity} for r in plan.unreserve],
         "credit_released": cn.money_text(plan.credit_released), "cases_closed": cases})]
     note = f"order cancelled: {reason}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shipshape.domain.controls import PastShipDate
 from shipshape.domain.invoicing import BillingPolicy
 from shipshape.services.metrics import Metrics, NoMetrics
 from shipshape.services.ports import (
@@ -27,3 +28,5 @@ class Deps:
     """Carrier selection; without it an order's chain is its customer's preference alone."""
     billing: BillingPolicy = field(default_factory=BillingPolicy)
     """Freight, tax and currency of invoices."""
+    past_ship_date: PastShipDate = PastShipDate.WARN
+    """What a requested ship date before today does, at intake and in the pre-wave check."""

@@ -249,7 +249,7 @@ def adjust_once(deps: Deps, movement: StockMovement, scope: str, key: str) -> An
 
 
 def position_json(p: StockPosition) -> dict[str, object]:
-    return {"site": p.site, "sku": p.sku, "on_hand": p.on_hand, "reserved": p.reserved,
+    return {"site_id": p.site, "sku": p.sku, "on_hand": p.on_hand, "reserved": p.reserved,
             "available": p.available}
 
 

@@ -25,6 +25,7 @@ from datetime import date, datetime
 from shipshape.domain import events as ev
 from shipshape.domain import waves as wv
 from shipshape.domain.cases import CaseOrigin, ExceptionCase, Stage, case_opened, open_case
+from shipshape.domain.controls import PastShipDate
 from shipshape.domain.errors import InvalidInput, ShipshapeError
 from shipshape.domain.findings import Finding
 from shipshape.domain.integration import SystemEvent
@@ -60,11 +61,11 @@ class WaveResult:
     check_ms: float = 0.0
 
     def as_json(self) -> dict[str, object]:
-        return {"wave_id": self.wave_id, "site": self.site, "trigger": self.trigger,
-                "released": list(self.released),
+        return {"wave_id": self.wave_id, "site_id": self.site, "trigger": self.trigger,
+                "released": list(self.released), "released_count": len(self.released),
                 "pulled": [{"order_id": p.order_id, "codes": list(p.codes),
                             "cases": list(p.case_ids)} for p in self.pulled],
-                "check_ms": round(self.check_ms, 3)}
+                "pulled_count": len(self.pulled), "check_ms": round(self.check_ms, 3)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,23 +110,26 @@ def release_due_waves(deps: Deps, limit: int = DEFAULT_LIMIT
 def release_in(deps: Deps, uow: UnitOfWork, site: str, limit: int, trigger: str) -> WaveResult:
     """The wave within the caller's transaction; no commit."""
     now = deps.clock.now()
-    run = prewave(uow, site, limit, now)
+    run = prewave(uow, site, limit, now, deps.past_ship_date)
     if run is None:
         return WaveResult(None, site, trigger)
     wave_id = deps.new_id("wave")
     released = [o for o in run.outcomes if o.released]
     pulled = _pull(deps, uow, wave_id, run, now)
     _move(uow, released, now)
+    _warn(uow, released, now)
     uow.waves.add(WaveRecord(
         wave_id, site, trigger, "released" if released else "all_pulled", run.check_ms, now,
         tuple(WaveEntry(o.candidate.order_id, "released" if o.released else "pulled",
-                        [finding_json(f) for f in o.findings]) for o in run.outcomes)))
+                        [finding_json(f) for f in o.findings + o.warnings])
+              for o in run.outcomes)))
     uow.events.append(_release_events(wave_id, site, trigger, released, now))
     return WaveResult(wave_id, site, trigger, tuple(o.candidate.order_id for o in released),
                       tuple(pulled), run.check_ms)
 
 
-def prewave(uow: UnitOfWork, site: str, limit: int, now: datetime) -> PrewaveRun | None:
+def prewave(uow: UnitOfWork, site: str, limit: int, now: datetime,
+            past_ship_date: PastShipDate = PastShipDate.WARN) -> PrewaveRun | None:
     """Choose and lock the orders due at `site`, load fresh data, check each; None when no
     order is due."""
     started = time.perf_counter()
@@ -133,7 +137,7 @@ def prewave(uow: UnitOfWork, site: str, limit: int, now: datetime) -> PrewaveRun
     candidates = uow.waves.candidates(site, ids) if ids else []
     if not candidates:
         return None
-    facts = load_facts(uow, site, candidates, now)
+    facts = replace(load_facts(uow, site, candidates, now), past_ship_date=past_ship_date)
     outcomes = wv.decide_wave(candidates, facts)
     return PrewaveRun(outcomes, facts, (time.perf_counter() - started) * 1000)
 
@@ -166,6 +170,13 @@ def _move(uow: UnitOfWork, released: Sequence[wv.WaveOutcome], now: datetime) ->
     moving = [o.candidate.order_id for o in released
               if wv.status_after(o.candidate.status, True) != o.candidate.status]
     uow.waves.set_status(moving, OrderStatus.RELEASED, now)
+
+
+def _warn(uow: UnitOfWork, released: Sequence[wv.WaveOutcome], now: datetime) -> None:
+    """Record the warnings the released orders go with (a ship date already past)."""
+    warned = {o.candidate.order_id: o.warnings for o in released if o.warnings}
+    if warned:
+        uow.waves.add_findings(warned, RELEASE, now)
 
 
 def _pull(deps: Deps, uow: UnitOfWork, wave_id: str, run: PrewaveRun,

@@ -252,7 +252,7 @@ def _receipt(
     rng: random.Random, product: _Product, site: str, quantity: int, day: datetime.date
 ) -> Record:
     lot, expiry = _lot(rng, product, day) if product.record["lot_controlled"] else (None, None)
-    return {"site": site, "sku": product.record["sku"], "quantity": quantity, "lot": lot,
+    return {"site_id": site, "sku": product.record["sku"], "quantity": quantity, "lot": lot,
             "expiry": expiry}
 
 

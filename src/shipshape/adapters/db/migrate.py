@@ -8,10 +8,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, inspect
 
-from shipshape.adapters.db.engine import WRITE
+from shipshape.adapters.db.engine import WRITE, is_sqlite
 from shipshape.adapters.db.tables import metadata
+from shipshape.domain.errors import ShipshapeError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -55,3 +57,36 @@ def autogenerate(engine: Engine, message: str) -> None:
     with engine.connect() as conn:
         config.attributes["connection"] = conn
         command.revision(config, message=message, autogenerate=True)
+
+
+class SchemaNotCurrent(ShipshapeError):
+    """The store's schema is not the one this shipshape was built for."""
+
+
+def check_current(engine: Engine) -> None:
+    """Raise `SchemaNotCurrent` naming both revisions unless the store is at the head."""
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return
+    known = current is None or _known_revision(current)
+    upgrade_hint = ("run `shipshape db upgrade`" if known
+                    else "a newer shipshape migrated it, use that one")
+    raise SchemaNotCurrent(f"the database schema is at {current or 'nothing (empty)'}, this "
+                           f"shipshape needs {head}: {upgrade_hint}")
+
+
+def _known_revision(revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
+    except CommandError:  # a newer shipshape's revision
+        return False
+
+
+def prepare(engine: Engine) -> None:
+    """What a command does to the schema before it works. An embedded SQLite file migrates
+    itself (zero setup); any other store is shared, and changing its schema is an operator's
+    step (`shipshape db upgrade`), so it is only checked."""
+    if is_sqlite(engine):
+        upgrade(engine)
+    else:
+        check_current(engine)

@@ -18,6 +18,7 @@ from shipshape.domain.cases import CaseStatus, ExceptionCase, stage_of
 from shipshape.domain.events import Event
 from shipshape.domain.findings import Finding
 from shipshape.domain.orders import Order, OrderStatus, ship_to_dict
+from shipshape.services import correlation
 from shipshape.services.ports import StoredResponse
 
 o = t.orders.c
@@ -205,9 +206,11 @@ class SqlEventLog:
         if not events:
             return
         ids = [uuid4().hex for _ in events]
+        request = correlation.request_id()
         self._conn.execute(t.order_events.insert(), [
             {"event_id": event_id, "order_id": e.order_id, "type": e.type, "payload": e.payload,
-             "occurred_at": e.occurred_at} for event_id, e in zip(ids, events, strict=True)])
+             "occurred_at": e.occurred_at, "request_id": request}
+            for event_id, e in zip(ids, events, strict=True)])
         self._pending.extend(
             {"event_id": event_id, "topic": topic_of(e.type), "order_id": e.order_id,
              "payload": {"type": e.type, "order_id": e.order_id, **e.payload,

@@ -193,6 +193,7 @@ order_events = Table(
     Column("type", String(60), nullable=False),
     Column("payload", JSON, nullable=False),
     Column("occurred_at", UtcDateTime, nullable=False),
+    Column("request_id", String(64)),
     Index("ix_order_events_order", "order_id", "id"),
 )
 

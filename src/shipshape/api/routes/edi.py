@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from shipshape.adapters.channels.receive import (
@@ -21,6 +22,7 @@ from shipshape.adapters.channels.receive import (
 )
 from shipshape.api.deps import allowed, container
 from shipshape.api.errors import problem
+from shipshape.api.schemas import IntakeOut
 from shipshape.bootstrap import Container
 from shipshape.domain.access import Permission
 from shipshape.services.auth import Principal
@@ -28,18 +30,55 @@ from shipshape.services.auth import Principal
 router = APIRouter()
 App = Annotated[Container, Depends(container)]
 Writer = Annotated[Principal, Depends(allowed(Permission.WRITE_ORDERS))]
-RAW_BODY = {"requestBody": {"content": {"application/edi-x12": {"schema": {"type": "string"}},
-                                        "application/edifact": {"schema": {"type": "string"}},
-                                        "text/plain": {"schema": {"type": "string"}}}}}
+TEXT = {"schema": {"type": "string", "minLength": 1}}
+RAW_BODY = {"requestBody": {"required": True, "content": {
+    "application/edi-x12": TEXT, "application/edifact": TEXT, "text/plain": TEXT}}}
 
 
-@router.post("/edi/x12", openapi_extra=RAW_BODY)
+class RejectedOrderOut(BaseModel):
+    """A transaction set that did not become an order, and why."""
+
+    status: Literal["rejected"]
+    error: str
+
+
+class AcknowledgementOut(BaseModel):
+    """A 997, TA1, 855, CONTRL or APERAK to send back, as EDI text."""
+
+    type: str
+    control_number: str
+    text: str
+
+
+class InterchangeOut(BaseModel):
+    partner_id: str
+    interchange_id: int
+    duplicate: bool
+    orders: list[IntakeOut | RejectedOrderOut]
+    acknowledgements: list[AcknowledgementOut]
+
+
+class EdiOut(BaseModel):
+    interchanges: list[InterchangeOut]
+
+
+ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"model": EdiOut, "description": "Taken; no new order (duplicates, rejections)"},
+    201: {"model": EdiOut, "description": "Taken; at least one new order"},
+    409: {"model": EdiOut, "description": "Every interchange was received before"},
+    503: {"description": "Taken in part (`taken`, `total`, `resume_from` say what), or the "
+                         "store is unavailable"},
+}
+
+
+@router.post("/edi/x12", openapi_extra=RAW_BODY, response_model=EdiOut, responses=ANSWERS)
 async def post_x12(request: Request, c: App, _: Writer) -> JSONResponse:
     """One or more X12 interchanges; answers with the 997 / TA1 / 855 and the orders."""
     return await _receive(request, c, "x12")
 
 
-@router.post("/edi/edifact", openapi_extra=RAW_BODY)
+@router.post("/edi/edifact", openapi_extra=RAW_BODY, response_model=EdiOut,
+             responses=ANSWERS)
 async def post_edifact(request: Request, c: App, _: Writer) -> JSONResponse:
     """One or more EDIFACT interchanges; answers with the CONTRL / APERAK and the orders."""
     return await _receive(request, c, "edifact")

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import math
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from shipshape.adapters.systems.signing import verify
 from shipshape.api.deps import container
+from shipshape.api.problems import errors
 from shipshape.bootstrap import Container
 from shipshape.domain.bounds import date_supported, text_problem, unsupported_date
 from shipshape.domain.errors import NotFound, Unauthorized
@@ -25,13 +27,39 @@ SYSTEMS = frozenset(system.value for system in EXTERNAL_SYSTEMS)
 MAX_WEBHOOK_ID = 100
 """With its `webhook:<system>:` prefix, within the 200 characters an idempotency key may have."""
 MAX_EVENT_TEXT = 2000
-EVENT_BODY = {"requestBody": {"content": {"application/json": {"schema": {
-    "type": "object", "required": ["type", "occurred_at", "data"],
-    "properties": {"type": {"type": "string"}, "occurred_at": {"type": "string"},
-                   "data": {"type": "object"}}}}}}}
+WEBHOOK_HEADERS = [
+    {"name": name, "in": "header", "required": True, "schema": {"type": "string"},
+     "description": description}
+    for name, description in (
+        ("webhook-id", "The event's id; a resend carries the same one"),
+        ("webhook-timestamp", "Seconds since the epoch when it was signed"),
+        ("webhook-signature", "`v1,<base64 HMAC-SHA256>` of id, timestamp and body"))]
+EVENT_BODY = {"parameters": WEBHOOK_HEADERS, "requestBody": {
+    "required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["type", "occurred_at", "data"],
+        "properties": {"type": {"type": "string"}, "occurred_at": {"type": "string"},
+                       "data": {"type": "object"}}}}}}}
 
 
-@router.post("/events/{system}", openapi_extra=EVENT_BODY)
+class SystemEventOut(BaseModel):
+    """What became of the event; a resend (same `webhook-id`) answers this again."""
+
+    outcome: Literal["applied", "stale", "refused"]
+    detail: str | None = None
+    code: str | None = Field(None, description="Why it was refused: `OWNERSHIP_VIOLATION`")
+    case_id: str | None = Field(None, description="The exception case a refusal opened")
+
+
+ANSWERS: dict[int | str, dict[str, Any]] = {
+    **errors(401, 404),
+    200: {"model": SystemEventOut, "description": "Applied, or stale (older than what is known)"},
+    409: {"model": SystemEventOut, "description": "Refused: another system owns that state (a case "
+          "is opened); or, as a problem, the `webhook-id` was used for another body"},
+}
+
+
+@router.post("/events/{system}", openapi_extra=EVENT_BODY, response_model=SystemEventOut,
+             responses=ANSWERS)
 async def post_event(system: str, request: Request, c: App) -> JSONResponse:
     """One event of `system` (erp, wms, tms, finance). Authenticated by its Standard Webhooks
     signature (no bearer token); `webhook-id` makes a resend answer the first answer again."""

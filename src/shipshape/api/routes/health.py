@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 
 from shipshape.adapters.db.engine import write_problem
 from shipshape.adapters.db.errors import first_line
@@ -20,7 +21,45 @@ router = APIRouter()
 Section = dict[str, Any]
 
 
-@router.get("/health")
+class SectionOut(BaseModel):
+    """One part's state; `detail` says what is wrong (or, for a broker, what it is)."""
+
+    model_config = ConfigDict(extra="allow")
+    ok: bool
+    detail: str | None = None
+
+
+class StoreOut(SectionOut):
+    revision: str | None = None
+    backend: str | None = None
+    writable: bool | None = None
+    error: str | None = None
+
+
+class PartOut(SectionOut):
+    """The broker or one connector: `kind` names it (memory, nats, simulated, http, ...)."""
+
+    kind: str
+
+
+class DeliveryOut(SectionOut):
+    unsent: int | None = None
+    owed: int | None = None
+    unapplied: dict[str, int] | None = None
+    oldest_age_s: float | None = None
+    max_lag_s: float | None = None
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "degraded"]
+    store: StoreOut
+    broker: PartOut
+    delivery: DeliveryOut
+    connectors: dict[str, PartOut]
+
+
+@router.get("/health", response_model=HealthOut, responses={503: {
+    "model": HealthOut, "description": "The store or the broker is not ok"}})
 def health(c: Annotated[Container, Depends(container)]) -> Any:
     """`status` is "ok" when everything is, else "degraded".
 

@@ -9,10 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shipshape.adapters.db import queries
 from shipshape.api.deps import allowed, container
-from shipshape.api.limits import Filter, PageLimit, PageOffset
+from shipshape.api.limits import Between, Filter, PageLimit, PageOffset, sort_query
+from shipshape.api.read_models import InvoiceList, listed
 from shipshape.api.schemas import PROSE
 from shipshape.bootstrap import Container
 from shipshape.domain.access import Permission
+from shipshape.domain.invoicing import InvoiceKind, InvoiceStatus
 from shipshape.services.auth import Principal
 from shipshape.services.crediting import MAX_REASON, credit_invoice
 
@@ -27,15 +29,20 @@ class CreditIn(BaseModel):
     reason: Annotated[str, Field(min_length=1, max_length=MAX_REASON), PROSE]
 
 
-@router.get("/invoices")
+@router.get("/invoices", response_model=InvoiceList)
 def list_invoices(
-    c: App, _: Reader, status: Filter = None, order_id: Filter = None,
+    c: App, _: Reader, period: Between, status: InvoiceStatus | None = None,
+    kind: InvoiceKind | None = None, order_id: Filter = None, customer_id: Filter = None,
+    sort: Annotated[str, sort_query(queries.INVOICE_SORTS)] = "-created_at",
     limit: PageLimit = 100, offset: PageOffset = 0,
 ) -> dict[str, Any]:
-    """Invoices and credit notes, newest first, by status (issued, posted, rejected, credited)
-    or order."""
-    found = queries.find_invoices(c.engine, status, order_id, limit, offset)
-    return {"count": len(found), "invoices": found}
+    """Invoices and credit notes, newest first, by status, kind, order, customer and creation
+    time (`from`, `to`); amounts in each invoice's currency."""
+    page = queries.list_invoices(
+        c.engine, status=status, kind=kind, order_id=order_id, customer_id=customer_id,
+        created_from=period.start, created_to=period.end, sort=sort, limit=limit,
+        offset=offset)
+    return listed("invoices", page)
 
 
 @router.post("/invoices/{invoice_id}/credit")

@@ -13,7 +13,9 @@ from shipshape.bootstrap import Container
 router = APIRouter()
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
+@router.get("/metrics", response_class=PlainTextResponse, responses={200: {
+    "description": "The Prometheus text exposition format",
+    "content": {"text/plain": {"schema": {"type": "string"}}}}})
 def metrics(c: Annotated[Container, Depends(container)]) -> Response:
     """Outbox lag, events published and consumed, retries, dead letters, connector calls, in the
     Prometheus text format."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from shipshape.api.deps import allowed, container
+from shipshape.api.problems import errors
+from shipshape.api.schemas import JSON_INTEGER
 from shipshape.bootstrap import Container
 from shipshape.domain.access import Permission
 from shipshape.services.amendment import amend_order
@@ -20,28 +22,52 @@ Agent = Annotated[Principal, Depends(allowed(Permission.WORK_EXCEPTIONS))]
 
 
 class CancelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"reason": "customer called: no longer needed"}]})
     reason: str = Field(min_length=1, max_length=MAX_REASON)
 
 
 class LineQuantityIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    line_no: int = Field(ge=1)
-    quantity: int = Field(ge=0, description="0 removes the line")
+    line_no: Annotated[int, Field(ge=1), JSON_INTEGER]
+    quantity: Annotated[int, Field(ge=0, description="0 removes the line"), JSON_INTEGER]
 
 
 class AmendIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"lines": [{"line_no": 1, "quantity": 4}, {"line_no": 2, "quantity": 0}]}]})
     lines: list[LineQuantityIn] = Field(min_length=1, max_length=1000)
 
 
-@router.post("/orders/{order_id}/cancel")
+class CancelOut(BaseModel):
+    order_id: str
+    status: Literal["cancelled"]
+    from_: str = Field(alias="from", description="The status the order was cancelled in")
+    compensations: list[str] = Field(description="What was undone: releases, tenders, ...")
+    cases_closed: list[str]
+
+
+class LineChangeOut(BaseModel):
+    line_no: int
+    sku: str
+    before: int
+    after: int
+
+
+class AmendOut(BaseModel):
+    order_id: str
+    status: str
+    value: str = Field(description="The order's value after the change, a decimal as text")
+    lines: list[LineChangeOut] = Field(description="Each line changed; none when none was")
+
+
+@router.post("/orders/{order_id}/cancel", response_model=CancelOut, responses=errors(404, 409))
 def post_cancel(order_id: str, body: CancelIn, c: App, who: Agent) -> dict[str, Any]:
     """Cancel the order with the compensation its stage needs; 409 once shipped or cancelled."""
     return cancel_order(c.deps, order_id, body.reason, who.name).as_json()
 
 
-@router.patch("/orders/{order_id}")
+@router.patch("/orders/{order_id}", response_model=AmendOut, responses=errors(404, 409))
 def patch_order(order_id: str, body: AmendIn, c: App, who: Agent) -> dict[str, Any]:
     """Change line quantities before release; 409 when released or when stock is short."""
     quantities = [(line.line_no, line.quantity) for line in body.lines]

@@ -9,11 +9,13 @@ from fastapi.responses import JSONResponse
 
 from shipshape.adapters.db import queries
 from shipshape.api.deps import allowed, container
-from shipshape.api.limits import Filter, PageLimit, PageOffset
+from shipshape.api.limits import Between, Filter, PageLimit, PageOffset, sort_query
+from shipshape.api.read_models import OrderDetail, OrderEvents, OrderList, listed
 from shipshape.api.schemas import IntakeOut, OrderIn
 from shipshape.bootstrap import Container
 from shipshape.domain.access import Permission
 from shipshape.domain.errors import NotFound
+from shipshape.domain.orders import OrderStatus
 from shipshape.services import intake
 from shipshape.services.auth import Principal
 
@@ -39,25 +41,34 @@ def post_order(
     return JSONResponse(result.body, status_code=result.status_code, headers=headers)
 
 
-@router.get("/orders")
+@router.get("/orders", response_model=OrderList)
 def list_orders(
-    c: App, _: Reader, customer_id: Filter = None, customer_po: Filter = None,
-    status: Filter = None, limit: PageLimit = 100, offset: PageOffset = 0,
+    c: App, _: Reader, period: Between, customer_id: Filter = None, customer_po: Filter = None,
+    status: OrderStatus | None = None,
+    sort: Annotated[str, sort_query(queries.ORDER_SORTS)] = "-created_at",
+    limit: PageLimit = 100, offset: PageOffset = 0,
 ) -> dict[str, Any]:
-    rows = queries.find_orders(c.engine, customer_id, customer_po, status, limit, offset)
-    return {"orders": rows, "count": len(rows), "limit": limit, "offset": offset}
+    """Orders, newest first, by customer, PO, status and creation time (`from`, `to`)."""
+    page = queries.list_orders(
+        c.engine, customer_id=customer_id, customer_po=customer_po, status=status,
+        created_from=period.start, created_to=period.end, sort=sort, limit=limit,
+        offset=offset, currency=c.settings.invoice_currency)
+    return listed("orders", page)
 
 
-@router.get("/orders/{order_id}")
+@router.get("/orders/{order_id}", response_model=OrderDetail)
 def get_order(order_id: OrderId, c: App, _: Reader) -> dict[str, Any]:
-    order = queries.order_detail(c.engine, order_id)
+    """One order with its lines, reservations, cases, shipments and invoices."""
+    order = queries.order_detail(c.engine, order_id, c.settings.invoice_currency)
     if order is None:
         raise NotFound(f"order {order_id} does not exist")
     return order
 
 
-@router.get("/orders/{order_id}/events")
+@router.get("/orders/{order_id}/events", response_model=OrderEvents)
 def get_order_events(order_id: OrderId, c: App, _: Reader) -> dict[str, Any]:
+    """The order's timeline: every event written for it, oldest first, each with
+    the id of the request that wrote it (none for a worker's)."""
     events = queries.order_timeline(c.engine, order_id)
     if not events and queries.order_detail(c.engine, order_id) is None:
         raise NotFound(f"order {order_id} does not exist")

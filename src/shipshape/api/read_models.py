@@ -1,0 +1,329 @@
+"""What the reads answer: one typed model per body, so the OpenAPI document shows each.
+
+Lists are `{"<things>": [...], "total": N, "limit": L, "offset": O}`, `<things>` the last
+segment of the list's path and `total` every row matching the filters. Amounts are decimal
+strings with their currency's minor unit (`"499.50"` in USD, `"1200"` in JPY); other decimals
+(weights, percentages) are decimal strings without trailing zeros.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from shipshape.adapters.db.paging import Page
+from shipshape.api.schemas import PulledOut
+
+Amount = str
+"""A decimal string with at least its currency's minor unit of decimals."""
+
+
+def listed(key: str, page: Page) -> dict[str, Any]:
+    """The body of a list route: the page's rows under `key`, and where the page is."""
+    return {key: page.rows, "total": page.total, "limit": page.limit, "offset": page.offset}
+
+
+class Paged(BaseModel):
+    total: int
+    """Rows matching the filters, over every page."""
+    limit: int
+    offset: int
+
+
+# ------------------------------------------------------------------------------- master data
+
+
+class SiteOut(BaseModel):
+    site_id: str
+    name: str
+    country: str
+    postal_code: str
+
+
+class CustomerOut(BaseModel):
+    customer_id: str
+    name: str
+    active: bool
+    segment: str
+    priority: str
+    credit_limit: Amount
+    credit_hold: bool
+    payment_terms: str
+    allow_split: bool
+    allow_substitutes: bool
+    preferred_site: str | None
+    min_remaining_shelf_life_days: int
+
+
+class ItemOut(BaseModel):
+    sku: str
+    description: str
+    gtin: str | None
+    active: bool
+    uom: str
+    weight_kg: str
+    hazmat: bool
+    lot_controlled: bool
+    substitutes: list[str]
+
+
+class PriceOut(BaseModel):
+    customer_id: str
+    sku: str
+    unit_price: Amount
+    currency: str
+    tolerance_pct: str
+
+
+class ServiceOut(BaseModel):
+    code: str
+    max_weight_kg: str | None
+    hazmat_allowed: bool
+    countries: list[str]
+
+
+class CarrierOut(BaseModel):
+    code: str
+    name: str
+    services: list[ServiceOut]
+
+
+class SiteList(Paged):
+    sites: list[SiteOut]
+
+
+class CustomerList(Paged):
+    customers: list[CustomerOut]
+
+
+class ItemList(Paged):
+    items: list[ItemOut]
+
+
+class PriceList(Paged):
+    prices: list[PriceOut]
+
+
+class CarrierList(Paged):
+    carriers: list[CarrierOut]
+
+
+class ChangeOut(BaseModel):
+    change_id: int
+    actor: str
+    at: str
+    fields: list[str]
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+
+
+class ChangeList(Paged):
+    kind: str
+    id: str
+    """The record's id (`customer_id/sku` for a price)."""
+    changes: list[ChangeOut]
+
+
+class PositionOut(BaseModel):
+    site_id: str
+    sku: str
+    on_hand: int
+    reserved: int
+    available: int
+
+
+class InventoryList(Paged):
+    inventory: list[PositionOut]
+
+
+class SkuStock(BaseModel):
+    sku: str
+    sites: list[PositionOut]
+
+
+# ------------------------------------------------------------------------------------ orders
+
+
+class OrderOut(BaseModel):
+    order_id: str
+    status: str
+    channel: str
+    external_id: str
+    customer_id: str
+    customer_po: str | None
+    release_number: str | None
+    requested_ship_date: str | None
+    ship_to: dict[str, Any]
+    carrier_service: str | None
+    currency: str
+    value: Amount
+    rule_version: str
+    created_at: str
+    updated_at: str
+
+
+class OrderList(Paged):
+    orders: list[OrderOut]
+
+
+class LineOut(BaseModel):
+    line_no: int
+    sku: str
+    quantity: int | None
+    unit_price: Amount | None
+    uom: str | None
+
+
+class ReservationOut(BaseModel):
+    line_no: int
+    site_id: str
+    sku: str
+    quantity: int
+
+
+class CaseRef(BaseModel):
+    case_id: str
+    code: str
+    status: str
+
+
+class ShipmentLineOut(BaseModel):
+    line_no: int
+    sku: str
+    picked: int
+    shipped: int
+
+
+class ShipmentOut(BaseModel):
+    shipment_id: str
+    site_id: str
+    ship_date: str
+    carrier_service: str
+    tracking_number: str | None
+    label_ref: str | None
+    lines: list[ShipmentLineOut]
+
+
+class InvoiceRef(BaseModel):
+    invoice_id: str
+    kind: str
+    shipment_id: str | None
+    credits: str | None
+    status: str
+    currency: str
+    total: Amount
+    erp_ref: str | None
+    reason: str | None
+
+
+class OrderDetail(OrderOut):
+    lines: list[LineOut]
+    reservations: list[ReservationOut]
+    cases: list[CaseRef]
+    shipments: list[ShipmentOut]
+    invoices: list[InvoiceRef]
+
+
+class EventOut(BaseModel):
+    event_id: str
+    type: str
+    payload: dict[str, Any]
+    occurred_at: str
+    request_id: str | None
+    """The API request that wrote it; none for a worker's or a command's."""
+
+
+class OrderEvents(BaseModel):
+    order_id: str
+    events: list[EventOut]
+
+
+# -------------------------------------------------------------------- exceptions and invoices
+
+
+class ExceptionOut(BaseModel):
+    case_id: str
+    code: str
+    kind: str
+    stage: str
+    source_system: str
+    order_id: str | None
+    line_nos: list[int]
+    site_id: str | None
+    customer_id: str | None
+    customer_segment: str | None
+    severity: str
+    blocking: bool
+    owner_team: str
+    sla_due_at: str | None
+    escalation_level: int
+    status: str
+    assignee: str | None
+    resolution_action: str | None
+    resolution_reason: str | None
+    resolved_by: str | None
+    resolved_at: str | None
+    cost_rework_minutes: int
+    currency: str
+    cost_expedited_freight: Amount
+    cost_invoice_correction: Amount
+    root_cause: str | None
+    rule_version: str
+    message: str
+    details: dict[str, Any]
+    opened_at: str | None
+
+
+class ExceptionList(Paged):
+    exceptions: list[ExceptionOut]
+
+
+class InvoiceOut(BaseModel):
+    invoice_id: str
+    kind: str
+    order_id: str
+    shipment_id: str | None
+    credits: str | None
+    customer_id: str
+    status: str
+    currency: str
+    subtotal: Amount
+    freight: Amount
+    tax: Amount
+    total: Amount
+    paid: Amount
+    erp_ref: str | None
+    reason: str | None
+    created_at: str
+    updated_at: str
+
+
+class InvoiceList(Paged):
+    invoices: list[InvoiceOut]
+
+
+# ------------------------------------------------------------------------------------- waves
+
+
+class WaveOrderOut(BaseModel):
+    order_id: str
+    outcome: str
+    reasons: list[dict[str, Any]]
+
+
+class WaveDetail(BaseModel):
+    """`released` and `pulled` as `POST /waves` answers them."""
+
+    wave_id: str
+    site_id: str
+    trigger: str
+    status: str
+    released: list[str]
+    released_count: int
+    pulled: list[PulledOut]
+    pulled_count: int
+    check_ms: float
+    created_at: str
+    orders: list[WaveOrderOut]
+    events: list[EventOut]
