@@ -15,6 +15,7 @@ from shipshape.adapters.db import masterdata_queries as mq
 from shipshape.adapters.db import queries
 from shipshape.api.deps import allowed, container
 from shipshape.api.limits import Between, Filter, PageLimit, PageOffset, Period, sort_query
+from shipshape.api.problems import errors
 from shipshape.api.read_models import (
     CarrierList,
     CarrierOut,
@@ -171,7 +172,7 @@ def put_site(site_id: Key, body: SiteIn, c: App, who: Writer) -> dict[str, Any]:
     return _stored(c, who, body.to_domain(site_id), lambda: get_site(site_id, c, who))
 
 
-@router.put("/customers/{customer_id}", response_model=CustomerOut)
+@router.put("/customers/{customer_id}", response_model=CustomerOut, responses=errors(409))
 def put_customer(customer_id: Key, body: CustomerIn, c: App, who: Writer) -> dict[str, Any]:
     """Fields another system owns (by default the ERP's `credit_hold` and `credit_limit`) may
     be sent unchanged; a change of one is refused with 409 (the owner's events change it)."""
