@@ -105,9 +105,12 @@ PERCENT_TEXT = (rf"^(100(\.0{{1,{bounds.MONEY_PLACES}}})?"
 class _FitText:
     """`_fit_text` on a text field, and the same rule as the field's pattern in the contract."""
 
-    def __init__(self, layout: bool, pattern: str) -> None:
+    def __init__(self, layout: bool, allowed: str) -> None:
         self.check = _fit_text(layout)
-        self.pattern = pattern
+        self.pattern = f"^[{allowed}]*$"
+        # Input is stripped of surrounding white space: where a character is required, it is
+        # one that is not white space.
+        self.not_blank = f"^[{allowed}]*[^\\s{allowed[1:]}][{allowed}]*$"
 
     def __get_pydantic_core_schema__(self, source: Any,
                                      handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
@@ -116,13 +119,14 @@ class _FitText:
     def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema,
                                      handler: GetJsonSchemaHandler) -> JsonSchemaValue:
         json_schema = handler(schema)
-        json_schema.setdefault("pattern", self.pattern)
+        required = json_schema.get("minLength", 0) >= 1
+        json_schema.setdefault("pattern", self.not_blank if required else self.pattern)
         return json_schema
 
 
-PLAIN = _FitText(layout=False, pattern="^[^\\x00-\\x1f\\x7f-\\x9f]*$")
+PLAIN = _FitText(layout=False, allowed="^\\x00-\\x1f\\x7f-\\x9f")
 """No control characters (Unicode category Cc)."""
-PROSE = _FitText(layout=True, pattern="^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$")
+PROSE = _FitText(layout=True, allowed="^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f")
 """No control characters but tabs and line breaks."""
 Text = Annotated[str, Field(min_length=1, max_length=200), PLAIN]
 Code = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9._\-/]+$")]
