@@ -6,6 +6,7 @@ order reaches the ERP exactly once afterwards, and while events wait `shipshape 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -143,7 +144,11 @@ def test_every_order_is_mirrored_once_across_a_kill_and_a_stop(store: Store) -> 
 
     waiting = store.shipshape("check", SHIPSHAPE_DELIVERY_MAX_LAG_S="0.5")
     assert waiting.returncode == 1, waiting.stdout
-    assert ERP_ORDER_MIRROR in waiting.stdout and "not applied" in waiting.stdout
+    # The kill leaves events either published and not yet applied by the ERP mirror, or not
+    # yet published at all (the relay died first): the check must name whichever it is.
+    unapplied = ERP_ORDER_MIRROR in waiting.stdout and "not applied" in waiting.stdout
+    unpublished = re.search(r"waiting: [1-9]\d* events wait to be published", waiting.stdout)
+    assert unapplied or unpublished, waiting.stdout
 
     stopped = interrupted(store, BATCH, signal.SIGTERM)
     with serving(store, SHIPSHAPE_DELIVERY_MAX_LAG_S="0.5") as (_, base_url):
