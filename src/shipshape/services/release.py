@@ -137,13 +137,14 @@ def prewave(uow: UnitOfWork, site: str, limit: int, now: datetime,
     candidates = uow.waves.candidates(site, ids) if ids else []
     if not candidates:
         return None
-    facts = replace(load_facts(uow, site, candidates, now), past_ship_date=past_ship_date)
+    facts = load_facts(uow, site, candidates, now, past_ship_date)
     outcomes = wv.decide_wave(candidates, facts)
     return PrewaveRun(outcomes, facts, (time.perf_counter() - started) * 1000)
 
 
 def load_facts(uow: UnitOfWork, site: str, candidates: Sequence[wv.WaveCandidate],
-               now: datetime) -> wv.PrewaveFacts:
+               now: datetime, past_ship_date: PastShipDate = PastShipDate.WARN
+               ) -> wv.PrewaveFacts:
     customer_ids = {c.draft.customer_id for c in candidates}
     on_hand, reserved = uow.waves.stock(
         site, {r.sku for c in candidates for r in c.reservations})
@@ -153,7 +154,7 @@ def load_facts(uow: UnitOfWork, site: str, candidates: Sequence[wv.WaveCandidate
         items=uow.masterdata.items({ln.sku for c in candidates for ln in c.draft.lines}),
         carriers=uow.masterdata.carriers() if wants_carriers else {},
         on_hand=on_hand, reserved=reserved, exposure=uow.waves.exposures(customer_ids),
-        prices=_contract_prices(uow, candidates))
+        prices=_contract_prices(uow, candidates), past_ship_date=past_ship_date)
 
 
 def _contract_prices(uow: UnitOfWork, candidates: Sequence[wv.WaveCandidate]
