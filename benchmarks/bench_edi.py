@@ -55,7 +55,7 @@ from shipshape.adapters.channels.receive import Standard, receive_file
 from shipshape.api.schemas import PartnerIn
 from shipshape.bootstrap import Container
 from shipshape.domain.partners import TradingPartner
-from shipshape.services.edi import upsert_partners
+from shipshape.services.edi_intake import upsert_partners
 from shipshape.services.intake import IntakeResult
 
 SENDER = "BENCHBUYER"

@@ -79,8 +79,8 @@ from shipshape.bootstrap import Container, build
 from shipshape.domain.events import ORDER_ACCEPTED, ORDER_HELD
 from shipshape.domain.orders import OrderDraft
 from shipshape.services import intake
-from shipshape.services.integration import ERP_ORDER_MIRROR
-from shipshape.services.relay import relay_forever
+from shipshape.services.delivery.outbound import ERP_ORDER_MIRROR
+from shipshape.services.delivery.relay import relay_forever
 from shipshape.worker import Worker, worker_durable
 
 SHIPSHAPE = str(Path(sys.executable).with_name("shipshape"))
@@ -230,7 +230,7 @@ class RawJetStream:
 
     def __init__(self, broker: Broker, payload: bytes, headers: dict[str, str]) -> None:
         from shipshape.adapters.messaging.nats import NatsTransport
-        from shipshape.services.messaging import ConsumerPolicy
+        from shipshape.services.ports.messaging import ConsumerPolicy
 
         self.broker, self.payload, self.headers = broker, payload, headers
         self.transport = NatsTransport(broker.url, broker.stream, [f"{broker.prefix}.>"])
@@ -260,7 +260,7 @@ class RawJetStream:
         self.add("transport_publish", self.publish_via_transport(keys))
 
     def publish_via_transport(self, keys: Sequence[str]) -> Timing:
-        from shipshape.services.messaging import Message
+        from shipshape.services.ports.messaging import Message
 
         samples = []
         started = time.perf_counter()

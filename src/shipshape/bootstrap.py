@@ -30,17 +30,17 @@ from shipshape.domain.controls import PastShipDate
 from shipshape.domain.integration import State, System, ownership_table
 from shipshape.domain.invoicing import BillingPolicy
 from shipshape.domain.partners import OurIdentity
-from shipshape.services import delivery
 from shipshape.services.auth import TokenService
 from shipshape.services.cancellation import cancellation_handlers
-from shipshape.services.consume import Handler
 from shipshape.services.crediting import crediting_handlers
+from shipshape.services.delivery import accounting as delivery
+from shipshape.services.delivery.consume import Handler
+from shipshape.services.delivery.outbound import outbound_handlers
+from shipshape.services.delivery.relay import relay_forever
 from shipshape.services.deps import Deps
-from shipshape.services.edi_documents import SsccScheme, edi_document_handlers
-from shipshape.services.integration import outbound_handlers
-from shipshape.services.messaging import Transport
+from shipshape.services.edi_outbound import SsccScheme, edi_document_handlers
+from shipshape.services.ports.messaging import Transport
 from shipshape.services.reconciliation import ReconcilePolicy
-from shipshape.services.relay import relay_forever
 
 log = logging.getLogger(__name__)
 RELAY_STOP_TIMEOUT_S = 10.0

@@ -23,9 +23,9 @@ from typing import Protocol
 
 from shipshape.adapters.messaging import partition_subject
 from shipshape.bootstrap import Container, handlers_of, reconcile_policy
-from shipshape.services.consume import ConsumeResult, Handler, dispatch_once
-from shipshape.services.inbound import take_events
-from shipshape.services.messaging import ConsumerPolicy
+from shipshape.services.delivery.consume import ConsumeResult, Handler, dispatch_once
+from shipshape.services.delivery.inbound import take_events
+from shipshape.services.ports.messaging import ConsumerPolicy
 from shipshape.services.reconciliation import reconcile
 from shipshape.services.release import WaveResult, release_due_waves
 

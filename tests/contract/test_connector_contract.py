@@ -26,7 +26,7 @@ from shipshape.adapters.systems.webhook import WebhookConnector
 from shipshape.config import ConnectorSettings, Settings
 from shipshape.domain.errors import NotFound
 from shipshape.domain.integration import EXTERNAL_SYSTEMS
-from shipshape.services.connectors import (
+from shipshape.services.ports.connectors import (
     Connector,
     ConnectorExhausted,
     ConnectorRejected,

@@ -24,7 +24,7 @@ from shipshape.adapters.messaging import (
     event_subject,
 )
 from shipshape.adapters.messaging.memory import MemoryBroker, MemoryTransport
-from shipshape.services.messaging import ConsumerPolicy, Delivery, Message, Transport
+from shipshape.services.ports.messaging import ConsumerPolicy, Delivery, Message, Transport
 from tests.contract.natsserver import (
     NatsServer,
     delete_streams,

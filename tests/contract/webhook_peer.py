@@ -17,7 +17,7 @@ from types import TracebackType
 
 from shipshape.adapters.systems.signing import SignatureError, verify
 from shipshape.adapters.systems.simulated import SimulatedSystem
-from shipshape.services.connectors import ConnectorRejected, ConnectorUnavailable
+from shipshape.services.ports.connectors import ConnectorRejected, ConnectorUnavailable
 
 
 def _utc_now() -> datetime:

@@ -38,7 +38,7 @@ from shipshape.config import ConnectorSettings, Settings
 from shipshape.domain.errors import Conflict
 from shipshape.domain.events import ORDER_ACCEPTED, ORDER_HELD
 from shipshape.services import intake
-from shipshape.services.integration import ERP_ORDER_MIRROR, SYSTEM_CALLED
+from shipshape.services.delivery.outbound import ERP_ORDER_MIRROR, SYSTEM_CALLED
 from tests.contract.natsserver import NatsServer, nats_server_binary_or_skip
 from tests.contract.webhook_peer import WebhookPeer
 

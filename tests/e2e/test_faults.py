@@ -31,10 +31,10 @@ from shipshape.config import Settings
 from shipshape.domain.events import Event
 from shipshape.services import intake
 from shipshape.services import masterdata as md
-from shipshape.services.consume import ConsumeResult, RetryLater, consume_once
-from shipshape.services.messaging import ConsumerPolicy, Message, event_type_of
+from shipshape.services.delivery.consume import ConsumeResult, RetryLater, consume_once
+from shipshape.services.delivery.relay import relay_forever
 from shipshape.services.ports import UnitOfWork
-from shipshape.services.relay import relay_forever
+from shipshape.services.ports.messaging import ConsumerPolicy, Message, event_type_of
 from shipshape.sim.sample import sample_day, sample_masterdata
 from shipshape.worker import worker_durable
 from tests.builders import order, seed_distributor

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from shipshape.adapters.db import tables as t
-from shipshape.services.integration import ERP_ORDER_MIRROR, SYSTEM_CALLED
+from shipshape.services.delivery.outbound import ERP_ORDER_MIRROR, SYSTEM_CALLED
 from tests.e2e.test_served import SCRIPT, free_port, order, seed, wait_until_healthy
 
 pytestmark = pytest.mark.slow

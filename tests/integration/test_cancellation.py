@@ -21,9 +21,9 @@ from shipshape.domain.errors import Conflict, IllegalTransition, NotFound
 from shipshape.domain.orders import OrderStatus
 from shipshape.services import masterdata as md
 from shipshape.services.cancellation import CancelResult, cancel_order, cancellation_handlers
-from shipshape.services.consume import apply_once
-from shipshape.services.messaging import Message
-from shipshape.services.relay import EVENT_TYPE_HEADER
+from shipshape.services.delivery.consume import apply_once
+from shipshape.services.delivery.relay import EVENT_TYPE_HEADER
+from shipshape.services.ports.messaging import Message
 from shipshape.services.release import release_wave
 from tests.builders import auth, order, post_order
 from tests.conftest import BACKENDS

@@ -19,7 +19,7 @@ from shipshape.services.compensation import (
     resume,
     run_saga,
 )
-from shipshape.services.connectors import ConnectorRejected, ConnectorUnavailable
+from shipshape.services.ports.connectors import ConnectorRejected, ConnectorUnavailable
 from tests.conftest import BACKENDS
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)

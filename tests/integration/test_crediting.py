@@ -15,14 +15,14 @@ from shipshape.api.schemas import PriceIn
 from shipshape.cli import app
 from shipshape.services import masterdata as md
 from shipshape.services.consistency import check_consistency
-from shipshape.services.consume import apply_once
 from shipshape.services.crediting import (
     CREDIT_NOTE_ISSUED,
     FINANCE_CREDIT_NOTE,
     crediting_handlers,
 )
-from shipshape.services.messaging import Message
-from shipshape.services.relay import EVENT_TYPE_HEADER
+from shipshape.services.delivery.consume import apply_once
+from shipshape.services.delivery.relay import EVENT_TYPE_HEADER
+from shipshape.services.ports.messaging import Message
 from tests.builders import auth
 from tests.conftest import BACKENDS
 from tests.integration.journey import acknowledged, run, shipped, timeline

@@ -24,13 +24,14 @@ from shipshape.api.schemas import OrderIn
 from shipshape.bootstrap import Container, build, recover_deliveries, start_relay_thread
 from shipshape.cli import app as cli_app
 from shipshape.config import Settings
-from shipshape.services import consume, delivery, inbound
-from shipshape.services.consume import Handler, dispatch_once
+from shipshape.services.delivery import accounting as delivery
+from shipshape.services.delivery import consume, inbound
+from shipshape.services.delivery.consume import Handler, dispatch_once
+from shipshape.services.delivery.outbound import ERP_ORDER_MIRROR, SYSTEM_CALLED
+from shipshape.services.delivery.relay import relay_pending
 from shipshape.services.intake import SubmitOrder, submit_order
-from shipshape.services.integration import ERP_ORDER_MIRROR, SYSTEM_CALLED
-from shipshape.services.messaging import EVENT_TYPE_HEADER, ConsumerPolicy, Message
 from shipshape.services.ports import UnitOfWork
-from shipshape.services.relay import relay_pending
+from shipshape.services.ports.messaging import EVENT_TYPE_HEADER, ConsumerPolicy, Message
 from shipshape.worker import start_worker_threads
 from tests.builders import order, seed_distributor
 from tests.conftest import BACKENDS

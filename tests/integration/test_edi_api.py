@@ -17,7 +17,7 @@ from shipshape.adapters.db import tables
 from shipshape.adapters.db.edi_queries import received_content
 from shipshape.api.schemas import ItemIn, PartnerIn, PriceIn, StockMovementIn
 from shipshape.bootstrap import Container
-from shipshape.services import edi
+from shipshape.services import edi_intake as edi
 from shipshape.services import masterdata as md
 from tests.builders import auth, seed_distributor
 from tests.conftest import BACKENDS

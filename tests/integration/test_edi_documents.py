@@ -15,14 +15,14 @@ from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.edi_document_store import SqlEdiDocumentSource
 from shipshape.domain.partners import TradingPartner
 from shipshape.domain.shipping import sscc_is_valid
-from shipshape.services import edi
-from shipshape.services.consume import apply_once
-from shipshape.services.edi_documents import (
+from shipshape.services import edi_intake as edi
+from shipshape.services.delivery.consume import apply_once
+from shipshape.services.edi_outbound import (
     EDI_DOCUMENTS,
     SsccScheme,
     edi_document_handlers,
 )
-from shipshape.services.messaging import Message
+from shipshape.services.ports.messaging import Message
 from tests.conftest import BACKENDS
 from tests.integration.test_picking import World, line
 from tests.integration.test_shipping import make_world, message_of, send, shipment, tendered_order

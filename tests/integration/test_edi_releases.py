@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from shipshape.api.schemas import PartnerIn
 from shipshape.bootstrap import Container
-from shipshape.services import edi
+from shipshape.services import edi_intake as edi
 from tests.builders import auth, order, post_order, seed_distributor
 from tests.conftest import BACKENDS
 

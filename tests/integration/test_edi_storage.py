@@ -24,7 +24,7 @@ from shipshape.api.app import create_app
 from shipshape.api.schemas import PartnerIn
 from shipshape.bootstrap import Container, build
 from shipshape.config import Settings
-from shipshape.services import edi
+from shipshape.services import edi_intake as edi
 from tests.builders import auth, seed_distributor
 from tests.conftest import BACKENDS
 

@@ -21,8 +21,8 @@ from shipshape.adapters.systems.simulated import SimulatedSystem
 from shipshape.api.app import create_app
 from shipshape.bootstrap import Container, build
 from shipshape.config import ConnectorSettings, Settings
-from shipshape.services.effects import EFFECTS
-from shipshape.services.inbound import take_events
+from shipshape.services.delivery.inbound import take_events
+from shipshape.services.delivery.inbound_effects import EFFECTS
 from tests.builders import seed_distributor
 from tests.conftest import BACKENDS
 

@@ -18,11 +18,11 @@ from sqlalchemy import select
 from shipshape.adapters.db import tables as t
 from shipshape.domain.errors import ConcurrencyConflict
 from shipshape.domain.events import Event
-from shipshape.services.consume import RetryLater, apply_once, consume_once
-from shipshape.services.dlq import open_letters
-from shipshape.services.messaging import ConsumerPolicy, Delivery, Message
+from shipshape.services.delivery.consume import RetryLater, apply_once, consume_once
+from shipshape.services.delivery.relay import relay_once
+from shipshape.services.delivery.replay import open_letters
 from shipshape.services.ports import UnitOfWork
-from shipshape.services.relay import relay_once
+from shipshape.services.ports.messaging import ConsumerPolicy, Delivery, Message
 from tests.conftest import BACKENDS
 from tests.integration import test_relay_support as support
 from tests.integration.test_relay_support import (

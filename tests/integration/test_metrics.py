@@ -17,9 +17,9 @@ from shipshape.adapters.metrics import PrometheusMetrics
 from shipshape.api.app import create_app
 from shipshape.bootstrap import Container, LazyTransport, build, make_transport
 from shipshape.config import Settings
-from shipshape.services.connectors import Connector, ConnectorHealth, Payload
+from shipshape.services.delivery.relay import relay_pending
 from shipshape.services.ports import NewDeadLetter
-from shipshape.services.relay import relay_pending
+from shipshape.services.ports.connectors import Connector, ConnectorHealth, Payload
 from tests.builders import order, post_order, seed_distributor
 from tests.conftest import BACKENDS
 

@@ -31,7 +31,8 @@ from shipshape.cli.watch_cmd import Stop, Watcher
 from shipshape.config import ConnectorSettings, Settings
 from shipshape.domain.orders import OrderStatus
 from shipshape.domain.partners import TradingPartner
-from shipshape.services import edi, intake
+from shipshape.services import edi_intake as edi
+from shipshape.services import intake
 from tests.builders import auth, order, seed_distributor
 from tests.conftest import BACKENDS
 

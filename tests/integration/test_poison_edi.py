@@ -20,7 +20,7 @@ from shipshape.adapters.db import tables as t
 from shipshape.api.app import create_app
 from shipshape.bootstrap import Container
 from shipshape.domain.partners import TradingPartner
-from shipshape.services import edi
+from shipshape.services import edi_intake as edi
 from tests.builders import auth, seed_distributor
 from tests.conftest import BACKENDS
 

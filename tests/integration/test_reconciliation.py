@@ -20,7 +20,7 @@ from shipshape.cli import app
 from shipshape.config import Settings
 from shipshape.domain.reconciliation import CODES
 from shipshape.services.billing import ERP_INVOICE_POSTING, InvoicePostingHandler
-from shipshape.services.consume import apply_once
+from shipshape.services.delivery.consume import apply_once
 from shipshape.worker import Worker
 from tests.builders import auth
 from tests.conftest import BACKENDS

@@ -26,8 +26,13 @@ from shipshape.adapters.db.migrate import head_revision, upgrade
 from shipshape.adapters.db.outbox_store import SqlOutbox, outbox_lag
 from shipshape.adapters.messaging import event_subject
 from shipshape.domain.events import Event
-from shipshape.services.messaging import Message
-from shipshape.services.relay import PublishFailed, relay_forever, relay_once, relay_pending
+from shipshape.services.delivery.relay import (
+    PublishFailed,
+    relay_forever,
+    relay_once,
+    relay_pending,
+)
+from shipshape.services.ports.messaging import Message
 from tests.builders import seed_distributor
 from tests.conftest import BACKENDS
 from tests.integration import test_relay_support as support

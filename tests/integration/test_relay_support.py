@@ -29,10 +29,10 @@ from shipshape.adapters.messaging.memory import MemoryBroker, MemoryTransport
 from shipshape.api.schemas import OrderIn
 from shipshape.bootstrap import Container, build
 from shipshape.config import Settings
-from shipshape.services.consume import ConsumeResult, Handler, consume_once
+from shipshape.services.delivery.consume import ConsumeResult, Handler, consume_once
 from shipshape.services.intake import IntakeResult, SubmitOrder, submit_order
-from shipshape.services.messaging import ConsumerPolicy, Message, Transport
 from shipshape.services.ports import UnitOfWork
+from shipshape.services.ports.messaging import ConsumerPolicy, Message, Transport
 from tests.builders import order
 from tests.contract.natsserver import delete_streams
 from tests.contract.test_transport_contract import shared_nats_or_skip

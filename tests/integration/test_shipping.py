@@ -15,9 +15,9 @@ from shipshape.adapters.db import tables as t
 from shipshape.adapters.systems.simulated import SimulatedSystem
 from shipshape.domain.orders import OrderStatus
 from shipshape.services.billing import ERP_INVOICE_POSTING, InvoicePostingHandler
-from shipshape.services.consume import apply_once
-from shipshape.services.messaging import Message
-from shipshape.services.relay import EVENT_TYPE_HEADER
+from shipshape.services.delivery.consume import apply_once
+from shipshape.services.delivery.relay import EVENT_TYPE_HEADER
+from shipshape.services.ports.messaging import Message
 from shipshape.services.tendering import TenderHandler
 from tests.conftest import BACKENDS
 from tests.integration.test_picking import World, line, make_world, pick, released_order, status

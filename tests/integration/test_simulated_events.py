@@ -15,7 +15,7 @@ from shipshape.adapters.systems.simulated import SimulatedSystem
 from shipshape.api.app import create_app
 from shipshape.bootstrap import Container, build
 from shipshape.config import ConnectorSettings, Settings
-from shipshape.services.inbound import take_events
+from shipshape.services.delivery.inbound import take_events
 from tests.builders import seed_distributor
 from tests.conftest import BACKENDS
 from tests.integration.test_worker_dlq import place_orders, work_until

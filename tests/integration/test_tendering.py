@@ -13,7 +13,7 @@ from shipshape.adapters.systems.simulated import SimulatedSystem
 from shipshape.api.schemas import CarrierIn
 from shipshape.domain.orders import OrderStatus
 from shipshape.services import masterdata as md
-from shipshape.services.consume import apply_once
+from shipshape.services.delivery.consume import apply_once
 from shipshape.services.tendering import TenderHandler
 from tests.conftest import BACKENDS
 from tests.integration.test_picking import World, line, make_world, pick, released_order

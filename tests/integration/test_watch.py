@@ -22,7 +22,7 @@ from shipshape.cli import exit_codes, watch_cmd
 from shipshape.cli.watch_cmd import Claim, Stop, Watcher, stopping_on_signals
 from shipshape.config import Settings
 from shipshape.domain.partners import TradingPartner
-from shipshape.services import edi
+from shipshape.services import edi_intake as edi
 from tests import cli_support
 from tests.cli_support import opened, rows, shipshape
 

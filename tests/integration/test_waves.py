@@ -20,7 +20,7 @@ from shipshape.bootstrap import Container, build
 from shipshape.config import Settings
 from shipshape.domain.errors import InvalidInput
 from shipshape.services import masterdata as md
-from shipshape.services.inbound import parse_event, receive_event
+from shipshape.services.delivery.inbound import parse_event, receive_event
 from shipshape.services.release import WaveResult, release_wave
 from tests.builders import order, post_order, seed_distributor
 from tests.conftest import BACKENDS

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shipshape.bootstrap import Container
-from shipshape.services import inbound
+from shipshape.services.delivery import inbound
 from shipshape.services.release import release_in, release_wave
 from tests.conftest import BACKENDS
 from tests.integration.test_waves import App, app, cases_of, place, status_of, wms

@@ -20,8 +20,8 @@ from shipshape.adapters.systems.signing import new_secret
 from shipshape.adapters.systems.simulated import SimulatedSystem
 from shipshape.api.schemas import OrderIn
 from shipshape.config import ConnectorSettings
+from shipshape.services.delivery.relay import relay_pending
 from shipshape.services.intake import SubmitOrder, submit_order
-from shipshape.services.relay import relay_pending
 from tests.builders import order, seed_distributor
 from tests.cli_support import opened
 from tests.contract.natsserver import delete_streams

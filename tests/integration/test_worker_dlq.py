@@ -17,8 +17,8 @@ from shipshape.adapters.systems.simulated import SimulatedSystem
 from shipshape.api.app import create_app
 from shipshape.bootstrap import Container, build
 from shipshape.config import ConnectorSettings, Settings
-from shipshape.services import dlq
-from shipshape.services.relay import relay_pending
+from shipshape.services.delivery import replay as dlq
+from shipshape.services.delivery.relay import relay_pending
 from shipshape.worker import Worker, handlers_of
 from tests import cli_support
 from tests.builders import order, post_order, seed_distributor

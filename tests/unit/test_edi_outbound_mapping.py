@@ -22,7 +22,7 @@ from shipshape.domain.partners import OurIdentity, TradingPartner
 from shipshape.domain.picking import OrderToPick
 from shipshape.domain.shipments import ShipmentRecord, ShippedLine
 from shipshape.domain.shipping import sscc_is_valid
-from shipshape.services.edi_documents import SsccScheme
+from shipshape.services.edi_outbound import SsccScheme
 
 SHIP_TO = ShipTo(name="Acme Dallas", line1="1 Main St", city="Dallas", region="TX",
                  postal_code="75201", country="US")

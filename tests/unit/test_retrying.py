@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from shipshape.adapters.systems.retrying import RetryingConnector
-from shipshape.services.connectors import (
+from shipshape.services.ports.connectors import (
     ConnectorError,
     ConnectorExhausted,
     ConnectorHealth,
@@ -16,7 +16,7 @@ from shipshape.services.connectors import (
     Payload,
     RetryPolicy,
 )
-from shipshape.services.metrics import NoMetrics
+from shipshape.services.ports.metrics import NoMetrics
 
 POLICY = RetryPolicy(timeout_s=1.0, max_attempts=4, first_delay_s=0.1, max_delay_s=0.3,
                      jitter_s=0.0)

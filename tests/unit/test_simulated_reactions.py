@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from shipshape.adapters.systems.registry import build_connectors
 from shipshape.adapters.systems.simulated import SimulatedSystem
 from shipshape.config import ConnectorSettings, Settings
-from shipshape.services.connectors import ConnectorRejected, ConnectorUnavailable
+from shipshape.services.ports.connectors import ConnectorRejected, ConnectorUnavailable
 
 AT = datetime(2026, 11, 27, 23, 30, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ import pytest
 
 from shipshape.adapters.systems.simulated import SimulatedSystem, SimulationProfile
 from shipshape.config import ConnectorSettings
-from shipshape.services.connectors import ConnectorRejected, ConnectorUnavailable
+from shipshape.services.ports.connectors import ConnectorRejected, ConnectorUnavailable
 
 AT = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from shipshape.adapters.db.outbox_store import outbox_lag
 from shipshape.adapters.db.queries import open_dead_letters
-from shipshape.services.delivery import DeliveryDebt
+from shipshape.services.delivery.accounting import DeliveryDebt
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

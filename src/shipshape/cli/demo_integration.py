@@ -13,8 +13,8 @@ from shipshape.adapters.db import queries
 from shipshape.bootstrap import Container
 from shipshape.config import ConnectorSettings
 from shipshape.domain.events import ORDER_ACCEPTED, ORDER_HELD
-from shipshape.services.integration import ERP_ORDER_MIRROR
-from shipshape.services.relay import relay_pending
+from shipshape.services.delivery.outbound import ERP_ORDER_MIRROR
+from shipshape.services.delivery.relay import relay_pending
 from shipshape.worker import Worker
 
 DEMO_ERP = ConnectorSettings(failure_rate=0.05, reject_rate=0.005, max_attempts=3,

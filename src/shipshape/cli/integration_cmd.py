@@ -13,7 +13,7 @@ from shipshape.cli.reading import read
 from shipshape.cli.relay_cmd import needs_broker
 from shipshape.cli.watch_cmd import Stop, stopping_on_signals
 from shipshape.domain.errors import InvalidInput
-from shipshape.services import dlq as dead
+from shipshape.services.delivery import replay as dead
 from shipshape.worker import Worker
 
 console = Console()

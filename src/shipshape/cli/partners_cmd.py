@@ -21,7 +21,7 @@ from shipshape.cli.output import Listing, OutputFormat, OutputOption, emit
 from shipshape.cli.reading import read
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.partners import TradingPartner
-from shipshape.services import edi
+from shipshape.services import edi_intake as edi
 
 app = typer.Typer(help="Trading partners (EDI).", no_args_is_help=True)
 DOCUMENT_FIELDS: tuple[str, ...] = ("id", "partner_id", "direction", "doc_type",

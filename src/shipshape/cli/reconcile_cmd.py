@@ -14,8 +14,8 @@ from rich.table import Table
 
 from shipshape.bootstrap import Container, build, reconcile_policy, settle_deliveries
 from shipshape.domain.consistency import Violation
-from shipshape.services import delivery
 from shipshape.services.consistency import check_consistency
+from shipshape.services.delivery import accounting as delivery
 from shipshape.services.reconciliation import ReconciliationReport, reconcile
 
 console = Console()

@@ -11,7 +11,7 @@ from rich.console import Console
 from shipshape.adapters.db.outbox_store import outbox_lag
 from shipshape.bootstrap import Container, build, settle_deliveries
 from shipshape.cli.watch_cmd import Stop, stopping_on_signals
-from shipshape.services.relay import relay_forever, relay_pending
+from shipshape.services.delivery.relay import relay_forever, relay_pending
 
 console = Console()
 

@@ -29,11 +29,11 @@ from shipshape.domain.integration import SystemEvent
 from shipshape.domain.orders import OrderStatus, check_transition
 from shipshape.domain.picking import OrderToPick
 from shipshape.domain.shipments import ShipmentRecord
-from shipshape.services.connectors import ConnectorError, ConnectorRejected, Connectors
-from shipshape.services.dead_letters import Failed
+from shipshape.services.delivery.dead_letters import Failed
 from shipshape.services.deps import Deps
-from shipshape.services.messaging import Message, body_of, event_type_of
 from shipshape.services.ports import UnitOfWork
+from shipshape.services.ports.connectors import ConnectorError, ConnectorRejected, Connectors
+from shipshape.services.ports.messaging import Message, body_of, event_type_of
 
 ERP_INVOICE_POSTING = "erp-invoice-posting"
 INVOICE_POST_REQUESTED = "InvoicePostRequested"

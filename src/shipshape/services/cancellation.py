@@ -28,11 +28,11 @@ from shipshape.domain.events import Event
 from shipshape.domain.orders import OrderStatus
 from shipshape.domain.picking import OrderToPick
 from shipshape.domain.waves import TASK_CANCEL_REQUESTED
-from shipshape.services.connectors import Connectors, Payload
-from shipshape.services.consume import Handler
+from shipshape.services.delivery.consume import Handler
+from shipshape.services.delivery.outbound import ConnectorHandler, Route
 from shipshape.services.deps import Deps
-from shipshape.services.integration import ConnectorHandler, Route
 from shipshape.services.ports import UnitOfWork
+from shipshape.services.ports.connectors import Connectors, Payload
 
 TMS_TENDER_CANCEL = "tms-tender-cancel"
 MAX_REASON = 200

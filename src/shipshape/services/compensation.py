@@ -38,10 +38,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from shipshape.domain.errors import Conflict, NotFound
-from shipshape.services.connectors import ConnectorError, ConnectorExhausted
-from shipshape.services.consume import RETRYABLE
+from shipshape.services.delivery.consume import RETRYABLE
 from shipshape.services.deps import Deps
 from shipshape.services.ports import SagaStep, SagaStore
+from shipshape.services.ports.connectors import ConnectorError, ConnectorExhausted
 
 RUNNING, COMPENSATING, COMPENSATED = "running", "compensating", "compensated"
 COMPLETED, FAILED, DONE = "completed", "failed", "done"

@@ -18,11 +18,11 @@ from shipshape.domain import invoicing as iv
 from shipshape.domain.errors import Conflict, InvalidInput, NotFound
 from shipshape.domain.reconciliation import rebuilt_invoice
 from shipshape.services.billing import issue_stored_shipment_invoice
-from shipshape.services.connectors import Connectors
-from shipshape.services.consume import Handler
+from shipshape.services.delivery.consume import Handler
+from shipshape.services.delivery.outbound import ConnectorHandler, Route, order_mirror_payload
 from shipshape.services.deps import Deps
-from shipshape.services.integration import ConnectorHandler, Route, order_mirror_payload
 from shipshape.services.ports import UnitOfWork
+from shipshape.services.ports.connectors import Connectors
 
 CREDIT_NOTE_ISSUED = "CreditNoteIssued"
 FINANCE_CREDIT_NOTE = "finance-credit-note"

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from shipshape.domain.controls import PastShipDate
 from shipshape.domain.invoicing import BillingPolicy
-from shipshape.services.metrics import Metrics, NoMetrics
 from shipshape.services.ports import (
     CarrierRules,
     Clock,
@@ -14,6 +13,7 @@ from shipshape.services.ports import (
     PolicyRules,
     UnitOfWorkFactory,
 )
+from shipshape.services.ports.metrics import Metrics, NoMetrics
 
 
 @dataclass(frozen=True, slots=True)

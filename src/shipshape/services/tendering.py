@@ -27,10 +27,10 @@ from shipshape.domain.events import Event
 from shipshape.domain.masterdata import Customer
 from shipshape.domain.orders import OrderStatus
 from shipshape.domain.picking import OrderToPick, Pick
-from shipshape.services.connectors import ConnectorError, ConnectorRejected, Connectors
 from shipshape.services.deps import Deps
-from shipshape.services.messaging import Message, body_of, event_type_of
 from shipshape.services.ports import UnitOfWork
+from shipshape.services.ports.connectors import ConnectorError, ConnectorRejected, Connectors
+from shipshape.services.ports.messaging import Message, body_of, event_type_of
 
 TMS_TENDER = "tms-tender"
 SYSTEM = "tms"

@@ -14,7 +14,7 @@ from shipshape.adapters.channels.x12_intake import read_x12
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.partners import OurIdentity
 from shipshape.services.deps import Deps
-from shipshape.services.edi import (
+from shipshape.services.edi_intake import (
     InterchangeHandler,
     InterchangeOutcome,
     receive_interchange,

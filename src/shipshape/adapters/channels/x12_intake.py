@@ -9,7 +9,7 @@ from datetime import datetime
 from shipshape.adapters.channels import x12
 from shipshape.domain.errors import Conflict
 from shipshape.domain.partners import OurIdentity, TradingPartner
-from shipshape.services.edi import Allocate, OutboundDocument, Result
+from shipshape.services.edi_intake import Allocate, OutboundDocument, Result
 from shipshape.services.intake import IntakeResult, SubmitOrder
 from shipshape.services.ports import EdiStore
 

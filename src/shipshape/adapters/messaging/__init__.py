@@ -1,4 +1,4 @@
-"""Message transports behind the `shipshape.services.messaging.Transport` port.
+"""Message transports behind the `shipshape.services.ports.messaging.Transport` port.
 
 Two transports pass one contract suite (`tests/contract/test_transport_contract.py`):
 `memory.MemoryTransport` (in-process, the embedded default) and `nats.NatsTransport`
@@ -29,7 +29,7 @@ from __future__ import annotations
 import zlib
 
 from shipshape.domain.errors import ShipshapeError
-from shipshape.services.messaging import ConsumerPolicy
+from shipshape.services.ports.messaging import ConsumerPolicy
 
 KEY_HEADER = "Shipshape-Key"
 ID_HEADER = "Nats-Msg-Id"

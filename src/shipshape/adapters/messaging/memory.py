@@ -24,7 +24,7 @@ from shipshape.adapters.messaging import (
     subject_matches,
     valid_subject,
 )
-from shipshape.services.messaging import ConsumerPolicy, Delivery, Message, TransportHealth
+from shipshape.services.ports.messaging import ConsumerPolicy, Delivery, Message, TransportHealth
 
 Clock = Callable[[], float]
 

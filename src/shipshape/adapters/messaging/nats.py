@@ -44,7 +44,7 @@ from shipshape.adapters.messaging.nats_support import (
     default_monitor_urls,
     verify_synced,
 )
-from shipshape.services.messaging import ConsumerPolicy, Delivery, Message, TransportHealth
+from shipshape.services.ports.messaging import ConsumerPolicy, Delivery, Message, TransportHealth
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

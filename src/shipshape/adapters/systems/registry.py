@@ -17,8 +17,8 @@ from shipshape.adapters.systems.simulated import SimulatedSystem, SimulationSett
 from shipshape.adapters.systems.webhook import WebhookConnector
 from shipshape.domain.errors import NotFound
 from shipshape.domain.integration import EXTERNAL_SYSTEMS
-from shipshape.services.connectors import Connector, RetryPolicy
-from shipshape.services.metrics import Metrics, NoMetrics
+from shipshape.services.ports.connectors import Connector, RetryPolicy
+from shipshape.services.ports.metrics import Metrics, NoMetrics
 
 SystemName = TypeVar("SystemName", bound=str)
 

@@ -21,7 +21,7 @@ from tenacity import (
     wait_random,
 )
 
-from shipshape.services.connectors import (
+from shipshape.services.ports.connectors import (
     Connector,
     ConnectorError,
     ConnectorExhausted,
@@ -30,7 +30,7 @@ from shipshape.services.connectors import (
     Payload,
     RetryPolicy,
 )
-from shipshape.services.metrics import Metrics, NoMetrics
+from shipshape.services.ports.metrics import Metrics, NoMetrics
 
 
 def _retryable(error: BaseException) -> bool:

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from shipshape.domain.integration import EXTERNAL_SYSTEMS, OPERATIONS, System
-from shipshape.services.connectors import (
+from shipshape.services.ports.connectors import (
     ConnectorHealth,
     ConnectorRejected,
     ConnectorUnavailable,

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time
 import httpx
 
 from shipshape.adapters.systems.signing import sign_headers, validate_secret
-from shipshape.services.connectors import (
+from shipshape.services.ports.connectors import (
     ConnectorHealth,
     ConnectorRejected,
     ConnectorUnavailable,

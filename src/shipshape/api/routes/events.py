@@ -19,7 +19,7 @@ from shipshape.bootstrap import Container
 from shipshape.domain.bounds import date_supported, text_problem, unsupported_date
 from shipshape.domain.errors import NotFound, Unauthorized
 from shipshape.domain.integration import EXTERNAL_SYSTEMS
-from shipshape.services.inbound import InvalidSystemEvent, parse_event, receive_event
+from shipshape.services.delivery.inbound import InvalidSystemEvent, parse_event, receive_event
 
 router = APIRouter()
 App = Annotated[Container, Depends(container)]

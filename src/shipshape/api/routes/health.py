@@ -15,7 +15,7 @@ from shipshape.adapters.db.errors import first_line
 from shipshape.adapters.db.migrate import current_revision, head_revision
 from shipshape.api.deps import container
 from shipshape.bootstrap import Container
-from shipshape.services.connectors import Connectors
+from shipshape.services.ports.connectors import Connectors
 
 router = APIRouter()
 Section = dict[str, Any]

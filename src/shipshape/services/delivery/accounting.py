@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shipshape.domain.consistency import DELIVERY, Violation
-from shipshape.services.consume import Handler
+from shipshape.services.delivery.consume import Handler
 from shipshape.services.deps import Deps
-from shipshape.services.messaging import EVENT_TYPE_HEADER, Message
 from shipshape.services.ports import OutboxMessage, UnitOfWork
+from shipshape.services.ports.messaging import EVENT_TYPE_HEADER, Message
 
 SETTLE_PAGE = 1000
 """Owed rows read, checked and marked per transaction."""

@@ -38,10 +38,10 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from shipshape.domain.errors import ConcurrencyConflict, ShipshapeError
-from shipshape.services.dead_letters import Failed, record_dead_letter
+from shipshape.services.delivery.dead_letters import Failed, record_dead_letter
 from shipshape.services.deps import Deps
-from shipshape.services.messaging import ConsumerPolicy, Delivery, Message, Transport
 from shipshape.services.ports import UnitOfWork
+from shipshape.services.ports.messaging import ConsumerPolicy, Delivery, Message, Transport
 
 log = logging.getLogger(__name__)
 DEFAULT_FETCH_TIMEOUT_S = 1.0

@@ -26,8 +26,8 @@ from typing import Protocol
 
 from shipshape.domain.errors import ShipshapeError
 from shipshape.services.deps import Deps
-from shipshape.services.messaging import EVENT_TYPE_HEADER, Message, Transport
 from shipshape.services.ports import OutboxLag, OutboxMessage
+from shipshape.services.ports.messaging import EVENT_TYPE_HEADER, Message, Transport
 
 log = logging.getLogger(__name__)
 DEFAULT_BATCH = 500

@@ -44,11 +44,11 @@ from shipshape.domain.integration import (
     SystemEvent,
     ownership_finding,
 )
-from shipshape.services.dead_letters import record_dead_letter
+from shipshape.services.delivery.dead_letters import record_dead_letter
+from shipshape.services.delivery.inbound_effects import EFFECTS
 from shipshape.services.deps import Deps
-from shipshape.services.effects import EFFECTS
-from shipshape.services.messaging import Message
 from shipshape.services.ports import StoredResponse, UnitOfWork
+from shipshape.services.ports.messaging import Message
 
 log = logging.getLogger(__name__)
 RECEIVED = "SystemEventReceived"

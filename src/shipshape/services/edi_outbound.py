@@ -32,10 +32,10 @@ from shipshape.domain.invoicing import INVOICE_ISSUED
 from shipshape.domain.partners import TradingPartner
 from shipshape.domain.shipments import SHIPMENT_CONFIRMED
 from shipshape.domain.shipping import Shipment, sscc
-from shipshape.services.consume import Handler
+from shipshape.services.delivery.consume import Handler
 from shipshape.services.deps import Deps
-from shipshape.services.messaging import Message, body_of, event_type_of
 from shipshape.services.ports import UnitOfWork
+from shipshape.services.ports.messaging import Message, body_of, event_type_of
 
 EDI_DOCUMENTS = "edi-documents"
 CONTROL_COUNTER = "interchange"

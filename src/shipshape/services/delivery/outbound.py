@@ -17,12 +17,12 @@ from shipshape.domain.carriers import CARRIER_TENDERED
 from shipshape.domain.events import ORDER_ACCEPTED, ORDER_HELD, Event
 from shipshape.domain.waves import TASK_CANCEL_REQUESTED, WAVE_RELEASED
 from shipshape.services.billing import ERP_INVOICE_POSTING, InvoicePostingHandler
-from shipshape.services.connectors import ConnectorError, Connectors, Payload
-from shipshape.services.consume import Handler
-from shipshape.services.dead_letters import Failed
+from shipshape.services.delivery.consume import Handler
+from shipshape.services.delivery.dead_letters import Failed
 from shipshape.services.deps import Deps
-from shipshape.services.messaging import Message, body_of, event_type_of
 from shipshape.services.ports import UnitOfWork
+from shipshape.services.ports.connectors import ConnectorError, Connectors, Payload
+from shipshape.services.ports.messaging import Message, body_of, event_type_of
 from shipshape.services.tendering import TMS_TENDER, TenderHandler
 
 SYSTEM_CALLED = "SystemCalled"

@@ -9,8 +9,8 @@ from shipshape.domain.cases import CaseOrigin, open_case
 from shipshape.domain.events import Event
 from shipshape.domain.integration import OPERATION_STAGES, integration_failure
 from shipshape.services.deps import Deps
-from shipshape.services.messaging import Message
 from shipshape.services.ports import NewDeadLetter, UnitOfWork
+from shipshape.services.ports.messaging import Message
 
 INTEGRATION_FAILED = "IntegrationFailed"
 MAX_ERROR_CHARS = 2000

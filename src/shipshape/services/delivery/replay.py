@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from shipshape.services.consume import Handler
-from shipshape.services.dead_letters import Failed
+from shipshape.services.delivery.consume import Handler
+from shipshape.services.delivery.dead_letters import Failed
 from shipshape.services.deps import Deps
-from shipshape.services.messaging import Message
 from shipshape.services.ports import DeadLetter
+from shipshape.services.ports.messaging import Message
 
 REPLAY_SUFFIX = ":replay"
 

@@ -1,0 +1,93 @@
+"""The ports the services need, as Protocols, gathered in one package; adapters implement them.
+
+Stores and the unit of work (`stores`, `delivery`, `edi_waves`, `unit_of_work`), the transport
+(`messaging`), the other systems (`connectors`), metrics (`metrics`) and order changes
+(`order_changes`)."""
+
+from shipshape.services.ports.delivery import (
+    DeadLetter,
+    DeadLetterStore,
+    IdempotencyStore,
+    Inbox,
+    NewDeadLetter,
+    Outbox,
+    OutboxLag,
+    OutboxMessage,
+    OwedEvents,
+    SagaStep,
+    SagaStore,
+    SystemStateStore,
+)
+from shipshape.services.ports.edi_waves import (
+    EdiStore,
+    InterchangeRecord,
+    OpenOrder,
+    WaveEntry,
+    WaveRecord,
+    WaveStore,
+)
+from shipshape.services.ports.stores import (
+    CaseStore,
+    CreditStore,
+    EventLog,
+    InventoryStore,
+    InvoiceStore,
+    MasterDataChange,
+    MasterDataStore,
+    OrderStore,
+    PickStore,
+    ShipmentStore,
+    StoredResponse,
+    TenderStore,
+)
+from shipshape.services.ports.unit_of_work import (
+    CarrierRules,
+    Clock,
+    ConsistencyQueries,
+    IdFactory,
+    PolicyRules,
+    ReconciliationQueries,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+
+__all__ = [
+    "CarrierRules",
+    "CaseStore",
+    "Clock",
+    "ConsistencyQueries",
+    "CreditStore",
+    "DeadLetter",
+    "DeadLetterStore",
+    "EdiStore",
+    "EventLog",
+    "IdFactory",
+    "IdempotencyStore",
+    "Inbox",
+    "InterchangeRecord",
+    "InventoryStore",
+    "InvoiceStore",
+    "MasterDataChange",
+    "MasterDataStore",
+    "NewDeadLetter",
+    "OpenOrder",
+    "OrderStore",
+    "Outbox",
+    "OutboxLag",
+    "OutboxMessage",
+    "OwedEvents",
+    "PickStore",
+    "PolicyRules",
+    "ReconciliationQueries",
+    "SagaStep",
+    "SagaStore",
+    "ShipmentStore",
+    "StoredResponse",
+    "SystemStateStore",
+    "TenderStore",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+    "WaveEntry",
+    "WaveRecord",
+    "WaveStore",
+]
