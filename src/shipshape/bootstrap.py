@@ -14,7 +14,7 @@ from uuid import uuid4
 
 from sqlalchemy import Engine
 
-from shipshape.adapters.channels.x12_documents import X12DocumentWriter
+from shipshape.adapters.channels.x12.documents import X12DocumentWriter
 from shipshape.adapters.db.edi_document_store import SqlEdiDocumentSource
 from shipshape.adapters.db.engine import make_engine
 from shipshape.adapters.db.migrate import prepare, upgrade

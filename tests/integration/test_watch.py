@@ -17,9 +17,11 @@ from typing import Any
 
 import pytest
 
+from shipshape.adapters.channels import watched_folder
+from shipshape.adapters.channels.watched_folder import Claim
 from shipshape.bootstrap import Container, build
-from shipshape.cli import exit_codes, watch_cmd
-from shipshape.cli.watch_cmd import Claim, Stop, Watcher, stopping_on_signals
+from shipshape.cli import exit_codes
+from shipshape.cli.watch_cmd import Stop, Watcher, stopping_on_signals
 from shipshape.config import Settings
 from shipshape.domain.partners import TradingPartner
 from shipshape.services import edi_intake as edi
@@ -244,7 +246,7 @@ def test_an_unexpected_error_leaves_the_file_in_processing_for_the_next_start(
 ) -> None:
     drop(inbox, "day.jsonl", [order("W-1")])
     with monkeypatch.context() as patched:
-        patched.setattr(watch_cmd, "_file_away", crash)
+        patched.setattr(watched_folder, "file_away", crash)
         output = watch(url, inbox)
     assert "kept day.jsonl: OSError('disk full')" in output
     assert in_processing(inbox) == ["day.jsonl"]
@@ -312,7 +314,7 @@ def test_an_edi_file_taken_before_a_crash_ends_in_processed_when_taken_again(
 ) -> None:
     drop(inbox, "po-77.x12", x12_850())
     with monkeypatch.context() as patched:
-        patched.setattr(watch_cmd, "_file_away", crash)
+        patched.setattr(watched_folder, "file_away", crash)
         watch(url, inbox)
     assert "po-77.x12" in in_processing(inbox)
 
@@ -332,7 +334,7 @@ def test_a_resent_edi_file_that_crashed_still_ends_in_failed(
     watch(url, inbox)
     drop(inbox, "po-77-again.x12", x12_850())
     with monkeypatch.context() as patched:
-        patched.setattr(watch_cmd, "_file_away", crash)
+        patched.setattr(watched_folder, "file_away", crash)
         watch(url, inbox)
 
     watch(url, inbox, exit_codes.REJECTED)

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from shipshape import __version__
 from shipshape.adapters import logs
+from shipshape.adapters.channels.bulk_files import read_masterdata
 from shipshape.bootstrap import build, start_relay_thread
 from shipshape.cli import (
     errors,
@@ -30,7 +31,6 @@ from shipshape.cli import (
     watch_cmd,
     waves_cmd,
 )
-from shipshape.cli.files import read_masterdata
 from shipshape.config import Settings
 from shipshape.services import masterdata as md
 from shipshape.worker import start_worker_threads

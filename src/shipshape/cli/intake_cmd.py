@@ -13,11 +13,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
+from shipshape.adapters.channels.bulk_files import OrderRow, order_file_type, read_orders
+from shipshape.adapters.channels.csv_mapping import ColumnMapping, read_mapping
 from shipshape.adapters.channels.receive import receive_file, standard_of
 from shipshape.bootstrap import Container, build
 from shipshape.cli import exit_codes
-from shipshape.cli.csv_mapping import ColumnMapping, read_mapping
-from shipshape.cli.files import OrderRow, order_file_type, read_orders
 from shipshape.cli.rejects import RejectsFile
 from shipshape.domain.errors import Conflict, InvalidInput
 from shipshape.services import intake

@@ -13,10 +13,10 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from shipshape.adapters.channels.bulk_files import brief
+from shipshape.adapters.channels.canonical import PartnerIn
 from shipshape.adapters.db.edi_document_store import StoredDocument, edi_documents
-from shipshape.api.schemas import PartnerIn
 from shipshape.bootstrap import build
-from shipshape.cli.files import brief
 from shipshape.cli.output import Listing, OutputFormat, OutputOption, emit
 from shipshape.cli.reading import read
 from shipshape.domain.errors import InvalidInput

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from shipshape.cli.files import OrderRow
+from shipshape.adapters.channels.bulk_files import OrderRow
 
 
 def rejects_path(source: Path) -> Path:

@@ -10,11 +10,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from shipshape.adapters.channels.bulk_files import read_masterdata
 from shipshape.adapters.db import queries
 from shipshape.bootstrap import Container, build
 from shipshape.cli.demo_integration import DEMO_ERP, mirror_to_erp
 from shipshape.cli.demo_journey import DEMO_TMS, DEMO_WMS, STALL_S, release_to_cash
-from shipshape.cli.files import read_masterdata
 from shipshape.cli.intake_cmd import ingest_file, summary_table
 from shipshape.config import Settings, masked_url
 from shipshape.domain.cases import Stage

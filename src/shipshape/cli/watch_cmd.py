@@ -10,7 +10,6 @@ crash: the next watcher adopts its claims and takes them again, which idempotent
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import itertools
 import logging
@@ -22,20 +21,26 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import IO, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from shipshape.adapters.channels.receive import FileOutcome, Standard, receive_file, standard_of
+from shipshape.adapters.channels import watched_folder as watched
+from shipshape.adapters.channels.receive import FileOutcome, Standard, receive_file
+from shipshape.adapters.channels.watched_folder import (
+    LOCK,
+    TRANSIENT_ERRNOS,
+    Claim,
+    Stamp,
+    Verdict,
+)
 from shipshape.adapters.db.edi_queries import repeats_accepted_interchange
 from shipshape.bootstrap import Container, build
 from shipshape.cli import exit_codes
-from shipshape.cli.files import EDI_SUFFIXES
 from shipshape.cli.intake_cmd import (
     DUPLICATE_INTERCHANGE,
     ORDER_OUTCOMES,
@@ -47,26 +52,7 @@ from shipshape.domain.errors import ConcurrencyConflict, ShipshapeError
 
 console = Console()
 log = logging.getLogger(__name__)
-LOCK = ".lock"
 BATCH = 200
-TRANSIENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EAGAIN, errno.EBUSY,
-                              errno.ENOMEM, errno.EMFILE, errno.ENFILE})
-"""Failures of the machine, not of the file (a full disk above all): the file is tried again."""
-BLANK = b"\xef\xbb\xbf \r\n\t"
-Stamp = tuple[int, int]
-
-
-@dataclass(frozen=True)
-class Claim:
-    file: Path
-    recovered: bool
-    """Taken over from processing/, where a stopped or crashed watcher left it."""
-
-
-@dataclass(frozen=True)
-class Verdict:
-    folder: str
-    note: str
 
 
 class Stop:
@@ -143,7 +129,7 @@ class Watcher:
             for looks in itertools.count(1):
                 self._take_all(self._retried())
                 self._take_all(self._recovered())
-                snapshot = _look(self.inbox)
+                snapshot = watched.look(self.inbox)
                 settled = [n for n, s in snapshot.items() if self._settled(s, previous.get(n))]
                 self._take_all(self._claimed(settled))
                 if once and (len(settled) == len(snapshot) or looks == 2):
@@ -170,7 +156,7 @@ class Watcher:
             try:
                 yield
             finally:
-                _remove_if_empty(self.own)
+                watched.remove_if_empty(self.own)
 
     def _settled(self, stamp: Stamp, before: Stamp | None) -> bool:
         """Unchanged since the last look, or untouched for an interval: no longer written."""
@@ -209,14 +195,14 @@ class Watcher:
                 yield claim
 
     def _adopt(self, folder: Path) -> Iterator[Claim]:
-        lock = _lock_if_abandoned(folder)
+        lock = watched.lock_if_abandoned(folder)
         if lock is None:
             return
         with lock:
             moved = [self._move_claim(c) for c in sorted(folder.iterdir()) if c.is_dir()]
-            _remove_if_empty(folder)
+            watched.remove_if_empty(folder)
         for claim_folder in moved:
-            if claim_folder and (claim := _claim_in(claim_folder)):
+            if claim_folder and (claim := watched.claim_in(claim_folder)):
                 yield claim
 
     def _move_claim(self, claim_folder: Path) -> Path | None:
@@ -231,7 +217,7 @@ class Watcher:
         name = escape(claim.file.name)
         try:
             verdict = self._verdict(claim)
-            placed = _file_away(claim.file, self.inbox / verdict.folder, verdict)
+            placed = watched.file_away(claim.file, self.inbox / verdict.folder, verdict)
         except Exception as error:
             log.warning("%s is left in %s: %s: %s", claim.file.name, claim.file.parent,
                         type(error).__name__, str(error)[:300])
@@ -250,7 +236,7 @@ class Watcher:
         a full disk) is raised: the file stays claimed and is taken again. Any other failure
         would recur on every try, so the file goes to failed/ with the reason."""
         try:
-            standard = _edi_standard(claim.file)
+            standard = watched.edi_standard(claim.file)
             if standard is None:
                 orders = ingest_file(self.container, claim.file, BATCH)
                 self.tally["rejected"] += orders["rejected"]
@@ -291,62 +277,6 @@ class Watcher:
                    for i in outcome.interchanges)
 
 
-def _look(inbox: Path) -> dict[str, Stamp]:
-    """Size and modification time of each file waiting; names starting with '.' are not ours."""
-    stamps: dict[str, Stamp] = {}
-    with os.scandir(inbox) as entries:
-        for entry in entries:
-            if entry.name.startswith(".") or not entry.is_file(follow_symlinks=False):
-                continue
-            with contextlib.suppress(FileNotFoundError):
-                info = entry.stat(follow_symlinks=False)
-                stamps[entry.name] = (info.st_size, info.st_mtime_ns)
-    return stamps
-
-
-def _lock_if_abandoned(folder: Path) -> IO[str] | None:
-    """The folder's lock, if no running watcher holds it."""
-    try:
-        handle = (folder / LOCK).open()
-    except OSError:
-        return None
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        return None
-    return handle
-
-
-def _remove_if_empty(folder: Path) -> None:
-    """A watcher folder without claims; its lock goes first, while it is still held."""
-    if any(entry.name != LOCK for entry in folder.iterdir()):
-        return
-    with contextlib.suppress(FileNotFoundError):
-        (folder / LOCK).unlink()
-    with contextlib.suppress(OSError):
-        folder.rmdir()
-
-
-def _claim_in(folder: Path) -> Claim | None:
-    """The claimed file is the shortest name: what was written beside it starts with it."""
-    files = sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: len(p.name))
-    if not files:
-        folder.rmdir()
-        return None
-    return Claim(files[0], recovered=True)
-
-
-def _edi_standard(file: Path) -> Standard | None:
-    """EDI by extension, or by an ISA, UNA or UNB start whatever the name."""
-    with file.open("rb") as handle:
-        head = handle.read(200)
-    start = head.lstrip(BLANK)
-    if file.suffix.lower() in EDI_SUFFIXES or start[:3] in (b"UNA", b"UNB"):
-        return standard_of(file.name, head)
-    return "x12" if start.startswith(b"ISA") else None
-
-
 def _write_acknowledgements(file: Path, outcome: FileOutcome) -> None:
     """Named as `shipshape ingest` names them: FILE.<type>.<interchange>-<n>.txt."""
     for interchange in outcome.interchanges:
@@ -378,33 +308,3 @@ def _describe(tally: Counter[str]) -> str:
     return ", ".join(f"{tally[outcome]} {outcome}" for outcome in outcomes if tally[outcome])
 
 
-def _file_away(file: Path, target: Path, verdict: Verdict) -> Path:
-    """Into processed/ or failed/ with all that was written beside it, replacing nothing.
-
-    The file is linked there first and unlinked from its claim last, so that a crash in
-    between leaves it claimed (and taken again) rather than lost.
-    """
-    if verdict.folder == "failed":
-        file.with_name(f"{file.name}.error.txt").write_text(verdict.note + "\n",
-                                                            encoding="utf-8")
-    placed = _place(file, target, file.name)
-    for companion in sorted(file.parent.iterdir()):
-        if companion != file:
-            _place(companion, target, placed.name + companion.name.removeprefix(file.name))
-            companion.unlink()
-    file.unlink()
-    file.parent.rmdir()
-    return placed
-
-
-def _place(source: Path, folder: Path, name: str) -> Path:
-    """A hard link as `name`, else NAME-1.EXT, NAME-2.EXT...: an existing file stays as it is."""
-    stem, suffix = Path(name).stem, Path(name).suffix
-    number = 0
-    while True:
-        candidate = folder / (f"{stem}-{number}{suffix}" if number else name)
-        try:
-            os.link(source, candidate)
-            return candidate
-        except FileExistsError:
-            number += 1

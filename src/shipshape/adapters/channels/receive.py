@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Literal
 
-from shipshape.adapters.channels.edifact_intake import read_edifact
-from shipshape.adapters.channels.x12_intake import read_x12
+from shipshape.adapters.channels.edifact.intake import read_edifact
+from shipshape.adapters.channels.x12.intake import read_x12
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.partners import OurIdentity
 from shipshape.services.deps import Deps

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from shipshape.adapters.channels.canonical import PROSE
 from shipshape.adapters.db import queries
 from shipshape.api.deps import allowed, container
 from shipshape.api.limits import Between, Filter, PageLimit, PageOffset, sort_query
 from shipshape.api.read_models import InvoiceList, listed
-from shipshape.api.schemas import PROSE
 from shipshape.bootstrap import Container
 from shipshape.domain.access import Permission
 from shipshape.domain.invoicing import InvoiceKind, InvoiceStatus

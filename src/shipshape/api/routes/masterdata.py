@@ -11,6 +11,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import JSONResponse
 
+from shipshape.adapters.channels.canonical import (
+    CarrierIn,
+    CustomerIn,
+    ItemIn,
+    PriceIn,
+    SiteIn,
+    StockMovementIn,
+)
 from shipshape.adapters.db import masterdata_queries as mq
 from shipshape.adapters.db import queries
 from shipshape.api.deps import allowed, container
@@ -33,7 +41,6 @@ from shipshape.api.read_models import (
     SkuStock,
     listed,
 )
-from shipshape.api.schemas import CarrierIn, CustomerIn, ItemIn, PriceIn, SiteIn, StockMovementIn
 from shipshape.bootstrap import Container
 from shipshape.domain.access import Permission
 from shipshape.domain.errors import NotFound

@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from shipshape.adapters.channels.canonical import JSON_INTEGER
 from shipshape.api.deps import allowed, container
 from shipshape.api.problems import errors
-from shipshape.api.schemas import JSON_INTEGER
 from shipshape.bootstrap import Container
 from shipshape.domain.access import Permission
 from shipshape.services.amendment import amend_order

@@ -7,11 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path
 from fastapi.responses import JSONResponse
 
+from shipshape.adapters.channels.canonical import OrderIn
 from shipshape.adapters.db import queries
 from shipshape.api.deps import allowed, container
 from shipshape.api.limits import Between, Filter, PageLimit, PageOffset, sort_query
 from shipshape.api.read_models import OrderDetail, OrderEvents, OrderList, listed
-from shipshape.api.schemas import IntakeOut, OrderIn
+from shipshape.api.schemas import IntakeOut
 from shipshape.bootstrap import Container
 from shipshape.domain.access import Permission
 from shipshape.domain.errors import NotFound

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shipshape.api.schemas import (
+from shipshape.adapters.channels.canonical import (
     CarrierIn,
     CustomerIn,
     ItemIn,
@@ -21,7 +21,7 @@ from shipshape.api.schemas import (
     SiteIn,
     StockMovementIn,
 )
-from shipshape.cli.csv_mapping import ColumnMapping, original_cells
+from shipshape.adapters.channels.csv_mapping import ColumnMapping, original_cells
 from shipshape.domain.bounds import text_problem
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.masterdata import Carrier, ContractPrice, Customer, Item, Site
