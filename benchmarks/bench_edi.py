@@ -51,8 +51,8 @@ from common import (
 )
 
 from shipshape.adapters.channels import edifact, x12
+from shipshape.adapters.channels.canonical import PartnerIn
 from shipshape.adapters.channels.receive import Standard, receive_file
-from shipshape.api.schemas import PartnerIn
 from shipshape.bootstrap import Container
 from shipshape.domain.partners import TradingPartner
 from shipshape.services.edi_intake import upsert_partners

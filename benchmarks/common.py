@@ -25,9 +25,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from shipshape.api.schemas import OrderIn
+from shipshape.adapters.channels.bulk_files import read_masterdata
+from shipshape.adapters.channels.canonical import OrderIn
 from shipshape.bootstrap import Container, build
-from shipshape.cli.files import read_masterdata
 from shipshape.config import Settings
 from shipshape.domain.orders import OrderDraft
 from shipshape.services import masterdata as md

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from shipshape.api.schemas import (
+from shipshape.adapters.channels.canonical import (
     CarrierIn,
     CustomerIn,
     ItemIn,

@@ -1,7 +1,8 @@
 """What the tests of the `shipshape` command share: its runners, a database, reading it back.
 
-A test module takes the fixtures by naming them at its top level (`url = cli_support.url`);
-one whose store needs more than a migrated database defines its own `store` with `opened`.
+The fixtures `url` (an empty SQLite file) and `store` (that file migrated) are in
+tests/integration/conftest.py; a module whose store needs more than a migrated database defines
+its own `store` with `opened`.
 """
 
 from __future__ import annotations
@@ -25,18 +26,6 @@ from shipshape.config import Settings
 
 SUMMARY = re.compile(r"(accepted|held|duplicate interchanges refused|duplicate|replayed|rejected"
                      r"|total)\W+(\d+)")
-
-
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'x.db'}"
-
-
-@pytest.fixture
-def store(url: str) -> Iterator[Container]:
-    """The database the commands write to, migrated and empty."""
-    with opened(url) as container:
-        yield container
 
 
 @contextmanager

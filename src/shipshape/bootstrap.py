@@ -25,8 +25,9 @@ from shipshape.adapters.metrics import PrometheusMetrics
 from shipshape.adapters.rules.carriers import ZenCarrierRules
 from shipshape.adapters.rules.zen import ZenPolicyRules
 from shipshape.adapters.systems.registry import ConnectorRegistry, build_connectors
-from shipshape.config import PACKAGED_RULES, Settings
+from shipshape.config import PACKAGED_RULES, SYSTEMS, ConnectorSettings, Settings
 from shipshape.domain.controls import PastShipDate
+from shipshape.domain.errors import InvalidInput
 from shipshape.domain.integration import State, System, ownership_table
 from shipshape.domain.invoicing import BillingPolicy
 from shipshape.domain.partners import OurIdentity
@@ -40,7 +41,9 @@ from shipshape.services.delivery.relay import relay_forever
 from shipshape.services.deps import Deps
 from shipshape.services.edi_outbound import SsccScheme, edi_document_handlers
 from shipshape.services.ports.messaging import Transport
+from shipshape.services.ports.metrics import Metrics
 from shipshape.services.reconciliation import ReconcilePolicy
+from shipshape.sim.systems.system import SimulatedSystem, simulated_systems
 
 log = logging.getLogger(__name__)
 RELAY_STOP_TIMEOUT_S = 10.0
@@ -104,7 +107,7 @@ class Container:
     tokens: TokenService
     lazy_transport: LazyTransport = field(repr=False, compare=False)
     metrics: PrometheusMetrics = field(repr=False, compare=False)
-    connectors: ConnectorRegistry = field(repr=False, compare=False)
+    connectors: ConnectorRegistry[SimulatedSystem] = field(repr=False, compare=False)
 
     @property
     def ownership(self) -> dict[State, System]:
@@ -161,11 +164,39 @@ def build(settings: Settings | None = None,
                 billing=billing_policy(settings),
                 past_ship_date=PastShipDate(settings.past_ship_date))
     tokens = TokenService(SqlTokenStore(engine), settings.secret_key)
-    connectors = build_connectors(settings.connectors, metrics)
+    try:
+        connectors = connector_registry(settings, metrics)
+    except BaseException:
+        engine.dispose()
+        raise
     container = Container(settings, engine, deps, tokens,
                           LazyTransport(lambda: make_transport(settings)), metrics, connectors)
     metrics.watch_delivery(container.delivery_debt)
     return container
+
+
+class ConfigurationError(InvalidInput, ValueError):
+    """Settings that pass their own checks and still cannot work, found as the application is
+    built from them (a connector, a simulated system): said in one line, like a settings error."""
+
+
+def connector_registry(settings: Settings, metrics: Metrics | None = None
+                       ) -> ConnectorRegistry[SimulatedSystem]:
+    """One connector per external system: webhooks as configured, simulated systems built by
+    the simulator as `settings.simulation` says. Outside production a system not configured is
+    simulated with the defaults; production refuses it (`ConfigurationError` naming them)."""
+    try:
+        return build_connectors(connector_settings(settings), metrics,
+                                simulated_systems(settings.simulation))
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
+
+
+def connector_settings(settings: Settings) -> dict[str, ConnectorSettings]:
+    """The configured connectors; outside production, a simulated one for every other system."""
+    if settings.env == "production":
+        return {str(system): connector for system, connector in settings.connectors.items()}
+    return {system: settings.connectors.get(system) or ConnectorSettings() for system in SYSTEMS}
 
 
 def edi_document_parts(container: Container

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -18,11 +19,7 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from shipshape.domain.integration import (
-    DEFAULT_MAX_CLOCK_SKEW_S,
-    OPERATIONS,
-    ownership_table,
-)
+from shipshape.domain.integration import DEFAULT_MAX_CLOCK_SKEW_S, ownership_table
 
 PACKAGED_RULES = Path(__file__).parent / "rules"
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
@@ -52,73 +49,15 @@ class ConnectorSettings(BaseModel):
     first_delay_s: float = Field(default=0.2, ge=0)
     max_delay_s: float = Field(default=5.0, ge=0)
     jitter_s: float = Field(default=0.2, ge=0)
-    latency_ms: float = Field(default=0.0, ge=0)
-    """simulated: mean latency of a call."""
-    failure_rate: float = Field(default=0.0, ge=0, le=1)
-    """simulated: share of calls that fail as unavailable (retryable)."""
-    reject_rate: float = Field(default=0.0, ge=0, le=1)
-    """simulated: share of calls rejected as a business error (final)."""
-    outages: list[tuple[float, float]] = Field(default_factory=list)
-    """simulated: windows [start, end) in seconds after start-up when the system is down."""
-    duplicate_rate: float = Field(default=0.0, ge=0, le=1)
-    """simulated: share of the system's own events sent twice."""
-    reorder_rate: float = Field(default=0.0, ge=0, le=1)
-    """simulated: share of the system's own events sent after the one that followed them."""
-    seed: int = 0
-    reject_when: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
-    """simulated: operation -> {payload field -> values}: a call whose field (top level, compared
-    as text) has one of the values is rejected (422), e.g. `{tender: {carrier_service: [UPS:GND]}}`
-    for a carrier that refuses every tender."""
-    negative_ack_nth: dict[str, list[int]] = Field(default_factory=dict)
-    """simulated: operation -> ordinals (1-based, over the applied calls of that operation) whose
-    acknowledgement is the negative one, e.g. erp `{invoice_posting: [2]}`: the second posting
-    is answered `invoice_rejected`."""
-    short_pick_nth: list[int] = Field(default_factory=list)
-    """simulated wms: ordinals (1-based, over the orders of every wave released, in payload order)
-    of the orders picked short: one less of their first line."""
-    pays_invoices: bool = False
-    """simulated erp: each invoice it books is paid at once (`payment_received`)."""
 
-    @field_validator("reject_when")
-    @classmethod
-    def _rules_are_complete(
-            cls, rules: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
-        for operation, fields in rules.items():
-            cls._known_operation("reject_when", operation)
-            if not fields:
-                raise ValueError(f"reject_when.{operation}: name a payload field and its values")
-            for name, values in fields.items():
-                if not name or not values:
-                    raise ValueError(f"reject_when.{operation}: each payload field needs a name "
-                                     f"and at least one value, got {name!r}: {values!r}")
-        return rules
 
-    @field_validator("negative_ack_nth")
-    @classmethod
-    def _acks_are_ordinals(cls, acks: dict[str, list[int]]) -> dict[str, list[int]]:
-        for operation, ordinals in acks.items():
-            cls._known_operation("negative_ack_nth", operation)
-            cls._ordinals(f"negative_ack_nth.{operation}", ordinals)
-        return acks
-
-    @field_validator("short_pick_nth")
-    @classmethod
-    def _short_picks_are_ordinals(cls, ordinals: list[int]) -> list[int]:
-        cls._ordinals("short_pick_nth", ordinals)
-        return ordinals
-
-    @staticmethod
-    def _known_operation(setting: str, operation: str) -> None:
-        known = sorted({name for names in OPERATIONS.values() for name in names})
-        if operation not in known:
-            raise ValueError(f"{setting}: unknown operation {operation!r}; operations: "
-                             + ", ".join(known))
-
-    @staticmethod
-    def _ordinals(setting: str, ordinals: list[int]) -> None:
-        if any(ordinal < 1 for ordinal in ordinals):
-            raise ValueError(f"{setting}: ordinals count from 1 (the first call or order is 1), "
-                             f"got {ordinals}")
+def _unnamed_connectors(systems: Sequence[str]) -> str:
+    """Why production refuses to start with `systems` left to the simulated default, and how to
+    name them."""
+    return (f"SHIPSHAPE_CONNECTORS: production needs a connector for {', '.join(systems)} "
+            "(kind: webhook with its url and secret, or kind: simulated said explicitly), "
+            f"e.g. `connectors: {{{systems[0]}: {{kind: webhook, url: ..., secret: ...}}}}` in "
+            f"the {CONFIG_ENV} file or SHIPSHAPE_CONNECTORS__{systems[0].upper()}__KIND=simulated")
 
 
 def _explicit(connector: ConnectorSettings | None) -> bool:
@@ -180,8 +119,13 @@ class Settings(BaseSettings):
     order, partitions in parallel. Change it only with an empty outbox and drained consumers."""
     connectors: dict[SystemName, ConnectorSettings] = Field(
         default_factory=dict)
-    """Per system; a system not named gets a simulated connector with the defaults. Set in the
-    `SHIPSHAPE_CONFIG` YAML file or, per field, `SHIPSHAPE_CONNECTORS__ERP__URL=...`."""
+    """Per system; outside production a system not named gets a simulated connector with the
+    defaults (production refuses to start with one unnamed). Set in the `SHIPSHAPE_CONFIG` YAML
+    file or, per field, `SHIPSHAPE_CONNECTORS__ERP__URL=...`."""
+    simulation: dict[SystemName, dict[str, object]] = Field(default_factory=dict)
+    """Per simulated system, how it misbehaves (latency, failures, outages, injected faults):
+    opaque here, checked by the simulator (`shipshape.sim.systems.settings`) when the systems
+    are built. YAML `simulation.<system>`, or `SHIPSHAPE_SIMULATION__WMS__SHORT_PICK_NTH=[2]`."""
     ownership: dict[str, str] = Field(default_factory=dict)
     """State name -> owning system, over the defaults of DESIGN.md section 1."""
     event_max_clock_skew_s: float = Field(default=DEFAULT_MAX_CLOCK_SKEW_S, ge=0)
@@ -251,15 +195,23 @@ class Settings(BaseSettings):
             return self
         unnamed = [system for system in SYSTEMS if not _explicit(self.connectors.get(system))]
         if unnamed:
-            raise ValueError(
-                f"SHIPSHAPE_CONNECTORS: production needs a connector for {', '.join(unnamed)} "
-                "(kind: webhook with its url, or kind: simulated said explicitly)")
+            raise ValueError(_unnamed_connectors(unnamed))
         if not self.broker_url and not self.database_url.startswith("sqlite"):
             raise ValueError("SHIPSHAPE_BROKER_URL: production on PostgreSQL runs several "
                              "processes and needs NATS JetStream between them")
         if self.sqlite_synchronous == "OFF":
             raise ValueError("SHIPSHAPE_SQLITE_SYNCHRONOUS=OFF can lose committed events on a "
                              "crash; production needs NORMAL, FULL or EXTRA")
+        return self
+
+    @model_validator(mode="after")
+    def _simulation_only_of_simulated_systems(self) -> Settings:
+        webhooks = sorted(system for system in self.simulation
+                          if (connector := self.connectors.get(system)) is not None
+                          and connector.kind == "webhook")
+        if webhooks:
+            raise ValueError(f"SHIPSHAPE_SIMULATION: {', '.join(webhooks)} connected by "
+                             "webhook, not simulated; remove their simulation settings")
         return self
 
     @model_validator(mode="after")

@@ -21,9 +21,9 @@ import pytest
 from shipshape.adapters.systems.registry import build_connectors
 from shipshape.adapters.systems.retrying import RetryingConnector
 from shipshape.adapters.systems.signing import new_secret, sign_headers, verify
-from shipshape.adapters.systems.simulated import SimulatedSystem
 from shipshape.adapters.systems.webhook import WebhookConnector
-from shipshape.config import ConnectorSettings, Settings
+from shipshape.bootstrap import connector_registry
+from shipshape.config import SYSTEMS, ConnectorSettings, Settings
 from shipshape.domain.errors import NotFound
 from shipshape.domain.integration import EXTERNAL_SYSTEMS
 from shipshape.services.ports.connectors import (
@@ -33,6 +33,8 @@ from shipshape.services.ports.connectors import (
     ConnectorUnavailable,
     RetryPolicy,
 )
+from shipshape.sim.systems.settings import SimulationSettings
+from shipshape.sim.systems.system import SimulatedSystem
 from tests.contract.webhook_peer import WebhookPeer
 
 TIMEOUT_S = 0.3
@@ -60,13 +62,12 @@ def make(request: pytest.FixtureRequest) -> Iterator[Factory]:
     closers: list[Callable[[], None]] = []
 
     def simulated(**settings: object) -> Adapter:
-        system = SimulatedSystem("erp", ConnectorSettings.model_validate(
-            {**settings, "timeout_s": TIMEOUT_S}))
+        system = SimulatedSystem("erp", SimulationSettings.model_validate(settings),
+                                 TIMEOUT_S)
         return Adapter(system, system)
 
     def webhook(**settings: object) -> Adapter:
-        system = SimulatedSystem("erp", ConnectorSettings.model_validate(
-            {**settings, "timeout_s": 30}))
+        system = SimulatedSystem("erp", SimulationSettings.model_validate(settings), 30)
         secret = new_secret()
         peer = WebhookPeer(system, [secret])
         connector = WebhookConnector("erp", peer.url, secret, TIMEOUT_S)
@@ -316,7 +317,7 @@ def test_a_bad_secret_is_refused_at_construction() -> None:
 
 
 def test_every_system_gets_a_retrying_simulated_connector_by_default() -> None:
-    registry = build_connectors(Settings().connectors)
+    registry = connector_registry(Settings())
     assert set(registry.all()) == {system.value for system in EXTERNAL_SYSTEMS}
     for system in EXTERNAL_SYSTEMS:
         connector = registry.get(system)
@@ -330,9 +331,10 @@ def test_every_system_gets_a_retrying_simulated_connector_by_default() -> None:
 
 
 def test_settings_reach_the_simulated_system_and_the_retry_policy() -> None:
-    settings = {"erp": ConnectorSettings(max_attempts=2, first_delay_s=0, jitter_s=0,
-                                         outages=[(0, 3600)])}
-    registry = build_connectors(settings)
+    settings = Settings(connectors={"erp": ConnectorSettings(max_attempts=2, first_delay_s=0,
+                                                             jitter_s=0)},
+                        simulation={"erp": {"outages": [(0, 3600)]}})
+    registry = connector_registry(settings)
     connector = registry.get("erp")
     assert isinstance(connector, RetryingConnector)
     assert connector.policy.max_attempts == 2
@@ -346,7 +348,7 @@ def test_a_webhook_system_calls_its_peer_and_keeps_its_secrets(peer: WebhookPeer
     previous = new_secret()
     settings = {"tms": ConnectorSettings(kind="webhook", url=peer.url, secret=peer.secrets[0],
                                          previous_secret=previous, timeout_s=TIMEOUT_S)}
-    registry = build_connectors(settings)
+    registry = connector_registry(Settings(connectors=settings))
     assert registry.get("tms").call("tender", {}, "k")["ref"] == "TMS-000001"
     assert registry.simulated("tms") is None
     assert registry.simulated("erp") is not None
@@ -362,13 +364,30 @@ def test_a_webhook_system_calls_its_peer_and_keeps_its_secrets(peer: WebhookPeer
 ])
 def test_unusable_settings_name_the_system(settings: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        build_connectors({"wms": ConnectorSettings.model_validate(settings)})
+        connector_registry(Settings(connectors={
+            "wms": ConnectorSettings.model_validate(settings)}))
 
 
 def test_unknown_systems_are_refused() -> None:
     with pytest.raises(ValueError, match="crm"):
         build_connectors({"crm": ConnectorSettings()})
-    registry = build_connectors({})
+    registry = connector_registry(Settings())
     with pytest.raises(NotFound, match="crm"):
         registry.get("crm")
     assert json.dumps(registry.secrets("crm")) == "[]"
+
+
+def test_the_registry_builds_only_what_it_is_told() -> None:
+    """Defaults and the simulator are the composition root's to give: the registry refuses a
+    system left out, and a simulated one when no simulator was handed in."""
+    explicit = {system: ConnectorSettings(kind="simulated") for system in SYSTEMS}
+    with pytest.raises(ValueError, match=r"no connector configured for tms, finance: .*webhook"):
+        build_connectors({"erp": explicit["erp"], "wms": explicit["wms"]})
+    with pytest.raises(ValueError, match=r"connectors\.erp: kind simulated, but no simulator"):
+        build_connectors(explicit)
+    registry = build_connectors(explicit, simulate=lambda system, timeout_s: SimulatedSystem(
+        system, timeout_s=timeout_s))
+    connector = registry.get("erp")
+    assert isinstance(connector, RetryingConnector)
+    assert connector.inner is registry.simulated("erp")
+    registry.close()

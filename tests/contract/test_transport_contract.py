@@ -8,12 +8,10 @@ a broker start a private nats-server (tests/contract/natsserver.py).
 
 from __future__ import annotations
 
-import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -31,26 +29,10 @@ from tests.contract.natsserver import (
     nats_server_binary_or_skip,
     server_version,
 )
-from tests.services import require_services
+from tests.services import shared_nats_or_skip
 
-SHARED_NATS = "nats://127.0.0.1:4222"
 QUICK = ConsumerPolicy(ack_wait_s=1.0, max_deliver=5, backoff_s=())
 PATIENT = ConsumerPolicy(ack_wait_s=10.0, max_deliver=5, backoff_s=())
-
-
-def shared_nats_or_skip() -> str:
-    import os
-
-    url = os.environ.get("SHIPSHAPE_TEST_NATS", SHARED_NATS)
-    parts = urlsplit(url)
-    try:
-        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 4222), 3).close()
-    except OSError as error:
-        reason = f"NATS at {url} is not reachable: {error}"
-        if require_services():
-            pytest.fail(reason + " (SHIPSHAPE_REQUIRE_SERVICES=1)")
-        pytest.skip(reason)
-    return url
 
 
 class Harness:

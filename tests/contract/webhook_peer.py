@@ -16,8 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
 from shipshape.adapters.systems.signing import SignatureError, verify
-from shipshape.adapters.systems.simulated import SimulatedSystem
 from shipshape.services.ports.connectors import ConnectorRejected, ConnectorUnavailable
+from shipshape.sim.systems.system import SimulatedSystem
 
 
 def _utc_now() -> datetime:

@@ -29,16 +29,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from shipshape.adapters.channels.canonical import OrderIn
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.systems.signing import new_secret
-from shipshape.adapters.systems.simulated import SimulatedSystem
-from shipshape.api.schemas import OrderIn
 from shipshape.bootstrap import Container, build
-from shipshape.config import ConnectorSettings, Settings
+from shipshape.config import Settings
 from shipshape.domain.errors import Conflict
 from shipshape.domain.events import ORDER_ACCEPTED, ORDER_HELD
 from shipshape.services import intake
 from shipshape.services.delivery.outbound import ERP_ORDER_MIRROR, SYSTEM_CALLED
+from shipshape.sim.systems.settings import SimulationSettings
+from shipshape.sim.systems.system import SimulatedSystem
 from tests.contract.natsserver import NatsServer, nats_server_binary_or_skip
 from tests.contract.webhook_peer import WebhookPeer
 
@@ -100,7 +101,7 @@ def stack(database_url: str, nats: NatsServer, workdir: Path,
           erp_latency_ms: float = 0.0) -> Iterator[Stack]:
     """A migrated store on `nats`, with a webhook ERP in this process."""
     secret = new_secret()
-    peer = WebhookPeer(SimulatedSystem("erp", ConnectorSettings(latency_ms=erp_latency_ms)),
+    peer = WebhookPeer(SimulatedSystem("erp", SimulationSettings(latency_ms=erp_latency_ms)),
                        [secret])
     built: Container | None = None
     try:

@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from shipshape.adapters.channels.bulk_files import read_masterdata
+from shipshape.adapters.channels.canonical import OrderIn
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.messaging import partition_subject
-from shipshape.api.schemas import OrderIn
 from shipshape.bootstrap import Container, build
-from shipshape.cli.files import read_masterdata
 from shipshape.config import Settings
 from shipshape.domain.events import Event
 from shipshape.services import intake
@@ -321,7 +321,7 @@ class Applied:
 def applied_in_order(container: Container) -> Applied:
     with container.engine.connect() as conn:
         events = conn.execute(
-            select(t.outbox.c.order_id, t.outbox.c.event_id, t.outbox.c.payload)
+            select(t.outbox.c.stream, t.outbox.c.event_id, t.outbox.c.payload)
             .order_by(t.outbox.c.id)).all()
         probes = conn.execute(
             select(t.order_events.c.order_id, t.order_events.c.payload)

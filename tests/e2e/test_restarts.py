@@ -22,11 +22,11 @@ from sqlalchemy import create_engine, func, select
 
 from shipshape.adapters.db import tables as t
 from shipshape.services.delivery.outbound import ERP_ORDER_MIRROR, SYSTEM_CALLED
-from tests.e2e.test_served import SCRIPT, free_port, order, seed, wait_until_healthy
+from tests.worlds.served import SCRIPT, free_port, order, seed, wait_until_healthy
 
 pytestmark = pytest.mark.slow
 BATCH = 30
-CONFIG = "connectors:\n  erp:\n    latency_ms: 150\n"
+CONFIG = "simulation:\n  erp:\n    latency_ms: 150\n"
 """An ERP that takes 150 ms a call: mirroring a batch takes about a second per partition."""
 
 

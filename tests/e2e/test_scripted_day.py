@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from shipshape.adapters.systems.signing import new_secret, sign_headers
-from tests.e2e.test_served import SCRIPT, free_port, wait_until_healthy
+from tests.worlds.served import SCRIPT, free_port, wait_until_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -47,8 +47,9 @@ MASTER_DATA = {
                  {"site_id": "DAL", "sku": "SKU2", "quantity": 1000}],
 }
 CONFIG = {
-    "connectors": {
-        "erp": {"secret": ERP_SECRET, "negative_ack_nth": {"invoice_posting": [3]}},
+    "connectors": {"erp": {"secret": ERP_SECRET}},
+    "simulation": {
+        "erp": {"negative_ack_nth": {"invoice_posting": [3]}},
         # the WMS takes about a second per call: the credit hold lands while it picks
         "wms": {"latency_ms": 1000, "short_pick_nth": [2]},
         "tms": {"reject_when": {"tender": {"carrier_service": ["UPS:GND"]}}},

@@ -5,28 +5,23 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
+from tests.worlds.served import SCRIPT, STOCK, free_port, order, seed, wait_until_healthy
+
 pytestmark = pytest.mark.slow
 
-SCRIPT = Path(sys.executable).parent / "shipshape"
-STARTUP_SECONDS = 20
 ORDERS = 50
-STOCK = 10
 
 
 @dataclass(frozen=True)
@@ -39,27 +34,6 @@ class Served:
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, timeout=60,
                             headers={"Authorization": f"Bearer {self.token}"})
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_until_healthy(base_url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the server exited with {server.returncode}: {log.read_text()}")
-        try:
-            if httpx.get(f"{base_url}/api/v1/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"the server was not healthy within {STARTUP_SECONDS} s: {log.read_text()}")
 
 
 @pytest.fixture
@@ -85,32 +59,6 @@ def served(tmp_path: Path) -> Iterator[Served]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
-
-
-def seed(client: httpx.Client) -> None:
-    puts = [
-        ("/api/v1/sites/DAL", {"name": "Dallas DC", "country": "US", "postal_code": "75201"}),
-        ("/api/v1/customers/C1", {"name": "Acme", "credit_limit": "100000",
-                                  "preferred_site": "DAL"}),
-        ("/api/v1/items/SKU1", {"description": "Gloves", "weight_kg": "1.0"}),
-        ("/api/v1/prices/C1/SKU1", {"unit_price": "10.00", "tolerance_pct": "2"}),
-    ]
-    for path, body in puts:
-        assert client.put(path, json=body).status_code == 200, path
-    receipt = client.post("/api/v1/inventory/receipts",
-                          json={"site_id": "DAL", "sku": "SKU1", "quantity": STOCK})
-    assert receipt.status_code == 201
-
-
-def order(n: int) -> dict[str, Any]:
-    return {
-        "channel": "api", "external_id": f"E2E-{n}", "customer_id": "C1",
-        "customer_po": f"PO-{n}",
-        "requested_ship_date": (date.today() + timedelta(days=7)).isoformat(),
-        "ship_to": {"name": "Acme Dallas", "line1": "1 Main St", "city": "Dallas",
-                    "region": "TX", "postal_code": "75201", "country": "US"},
-        "lines": [{"line_no": 1, "sku": "SKU1", "quantity": 1, "unit_price": "10.00"}],
-    }
 
 
 def post_all_at_once(served: Served) -> list[httpx.Response]:

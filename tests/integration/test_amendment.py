@@ -21,11 +21,10 @@ from shipshape.services.amendment import AmendResult, amend_order
 from shipshape.services.release import release_wave
 from tests.builders import auth
 from tests.conftest import BACKENDS
-from tests.integration.test_cancellation import exposure, held_at_intake, of_order, reserved
-from tests.integration.test_waves import App, app, line, place, status_of
+from tests.worlds.cancellation import exposure, held_at_intake, of_order, reserved
+from tests.worlds.waves import App, line, place, status_of
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
-__all__ = ["app"]
 
 
 def amend(container: Container, order_id: str, *changes: tuple[int, int]) -> AmendResult:

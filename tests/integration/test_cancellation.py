@@ -10,65 +10,29 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from typer.testing import CliRunner
 
-from shipshape.adapters.db import tables as t
-from shipshape.api.schemas import CustomerIn
+from shipshape.adapters.channels.canonical import CustomerIn
 from shipshape.bootstrap import Container
 from shipshape.cli import app as cli
 from shipshape.domain.errors import Conflict, IllegalTransition, NotFound
 from shipshape.domain.orders import OrderStatus
 from shipshape.services import masterdata as md
-from shipshape.services.cancellation import CancelResult, cancel_order, cancellation_handlers
+from shipshape.services.cancellation import cancellation_handlers
 from shipshape.services.delivery.consume import apply_once
 from shipshape.services.delivery.relay import EVENT_TYPE_HEADER
 from shipshape.services.ports.messaging import Message
 from shipshape.services.release import release_wave
-from tests.builders import auth, order, post_order
+from tests.builders import auth
 from tests.conftest import BACKENDS
-from tests.integration.test_picking import line as picking_line
-from tests.integration.test_picking import make_world, pick, released_order
-from tests.integration.test_tendering import picked_world, run, tms
-from tests.integration.test_waves import App, app, cases_of, line, place, status_of, wms
-from tests.integration.test_worker_dlq import events, work_until
+from tests.worlds.cancellation import cancel, exposure, held_at_intake, of_order, reserved
+from tests.worlds.picking import line as picking_line
+from tests.worlds.picking import pick, released_order
+from tests.worlds.tendering import picked_world, run, tms
+from tests.worlds.waves import App, cases_of, line, place, status_of, wms
+from tests.worlds.worker import work_until
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
-__all__ = ["app", "make_world"]
-
-
-def cancel(container: Container, order_id: str, reason: str = "customer changed mind",
-           actor: str = "agent-1") -> CancelResult:
-    return cancel_order(container.deps, order_id, reason, actor)
-
-
-def reserved(container: Container, site: str = "DAL", sku: str = "SKU1") -> int:
-    inv = t.inventory.c
-    with container.engine.connect() as conn:
-        return int(conn.execute(select(inv.reserved).where(inv.site == site, inv.sku == sku))
-                   .scalar_one())
-
-
-def exposure(container: Container, customer_id: str = "C1") -> Decimal:
-    ce = t.credit_exposure.c
-    with container.engine.connect() as conn:
-        value = conn.execute(select(ce.open_value).where(ce.customer_id == customer_id)).scalar()
-    return Decimal(value or 0)
-
-
-def of_order(container: Container, kind: str, order_id: str) -> list[Any]:
-    return [e for e in events(container, kind) if e.order_id == order_id]
-
-
-def held_at_intake(app: App, n: int) -> str:
-    """An order refused at acceptance for want of stock: held, nothing reserved, no credit."""
-    container, client = app
-    token = container.tokens.create("t", "integration", datetime.now(UTC))
-    body = order(external_id=f"H-{n}", customer_po=f"PO-H-{n}", carrier_service=None,
-                 lines=[line("SKU1", 5000)])
-    answer = post_order(client, token, body).json()
-    assert answer["status"] == "held", answer
-    return str(answer["order_id"])
 
 
 def set_status(container: Container, order_id: str, status: OrderStatus) -> None:

@@ -14,12 +14,11 @@ from shipshape.domain.orders import OrderStatus
 from shipshape.services.cancellation import CancelResult, cancel_in
 from shipshape.services.release import release_in, release_wave
 from tests.conftest import BACKENDS
-from tests.integration.test_cancellation import cancel, of_order, reserved
-from tests.integration.test_waves import App, app, place, status_of
-from tests.integration.test_worker_dlq import events
+from tests.worlds.cancellation import cancel, of_order, reserved
+from tests.worlds.waves import App, place, status_of
+from tests.worlds.worker import events
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
-__all__ = ["app"]
 
 
 def test_a_cancel_waits_for_the_wave_holding_its_order_then_stops_the_warehouse(

@@ -16,14 +16,11 @@ from shipshape.adapters.db import tables
 from shipshape.bootstrap import Container
 from shipshape.cli import app, exit_codes
 from shipshape.domain.access import Role
-from tests import cli_support
 from tests.cli_support import copied, failing, opened, rows, shipshape, summary
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "cli"
 MASTER_TABLES = ("sites", "customers", "items", "prices", "carriers")
 CSV_KINDS = ("sites", "customers", "items", "prices", "carriers", "receipts")
-
-url = cli_support.url
 
 
 @pytest.fixture

@@ -18,13 +18,10 @@ from shipshape import __version__
 from shipshape.adapters.db.migrate import head_revision
 from shipshape.cli import app, exit_codes, serve_banner
 from shipshape.config import Settings
-from tests import cli_support
 from tests.cli_support import copied, failing, opened, rows, shipshape
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "cli"
 PASSWORD = "s3cret"
-
-url = cli_support.url
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from shipshape.adapters.channels.canonical import OrderIn
 from shipshape.adapters.db.queries import list_orders, stock_of
-from shipshape.api.schemas import OrderIn
 from shipshape.bootstrap import Container
 from shipshape.domain.orders import OrderDraft
 from shipshape.services.intake import IntakeResult, SubmitOrder, submit_order

@@ -15,16 +15,15 @@ from shipshape.adapters.db import tables as t
 from shipshape.cli import app
 from shipshape.services.consistency import check_consistency
 from tests.conftest import BACKENDS
-from tests.integration.journey import (
+from tests.worlds.journey import (
     Journey,
     acknowledged,
     copy_invoice,
     delete_invoice,
     execute,
 )
-from tests.integration.test_picking import World, line, make_world, released_order
+from tests.worlds.picking import World, line, released_order
 
-__all__ = ["make_world"]
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
 

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select, update
 
+from shipshape.adapters.channels.canonical import CustomerIn, ItemIn, PriceIn
 from shipshape.adapters.db import tables as t
-from shipshape.api.schemas import CustomerIn, ItemIn, PriceIn
 from shipshape.bootstrap import Container
 from shipshape.services import masterdata as md
 from shipshape.services.release import release_wave

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from shipshape.api.schemas import PriceIn
+from shipshape.adapters.channels.canonical import PriceIn
 from shipshape.cli import app
 from shipshape.services import masterdata as md
 from shipshape.services.consistency import check_consistency
@@ -25,11 +25,10 @@ from shipshape.services.delivery.relay import EVENT_TYPE_HEADER
 from shipshape.services.ports.messaging import Message
 from tests.builders import auth
 from tests.conftest import BACKENDS
-from tests.integration.journey import acknowledged, run, shipped, timeline
-from tests.integration.test_picking import World, make_world, status
-from tests.integration.test_shipping import invoices, send
+from tests.worlds.journey import acknowledged, run, shipped, timeline
+from tests.worlds.picking import World, status
+from tests.worlds.shipping import invoices, send
 
-__all__ = ["make_world"]
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
 

@@ -9,17 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from shipshape.adapters.channels.csv_mapping import _decimal_comma
 from shipshape.bootstrap import Container
 from shipshape.cli import exit_codes
-from shipshape.cli.csv_mapping import _decimal_comma
-from tests import cli_support
 from tests.cli_support import copied, failing, rows, shipshape, summary
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 MAPPINGS = FIXTURES / "csv_mapping"
-
-url = cli_support.url
-store = cli_support.store
 
 
 @pytest.fixture

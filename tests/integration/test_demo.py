@@ -42,7 +42,7 @@ def test_the_demo_catches_faults_and_mirrors_every_order_or_dead_letters_it(
 def test_the_demo_exits_non_zero_when_the_journey_stalls(tmp_path: Path) -> None:
     """A WMS that is down for the whole run: the waves never reach it, nothing is picked."""
     env = {"SHIPSHAPE_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
-           "SHIPSHAPE_CONNECTORS__WMS__OUTAGES": "[[0, 100000]]",
+           "SHIPSHAPE_SIMULATION__WMS__OUTAGES": "[[0, 100000]]",
            "SHIPSHAPE_CONNECTORS__WMS__MAX_ATTEMPTS": "1"}
     result = CliRunner().invoke(app, ["demo", "--orders", "120", "--workdir", str(tmp_path),
                                       "--stall-after", "3"], env=env)

@@ -16,11 +16,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from shipshape.adapters.channels.canonical import OrderIn
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.errors import StoreUnavailable
 from shipshape.adapters.messaging.memory import MemoryBroker, MemoryTransport
 from shipshape.api.app import create_app
-from shipshape.api.schemas import OrderIn
 from shipshape.bootstrap import Container, build, recover_deliveries, start_relay_thread
 from shipshape.cli import app as cli_app
 from shipshape.config import Settings

@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from shipshape.adapters.channels import edifact, x12
+from shipshape.adapters.channels.canonical import ItemIn, PartnerIn, PriceIn, StockMovementIn
 from shipshape.adapters.db import tables
 from shipshape.adapters.db.edi_queries import received_content
-from shipshape.api.schemas import ItemIn, PartnerIn, PriceIn, StockMovementIn
 from shipshape.bootstrap import Container
 from shipshape.services import edi_intake as edi
 from shipshape.services import masterdata as md

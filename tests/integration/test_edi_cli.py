@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from shipshape.api.schemas import ItemIn, PriceIn, StockMovementIn
+from shipshape.adapters.channels.canonical import ItemIn, PriceIn, StockMovementIn
 from shipshape.bootstrap import Container
 from shipshape.cli import exit_codes
 from shipshape.services import masterdata as md
-from tests import cli_support
 from tests.builders import seed_distributor
 from tests.cli_support import copied, failing, opened, rows, shipshape, summary
 
@@ -25,8 +24,6 @@ OUR_ITEMS = {  # SKUs the partner cross-references map to, with the prices the o
     "W-SMALL": "9.25", "W-MEDIUM": "13.79", "W-LARGE": "10.99", "W-NANO": "4.35",
     "W-BLUE": "7.5", "W-ORANGE": "9.55", "GLOVE-100": "12.50", "GLOVE-200": "12.50",
 }
-
-url = cli_support.url
 
 
 @pytest.fixture

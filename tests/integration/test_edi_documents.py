@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select, update
 
 from shipshape.adapters.channels import x12
+from shipshape.adapters.channels.x12.documents import X12DocumentWriter
 from shipshape.adapters.channels.x12.model import Segment
-from shipshape.adapters.channels.x12_documents import X12DocumentWriter
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.edi_document_store import SqlEdiDocumentSource
 from shipshape.domain.partners import TradingPartner
@@ -24,10 +24,9 @@ from shipshape.services.edi_outbound import (
 )
 from shipshape.services.ports.messaging import Message
 from tests.conftest import BACKENDS
-from tests.integration.test_picking import World, line
-from tests.integration.test_shipping import make_world, message_of, send, shipment, tendered_order
+from tests.worlds.picking import World, line
+from tests.worlds.shipping import message_of, send, shipment, tendered_order
 
-__all__ = ["make_world"]
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 X12_PARTNER = TradingPartner(id="ACME-EDI", customer_id="C1", isa_qualifier="ZZ",
                              isa_id="ACMEEDI", gs_code="ACMEGS")

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from shipshape.api.schemas import PartnerIn
+from shipshape.adapters.channels.canonical import PartnerIn
 from shipshape.bootstrap import Container
 from shipshape.services import edi_intake as edi
 from tests.builders import auth, order, post_order, seed_distributor

@@ -17,11 +17,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from shipshape.adapters.channels.canonical import PartnerIn
 from shipshape.adapters.channels.receive import BodyLimits, receive_file
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.edi_queries import received_content
 from shipshape.api.app import create_app
-from shipshape.api.schemas import PartnerIn
 from shipshape.bootstrap import Container, build
 from shipshape.config import Settings
 from shipshape.services import edi_intake as edi

@@ -17,12 +17,13 @@ from sqlalchemy import select
 
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.systems.signing import new_secret, sign_headers
-from shipshape.adapters.systems.simulated import SimulatedSystem
 from shipshape.api.app import create_app
 from shipshape.bootstrap import Container, build
 from shipshape.config import ConnectorSettings, Settings
 from shipshape.services.delivery.inbound import take_events
 from shipshape.services.delivery.inbound_effects import EFFECTS
+from shipshape.sim.systems.settings import SimulationSettings
+from shipshape.sim.systems.system import SimulatedSystem
 from tests.builders import seed_distributor
 from tests.conftest import BACKENDS
 
@@ -161,7 +162,7 @@ def test_a_simulated_systems_bad_events_are_dead_lettered_and_the_rest_applied(
 ) -> None:
     container, _ = app
     monkeypatch.setitem(EFFECTS, "order_acknowledged", broken_effect)
-    erp = SimulatedSystem("erp", ConnectorSettings())
+    erp = SimulatedSystem("erp", SimulationSettings())
     at = container.deps.clock.now()
     erp.emit("credit_status_changed", {"customer_id": "C1", "on_hold": "false"}, at)
     erp.emit("credit_status_changed", {"customer_id": "C1", "on_hold": True},

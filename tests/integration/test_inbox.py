@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -24,8 +25,7 @@ from shipshape.services.delivery.replay import open_letters
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.ports.messaging import ConsumerPolicy, Delivery, Message
 from tests.conftest import BACKENDS
-from tests.integration import test_relay_support as support
-from tests.integration.test_relay_support import (
+from tests.worlds.relay import (
     COUNTER,
     QUICK,
     Wired,
@@ -35,13 +35,17 @@ from tests.integration.test_relay_support import (
     inbox_rows,
     nothing_more,
     outbox_rows,
+    wired,
 )
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
 
-w = support.w
-store = support.store
+@pytest.fixture
+def store(database_url: str) -> Iterator[Wired]:
+    """A store with the in-process transport, for what does not depend on the transport."""
+    with wired(database_url, "memory") as built:
+        yield built
 
 
 def publish_events(w: Wired, order_id: str, n: int) -> list[str]:

@@ -17,10 +17,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from shipshape.adapters.channels.canonical import CarrierIn
 from shipshape.adapters.db import queries
 from shipshape.adapters.db import tables as t
 from shipshape.api.app import create_app
-from shipshape.api.schemas import CarrierIn
 from shipshape.bootstrap import Container, build, start_relay_thread
 from shipshape.config import ConnectorSettings, Settings
 from shipshape.services import masterdata as md
@@ -29,8 +29,8 @@ from shipshape.services.reconciliation import reconcile
 from shipshape.worker import Worker
 from tests.builders import auth, order, post_order, seed_distributor
 from tests.contract.natsserver import delete_streams
-from tests.contract.test_transport_contract import shared_nats_or_skip
-from tests.integration.test_worker_dlq import work_until
+from tests.services import shared_nats_or_skip
+from tests.worlds.worker import work_until
 
 SETUPS = [pytest.param("sqlite", "memory", id="sqlite-memory"),
           pytest.param("postgres", "nats", id="postgres-nats")]
@@ -52,11 +52,13 @@ class Day:
 
 @contextmanager
 def opened_day(request: pytest.FixtureRequest, database_url: str,
-               connectors: dict[str, ConnectorSettings]) -> Iterator[Day]:
+               connectors: dict[str, ConnectorSettings],
+               simulation: dict[str, dict[str, object]] | None = None) -> Iterator[Day]:
     """A seeded store with an API client, on the test's transport (a fresh NATS stream)."""
     transport = request.node.callspec.params["transport"]
     settings: dict[str, Any] = {"database_url": database_url, "env": "test",
-                                "connectors": connectors, "relay_interval_s": 0.05}
+                                "connectors": connectors, "simulation": simulation or {},
+                                "relay_interval_s": 0.05}
     stream = f"SHIPSHAPE_J_{uuid.uuid4().hex[:10]}"
     if transport == "nats":
         settings.update(broker_url=shared_nats_or_skip(), broker_stream=stream,
@@ -121,11 +123,13 @@ def test_released_orders_are_picked_shipped_invoiced_and_booked(day: Day, transp
         "status"] for order_id in ordered} == {"invoiced"}
 
 
-FAULTY = {
-    "erp": ConnectorSettings(failure_rate=0.1, max_attempts=6, first_delay_s=0, max_delay_s=0,
-                             jitter_s=0, negative_ack_nth={"invoice_posting": [4]}, seed=3),
-    "wms": ConnectorSettings(short_pick_nth=[5], duplicate_rate=0.2, reorder_rate=0.2, seed=5),
-    "tms": ConnectorSettings(reject_when={"tender": {"carrier_service": ["UPS:GND"]}}),
+FAULTY_CONNECTORS = {
+    "erp": ConnectorSettings(max_attempts=6, first_delay_s=0, max_delay_s=0, jitter_s=0),
+}
+FAULTY_SIMULATION: dict[str, dict[str, object]] = {
+    "erp": {"failure_rate": 0.1, "negative_ack_nth": {"invoice_posting": [4]}, "seed": 3},
+    "wms": {"short_pick_nth": [5], "duplicate_rate": 0.2, "reorder_rate": 0.2, "seed": 5},
+    "tms": {"reject_when": {"tender": {"carrier_service": ["UPS:GND"]}}},
 }
 """A moody ERP (retried failures, one posting refused), a WMS that picks one order short and
 sends its events twice or swapped now and then, a TMS whose UPS ground desk refuses tenders."""
@@ -133,7 +137,7 @@ sends its events twice or swapped now and then, a TMS whose UPS ground desk refu
 
 @pytest.fixture
 def faulty_day(request: pytest.FixtureRequest, database_url: str) -> Iterator[Day]:
-    with opened_day(request, database_url, FAULTY) as opened:
+    with opened_day(request, database_url, FAULTY_CONNECTORS, FAULTY_SIMULATION) as opened:
         yield opened
 
 

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from shipshape.adapters.channels.canonical import OrderIn
 from shipshape.adapters.db.queries import order_detail, stock_of
-from shipshape.api.schemas import OrderIn
 from shipshape.bootstrap import build
 from shipshape.config import Settings
 from shipshape.domain.errors import InvalidInput

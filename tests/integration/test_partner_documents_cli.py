@@ -5,11 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from shipshape.bootstrap import Container
-from tests import cli_support
 from tests.cli_support import shipshape
 
-url = cli_support.url
-store = cli_support.store
 AT = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 

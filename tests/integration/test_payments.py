@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 
-from shipshape.adapters.systems.simulated import SimulatedSystem
-from shipshape.config import ConnectorSettings
+from shipshape.sim.systems.settings import SimulationSettings
+from shipshape.sim.systems.system import SimulatedSystem
 from tests.conftest import BACKENDS
-from tests.integration.journey import acknowledged, shipped, timeline
-from tests.integration.test_picking import World, make_world, status
-from tests.integration.test_shipping import invoices, send
+from tests.worlds.journey import acknowledged, shipped, timeline
+from tests.worlds.picking import World, status
+from tests.worlds.shipping import invoices, send
 
-__all__ = ["make_world"]
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
 
@@ -80,7 +79,7 @@ def test_only_a_posted_invoice_is_paid_and_only_the_erp_says_so(make_world: Any)
 def test_a_simulated_erp_that_pays_reports_the_payment_after_the_booking(
     make_world: Any,
 ) -> None:
-    erp = SimulatedSystem("erp", ConnectorSettings(pays_invoices=True))
+    erp = SimulatedSystem("erp", SimulationSettings(pays_invoices=True))
     erp.call("invoice_posting", {"invoice_id": "inv-1", "order_id": "ord-1", "total": "12.50"},
              "k-1")
     assert [(e["type"], e["data"]) for e in erp.take_events()] == [
@@ -88,4 +87,4 @@ def test_a_simulated_erp_that_pays_reports_the_payment_after_the_booking(
                             "total": "12.50"}),
         ("payment_received", {"invoice_id": "inv-1", "order_id": "ord-1", "amount": "12.50"})]
     with pytest.raises(ValueError, match="only the erp books payments"):
-        SimulatedSystem("wms", ConnectorSettings(pays_invoices=True))
+        SimulatedSystem("wms", SimulationSettings(pays_invoices=True))

@@ -24,7 +24,7 @@ from shipshape.services.delivery.consume import apply_once
 from shipshape.worker import Worker
 from tests.builders import auth
 from tests.conftest import BACKENDS
-from tests.integration.journey import (
+from tests.worlds.journey import (
     TIMEOUT_S,
     acknowledged,
     cases,
@@ -37,10 +37,8 @@ from tests.integration.journey import (
     shipped,
     timeline,
 )
-from tests.integration.test_picking import make_world
-from tests.integration.test_shipping import erp, invoices, message_of, post_invoice
+from tests.worlds.shipping import erp, invoices, message_of, post_invoice
 
-__all__ = ["make_world"]
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 LATE = TIMEOUT_S + 60
 

@@ -12,7 +12,7 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -35,8 +35,7 @@ from shipshape.services.delivery.relay import (
 from shipshape.services.ports.messaging import Message
 from tests.builders import seed_distributor
 from tests.conftest import BACKENDS
-from tests.integration import test_relay_support as support
-from tests.integration.test_relay_support import (
+from tests.worlds.relay import (
     Recording,
     Wired,
     applied,
@@ -46,13 +45,17 @@ from tests.integration.test_relay_support import (
     nothing_more,
     outbox_rows,
     submit,
+    wired,
 )
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 
 
-w = support.w
-store = support.store
+@pytest.fixture
+def store(database_url: str) -> Iterator[Wired]:
+    """A store with the in-process transport, for what does not depend on the transport."""
+    with wired(database_url, "memory") as built:
+        yield built
 
 
 def events_of(order_id: str, n: int) -> list[Event]:
@@ -80,7 +83,7 @@ def test_the_migrations_match_the_tables(store: Wired) -> None:
     with engine.begin() as conn:
         t.metadata.drop_all(conn)
         conn.exec_driver_sql("DROP TABLE alembic_version")
-    assert upgrade(engine, replay=True) == head_revision() == "0010"
+    assert upgrade(engine, replay=True) == head_revision() == "0011"
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), t.metadata) == []
         indexes = {ix["name"] for ix in inspect(conn).get_indexes("outbox")}
@@ -119,7 +122,7 @@ def test_submitted_orders_are_published_once_each_in_order_per_order(w: Wired) -
 
     first = recording.published[0]
     body = json.loads(first.payload)
-    assert first.key == body["order_id"] == rows[0]["order_id"]
+    assert first.key == body["order_id"] == rows[0]["stream"]
     partitions = w.container.settings.broker_partitions
     assert first.subject == event_subject(body["type"], first.key, w.prefix, partitions)
     assert first.headers["Event-Type"] == body["type"]
@@ -160,7 +163,7 @@ def test_a_transaction_committing_late_is_published_before_those_that_committed_
     assert b_done.is_set()
 
     rows = outbox_rows(store)
-    assert [r["order_id"] for r in rows] == ["ORD-A"] * 3 + ["ORD-B"] * 2
+    assert [r["stream"] for r in rows] == ["ORD-A"] * 3 + ["ORD-B"] * 2
     recording = Recording(store.transport)
     assert relay_once(deps, recording) == 5
     assert [m.key for m in recording.published] == ["ORD-A"] * 3 + ["ORD-B"] * 2
@@ -178,7 +181,7 @@ def test_a_row_that_becomes_visible_after_higher_ids_were_published_is_not_skipp
         with store.container.engine.begin() as conn:
             conn.execute(t.outbox.insert(), {
                 "id": position, "event_id": f"ev-{position}", "topic": "order.OrderNoted",
-                "order_id": order_id, "payload": {"type": "OrderNoted"}, "created_at": now})
+                "stream": order_id, "payload": {"type": "OrderNoted"}, "created_at": now})
 
     insert(1000, "ORD-B")
     recording = Recording(store.transport)
@@ -229,7 +232,7 @@ def test_a_failure_midway_marks_what_went_out_and_the_rest_goes_next_time(w: Wir
     assert [m.id for m in recording.published] == [r["event_id"] for r in rows[2:]]
     got = consume_until(w, "audit", counting(w), lambda r: r.applied >= 5)
     assert (got.applied, got.duplicates) == (5, 0)
-    assert per_order(m.key for m in w.applied_messages) == per_order(r["order_id"] for r in rows)
+    assert per_order(m.key for m in w.applied_messages) == per_order(r["stream"] for r in rows)
     assert per_order_ids(w.applied_messages) == events_by_order(w)
 
 

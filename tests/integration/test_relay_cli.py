@@ -24,14 +24,8 @@ from shipshape.config import SYSTEMS, ConnectorSettings, Settings
 from tests.builders import seed_distributor
 from tests.conftest import BACKENDS
 from tests.contract.natsserver import delete_streams, free_port
-from tests.contract.test_transport_contract import shared_nats_or_skip
-from tests.integration.test_relay_support import (
-    consume_until,
-    counting,
-    outbox_rows,
-    submit,
-    wired,
-)
+from tests.services import shared_nats_or_skip
+from tests.worlds.relay import consume_until, counting, outbox_rows, submit, wired
 
 SCRIPT = Path(sys.executable).parent / "shipshape"
 

@@ -54,7 +54,7 @@ def _key(key: str, at: datetime) -> dict[str, Any]:
 
 def _outbox(event_id: str, created: datetime, delivered: datetime | None,
             published: datetime | None = OLD) -> dict[str, Any]:
-    return {"event_id": event_id, "topic": "order.OrderAccepted", "order_id": "ord-1",
+    return {"event_id": event_id, "topic": "order.OrderAccepted", "stream": "ord-1",
             "payload": {}, "created_at": created, "published_at": published,
             "delivered_at": delivered}
 

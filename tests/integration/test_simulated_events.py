@@ -11,14 +11,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from shipshape.adapters.db import tables as t
-from shipshape.adapters.systems.simulated import SimulatedSystem
 from shipshape.api.app import create_app
 from shipshape.bootstrap import Container, build
-from shipshape.config import ConnectorSettings, Settings
+from shipshape.config import Settings
 from shipshape.services.delivery.inbound import take_events
+from shipshape.sim.systems.settings import SimulationSettings
+from shipshape.sim.systems.system import SimulatedSystem
 from tests.builders import seed_distributor
 from tests.conftest import BACKENDS
-from tests.integration.test_worker_dlq import place_orders, work_until
+from tests.worlds.worker import place_orders, work_until
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -26,8 +27,8 @@ T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def noisy_erp(database_url: str) -> Iterator[tuple[Container, TestClient]]:
-    erp = ConnectorSettings(duplicate_rate=0.5, reorder_rate=0.5, seed=3)
-    container = build(Settings(database_url=database_url, env="test", connectors={"erp": erp}),
+    erp = {"duplicate_rate": 0.5, "reorder_rate": 0.5, "seed": 3}
+    container = build(Settings(database_url=database_url, env="test", simulation={"erp": erp}),
                       migrate=True)
     seed_distributor(container)
     with TestClient(create_app(container)) as client:
@@ -55,7 +56,7 @@ def test_an_older_update_delivered_after_a_newer_one_is_stale(
     noisy_erp: tuple[Container, TestClient],
 ) -> None:
     container, _ = noisy_erp
-    erp = SimulatedSystem("erp", ConnectorSettings(reorder_rate=1.0))
+    erp = SimulatedSystem("erp", SimulationSettings(reorder_rate=1.0))
     erp.emit("credit_status_changed", {"customer_id": "C1", "on_hold": True}, T0)
     erp.emit("credit_status_changed", {"customer_id": "C1", "on_hold": False},
              T0 + timedelta(minutes=1))

@@ -14,11 +14,10 @@ from shipshape.services.reconciliation import ReconcilePolicy, ReconciliationRep
 from shipshape.services.release import release_wave
 from tests.builders import order, post_order
 from tests.conftest import BACKENDS
-from tests.integration.journey import deps_after
-from tests.integration.test_picking import World, line, make_world, pick
-from tests.integration.test_shipping import send, tendered_order
+from tests.worlds.journey import deps_after
+from tests.worlds.picking import World, line, pick
+from tests.worlds.shipping import send, tendered_order
 
-__all__ = ["make_world"]
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 TIMEOUT_S = 3600.0
 POLICY = ReconcilePolicy(stall_timeout_s=TIMEOUT_S)

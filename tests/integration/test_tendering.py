@@ -9,36 +9,15 @@ import pytest
 from sqlalchemy import select
 
 from shipshape.adapters.db import tables as t
-from shipshape.adapters.systems.simulated import SimulatedSystem
-from shipshape.api.schemas import CarrierIn
 from shipshape.domain.orders import OrderStatus
-from shipshape.services import masterdata as md
 from shipshape.services.delivery.consume import apply_once
 from shipshape.services.tendering import TenderHandler
 from tests.conftest import BACKENDS
-from tests.integration.test_picking import World, line, make_world, pick, released_order
-from tests.integration.test_shipping import message_of
-from tests.integration.test_worker_dlq import work_until
+from tests.worlds.picking import World
+from tests.worlds.shipping import message_of
+from tests.worlds.tendering import picked_world, run, tms
 
-__all__ = ["make_world"]
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
-
-
-def picked_world(make_world: Any) -> tuple[World, str]:
-    """UPS ground (the customer's preference) and FedEx ground; an order picked in full."""
-    world = make_world({("DAL", "SKU1"): 100})
-    md.upsert(world.container.deps, [CarrierIn(name="FedEx", services=[
-        {"code": "GRD", "max_weight_kg": "68", "countries": ["US"]}]).to_domain("FDX")])
-    order_id = released_order(world, [line(1, 10)])
-    answer = world.send("wms", pick(order_id, "DAL", {"line_no": 1, "quantity": 10}), "wms-1")
-    assert answer.status_code == 200, answer.text
-    return world, order_id
-
-
-def tms(world: World) -> SimulatedSystem:
-    system = world.container.connectors.simulated("tms")
-    assert system is not None
-    return system
 
 
 def tenders(world: World) -> list[tuple[Any, ...]]:
@@ -47,11 +26,6 @@ def tenders(world: World) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in conn.execute(
             select(c.attempt, c.carrier_service, c.outcome, c.tracking_number, c.label_ref)
             .order_by(c.id)).all()]
-
-
-def run(world: World, order_id: str) -> None:
-    work_until(world.container, lambda: bool(
-        world.events(order_id, "CarrierTendered") or world.events(order_id, "ExceptionOpened")))
 
 
 def test_a_picked_order_is_tendered_to_its_first_carrier(make_world: Any) -> None:

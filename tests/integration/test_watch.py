@@ -25,14 +25,10 @@ from shipshape.cli.watch_cmd import Stop, Watcher, stopping_on_signals
 from shipshape.config import Settings
 from shipshape.domain.partners import TradingPartner
 from shipshape.services import edi_intake as edi
-from tests import cli_support
 from tests.cli_support import opened, rows, shipshape
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "cli"
 BUYER = TradingPartner(id="buyer", customer_id="C1", isa_qualifier="ZZ", isa_id="BUYER")
-
-
-url = cli_support.url
 
 
 @pytest.fixture

@@ -5,79 +5,21 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from shipshape.adapters.channels.canonical import CarrierIn, CustomerIn, ItemIn, StockMovementIn
 from shipshape.adapters.db import tables as t
-from shipshape.adapters.systems.simulated import SimulatedSystem
-from shipshape.api.app import create_app
-from shipshape.api.schemas import CarrierIn, CustomerIn, ItemIn, StockMovementIn
-from shipshape.bootstrap import Container, build
-from shipshape.config import Settings
 from shipshape.domain.errors import InvalidInput
 from shipshape.services import masterdata as md
 from shipshape.services.delivery.inbound import parse_event, receive_event
 from shipshape.services.release import WaveResult, release_wave
-from tests.builders import order, post_order, seed_distributor
 from tests.conftest import BACKENDS
-from tests.integration.test_worker_dlq import events, work_until
+from tests.worlds.waves import App, cases_of, line, place, status_of, wms
+from tests.worlds.worker import events, work_until
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
-App = tuple[Container, TestClient]
-
-
-@pytest.fixture
-def app(database_url: str) -> Iterator[App]:
-    container = build(Settings(database_url=database_url, env="test"), migrate=True)
-    seed_distributor(container, {("DAL", "SKU1"): 1000, ("DAL", "SKU2"): 1000,
-                                 ("ATL", "SKU1"): 1000})
-    md.upsert(container.deps, [
-        CustomerIn(name="Big", priority="strategic", credit_limit="100000",
-                   preferred_site="DAL").to_domain("C2"),
-        CustomerIn(name="Small", priority="low", credit_limit="100000",
-                   preferred_site="DAL").to_domain("C3"),
-        CustomerIn(name="Split", credit_limit="100000", allow_split=True,
-                   preferred_site="DAL").to_domain("C4"),
-    ])
-    with TestClient(create_app(container)) as client:
-        yield container, client
-    container.close()
-
-
-def place(app: App, n: int, **overrides: Any) -> str:
-    container, client = app
-    token = container.tokens.create("t", "integration", container.deps.clock.now())
-    body = order(**{"external_id": f"W-{n}", "customer_po": f"PO-{n}", **overrides})
-    answer = post_order(client, token, body).json()
-    assert answer["status"] == "accepted", answer
-    return str(answer["order_id"])
-
-
-def line(sku: str = "SKU1", quantity: int = 2, price: str = "10.00") -> dict[str, Any]:
-    return {"line_no": 1, "sku": sku, "quantity": quantity, "unit_price": price, "uom": "EA"}
-
-
-def status_of(container: Container, order_id: str) -> str:
-    with container.engine.connect() as conn:
-        return str(conn.execute(select(t.orders.c.status)
-                                .where(t.orders.c.id == order_id)).scalar_one())
-
-
-def cases_of(container: Container, order_id: str) -> list[Any]:
-    with container.engine.connect() as conn:
-        return list(conn.execute(select(t.exception_cases)
-                                 .where(t.exception_cases.c.order_id == order_id)).all())
-
-
-def wms(container: Container) -> SimulatedSystem:
-    system = container.connectors.simulated("wms")
-    if system is None:
-        raise AssertionError("the WMS should be simulated in these tests")
-    return system
 
 
 def test_a_clean_wave_releases_the_best_orders_first_and_the_wms_gets_it_once(
@@ -95,7 +37,7 @@ def test_a_clean_wave_releases_the_best_orders_first_and_the_wms_gets_it_once(
     assert [status_of(container, o) for o in (strategic, early, late, low)] == [
         "released", "released", "released", "accepted"]
     [released] = events(container, "WaveReleased")
-    assert released.order_id == wave.wave_id
+    assert (released.stream, released.order_id) == (wave.wave_id, None)
     assert [o["order_id"] for o in released.payload["orders"]] == [strategic, early, late]
     assert released.payload["orders"][0]["lines"] == [{"line_no": 1, "sku": "SKU1",
                                                        "quantity": 2}]
@@ -108,7 +50,7 @@ def test_a_clean_wave_releases_the_best_orders_first_and_the_wms_gets_it_once(
     work_until(container, lambda: wms(container).applied_count("wave_release") == 1)
     work_until(container, lambda: True)
     assert wms(container).applied_count("wave_release") == 1
-    [called] = [e for e in events(container, "SystemCalled") if e.order_id == wave.wave_id]
+    [called] = [e for e in events(container, "SystemCalled") if e.stream == wave.wave_id]
     assert called.payload["operation"] == "wave_release"
     assert release_wave(container.deps, "DAL").released == (low,)
     assert release_wave(container.deps, "DAL").wave_id is None

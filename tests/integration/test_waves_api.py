@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from shipshape.adapters.channels.canonical import ItemIn
 from shipshape.api.app import create_app
-from shipshape.api.schemas import ItemIn
 from shipshape.bootstrap import build
 from shipshape.config import Settings
 from shipshape.services import masterdata as md
@@ -20,9 +20,7 @@ from shipshape.worker import Worker
 from tests import cli_support
 from tests.builders import auth, order, post_order, seed_distributor
 from tests.conftest import BACKENDS
-from tests.integration.test_waves import App, place, status_of
-
-url = cli_support.url
+from tests.worlds.waves import App, place, status_of
 
 
 @pytest.fixture

@@ -14,12 +14,11 @@ from shipshape.bootstrap import Container
 from shipshape.services.delivery import inbound
 from shipshape.services.release import release_in, release_wave
 from tests.conftest import BACKENDS
-from tests.integration.test_waves import App, app, cases_of, place, status_of, wms
-from tests.integration.test_worker_dlq import events, work_until
+from tests.worlds.waves import App, cases_of, place, status_of, wms
+from tests.worlds.worker import events, work_until
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-__all__ = ["app"]
 
 
 def hold(container: Container, webhook_id: str, at: datetime, on_hold: bool = True) -> str:

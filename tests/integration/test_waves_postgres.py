@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 
 from shipshape.services.release import release_wave
-from tests.integration.test_waves import App, app, place
+from tests.worlds.waves import App, place
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-__all__ = ["app"]
 
 
 def test_a_wave_skips_the_orders_another_wave_holds_without_waiting(app: App) -> None:

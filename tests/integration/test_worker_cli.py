@@ -15,18 +15,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from shipshape.adapters.channels.canonical import OrderIn
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.systems.signing import new_secret
-from shipshape.adapters.systems.simulated import SimulatedSystem
-from shipshape.api.schemas import OrderIn
-from shipshape.config import ConnectorSettings
 from shipshape.services.delivery.relay import relay_pending
 from shipshape.services.intake import SubmitOrder, submit_order
+from shipshape.sim.systems.settings import SimulationSettings
+from shipshape.sim.systems.system import SimulatedSystem
 from tests.builders import order, seed_distributor
 from tests.cli_support import opened
 from tests.contract.natsserver import delete_streams
-from tests.contract.test_transport_contract import shared_nats_or_skip
 from tests.contract.webhook_peer import WebhookPeer
+from tests.services import shared_nats_or_skip
 
 SCRIPT = Path(sys.executable).parent / "shipshape"
 SECRET = new_secret()
@@ -55,7 +55,7 @@ def applied_in_store(url: str) -> set[str]:
 def test_sigterm_lets_the_call_in_flight_finish_and_be_recorded(
     broker_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    slow_erp = SimulatedSystem("erp", ConnectorSettings(latency_ms=1500, timeout_s=10))
+    slow_erp = SimulatedSystem("erp", SimulationSettings(latency_ms=1500), timeout_s=10)
     with WebhookPeer(slow_erp, [SECRET]) as peer:
         env = {**broker_env, "SHIPSHAPE_CONNECTORS__ERP__URL": peer.url}
         for name, value in env.items():

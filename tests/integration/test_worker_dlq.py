@@ -4,25 +4,23 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from shipshape.adapters.db import tables as t
-from shipshape.adapters.systems.simulated import SimulatedSystem
 from shipshape.api.app import create_app
 from shipshape.bootstrap import Container, build
 from shipshape.config import ConnectorSettings, Settings
 from shipshape.services.delivery import replay as dlq
-from shipshape.services.delivery.relay import relay_pending
-from shipshape.worker import Worker, handlers_of
+from shipshape.sim.systems.system import SimulatedSystem
+from shipshape.worker import handlers_of
 from tests import cli_support
-from tests.builders import order, post_order, seed_distributor
+from tests.builders import seed_distributor
 from tests.conftest import BACKENDS
+from tests.worlds.worker import events, place_orders, work_until
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 QUICK_RETRIES = ConnectorSettings(max_attempts=2, first_delay_s=0, max_delay_s=0, jitter_s=0)
@@ -44,36 +42,6 @@ def erp(container: Container) -> SimulatedSystem:
     if system is None:
         raise AssertionError("the ERP should be simulated in these tests")
     return system
-
-
-def place_orders(container: Container, client: TestClient, count: int = 1,
-                 **overrides: Any) -> list[str]:
-    token = container.tokens.create("t", "integration", container.deps.clock.now())
-    ids = []
-    for n in range(count):
-        body = order(**{"external_id": f"W-{n}", "customer_po": f"PO-{n}", **overrides})
-        ids.append(post_order(client, token, body).json()["order_id"])
-    return ids
-
-
-def work_until(container: Container, done: Callable[[], bool], within_s: float = 15) -> None:
-    """Relay the outbox and run a worker in this process until `done()`."""
-    relay_pending(container.deps, container.transport)
-    stop = threading.Event()
-    worker = threading.Thread(target=Worker(container).run, args=(stop,), daemon=True)
-    worker.start()
-    deadline = time.monotonic() + within_s
-    while not done() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    stop.set()
-    worker.join(10)
-    assert done(), "the worker did not finish in time"
-
-
-def events(container: Container, kind: str) -> list[Any]:
-    with container.engine.connect() as conn:
-        return list(conn.execute(select(t.order_events).where(t.order_events.c.type == kind)
-                                 .order_by(t.order_events.c.id)).all())
 
 
 def letters(container: Container) -> list[dlq.DeadLetter]:

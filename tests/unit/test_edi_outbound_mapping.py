@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from shipshape.adapters.channels import x12
-from shipshape.adapters.channels.x12_documents import X12DocumentWriter
+from shipshape.adapters.channels.x12.documents import X12DocumentWriter
 from shipshape.config import Settings
 from shipshape.domain import edi_outbound as eo
 from shipshape.domain.errors import InvalidInput

@@ -105,7 +105,7 @@ def test_a_body_may_be_too_large_and_a_named_resource_missing(document: dict[str
 
 
 def test_the_order_body_has_an_example_that_fits_it(document: dict[str, Any]) -> None:
-    from shipshape.api.schemas import OrderIn
+    from shipshape.adapters.channels.canonical import OrderIn
 
     examples = document["components"]["schemas"]["OrderIn"]["examples"]
     assert examples

@@ -1,6 +1,7 @@
 """`SHIPSHAPE_ENV=production` refuses unsafe defaults at start-up, each with one line naming the
 setting: simulated systems nobody asked for, a transport that cannot serve several processes,
-SQLite without durable commits, short secrets."""
+SQLite without durable commits, short secrets. A simulated system asked for by name is allowed;
+outside production every system not configured is simulated."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from shipshape.bootstrap import ConfigurationError, connector_registry
 from shipshape.cli import main, setting_errors
 from shipshape.config import SYSTEMS, ConnectorSettings, Settings
+from shipshape.sim.systems.system import SimulatedSystem
 
 SECRET = "k" * 32
 EXPLICIT = {system: ConnectorSettings(kind="simulated") for system in SYSTEMS}
@@ -48,9 +51,40 @@ def test_systems_left_to_the_simulated_default_are_refused() -> None:
     [line] = refusal(connectors={})
     assert line.startswith("SHIPSHAPE_CONNECTORS: production needs a connector for "
                            "erp, wms, tms, finance")
-    implicit = {**EXPLICIT, "wms": ConnectorSettings(latency_ms=5)}
+    implicit = {**EXPLICIT, "wms": ConnectorSettings(max_attempts=5)}
     [line] = refusal(connectors=implicit)
     assert "for wms " in line and "kind: simulated" in line
+    assert "kind: webhook with its url and secret" in line
+
+
+def test_systems_said_to_be_simulated_are_built_simulated_with_their_faults() -> None:
+    registry = connector_registry(production(simulation={"wms": {"short_pick_nth": [1]}}))
+    assert all(isinstance(registry.simulated(system), SimulatedSystem) for system in SYSTEMS)
+    wms = registry.simulated("wms")
+    assert wms is not None
+    wms.call("wave_release", {"site": "DAL", "orders": [
+        {"order_id": "SO-1", "lines": [{"line_no": 1, "quantity": 2}]}]}, "k1")
+    [event] = wms.take_events()
+    assert event["data"] == {"order_id": "SO-1", "site": "DAL",
+                             "lines": [{"line_no": 1, "quantity": 1}]}
+
+
+def test_the_composition_root_refuses_unconfigured_systems_in_production() -> None:
+    """Settings copied without validation still cannot slip a simulated system in."""
+    unchecked = production().model_copy(update={"connectors": {"erp": EXPLICIT["erp"]}})
+    with pytest.raises(ConfigurationError) as refused:
+        connector_registry(unchecked)
+    message = str(refused.value)
+    assert message.startswith("no connector configured for wms, tms, finance: ")
+    assert "kind: webhook with its url and secret, or kind: simulated" in message
+
+
+def test_development_simulates_every_system_not_configured() -> None:
+    settings = Settings(env="development", database_url="sqlite:///x.db",
+                        connectors={"tms": ConnectorSettings(max_attempts=2)})
+    registry = connector_registry(settings)
+    assert all(isinstance(registry.simulated(system), SimulatedSystem) for system in SYSTEMS)
+    assert registry.get("wms").call("wave_release", {}, "k")["ref"] == "WMS-000001"
 
 
 def test_the_in_process_transport_is_refused_on_postgresql() -> None:

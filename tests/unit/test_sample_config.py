@@ -23,7 +23,7 @@ def sample(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_sample_names_every_system_and_is_read_as_it_stands() -> None:
     settings = Settings()
     assert sorted(settings.connectors) == sorted(SYSTEMS)
-    assert settings.connectors["erp"].pays_invoices
+    assert settings.simulation["erp"]["pays_invoices"] is True
     assert settings.past_ship_date == "warn"
 
 

@@ -1,5 +1,5 @@
 """What the simulated systems send back after a call (picks, shipments, invoice acknowledgements,
-tracking numbers) and the deterministic faults injected through `connectors.<system>`."""
+tracking numbers) and the deterministic faults injected through `simulation.<system>`."""
 
 from __future__ import annotations
 
@@ -10,16 +10,17 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from shipshape.adapters.systems.registry import build_connectors
-from shipshape.adapters.systems.simulated import SimulatedSystem
-from shipshape.config import ConnectorSettings, Settings
+from shipshape.bootstrap import connector_registry
+from shipshape.config import Settings
 from shipshape.services.ports.connectors import ConnectorRejected, ConnectorUnavailable
+from shipshape.sim.systems.settings import SimulationSettings
+from shipshape.sim.systems.system import SimulatedSystem
 
 AT = datetime(2026, 11, 27, 23, 30, tzinfo=UTC)
 
 
 def simulated(name: str, **settings: object) -> SimulatedSystem:
-    return SimulatedSystem(name, ConnectorSettings.model_validate(settings), clock=lambda: AT)
+    return SimulatedSystem(name, SimulationSettings.model_validate(settings), clock=lambda: AT)
 
 
 def order(order_id: str, *quantities: int) -> dict[str, object]:
@@ -234,13 +235,13 @@ def test_faults_are_read_from_the_yaml_file(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "shipshape.yaml"
     path.write_text("""
-connectors:
+simulation:
   tms: {reject_when: {tender: {carrier_service: ["UPS:GND"]}}}
   erp: {negative_ack_nth: {invoice_posting: [1]}}
   wms: {short_pick_nth: [1]}
 """, encoding="utf-8")
     monkeypatch.setenv("SHIPSHAPE_CONFIG", str(path))
-    registry = build_connectors(Settings().connectors)
+    registry = connector_registry(Settings())
     tms, erp = registry.simulated("tms"), registry.simulated("erp")
     assert tms is not None and erp is not None
     with pytest.raises(ConnectorRejected):
@@ -265,24 +266,24 @@ connectors:
 def test_settings_that_cannot_work_are_refused(settings: dict[str, object],
                                                message: str) -> None:
     with pytest.raises(ValidationError, match=message):
-        ConnectorSettings.model_validate(settings)
+        SimulationSettings.model_validate(settings)
 
 
 def test_faults_are_defaults_off() -> None:
-    settings = ConnectorSettings()
+    settings = SimulationSettings()
     assert (settings.reject_when, settings.negative_ack_nth, settings.short_pick_nth) == (
         {}, {}, [])
 
 
 @pytest.mark.parametrize(("name", "settings", "message"), [
     ("wms", {"reject_when": {"tender": {"carrier_service": ["X"]}}},
-     r"connectors\.wms\.reject_when: wms has no operation 'tender'"),
+     r"simulation\.wms\.reject_when: wms has no operation 'tender'"),
     ("finance", {"negative_ack_nth": {"invoice_posting": [1]}},
-     r"connectors\.finance\.negative_ack_nth: finance sends no negative acknowledgement"),
-    ("erp", {"short_pick_nth": [1]}, r"connectors\.erp\.short_pick_nth: only the wms picks"),
+     r"simulation\.finance\.negative_ack_nth: finance sends no negative acknowledgement"),
+    ("erp", {"short_pick_nth": [1]}, r"simulation\.erp\.short_pick_nth: only the wms picks"),
 ])
 def test_faults_a_system_cannot_have_are_refused_when_it_is_built(
     name: str, settings: dict[str, object], message: str,
 ) -> None:
     with pytest.raises(ValueError, match=message):
-        build_connectors({name: ConnectorSettings.model_validate(settings)})
+        connector_registry(Settings(simulation={name: settings}))

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shipshape.adapters.systems.simulated import SimulatedSystem, SimulationProfile
-from shipshape.config import ConnectorSettings
 from shipshape.services.ports.connectors import ConnectorRejected, ConnectorUnavailable
+from shipshape.sim.systems.settings import SimulationSettings
+from shipshape.sim.systems.system import DEFAULT_TIMEOUT_S, SimulatedSystem
 
 AT = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -27,10 +27,12 @@ class FakeClock:
         self.now += seconds
 
 
-def system(name: str = "erp", **settings: object) -> tuple[SimulatedSystem, FakeClock]:
+def system(name: str = "erp", timeout_s: float = DEFAULT_TIMEOUT_S,
+           **settings: object) -> tuple[SimulatedSystem, FakeClock]:
     clock = FakeClock()
-    profile = ConnectorSettings.model_validate(settings)
-    return SimulatedSystem(name, profile, sleep=clock.sleep, monotonic=clock.monotonic), clock
+    behaviour = SimulationSettings.model_validate(settings)
+    return SimulatedSystem(name, behaviour, timeout_s, sleep=clock.sleep,
+                           monotonic=clock.monotonic), clock
 
 
 def test_a_call_is_applied_and_answered_with_a_ref() -> None:
@@ -186,7 +188,7 @@ def test_a_reject_rate_of_one_rejects_every_new_key() -> None:
 
 
 def test_defaults_need_no_settings() -> None:
-    sim = SimulatedSystem("tms", SimulationProfile())
+    sim = SimulatedSystem("tms", SimulationSettings())
     assert SimulatedSystem("tms").call("tracking", {}, "k")["ref"] == "TMS-000001"
     assert sim.health().ok
 

@@ -17,6 +17,7 @@ from shipshape.adapters.channels.bulk_files import read_masterdata
 from shipshape.bootstrap import build, start_relay_thread
 from shipshape.cli import (
     errors,
+    events_cmd,
     exit_codes,
     intake_cmd,
     integration_cmd,
@@ -45,6 +46,7 @@ app.add_typer(partners_cmd.app, name="partners")
 app.add_typer(integration_cmd.dlq_app, name="dlq")
 app.add_typer(waves_cmd.app, name="waves")
 app.add_typer(invoices_cmd.app, name="invoices")
+app.add_typer(events_cmd.app, name="events")
 app.add_typer(orders_cmd.app, name="orders")
 app.add_typer(masterdata_cmd.customers_app, name="customers")
 app.add_typer(masterdata_cmd.items_app, name="items")

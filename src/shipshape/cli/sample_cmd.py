@@ -13,13 +13,14 @@ from rich.table import Table
 from shipshape.adapters.channels.bulk_files import read_masterdata
 from shipshape.adapters.db import queries
 from shipshape.bootstrap import Container, build
-from shipshape.cli.demo_integration import DEMO_ERP, mirror_to_erp
-from shipshape.cli.demo_journey import DEMO_TMS, DEMO_WMS, STALL_S, release_to_cash
 from shipshape.cli.intake_cmd import ingest_file, summary_table
 from shipshape.config import Settings, masked_url
 from shipshape.domain.cases import Stage
 from shipshape.services import masterdata as md
 from shipshape.sim.sample import sample_day, sample_masterdata
+from shipshape.sim.scenarios.integration import DEMO_ERP, mirror_to_erp
+from shipshape.sim.scenarios.journey import DEMO_TMS, DEMO_WMS, STALL_S, release_to_cash
+from shipshape.sim.scenarios.systems import with_scenario_systems
 
 console = Console()
 JOURNEY = [stage.value for stage in Stage]
@@ -53,10 +54,8 @@ def demo(
     """Seed the sample distributor, ingest a sample day with faults, report what was caught,
     mirror the orders to a simulated ERP that fails now and then, then release waves and carry
     the orders through picking, shipping and invoicing to reconciliation."""
-    settings = Settings()
-    demo_systems = {"erp": DEMO_ERP, "wms": DEMO_WMS, "tms": DEMO_TMS}
-    settings = settings.model_copy(update={"connectors": {**demo_systems,
-                                                          **settings.connectors}})
+    settings = with_scenario_systems(Settings(),
+                                     {"erp": DEMO_ERP, "wms": DEMO_WMS, "tms": DEMO_TMS})
     container = build(settings, migrate="embedded")
     if queries.orders_by_status(container.engine):
         console.print("[yellow]the database already holds orders; the demo adds another day[/]")

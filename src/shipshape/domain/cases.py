@@ -1,12 +1,20 @@
-"""Exception cases (kept apart from Python exceptions by name)."""
+"""Exception cases (kept apart from Python exceptions by name) and their lifecycle.
+
+A case moves through `CASE_TRANSITIONS`; `move_case` is the one place a move is allowed or
+refused. The stores close cases in SQL (`CaseStore.resolve`, the cancellation's
+`close_open_cases`): their `status IN ('open', 'assigned')` conditions are the table's
+statuses that may move to resolved, auto_resolved or cancelled, checked in the same statement.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from shipshape.domain.errors import IllegalTransition
 from shipshape.domain.events import EXCEPTION_OPENED, Event
 from shipshape.domain.findings import Finding
 from shipshape.domain.masterdata import Customer, Priority
@@ -18,6 +26,23 @@ class CaseStatus(StrEnum):
     RESOLVED = "resolved"
     AUTO_RESOLVED = "auto_resolved"
     CANCELLED = "cancelled"
+
+
+C = CaseStatus
+CASE_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    C.OPEN: frozenset({C.ASSIGNED, C.RESOLVED, C.AUTO_RESOLVED, C.CANCELLED}),
+    C.ASSIGNED: frozenset({C.RESOLVED, C.AUTO_RESOLVED, C.CANCELLED, C.OPEN}),
+    C.RESOLVED: frozenset(),
+    C.AUTO_RESOLVED: frozenset(),
+    C.CANCELLED: frozenset(),
+}
+
+
+def move_case(status: CaseStatus, to: CaseStatus) -> CaseStatus:
+    """The status a case moves `to`, or `IllegalTransition` when `status` does not allow it."""
+    if to not in CASE_TRANSITIONS[status]:
+        raise IllegalTransition(f"a case cannot move from {status} to {to}")
+    return to
 
 
 class Stage(StrEnum):
@@ -122,17 +147,21 @@ def sla_due(origin: CaseOrigin) -> datetime:
 
 
 def open_case(
-    case_id: str, finding: Finding, origin: CaseOrigin, rule_version: str
+    case_id: str, finding: Finding, origin: CaseOrigin, rule_version: str, *,
+    stage: str | None = None, details: Mapping[str, object] | None = None,
+    line_nos: Sequence[int] | None = None,
 ) -> ExceptionCase:
+    """A new open case for `finding`. `stage` replaces the one the finding's code implies,
+    `details` are added to the finding's, `line_nos` replace the finding's."""
     customer = origin.customer
     return ExceptionCase(
         id=case_id,
         code=finding.code,
         kind=finding.kind.value,
-        stage=stage_of(finding.code).value,
+        stage=stage if stage is not None else stage_of(finding.code).value,
         source_system=origin.source_system,
         order_id=origin.order_id,
-        line_nos=finding.line_nos,
+        line_nos=tuple(line_nos) if line_nos is not None else finding.line_nos,
         site_id=origin.site_id,
         customer_id=customer.id if customer else None,
         customer_segment=customer.segment if customer else None,
@@ -143,7 +172,7 @@ def open_case(
         opened_at=origin.opened_at,
         message=finding.message,
         rule_version=rule_version,
-        details=dict(finding.details),
+        details={**finding.details, **(details or {})},
     )
 
 

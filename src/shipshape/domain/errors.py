@@ -16,7 +16,8 @@ class Conflict(ShipshapeError):
 
 
 class IllegalTransition(ShipshapeError):
-    """An order was asked to move to a state its current state does not allow."""
+    """An order or an exception case was asked to move to a state its current state does not
+    allow."""
 
 
 class InvalidInput(ShipshapeError):

@@ -22,18 +22,20 @@ from decimal import Decimal
 from shipshape.domain import events as ev
 from shipshape.domain import invoicing as iv
 from shipshape.domain.billing import Invoice
-from shipshape.domain.cases import CaseOrigin, ExceptionCase, case_opened, open_case
+from shipshape.domain.cases import CaseOrigin
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.findings import Finding
 from shipshape.domain.integration import SystemEvent
-from shipshape.domain.orders import OrderStatus, check_transition
+from shipshape.domain.orders import OrderStatus
 from shipshape.domain.picking import OrderToPick
 from shipshape.domain.shipments import ShipmentRecord
+from shipshape.services.cases import OpenedCase, open_case
 from shipshape.services.delivery.dead_letters import Failed
 from shipshape.services.deps import Deps
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.ports.connectors import ConnectorError, ConnectorRejected, Connectors
 from shipshape.services.ports.messaging import Message, body_of, event_type_of
+from shipshape.services.status import move_order
 
 ERP_INVOICE_POSTING = "erp-invoice-posting"
 INVOICE_POST_REQUESTED = "InvoicePostRequested"
@@ -78,13 +80,11 @@ def posting_requested(invoice: Invoice, now: datetime) -> ev.Event:
 
 def open_case_for(deps: Deps, uow: UnitOfWork, order_id: str, customer_id: str,
                   value: Decimal, finding: Finding, now: datetime, source_system: str,
-                  site: str | None = None) -> ExceptionCase:
+                  site: str | None = None) -> OpenedCase:
     customer = uow.masterdata.customer(customer_id)
     origin = CaseOrigin(order_id, customer, value, None, now, source_system=source_system,
                         site_id=site)
-    case = open_case(deps.new_id("exc"), finding, origin, deps.rules.version)
-    uow.cases.add(case)
-    return case
+    return open_case(deps, uow, finding, origin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,13 +162,13 @@ def reject_invoice(deps: Deps, uow: UnitOfWork, invoice_id: str, reason: str, sy
     uow.invoices.set_status(invoice.id, iv.InvoiceStatus.REJECTED, now, reason=reason)
     finding = iv.post_failed(invoice.id, invoice.shipment_id, reason, invoice.line_nos)
     order = uow.picks.order(invoice.order_id, lock=False)
-    case = open_case_for(deps, uow, invoice.order_id, invoice.customer_id,
-                         order.value if order else invoice.total, finding, now, system)
+    opened = open_case_for(deps, uow, invoice.order_id, invoice.customer_id,
+                           order.value if order else invoice.total, finding, now, system)
     uow.events.append([
         ev.Event(iv.INVOICE_REJECTED, invoice.order_id, now, {
-            "invoice_id": invoice.id, "reason": reason, "case_id": case.id,
+            "invoice_id": invoice.id, "reason": reason, "case_id": opened.case.id,
             "webhook_id": webhook_id}),
-        case_opened(case, now)])
+        opened.event])
 
 
 def invoice_of(uow: UnitOfWork, event: SystemEvent) -> iv.InvoiceRecord:
@@ -202,8 +202,5 @@ def _invoiced(uow: UnitOfWork, order_id: str, event: SystemEvent,
         return []
     if not all(i.status is iv.InvoiceStatus.POSTED for i in active_invoices(uow, order_id)):
         return []
-    check_transition(order.status, OrderStatus.INVOICED)
-    uow.orders.set_status(order_id, OrderStatus.INVOICED, now)
-    return [ev.Event(ev.STATUS_CHANGED, order_id, now, {
-        "from": OrderStatus.SHIPPED.value, "to": OrderStatus.INVOICED.value,
-        "reason": "every invoice posted", "webhook_id": event.webhook_id})]
+    return [move_order(uow, order, OrderStatus.INVOICED, now, reason="every invoice posted",
+                       webhook_id=event.webhook_id)]

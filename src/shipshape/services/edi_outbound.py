@@ -18,7 +18,6 @@ event sends nothing twice. Per customer:
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -26,12 +25,13 @@ from typing import Protocol
 from shipshape.domain import edi_outbound as eo
 from shipshape.domain import events as ev
 from shipshape.domain.billing import Invoice
-from shipshape.domain.cases import CaseOrigin, Stage, case_opened, open_case
+from shipshape.domain.cases import CaseOrigin, Stage
 from shipshape.domain.errors import InvalidInput, NotFound
 from shipshape.domain.invoicing import INVOICE_ISSUED
 from shipshape.domain.partners import TradingPartner
 from shipshape.domain.shipments import SHIPMENT_CONFIRMED
 from shipshape.domain.shipping import Shipment, sscc
+from shipshape.services.cases import open_case
 from shipshape.services.delivery.consume import Handler
 from shipshape.services.deps import Deps
 from shipshape.services.ports import UnitOfWork
@@ -193,15 +193,13 @@ class EdiDocumentHandler:
         site = facts.shipment.site if isinstance(facts, eo.ShipmentFacts) else None
         origin = CaseOrigin(order.id, facts.customer, order.value, None, now,
                             source_system="shipshape", site_id=site)
-        case = open_case(self._deps.new_id("exc"), finding, origin, self._deps.rules.version)
-        if not job.is_asn:
-            case = dataclasses.replace(case, stage=Stage.INVOICE.value)
-        uow.cases.add(case)
+        opened = open_case(self._deps, uow, finding, origin,
+                           stage=None if job.is_asn else Stage.INVOICE.value)
         uow.events.append([
             ev.Event(eo.EDI_DOCUMENT_FAILED, order.id, now, {
                 "document": job.doc_type, "partner": partner.id, "reason": reason,
-                "case_id": case.id, **job.subject}),
-            case_opened(case, now)])
+                "case_id": opened.case.id, **job.subject}),
+            opened.event])
 
 
 def _sent(job: _Job, partner: TradingPartner, numbers: Numbers, source_event: str,

@@ -12,13 +12,15 @@ from typing import TypeVar
 
 from shipshape.domain import events as ev
 from shipshape.domain.bounds import draft_problems, text_problem
-from shipshape.domain.cases import CaseOrigin, ExceptionCase, case_opened, open_case
+from shipshape.domain.cases import CaseOrigin
 from shipshape.domain.errors import ConcurrencyConflict, Conflict, InvalidInput, ShipshapeError
 from shipshape.domain.findings import Finding, Kind, Team, block
 from shipshape.domain.inventory import Reservation
 from shipshape.domain.orders import Order, OrderDraft, OrderStatus
 from shipshape.services.acceptance import Decision, decide
+from shipshape.services.cases import OpenedCase, open_case
 from shipshape.services.deps import Deps
+from shipshape.services.outcomes import Outcome
 from shipshape.services.ports import StoredResponse, UnitOfWork
 
 T = TypeVar("T")
@@ -64,7 +66,7 @@ def channel_scope(channel: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class IntakeResult:
-    status_code: int
+    outcome: Outcome
     body: dict[str, object]
     replayed: bool = False
 
@@ -112,7 +114,7 @@ def refused(error: Exception) -> IntakeResult:
     reason = (str(error) if isinstance(error, ShipshapeError)
               else f"the order could not be taken ({type(error).__name__}); it was logged")
     finding = block("ORDER_REFUSED", Kind.DATA_QUALITY, Team.INTEGRATION, reason)
-    return IntakeResult(422, {"order_id": None, "status": "rejected", "detail": reason,
+    return IntakeResult(Outcome.REJECTED, {"order_id": None, "status": "rejected", "detail": reason,
                               "findings": [finding_json(finding)], "reservations": [],
                               "cases": []})
 
@@ -171,7 +173,7 @@ def _submit(deps: Deps, uow: UnitOfWork, command: SubmitOrder, commit: bool = Tr
     else:
         result = _accept_or_hold(deps, uow, command.draft, now)
     uow.idempotency.put(command.key_scope, command.key,
-                        StoredResponse(request_hash, result.status_code, result.body), now)
+                        StoredResponse(request_hash, result.outcome, result.body), now)
     if commit:
         uow.commit()
     return result
@@ -190,7 +192,7 @@ def _refuse_unfit(command: SubmitOrder) -> None:
 def _replay(stored: StoredResponse, request_hash: str, key: str) -> IntakeResult:
     if stored.request_hash != request_hash:
         raise Conflict(f"idempotency key {key!r} was already used for a different order")
-    return IntakeResult(stored.status_code, stored.body, replayed=True)
+    return IntakeResult(stored.outcome, stored.body, replayed=True)
 
 
 def _find_original(uow: UnitOfWork, draft: OrderDraft) -> str | None:
@@ -215,19 +217,19 @@ def _record_duplicate(
                     external_id=draft.external_id, idempotency_key=command.key)
     origin = CaseOrigin(original, uow.masterdata.customer(draft.customer_id), draft.value,
                         None, now)
-    case = open_case(deps.new_id("exc"), finding, origin, deps.rules.version)
-    uow.cases.add(case)
+    opened = open_case(deps, uow, finding, origin)
+    case = opened.case
     uow.orders.add_findings(original, [finding], now)
     uow.events.append([
         ev.Event(ev.DUPLICATE_RECEIVED, original, now, {
             "channel": draft.channel, "external_id": draft.external_id, "case_id": case.id}),
-        case_opened(case, now),
+        opened.event,
     ])
     body: dict[str, object] = {
         "order_id": None, "status": "duplicate", "duplicate_of": original,
         "findings": [finding_json(finding)], "reservations": [], "cases": [case.id],
     }
-    return IntakeResult(200, body)
+    return IntakeResult(Outcome.EXISTING, body)
 
 
 def _accept_or_hold(deps: Deps, uow: UnitOfWork, draft: OrderDraft, now: datetime) -> IntakeResult:
@@ -246,24 +248,21 @@ def _accept_or_hold(deps: Deps, uow: UnitOfWork, draft: OrderDraft, now: datetim
         uow.credit.add_exposure(draft.customer_id, draft.value)
     cases = _open_cases(deps, uow, order, decision, now)
     uow.events.append(_decision_events(order, decision, cases, now))
-    return IntakeResult(201, _order_body(order, decision, cases))
+    return IntakeResult(Outcome.CREATED, _order_body(order, decision, cases))
 
 
 def _open_cases(
     deps: Deps, uow: UnitOfWork, order: Order, decision: Decision, now: datetime
-) -> list[ExceptionCase]:
+) -> list[OpenedCase]:
     promised = (datetime.combine(order.draft.requested_ship_date, datetime.min.time(), now.tzinfo)
                 if order.draft.requested_ship_date else None)
     origin = CaseOrigin(order.id, decision.customer, order.draft.value, promised, now)
-    cases = [open_case(deps.new_id("exc"), f, origin, order.rule_version)
-             for f in decision.findings if f.blocks]
-    for case in cases:
-        uow.cases.add(case)
-    return cases
+    return [open_case(deps, uow, f, origin, rule_version=order.rule_version)
+            for f in decision.findings if f.blocks]
 
 
 def _decision_events(
-    order: Order, decision: Decision, cases: Sequence[ExceptionCase], now: datetime
+    order: Order, decision: Decision, cases: Sequence[OpenedCase], now: datetime
 ) -> list[ev.Event]:
     draft = order.draft
     events = [
@@ -278,7 +277,7 @@ def _decision_events(
     if decision.reservations and not decision.blocked:
         events.append(ev.Event(ev.STOCK_RESERVED, order.id, now, {
             "reservations": [_reservation_json(r) for r in decision.reservations]}))
-    events.extend(case_opened(case, now) for case in cases)
+    events.extend(opened.event for opened in cases)
     final = ev.ORDER_HELD if decision.blocked else ev.ORDER_ACCEPTED
     events.append(ev.Event(final, order.id, now, {
         "from": OrderStatus.RECEIVED.value, "to": order.status.value,
@@ -287,7 +286,7 @@ def _decision_events(
 
 
 def _order_body(
-    order: Order, decision: Decision, cases: Sequence[ExceptionCase]
+    order: Order, decision: Decision, cases: Sequence[OpenedCase]
 ) -> dict[str, object]:
     return {
         "order_id": order.id,
@@ -295,7 +294,7 @@ def _order_body(
         "findings": [finding_json(f) for f in decision.findings],
         "reservations": [_reservation_json(r) for r in decision.reservations]
         if not decision.blocked else [],
-        "cases": [case.id for case in cases],
+        "cases": [opened.case.id for opened in cases],
         "rule_version": order.rule_version,
     }
 

@@ -28,6 +28,7 @@ from shipshape.domain.integration import State, System, owned_fields_changed
 from shipshape.domain.inventory import StockPosition
 from shipshape.domain.masterdata import Carrier, ContractPrice, Customer, Item, Site
 from shipshape.services.deps import Deps
+from shipshape.services.outcomes import Outcome
 from shipshape.services.ports import MasterDataChange, StoredResponse, UnitOfWork
 
 MasterRecord = Site | Customer | Item | ContractPrice | Carrier
@@ -51,7 +52,7 @@ class StockMovement:
 class Answer:
     """An idempotent write's answer: the first one again when `replayed`."""
 
-    status_code: int
+    outcome: Outcome
     body: dict[str, object]
     replayed: bool = False
 
@@ -262,9 +263,9 @@ def _once(deps: Deps, kind: str, movement: StockMovement, scope: str, key: str,
         if stored is not None:
             if stored.request_hash != digest:
                 raise Conflict(f"idempotency key {key!r} was already used for another request")
-            return Answer(stored.status_code, stored.body, replayed=True)
-        answer = Answer(201, position_json(apply(uow)))
-        uow.idempotency.put(scope, key, StoredResponse(digest, answer.status_code, answer.body),
+            return Answer(stored.outcome, stored.body, replayed=True)
+        answer = Answer(Outcome.CREATED, position_json(apply(uow)))
+        uow.idempotency.put(scope, key, StoredResponse(digest, answer.outcome, answer.body),
                             deps.clock.now())
         uow.commit()
     return answer

@@ -16,10 +16,11 @@ from shipshape.domain import events as ev
 from shipshape.domain import invoicing as iv
 from shipshape.domain.errors import Conflict, InvalidInput
 from shipshape.domain.integration import SystemEvent
-from shipshape.domain.orders import OrderStatus, check_transition
+from shipshape.domain.orders import OrderStatus
 from shipshape.services.billing import active_invoices, invoice_of
 from shipshape.services.deps import Deps
 from shipshape.services.ports import UnitOfWork
+from shipshape.services.status import move_order
 
 PAYMENT_RECEIVED = "PaymentReceived"
 
@@ -57,10 +58,6 @@ def _closed(uow: UnitOfWork, order_id: str, event: SystemEvent,
         return []
     if not all(i.settled for i in active_invoices(uow, order_id)):
         return []
-    check_transition(order.status, OrderStatus.CLOSED)
     uow.credit.add_exposure(order.customer_id, -order.value)
-    uow.orders.set_status(order_id, OrderStatus.CLOSED, now)
-    return [ev.Event(ev.STATUS_CHANGED, order_id, now, {
-        "from": OrderStatus.INVOICED.value, "to": OrderStatus.CLOSED.value,
-        "reason": "every invoice paid", "credit_released": str(order.value),
-        "webhook_id": event.webhook_id})]
+    return [move_order(uow, order, OrderStatus.CLOSED, now, reason="every invoice paid",
+                       credit_released=order.value, webhook_id=event.webhook_id)]

@@ -24,16 +24,18 @@ from datetime import datetime
 
 from shipshape.domain import events as ev
 from shipshape.domain import picking as pk
-from shipshape.domain.cases import CaseOrigin, ExceptionCase, case_opened, open_case
+from shipshape.domain.cases import CaseOrigin
 from shipshape.domain.controls import shelf_life_needed_until
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.findings import Finding
 from shipshape.domain.integration import SystemEvent
 from shipshape.domain.inventory import Reservation, rank_sites
 from shipshape.domain.masterdata import Customer
-from shipshape.domain.orders import OrderStatus, check_transition
+from shipshape.domain.orders import OrderStatus
+from shipshape.services.cases import OpenedCase, open_case
 from shipshape.services.deps import Deps
 from shipshape.services.ports import UnitOfWork
+from shipshape.services.status import move_order
 from shipshape.services.tendering import tender_request
 
 
@@ -66,11 +68,8 @@ def pick_confirmed(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
     events = [_confirmed_event(order, confirmation, reserved, event, now)]
     events += _outcome_events(order.id, confirmation.site, shorts, plan, cases, now)
     if order.status is OrderStatus.RELEASED and pk.picked_in_full(order, [*earlier, *picks]):
-        check_transition(order.status, OrderStatus.PICKED)
-        uow.orders.set_status(order.id, OrderStatus.PICKED, now)
-        events.append(ev.Event(ev.STATUS_CHANGED, order.id, now, {
-            "from": OrderStatus.RELEASED.value, "to": OrderStatus.PICKED.value,
-            "reason": "picked in full", "webhook_id": event.webhook_id}))
+        events.append(move_order(uow, order, OrderStatus.PICKED, now, reason="picked in full",
+                                 webhook_id=event.webhook_id))
         events.append(tender_request(deps, uow, order, customer, now))
     uow.events.append(events)
 
@@ -98,18 +97,14 @@ def _resource(uow: UnitOfWork, order: pk.OrderToPick, customer: Customer | None,
 
 def _open_cases(deps: Deps, uow: UnitOfWork, order: pk.OrderToPick, customer: Customer | None,
                 site: str, findings: Sequence[Finding], event: SystemEvent,
-                now: datetime) -> dict[str, ExceptionCase]:
+                now: datetime) -> dict[str, OpenedCase]:
     promised = (datetime.combine(order.requested_ship_date, datetime.min.time(), now.tzinfo)
                 if order.requested_ship_date else None)
     origin = CaseOrigin(order.id, customer, order.value, promised, now,
                         source_system=event.system, site_id=site)
-    cases: dict[str, ExceptionCase] = {}
-    for finding in findings:
-        case = open_case(deps.new_id("exc"), finding, origin, deps.rules.version)
-        case.details = {**case.details, "webhook_id": event.webhook_id}
-        uow.cases.add(case)
-        cases[finding.code] = case
-    return cases
+    return {finding.code: open_case(deps, uow, finding, origin,
+                                    details={"webhook_id": event.webhook_id})
+            for finding in findings}
 
 
 def _confirmed_event(order: pk.OrderToPick, confirmation: pk.PickConfirmation,
@@ -130,10 +125,10 @@ def _confirmed_event(order: pk.OrderToPick, confirmation: pk.PickConfirmation,
 
 
 def _outcome_events(order_id: str, site: str, shorts: Sequence[pk.LineShortfall],
-                    plan: pk.ResourcePlan, cases: dict[str, ExceptionCase],
+                    plan: pk.ResourcePlan, cases: dict[str, OpenedCase],
                     now: datetime) -> list[ev.Event]:
     events: list[ev.Event] = []
-    short_case = cases.get("SHORT_PICK")
+    short_case = cases["SHORT_PICK"].case if "SHORT_PICK" in cases else None
     for short in shorts:
         base = {"line_no": short.line_no, "sku": short.sku, "site": site,
                 "case_id": short_case.id if short_case else None}
@@ -146,11 +141,11 @@ def _outcome_events(order_id: str, site: str, shorts: Sequence[pk.LineShortfall]
         if left:
             events.append(ev.Event(pk.SHORT_PICK_BACKORDERED, order_id, now,
                                    {**base, "quantity": left}))
-    lot_case = cases.get("LOT_NONCOMPLIANT")
+    lot_case = cases["LOT_NONCOMPLIANT"].case if "LOT_NONCOMPLIANT" in cases else None
     if lot_case is not None:
         details = lot_case.details
         events.append(ev.Event(pk.LOT_NONCOMPLIANT, order_id, now, {
             "site": site, "case_id": lot_case.id, "needed_until": details.get("needed_until"),
             "lots": details.get("lots", [])}))
-    events += [case_opened(c, now) for c in cases.values()]
+    events += [opened.event for opened in cases.values()]
     return events

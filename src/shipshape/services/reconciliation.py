@@ -19,10 +19,11 @@ from decimal import Decimal
 
 from shipshape.domain import events as ev
 from shipshape.domain import reconciliation as rc
-from shipshape.domain.cases import CaseOrigin, case_opened, open_case
+from shipshape.domain.cases import CaseOrigin
 from shipshape.domain.invoicing import InvoiceKind, InvoiceStatus
 from shipshape.domain.picking import OrderToPick
 from shipshape.services import billing
+from shipshape.services.cases import open_case
 from shipshape.services.deps import Deps
 from shipshape.services.ports import ReconciliationQueries, UnitOfWork
 
@@ -211,6 +212,5 @@ def _open_case(deps: Deps, uow: UnitOfWork, order: OrderToPick | None, item: rc.
     origin = CaseOrigin(item.order_id, customer, order.value if order else Decimal(0), None, now,
                         source_system=rc.SOURCE_OF_CODE.get(item.code, "shipshape"),
                         site_id=item.site)
-    case = open_case(deps.new_id("exc"), rc.finding_of(item, run_id), origin, deps.rules.version)
-    uow.cases.add(case)
-    return case.id, case_opened(case, now)
+    opened = open_case(deps, uow, rc.finding_of(item, run_id), origin)
+    return opened.case.id, opened.event

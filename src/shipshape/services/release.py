@@ -19,21 +19,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from shipshape.domain import events as ev
 from shipshape.domain import waves as wv
-from shipshape.domain.cases import CaseOrigin, ExceptionCase, Stage, case_opened, open_case
+from shipshape.domain.cases import CaseOrigin, ExceptionCase, Stage
 from shipshape.domain.controls import PastShipDate
 from shipshape.domain.errors import InvalidInput, ShipshapeError
 from shipshape.domain.findings import Finding
 from shipshape.domain.integration import SystemEvent
 from shipshape.domain.masterdata import ContractPrice
-from shipshape.domain.orders import OrderStatus, check_transition
+from shipshape.domain.orders import OrderStatus
+from shipshape.services.cases import OpenedCase, open_case
 from shipshape.services.deps import Deps
 from shipshape.services.intake import finding_json
 from shipshape.services.ports import OpenOrder, UnitOfWork, WaveEntry, WaveRecord
+from shipshape.services.status import check_moves, status_changed
 
 DEMAND, CADENCE = "demand", "cadence"
 TRIGGERS = frozenset({DEMAND, CADENCE})
@@ -191,8 +193,9 @@ def _pull(deps: Deps, uow: UnitOfWork, wave_id: str, run: PrewaveRun,
     uow.waves.add_findings({o.candidate.order_id: o.findings for o in pulled}, RELEASE, now)
     results, events = [], []
     for outcome in pulled:
-        cases = _open_cases(deps, uow, outcome, run.facts, now)
-        events += [case_opened(case, now) for case in cases]
+        opened = _open_cases(deps, uow, outcome, run.facts, now)
+        cases = [o.case for o in opened]
+        events += [o.event for o in opened]
         events += _pulled_events(wave_id, run.facts.site, outcome, cases, now)
         results.append(PulledOrder(outcome.candidate.order_id, tuple(outcome.codes),
                                    tuple(case.id for case in cases)))
@@ -201,16 +204,13 @@ def _pull(deps: Deps, uow: UnitOfWork, wave_id: str, run: PrewaveRun,
 
 
 def _open_cases(deps: Deps, uow: UnitOfWork, outcome: wv.WaveOutcome, facts: wv.PrewaveFacts,
-                now: datetime) -> list[ExceptionCase]:
+                now: datetime) -> list[OpenedCase]:
     candidate = outcome.candidate
     draft = candidate.draft
     origin = CaseOrigin(candidate.order_id, facts.customers.get(draft.customer_id), draft.value,
                         _promised(draft.requested_ship_date, now), now, site_id=facts.site)
-    cases = [replace(open_case(deps.new_id("exc"), finding, origin, deps.rules.version),
-                     stage=RELEASE) for finding in outcome.findings]
-    for case in cases:
-        uow.cases.add(case)
-    return cases
+    return [open_case(deps, uow, finding, origin, stage=RELEASE)
+            for finding in outcome.findings]
 
 
 def _pulled_events(wave_id: str, site: str, outcome: wv.WaveOutcome,
@@ -260,8 +260,7 @@ def credit_hold_after_release(deps: Deps, uow: UnitOfWork, event: SystemEvent) -
                 if o.status in wv.AFTER_RELEASE_STATUSES]
     if not affected:
         return
-    for order in affected:
-        check_transition(order.status, OrderStatus.HELD)
+    check_moves(affected, OrderStatus.HELD)
     now = deps.clock.now()
     uow.waves.set_status([o.id for o in affected], OrderStatus.HELD, now)
     events: list[ev.Event] = []
@@ -269,11 +268,11 @@ def credit_hold_after_release(deps: Deps, uow: UnitOfWork, event: SystemEvent) -
     for order in affected:
         finding = wv.credit_hold_after_release(customer_id, order.id, order.status, order.sites)
         findings[order.id] = [finding]
-        case = _hold_case(deps, uow, order, event, finding, now)
-        events += [case_opened(case, now), ev.Event(ev.STATUS_CHANGED, order.id, now, {
-            "from": order.status.value, "to": OrderStatus.HELD.value,
-            "reason": wv.CREDIT_HOLD_AFTER_RELEASE, "case_id": case.id,
-            "webhook_id": event.webhook_id})]
+        opened = _hold_case(deps, uow, order, event, finding, now)
+        case = opened.case
+        events += [opened.event, status_changed(
+            order.id, order.status, OrderStatus.HELD, now, reason=wv.CREDIT_HOLD_AFTER_RELEASE,
+            case_id=case.id, webhook_id=event.webhook_id)]
         events.append(_cancel_event(order.id, order.sites, wv.CREDIT_HOLD_AFTER_RELEASE,
                                     case.id, now))
     uow.waves.add_findings(findings, RELEASE, now)
@@ -281,15 +280,12 @@ def credit_hold_after_release(deps: Deps, uow: UnitOfWork, event: SystemEvent) -
 
 
 def _hold_case(deps: Deps, uow: UnitOfWork, order: OpenOrder, event: SystemEvent,
-               finding: Finding, now: datetime) -> ExceptionCase:
+               finding: Finding, now: datetime) -> OpenedCase:
     origin = CaseOrigin(order.id, uow.masterdata.customer(str(event.data.get("customer_id"))),
                         order.value, _promised(order.requested_ship_date, now), now,
                         source_system=event.system,
                         site_id=order.sites[0] if len(order.sites) == 1 else None)
-    case = open_case(deps.new_id("exc"), finding, origin, deps.rules.version)
-    case.details = {**case.details, "webhook_id": event.webhook_id}
-    uow.cases.add(case)
-    return case
+    return open_case(deps, uow, finding, origin, details={"webhook_id": event.webhook_id})
 
 
 def _cancel_event(order_id: str, sites: Sequence[str], reason: str, case_id: str | None,

@@ -26,15 +26,15 @@ from datetime import datetime
 from shipshape.domain import events as ev
 from shipshape.domain import shipments as sh
 from shipshape.domain.carriers import TenderAttempt
-from shipshape.domain.cases import case_opened
 from shipshape.domain.errors import Conflict, InvalidInput
 from shipshape.domain.integration import SystemEvent
 from shipshape.domain.inventory import Reservation
-from shipshape.domain.orders import OrderStatus, check_transition
+from shipshape.domain.orders import OrderStatus
 from shipshape.domain.picking import OrderToPick
 from shipshape.services.billing import issue_invoice, open_case_for
 from shipshape.services.deps import Deps
 from shipshape.services.ports import UnitOfWork
+from shipshape.services.status import move_order
 
 
 def shipment_confirmed(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
@@ -60,11 +60,9 @@ def shipment_confirmed(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
     events += issue_invoice(deps, uow, order, record, now)
     if order.status is OrderStatus.PICKED and sh.shipped_everywhere(
             picked, shipped_sites | {record.site}):
-        check_transition(order.status, OrderStatus.SHIPPED)
-        uow.orders.set_status(order.id, OrderStatus.SHIPPED, now)
-        events.append(ev.Event(ev.STATUS_CHANGED, order.id, now, {
-            "from": order.status.value, "to": OrderStatus.SHIPPED.value,
-            "reason": "shipped from every site", "webhook_id": event.webhook_id}))
+        events.append(move_order(uow, order, OrderStatus.SHIPPED, now,
+                                 reason="shipped from every site",
+                                 webhook_id=event.webhook_id))
     uow.events.append(events)
 
 
@@ -117,7 +115,7 @@ def _cases(deps: Deps, uow: UnitOfWork, order: OrderToPick, record: sh.ShipmentR
     uow.orders.add_findings(order.id, found, now)
     events = []
     for finding in found:
-        case = open_case_for(deps, uow, order.id, order.customer_id, order.value, finding,
-                             now, source_system="wms", site=record.site)
-        events.append(case_opened(case, now))
+        opened = open_case_for(deps, uow, order.id, order.customer_id, order.value, finding,
+                               now, source_system="wms", site=record.site)
+        events.append(opened.event)
     return events

@@ -22,11 +22,12 @@ from decimal import Decimal
 
 from shipshape.domain import carriers as cr
 from shipshape.domain.cancellation import TENDER_CANCEL_REQUESTED
-from shipshape.domain.cases import CaseOrigin, case_opened, open_case
+from shipshape.domain.cases import CaseOrigin
 from shipshape.domain.events import Event
 from shipshape.domain.masterdata import Customer
 from shipshape.domain.orders import OrderStatus
 from shipshape.domain.picking import OrderToPick, Pick
+from shipshape.services.cases import open_case
 from shipshape.services.deps import Deps
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.ports.connectors import ConnectorError, ConnectorRejected, Connectors
@@ -139,11 +140,10 @@ class TenderHandler:
         origin = CaseOrigin(order_id, customer, Decimal(str(order.get("value") or 0)),
                             _promised(order.get("requested_ship_date"), now), now,
                             source_system=SYSTEM)
-        case = open_case(self._deps.new_id("exc"), finding, origin,
-                         str(body.get("rule_version") or ""))
-        case.details = {**case.details, "event_id": message.id}
-        uow.cases.add(case)
-        uow.events.append([case_opened(case, now)])
+        opened = open_case(self._deps, uow, finding, origin,
+                           rule_version=str(body.get("rule_version") or ""),
+                           details={"event_id": message.id})
+        uow.events.append([opened.event])
 
 
 def _void(order_id: str, accepted: cr.TenderAttempt, status: OrderStatus,

@@ -21,6 +21,7 @@ from shipshape.services.edi_intake import (
     unknown_senders,
 )
 from shipshape.services.intake import IntakeResult
+from shipshape.services.outcomes import Outcome
 
 Standard = Literal["x12", "edifact"]
 TRAILERS = {"x12": "IEA", "edifact": "UNZ"}
@@ -77,7 +78,7 @@ class FileOutcome:
     @property
     def created(self) -> int:
         return sum(1 for i in self.interchanges for r in i.results
-                   if isinstance(r, IntakeResult) and r.status_code == 201)
+                   if isinstance(r, IntakeResult) and r.outcome is Outcome.CREATED)
 
 
 def standard_of(name: str, head: bytes) -> Standard:

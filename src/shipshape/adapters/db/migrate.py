@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -29,7 +30,11 @@ def upgrade(engine: Engine, revision: str = "head", replay: bool = False) -> str
 
     An empty store brought to the head gets the schema of `tables.py` in one step and is
     stamped with the head revision: the same schema the migrations build (a test holds them
-    equal), without replaying every one of them. `replay` runs the migrations all the same."""
+    equal), without replaying every one of them. `replay` runs the migrations all the same.
+    A store already at the head is left as it is, without starting Alembic."""
+    head = head_revision()
+    if revision == "head" and not replay and head is not None and current_revision(engine) == head:
+        return head
     config = _config()
     with engine.connect().execution_options(**{WRITE: True}) as conn:
         config.attributes["connection"] = conn
@@ -47,7 +52,9 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+@cache
 def head_revision() -> str | None:
+    """The newest migration this shipshape ships (they do not change while it runs)."""
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 

@@ -13,12 +13,15 @@ from sqlalchemy.dialects import postgresql
 
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.bulk import Bulk
+from shipshape.adapters.db.event_rows import object_rows, stored
 from shipshape.adapters.db.outbox_store import lock_outbox, topic_of
 from shipshape.domain.cases import CaseStatus, ExceptionCase, stage_of
+from shipshape.domain.catalogue import DomainEvent
 from shipshape.domain.events import Event
 from shipshape.domain.findings import Finding
 from shipshape.domain.orders import Order, OrderStatus, ship_to_dict
 from shipshape.services import correlation
+from shipshape.services.outcomes import Outcome
 from shipshape.services.ports import StoredResponse
 
 o = t.orders.c
@@ -202,20 +205,23 @@ class SqlEventLog:
         self._conn = conn
         self._pending: list[dict[str, object]] = []
 
-    def append(self, events: Sequence[Event]) -> None:
+    def append(self, events: Sequence[Event | DomainEvent]) -> None:
         if not events:
             return
-        ids = [uuid4().hex for _ in events]
+        rows = [(uuid4().hex, stored(e)) for e in events]
         request = correlation.request_id()
         self._conn.execute(t.order_events.insert(), [
-            {"event_id": event_id, "order_id": e.order_id, "type": e.type, "payload": e.payload,
-             "occurred_at": e.occurred_at, "request_id": request}
-            for event_id, e in zip(ids, events, strict=True)])
+            {"event_id": event_id, "order_id": e.order_id, "stream": e.stream, "type": e.type,
+             "payload": e.payload, "occurred_at": e.occurred_at, "request_id": request}
+            for event_id, e in rows])
+        links = [link for event_id, e in rows for link in object_rows(event_id, e.objects)]
+        if links:
+            self._conn.execute(t.event_objects.insert(), links)
         self._pending.extend(
-            {"event_id": event_id, "topic": topic_of(e.type), "order_id": e.order_id,
+            {"event_id": event_id, "topic": topic_of(e.type), "stream": e.stream,
              "payload": {"type": e.type, "order_id": e.order_id, **e.payload,
                          "occurred_at": e.occurred_at.isoformat()},
-             "created_at": e.occurred_at} for event_id, e in zip(ids, events, strict=True))
+             "created_at": e.occurred_at} for event_id, e in rows)
 
     def flush(self) -> None:
         """Write the pending outbox rows under the outbox lock; call it last before commit."""
@@ -229,15 +235,32 @@ class SqlEventLog:
         self._pending = []
 
 
+CODE_OF_OUTCOME = {Outcome.CREATED: 201, Outcome.EXISTING: 200, Outcome.REJECTED: 422,
+                   Outcome.REFUSED: 409, Outcome.APPLIED: 200, Outcome.STALE: 200}
+"""How an outcome is kept in `idempotency_keys.status_code` (the column predates outcomes and
+holds the code the API answered); read back by the body's own `outcome` where codes are shared."""
+
+
+
+def outcome_of(code: int, body: dict[str, object]) -> Outcome:
+    if code != 200:
+        return next(outcome for outcome, kept in CODE_OF_OUTCOME.items() if kept == code)
+    told = str(body.get("outcome"))
+    return Outcome(told) if told in (Outcome.APPLIED, Outcome.STALE) else Outcome.EXISTING
+
+
 class SqlIdempotency:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def get(self, scope: str, key: str) -> StoredResponse | None:
         row = self._conn.execute(STORED_RESPONSE, {"scope": scope, "key": key}).first()
-        return StoredResponse(row.request_hash, row.status_code, row.body) if row else None
+        if row is None:
+            return None
+        return StoredResponse(row.request_hash, outcome_of(row.status_code, row.body), row.body)
 
     def put(self, scope: str, key: str, response: StoredResponse, at: datetime) -> None:
         self._conn.execute(INSERT_KEY, {
             "scope": scope, "key": key, "request_hash": response.request_hash,
-            "status_code": response.status_code, "body": response.body, "created_at": at})
+            "status_code": CODE_OF_OUTCOME[response.outcome], "body": response.body,
+            "created_at": at})

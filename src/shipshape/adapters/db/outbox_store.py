@@ -86,14 +86,14 @@ class SqlOutbox:
     def _messages(self, condition: ColumnElement[bool], after: int,
                   limit: int) -> list[OutboxMessage]:
         rows = self._conn.execute(
-            select(ob.id, ob.event_id, ob.topic, ob.order_id, ob.payload, ob.created_at)
+            select(ob.id, ob.event_id, ob.topic, ob.stream, ob.payload, ob.created_at)
             .where(condition, ob.id > after).order_by(ob.id).limit(limit)).all()
         out = []
         for row in rows:
             event_type = row.topic.removeprefix(TOPIC_PREFIX)
             out.append(OutboxMessage(
-                row.id, row.event_id, event_type, row.order_id,
-                event_subject(event_type, row.order_id, self._prefix, self._partitions),
+                row.id, row.event_id, event_type, row.stream,
+                event_subject(event_type, row.stream, self._prefix, self._partitions),
                 row.payload, row.created_at))
         return out
 

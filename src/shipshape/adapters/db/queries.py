@@ -78,7 +78,7 @@ def order_timeline(engine: Engine, order_id: str) -> list[Row]:
     e = t.order_events.c
     with engine.connect() as conn:
         rows = conn.execute(select(e.event_id, e.type, e.payload, e.occurred_at, e.request_id)
-                            .where(e.order_id == order_id).order_by(e.id)).mappings().all()
+                            .where(e.stream == order_id).order_by(e.id)).mappings().all()
     return [{**r, "occurred_at": r["occurred_at"].isoformat()} for r in rows]
 
 

@@ -190,20 +190,34 @@ order_events = Table(
     "order_events", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("event_id", String(40), nullable=False, unique=True),
-    Column("order_id", String(40), nullable=False),
+    Column("order_id", String(40)),
+    Column("stream", String(60), nullable=False),
     Column("type", String(60), nullable=False),
     Column("payload", JSON, nullable=False),
     Column("occurred_at", UtcDateTime, nullable=False),
     Column("request_id", String(64)),
     Index("ix_order_events_order", "order_id", "id"),
+    Index("ix_order_events_stream", "stream", "id"),
 )
+"""`order_id` only for an event of an order's timeline; `stream` is the key events keep their
+order by (the order's id, else the id of the wave or run the event is about)."""
+
+event_objects = Table(
+    "event_objects", metadata,
+    Column("event_id", String(40), primary_key=True),
+    Column("object_type", String(30), primary_key=True),
+    Column("object_id", String(200), primary_key=True),
+    Column("qualifier", String(40), nullable=False),
+    Index("ix_event_objects_object", "object_type", "object_id"),
+)
+"""Every object each stored event touches (OCEL 2.0's event-to-object relation)."""
 
 outbox = Table(
     "outbox", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("event_id", String(40), nullable=False, unique=True),
     Column("topic", String(120), nullable=False),
-    Column("order_id", String(40), nullable=False),
+    Column("stream", String(60), nullable=False),
     Column("payload", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("published_at", UtcDateTime),

@@ -1,19 +1,20 @@
 """Builds the connector of every external system from its settings.
 
-Each system gets its configured adapter (a `SimulatedSystem` unless it is named with
-`kind: webhook`) wrapped in a `RetryingConnector`. The registry also keeps what the rest of the
-application needs besides calling out: the bare simulated systems (tests, simulation) and each
+Each system gets the adapter its settings name (`kind: webhook`, or `kind: simulated` built by
+the factory the composition root hands in, so that this layer never knows the simulator) wrapped
+in a `RetryingConnector`. A system with no settings is refused: defaults are the composition
+root's to give. The registry also keeps what the rest of the application needs besides calling
+out: the bare simulated systems (tests, the worker taking their events in-process) and each
 system's secrets (current and previous) to verify the events it sends in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Protocol, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Generic, Protocol, TypeVar
 
 from shipshape.adapters.systems.retrying import RetryingConnector
 from shipshape.adapters.systems.signing import validate_secret
-from shipshape.adapters.systems.simulated import SimulatedSystem, SimulationSettings
 from shipshape.adapters.systems.webhook import WebhookConnector
 from shipshape.domain.errors import NotFound
 from shipshape.domain.integration import EXTERNAL_SYSTEMS
@@ -21,9 +22,13 @@ from shipshape.services.ports.connectors import Connector, RetryPolicy
 from shipshape.services.ports.metrics import Metrics, NoMetrics
 
 SystemName = TypeVar("SystemName", bound=str)
+Simulated = TypeVar("Simulated", bound=Connector)
+
+SimulatedFactory = Callable[[str, float], Simulated]
+"""Builds the simulated system of a name, given its connector's call timeout (`timeout_s`)."""
 
 
-class ConnectorProfile(SimulationSettings, Protocol):
+class ConnectorProfile(Protocol):
     """What the registry reads from `shipshape.config.ConnectorSettings`."""
 
     @property
@@ -35,6 +40,8 @@ class ConnectorProfile(SimulationSettings, Protocol):
     @property
     def previous_secret(self) -> str: ...
     @property
+    def timeout_s(self) -> float: ...
+    @property
     def max_attempts(self) -> int: ...
     @property
     def first_delay_s(self) -> float: ...
@@ -44,13 +51,15 @@ class ConnectorProfile(SimulationSettings, Protocol):
     def jitter_s(self) -> float: ...
 
 
-class ConnectorRegistry:
+class ConnectorRegistry(Generic[Simulated]):
     """The `Connectors` port: one retrying connector per external system."""
 
     def __init__(self, connectors: Mapping[str, RetryingConnector],
-                 secrets: Mapping[str, list[str]]) -> None:
+                 secrets: Mapping[str, list[str]],
+                 simulated: Mapping[str, Simulated] | None = None) -> None:
         self._connectors = dict(connectors)
         self._secrets = {system: list(values) for system, values in secrets.items()}
+        self._simulated = dict(simulated or {})
 
     def get(self, system: str) -> Connector:
         try:
@@ -62,11 +71,9 @@ class ConnectorRegistry:
     def all(self) -> Mapping[str, Connector]:
         return dict(self._connectors)
 
-    def simulated(self, system: str) -> SimulatedSystem | None:
+    def simulated(self, system: str) -> Simulated | None:
         """The bare simulated system behind `system`'s connector, or None if it is not one."""
-        connector = self._connectors.get(system)
-        inner = connector.inner if connector is not None else None
-        return inner if isinstance(inner, SimulatedSystem) else None
+        return self._simulated.get(system)
 
     def secrets(self, system: str) -> list[str]:
         """The secrets `system`'s events may be signed with: current first, then previous."""
@@ -78,44 +85,65 @@ class ConnectorRegistry:
 
 
 def build_connectors(settings: Mapping[SystemName, ConnectorProfile],
-                     metrics: Metrics | None = None) -> ConnectorRegistry:
-    """A registry over every external system; a system not in `settings` is simulated with the
-    defaults. ValueError names the system whose settings cannot work."""
+                     metrics: Metrics | None = None,
+                     simulate: SimulatedFactory[Simulated] | None = None,
+                     ) -> ConnectorRegistry[Simulated]:
+    """A registry over every external system, each as `settings` names it; `kind: simulated`
+    is built by `simulate`. ValueError names the systems left out, or the system whose settings
+    cannot work."""
+    profiles = _complete({str(name): value for name, value in settings.items()})
+    measured = metrics or NoMetrics()
+    connectors: dict[str, RetryingConnector] = {}
+    secrets: dict[str, list[str]] = {}
+    simulated: dict[str, Simulated] = {}
+    try:
+        for system, profile in profiles.items():
+            secrets[system] = _secrets(system, profile)
+            inner: Connector
+            if profile.kind == "simulated":
+                inner = simulated[system] = _simulated(system, profile, simulate)
+            else:
+                inner = _webhook(system, profile)
+            connectors[system] = RetryingConnector(inner, _policy(profile), measured)
+    except Exception:
+        ConnectorRegistry(connectors, secrets).close()
+        raise
+    return ConnectorRegistry(connectors, secrets, simulated)
+
+
+def _complete(profiles: dict[str, ConnectorProfile]) -> dict[str, ConnectorProfile]:
+    """`profiles` in the order of `EXTERNAL_SYSTEMS`, once it is known to name each of them."""
     known = [system.value for system in EXTERNAL_SYSTEMS]
-    profiles: dict[str, ConnectorProfile] = {str(name): value for name, value in settings.items()}
     unknown = sorted(set(profiles) - set(known))
     if unknown:
         raise ValueError(f"connectors configured for unknown system(s) {', '.join(unknown)}; "
                          f"known: {', '.join(known)}")
-    measured = metrics or NoMetrics()
-    connectors: dict[str, RetryingConnector] = {}
-    secrets: dict[str, list[str]] = {}
-    try:
-        for system in known:
-            profile = profiles.get(system)
-            secrets[system] = _secrets(system, profile)
-            connectors[system] = _connector(system, profile, measured)
-    except Exception:
-        ConnectorRegistry(connectors, secrets).close()
-        raise
-    return ConnectorRegistry(connectors, secrets)
+    missing = [system for system in known if system not in profiles]
+    if missing:
+        raise ValueError(f"no connector configured for {', '.join(missing)}: give each "
+                         "kind: webhook with its url and secret, or kind: simulated explicitly "
+                         "(connectors.<system> in the SHIPSHAPE_CONFIG file, or "
+                         "SHIPSHAPE_CONNECTORS__<SYSTEM>__KIND)")
+    return {system: profiles[system] for system in known}
 
 
-def _connector(system: str, profile: ConnectorProfile | None,
-               metrics: Metrics) -> RetryingConnector:
-    if profile is None:
-        return RetryingConnector(SimulatedSystem(system), RetryPolicy(), metrics)
-    policy = RetryPolicy(timeout_s=profile.timeout_s, max_attempts=profile.max_attempts,
-                         first_delay_s=profile.first_delay_s, max_delay_s=profile.max_delay_s,
-                         jitter_s=profile.jitter_s)
-    if profile.kind == "simulated":
-        return RetryingConnector(SimulatedSystem(system, profile), policy, metrics)
-    if profile.kind == "webhook":
-        return RetryingConnector(_webhook(system, profile), policy, metrics)
-    raise ValueError(f"connectors.{system}: unknown kind {profile.kind!r} (simulated, webhook)")
+def _policy(profile: ConnectorProfile) -> RetryPolicy:
+    return RetryPolicy(timeout_s=profile.timeout_s, max_attempts=profile.max_attempts,
+                       first_delay_s=profile.first_delay_s, max_delay_s=profile.max_delay_s,
+                       jitter_s=profile.jitter_s)
+
+
+def _simulated(system: str, profile: ConnectorProfile,
+               simulate: SimulatedFactory[Simulated] | None) -> Simulated:
+    if simulate is None:
+        raise ValueError(f"connectors.{system}: kind simulated, but no simulator was given")
+    return simulate(system, profile.timeout_s)
 
 
 def _webhook(system: str, profile: ConnectorProfile) -> WebhookConnector:
+    if profile.kind != "webhook":
+        raise ValueError(f"connectors.{system}: unknown kind {profile.kind!r} "
+                         "(simulated, webhook)")
     if not profile.url.startswith(("http://", "https://")):
         raise ValueError(f"connectors.{system}: kind webhook needs a url (http:// or https://), "
                          f"got {profile.url!r}")
@@ -125,9 +153,7 @@ def _webhook(system: str, profile: ConnectorProfile) -> WebhookConnector:
     return WebhookConnector(system, profile.url, profile.secret, profile.timeout_s)
 
 
-def _secrets(system: str, profile: ConnectorProfile | None) -> list[str]:
-    if profile is None:
-        return []
+def _secrets(system: str, profile: ConnectorProfile) -> list[str]:
     values = [value for value in (profile.secret, profile.previous_secret) if value]
     for value in values:
         try:
@@ -135,4 +161,3 @@ def _secrets(system: str, profile: ConnectorProfile | None) -> list[str]:
         except ValueError as error:
             raise ValueError(f"connectors.{system}: {error}") from None
     return values
-

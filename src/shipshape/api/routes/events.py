@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from shipshape.adapters.systems.signing import verify
 from shipshape.api.deps import container
+from shipshape.api.outcomes import http_status
 from shipshape.api.problems import errors
 from shipshape.bootstrap import Container
 from shipshape.domain.bounds import date_supported, text_problem, unsupported_date
@@ -79,7 +80,7 @@ async def post_event(system: str, request: Request, c: App) -> JSONResponse:
     skew = timedelta(seconds=c.settings.event_max_clock_skew_s)
     received = await run_in_threadpool(receive_event, c.deps, c.ownership, event, raw,
                                        skew)
-    return JSONResponse(received.answer.body, status_code=received.answer.status_code)
+    return JSONResponse(received.answer.body, status_code=http_status(received.answer.outcome))
 
 
 def _json_object(raw: bytes) -> dict[str, object]:

@@ -23,6 +23,7 @@ from shipshape.adapters.db import masterdata_queries as mq
 from shipshape.adapters.db import queries
 from shipshape.api.deps import allowed, container
 from shipshape.api.limits import Between, Filter, PageLimit, PageOffset, Period, sort_query
+from shipshape.api.outcomes import http_status
 from shipshape.api.problems import errors
 from shipshape.api.read_models import (
     CarrierList,
@@ -48,6 +49,7 @@ from shipshape.domain.masterdata import Priority
 from shipshape.services import masterdata as md
 from shipshape.services.auth import Principal
 from shipshape.services.intake import caller_scope
+from shipshape.services.outcomes import Outcome
 
 router = APIRouter()
 Key = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9._\-]+$")]
@@ -256,7 +258,8 @@ def post_receipt(body: StockMovementIn, c: App, who: Stocker,
     answers the first answer (`Idempotent-Replayed: true`) and moves nothing again."""
     movement = body.to_domain()
     if idempotency_key is None:
-        return _answer(md.Answer(201, md.position_json(md.receive(c.deps, [movement])[0])))
+        received = md.receive(c.deps, [movement])[0]
+        return _answer(md.Answer(Outcome.CREATED, md.position_json(received)))
     return _answer(md.receive_once(c.deps, movement, caller_scope(who.name), idempotency_key))
 
 
@@ -267,7 +270,7 @@ def post_adjustment(body: StockMovementIn, c: App, who: Stocker,
     `Idempotency-Key`, a resend answers the first answer and moves nothing again."""
     movement = body.to_domain()
     if idempotency_key is None:
-        return _answer(md.Answer(201, md.position_json(md.adjust(c.deps, movement))))
+        return _answer(md.Answer(Outcome.CREATED, md.position_json(md.adjust(c.deps, movement))))
     return _answer(md.adjust_once(c.deps, movement, caller_scope(who.name), idempotency_key))
 
 
@@ -294,4 +297,4 @@ def _changes(c: Container, kind: str, entity_id: str, period: Period, sort: str,
 
 def _answer(answer: md.Answer) -> JSONResponse:
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
-    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+    return JSONResponse(answer.body, status_code=http_status(answer.outcome), headers=headers)

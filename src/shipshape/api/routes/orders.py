@@ -11,6 +11,7 @@ from shipshape.adapters.channels.canonical import OrderIn
 from shipshape.adapters.db import queries
 from shipshape.api.deps import allowed, container
 from shipshape.api.limits import Between, Filter, PageLimit, PageOffset, sort_query
+from shipshape.api.outcomes import http_status
 from shipshape.api.read_models import OrderDetail, OrderEvents, OrderList, listed
 from shipshape.api.schemas import IntakeOut
 from shipshape.bootstrap import Container
@@ -39,7 +40,7 @@ def post_order(
                                  intake.caller_scope(principal.name))
     result = intake.submit_order(c.deps, command)
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
-    return JSONResponse(result.body, status_code=result.status_code, headers=headers)
+    return JSONResponse(result.body, status_code=http_status(result.outcome), headers=headers)
 
 
 @router.get("/orders", response_model=OrderList)

@@ -98,7 +98,7 @@ def debt(deps: Deps, consumers: Consumers, limit: int = SCAN_LIMIT) -> DeliveryD
         owed, unsent = uow.outbox.owed_lag(), uow.outbox.lag()
         rows = uow.outbox.owed(limit)
         missing = _missing(uow, consumers, rows)
-    unapplied = tuple(Unapplied(row.position, row.event_id, row.event_type, row.order_id,
+    unapplied = tuple(Unapplied(row.position, row.event_id, row.event_type, row.stream,
                                 row.created_at, tuple(missing[row.event_id]))
                       for row in rows if row.event_id in missing)
     return DeliveryDebt(owed.count, unsent.unsent, unsent.oldest_created_at, unapplied)
@@ -153,5 +153,5 @@ def _missing(uow: UnitOfWork, consumers: Consumers,
 
 def _probe(row: OutboxMessage) -> Message:
     """The message of a row as far as `Handler.wants` looks: its id, subject, key and type."""
-    return Message(row.event_id, row.subject, row.order_id, b"",
+    return Message(row.event_id, row.subject, row.stream, b"",
                    {EVENT_TYPE_HEADER: row.event_type})

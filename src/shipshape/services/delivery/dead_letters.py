@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from shipshape.domain.cases import CaseOrigin, open_case
+from shipshape.domain.cases import CaseOrigin
 from shipshape.domain.events import Event
 from shipshape.domain.integration import OPERATION_STAGES, integration_failure
+from shipshape.services.cases import open_case
 from shipshape.services.deps import Deps
 from shipshape.services.ports import NewDeadLetter, UnitOfWork
 from shipshape.services.ports.messaging import Message
@@ -36,10 +37,9 @@ def record_dead_letter(deps: Deps, uow: UnitOfWork, consumer: str, message: Mess
     finding = integration_failure(system or consumer, operation or "apply", reason, attempts)
     origin = CaseOrigin(message.key or None, None, Decimal(0), None, now,
                         source_system=system or "shipshape")
-    case = open_case(deps.new_id("exc"), finding, origin, rule_version="")
-    case.stage = OPERATION_STAGES.get(operation or "", case.stage)
-    case.details = {**case.details, "consumer": consumer, "event_id": message.id}
-    uow.cases.add(case)
+    case = open_case(deps, uow, finding, origin, rule_version="",
+                     stage=OPERATION_STAGES.get(operation or ""),
+                     details={"consumer": consumer, "event_id": message.id}).case
     letter_id = uow.dead_letters.add(NewDeadLetter(
         consumer, message.id, message.subject, message.key, message.payload,
         dict(message.headers), system, operation, reason, attempts, case.id), now)

@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
-from shipshape.domain.cases import CaseOrigin, open_case
+from shipshape.domain.cases import CaseOrigin
 from shipshape.domain.errors import ConcurrencyConflict, Conflict, InvalidInput, ShipshapeError
 from shipshape.domain.event_schemas import InvalidEventData, check_event_data
 from shipshape.domain.events import Event
@@ -44,9 +44,11 @@ from shipshape.domain.integration import (
     SystemEvent,
     ownership_finding,
 )
+from shipshape.services.cases import open_case
 from shipshape.services.delivery.dead_letters import record_dead_letter
 from shipshape.services.delivery.inbound_effects import EFFECTS
 from shipshape.services.deps import Deps
+from shipshape.services.outcomes import Outcome
 from shipshape.services.ports import StoredResponse, UnitOfWork
 from shipshape.services.ports.messaging import Message
 
@@ -130,7 +132,7 @@ class EventSource(Protocol):
 
 def receive_event(deps: Deps, ownership: Mapping[State, System], event: SystemEvent,
                   raw: bytes, max_skew: timedelta = DEFAULT_MAX_CLOCK_SKEW) -> Received:
-    """Apply `event` once; returns the answer (status and body), the stored one on a resend.
+    """Apply `event` once; returns the answer (outcome and body), the stored one on a resend.
     The webhook-id is an idempotency key of the sending system's own scope, out of any API
     caller's reach."""
     check_clock_skew(event, deps.clock.now(), max_skew)
@@ -232,30 +234,29 @@ def _dead_letter(deps: Deps, system: str, envelope: Mapping[str, object], raw: b
 
 
 def _decide(deps: Deps, uow: UnitOfWork, ownership: Mapping[State, System],
-            event: SystemEvent) -> tuple[int, dict[str, object]]:
+            event: SystemEvent) -> tuple[Outcome, dict[str, object]]:
     finding = ownership_finding(event.system, event.type, event.state, ownership)
     if finding is not None:
-        case = open_case(deps.new_id("exc"), finding, CaseOrigin(
+        case = open_case(deps, uow, finding, CaseOrigin(
             event.order_id, None, Decimal(0), None, deps.clock.now(),
-            source_system=event.system), rule_version="ownership")
-        case.stage = STATE_STAGES[event.state]
-        case.details = {**case.details, "webhook_id": event.webhook_id}
-        uow.cases.add(case)
+            source_system=event.system), rule_version="ownership",
+            stage=STATE_STAGES[event.state], details={"webhook_id": event.webhook_id}).case
         _record(deps, uow, REFUSED, event, {"case_id": case.id})
-        return 409, {"outcome": "refused", "code": "OWNERSHIP_VIOLATION", "case_id": case.id,
-                     "detail": finding.message}
+        return Outcome.REFUSED, {"outcome": "refused", "code": "OWNERSHIP_VIOLATION",
+                                 "case_id": case.id, "detail": finding.message}
     last = uow.system_states.version(event.entity, event.state.value, lock=True)
     if last is not None and event.occurred_at <= last:
         _record(deps, uow, RECEIVED, event, {"stale": True})
-        return 200, {"outcome": "stale", "detail": f"{event.state.value} of {event.entity} "
-                     f"is at {last.isoformat()} already; this update is older"}
+        return Outcome.STALE, {"outcome": "stale", "detail": f"{event.state.value} of "
+                               f"{event.entity} is at {last.isoformat()} already; "
+                               "this update is older"}
     uow.system_states.put(event.entity, event.state.value, event.system, event.occurred_at,
                           event.data, deps.clock.now())
     effect = EFFECTS.get(event.type)
     if effect is not None:
         effect(deps, uow, event)
     _record(deps, uow, RECEIVED, event, {"stale": False})
-    return 200, {"outcome": "applied"}
+    return Outcome.APPLIED, {"outcome": "applied"}
 
 
 def _record(deps: Deps, uow: UnitOfWork, kind: str, event: SystemEvent,

@@ -57,7 +57,7 @@ class PublishFailed(ShipshapeError):
 def message_of(row: OutboxMessage) -> Message:
     """The message of one outbox row: id = event id (dedup), key = order id (ordering)."""
     payload = json.dumps(dict(row.payload), sort_keys=True, separators=(",", ":"))
-    return Message(id=row.event_id, subject=row.subject, key=row.order_id,
+    return Message(id=row.event_id, subject=row.subject, key=row.stream,
                    payload=payload.encode(), headers={EVENT_TYPE_HEADER: row.event_type})
 
 

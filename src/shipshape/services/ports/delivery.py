@@ -18,7 +18,9 @@ class OutboxMessage:
     position: int
     event_id: str
     event_type: str
-    order_id: str
+    stream: str
+    """What per-key order is kept by: the order's id, else the id of the object the event is
+    about (a wave, a reconciliation run)."""
     subject: str
     payload: Mapping[str, object]
     created_at: datetime

@@ -12,6 +12,7 @@ from typing import Protocol
 from shipshape.domain.billing import Invoice
 from shipshape.domain.carriers import TenderAttempt
 from shipshape.domain.cases import ExceptionCase
+from shipshape.domain.catalogue import DomainEvent
 from shipshape.domain.controls import LotStock
 from shipshape.domain.events import Event
 from shipshape.domain.findings import Finding
@@ -21,12 +22,13 @@ from shipshape.domain.masterdata import Carrier, ContractPrice, Customer, Item, 
 from shipshape.domain.orders import Order, OrderStatus
 from shipshape.domain.picking import OrderToPick, Pick
 from shipshape.domain.shipments import ShipmentRecord
+from shipshape.services.outcomes import Outcome
 
 
 @dataclass(frozen=True, slots=True)
 class StoredResponse:
     request_hash: str
-    status_code: int
+    outcome: Outcome
     body: dict[str, object]
 
 
@@ -156,4 +158,4 @@ class CaseStore(Protocol):
 
 
 class EventLog(Protocol):
-    def append(self, events: Sequence[Event]) -> None: ...
+    def append(self, events: Sequence[Event | DomainEvent]) -> None: ...

@@ -9,9 +9,15 @@ import datetime
 import random
 from decimal import Decimal
 
-from shipshape.sim.day_context import DayContext
-from shipshape.sim.directory import ALL_US_CITIES, CITIES, FOREIGN_CITIES, SHIP_TO_LABELS, STREETS
-from shipshape.sim.records import Record, as_decimal, as_int, as_list, as_str
+from shipshape.sim.sample.day_context import DayContext
+from shipshape.sim.sample.directory import (
+    ALL_US_CITIES,
+    CITIES,
+    FOREIGN_CITIES,
+    SHIP_TO_LABELS,
+    STREETS,
+)
+from shipshape.sim.sample.records import Record, as_decimal, as_int, as_list, as_str
 
 CHANNELS = ("edi", "web", "field_sales", "api")
 _CHANNEL_WEIGHTS = {  # per segment, in CHANNELS order

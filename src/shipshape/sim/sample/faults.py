@@ -11,10 +11,9 @@ import random
 from collections.abc import Callable
 from decimal import Decimal
 
-from shipshape.sim.day_context import SCARCE_STOCK, DayContext, index_day
-from shipshape.sim.directory import CUSTOMER_COUNT, FOREIGN_CITIES
-from shipshape.sim.records import MasterData, Record, as_decimal, as_list, as_str, money
-from shipshape.sim.sample_orders import (
+from shipshape.sim.sample.day_context import SCARCE_STOCK, DayContext, index_day
+from shipshape.sim.sample.directory import CUSTOMER_COUNT, FOREIGN_CITIES
+from shipshape.sim.sample.orders import (
     CHANNELS,
     address,
     assemble,
@@ -26,6 +25,7 @@ from shipshape.sim.sample_orders import (
     refresh_service,
     replace_sku,
 )
+from shipshape.sim.sample.records import MasterData, Record, as_decimal, as_list, as_str, money
 
 _LOW_STOCK = 300  # total units below which a bulk order can run a SKU out
 _BOGUS_SERVICES = ("UPS:GROUND", "UPS:SUREPOST", "FDX:GROUNDHD", "DHL:EXP", "ONTRAC:GND",

@@ -16,15 +16,17 @@ from rich.table import Table
 from shipshape.adapters.db import queries
 from shipshape.adapters.db.reconcile_queries import wave_journeys
 from shipshape.bootstrap import Container, start_relay_thread
-from shipshape.config import ConnectorSettings
 from shipshape.domain.stalls import Journey
 from shipshape.services.reconciliation import ReconciliationReport, reconcile
 from shipshape.services.release import WaveResult, release_due_waves
+from shipshape.sim.scenarios.systems import ScenarioSystem
+from shipshape.sim.systems.settings import SimulationSettings
 from shipshape.worker import Worker
 
-DEMO_WMS = ConnectorSettings(short_pick_nth=[3, 40, 90, 170, 260], seed=11)
+DEMO_WMS = ScenarioSystem(SimulationSettings(short_pick_nth=[3, 40, 90, 170, 260], seed=11))
 """A WMS that picks five orders short."""
-DEMO_TMS = ConnectorSettings(reject_when={"tender": {"carrier_service": ["UPS:GND"]}}, seed=13)
+DEMO_TMS = ScenarioSystem(SimulationSettings(
+    reject_when={"tender": {"carrier_service": ["UPS:GND"]}}, seed=13))
 """A TMS whose UPS ground desk refuses every tender: those orders go to the next carrier."""
 WAVE_LIMIT = 250
 STALL_S = 60.0

@@ -13,14 +13,8 @@ from shipshape.adapters.db import queries
 from shipshape.adapters.db import tables as t
 from shipshape.services.deps import Deps
 from shipshape.services.reconciliation import ReconcilePolicy, ReconciliationReport, reconcile
-from tests.integration.test_picking import World, line
-from tests.integration.test_shipping import (
-    invoices,
-    post_invoice,
-    send,
-    shipment,
-    tendered_order,
-)
+from tests.worlds.picking import World, line
+from tests.worlds.shipping import invoices, post_invoice, send, shipment, tendered_order
 
 TIMEOUT_S = 3600.0
 

@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from shipshape.sim.catalog import (
+from shipshape.sim.sample.catalog import (
     COMPANY_PREFIXES,
     FAMILIES,
     GTIN_INDICATOR,
@@ -25,7 +25,7 @@ from shipshape.sim.catalog import (
     parse_packs,
     parse_variants,
 )
-from shipshape.sim.directory import (
+from shipshape.sim.sample.directory import (
     CARRIERS,
     CREDIT_FACTORS,
     NAME_PARTS,
@@ -37,7 +37,7 @@ from shipshape.sim.directory import (
     SITE_WEIGHTS,
     SITES,
 )
-from shipshape.sim.records import CENT, GRAM, MasterData, Record, as_decimal, as_str, money
+from shipshape.sim.sample.records import CENT, GRAM, MasterData, Record, as_decimal, as_str, money
 
 _BAD_GTIN_COUNT = 3
 _INACTIVE_ITEM_SHARE = 0.02

@@ -15,11 +15,14 @@ from shipshape.config import ConnectorSettings
 from shipshape.domain.events import ORDER_ACCEPTED, ORDER_HELD
 from shipshape.services.delivery.outbound import ERP_ORDER_MIRROR
 from shipshape.services.delivery.relay import relay_pending
+from shipshape.sim.scenarios.systems import ScenarioSystem
+from shipshape.sim.systems.settings import SimulationSettings
 from shipshape.worker import Worker
 
-DEMO_ERP = ConnectorSettings(failure_rate=0.05, reject_rate=0.005, max_attempts=3,
-                             first_delay_s=0.005, max_delay_s=0.02, jitter_s=0.005, seed=7,
-                             pays_invoices=True)
+DEMO_ERP = ScenarioSystem(
+    SimulationSettings(failure_rate=0.05, reject_rate=0.005, seed=7, pays_invoices=True),
+    ConnectorSettings(kind="simulated", max_attempts=3, first_delay_s=0.005, max_delay_s=0.02,
+                      jitter_s=0.005))
 """An ERP with 5 % transient failures (retried) and 0.5 % rejections (dead letters), whose
 customers pay every invoice it books at once."""
 WAIT_S = 300.0

@@ -9,7 +9,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from shipshape.sim.records import CENT, MasterData, Record, as_decimal, as_int, as_list, as_str
+from shipshape.sim.sample.records import (
+    CENT,
+    MasterData,
+    Record,
+    as_decimal,
+    as_int,
+    as_list,
+    as_str,
+)
 
 SCARCE_STOCK = 30  # total units below which a SKU counts as scarce
 

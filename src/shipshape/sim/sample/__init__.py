@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import datetime
 
-from shipshape.sim.sample_faults import build_day
-from shipshape.sim.sample_masterdata import build_masterdata
+from shipshape.sim.sample.faults import build_day
+from shipshape.sim.sample.masterdata import build_masterdata
 
 __all__ = ["sample_day", "sample_masterdata"]
 

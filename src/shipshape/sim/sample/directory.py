@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 
-from shipshape.sim.records import Record
+from shipshape.sim.sample.records import Record
 
 # --------------------------------------------------------------------------- sites
 

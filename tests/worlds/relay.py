@@ -1,7 +1,8 @@
-"""What the relay and inbox tests share (no tests of its own).
+"""The relay and inbox world: a store wired to a transport, orders submitted to it, and a
+consumer run on it until what a test waits for has come.
 
 A `Wired` is a migrated store (SQLite or PostgreSQL, from `database_url`) with a transport of
-one of three kinds:
+one of three kinds (`TRANSPORTS`; the `w` fixture takes each in turn):
 
 * `memory`: the in-process transport, dedup window as in production;
 * `memory-nodedup`: the in-process transport with no dedup window, so that every copy a relay
@@ -21,12 +22,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
+from shipshape.adapters.channels.canonical import OrderIn
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.messaging.memory import MemoryBroker, MemoryTransport
-from shipshape.api.schemas import OrderIn
 from shipshape.bootstrap import Container, build
 from shipshape.config import Settings
 from shipshape.services.delivery.consume import ConsumeResult, Handler, consume_once
@@ -35,7 +35,7 @@ from shipshape.services.ports import UnitOfWork
 from shipshape.services.ports.messaging import ConsumerPolicy, Message, Transport
 from tests.builders import order
 from tests.contract.natsserver import delete_streams
-from tests.contract.test_transport_contract import shared_nats_or_skip
+from tests.services import shared_nats_or_skip
 
 TRANSPORTS = ["memory", "memory-nodedup", "nats"]
 QUICK = ConsumerPolicy(ack_wait_s=1.0, max_deliver=5, backoff_s=(0.2,))
@@ -157,16 +157,3 @@ class Recording:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
-
-
-@pytest.fixture(params=TRANSPORTS)
-def w(request: pytest.FixtureRequest, database_url: str) -> Iterator[Wired]:
-    with wired(database_url, request.param) as built:
-        yield built
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Wired]:
-    """A store with the in-process transport, for what does not depend on the transport."""
-    with wired(database_url, "memory") as built:
-        yield built

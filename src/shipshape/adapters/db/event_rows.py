@@ -1,0 +1,42 @@
+"""How an event is stored: its row in `order_events`, its outbox row and its links to every object
+it touches (`event_objects`), for typed catalogue events and for the generic `Event` alike."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from shipshape.domain.catalogue import DomainEvent, ObjectRef, objects_of_stored
+from shipshape.domain.catalogue.base import ORDER
+from shipshape.domain.events import Event
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    type: str
+    order_id: str | None
+    """Set only for an event of an order's timeline."""
+    stream: str
+    payload: Mapping[str, object]
+    occurred_at: datetime
+    objects: tuple[ObjectRef, ...]
+
+
+def stored(event: Event | DomainEvent) -> StoredEvent:
+    if isinstance(event, DomainEvent):
+        return StoredEvent(event.TYPE, event.order_id, event.stream, event.payload(),
+                           event.occurred_at, event.objects())
+    objects = objects_of_stored(event.type, event.order_id, event.payload)
+    return StoredEvent(event.type, order_of(event.order_id, objects), event.order_id,
+                       event.payload, event.occurred_at, objects)
+
+
+def order_of(stream: str, objects: tuple[ObjectRef, ...]) -> str | None:
+    """The stream key when the event links it as an order, else None (a wave, a run)."""
+    return stream if any(o.type == ORDER and o.id == stream for o in objects) else None
+
+
+def object_rows(event_id: str, objects: tuple[ObjectRef, ...]) -> list[dict[str, object]]:
+    return [{"event_id": event_id, "object_type": o.type, "object_id": o.id[:200],
+             "qualifier": o.qualifier[:40]} for o in objects]

@@ -1,0 +1,67 @@
+"""The console script served as a user runs it: on a free port, waited for until healthy, with
+the master data one order needs put through its API."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+SCRIPT = Path(sys.executable).parent / "shipshape"
+STARTUP_SECONDS = 20
+STOCK = 10
+"""What `seed` receives of SKU1 at DAL."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_until_healthy(base_url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the server exited with {server.returncode}: {log.read_text()}")
+        try:
+            if httpx.get(f"{base_url}/api/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"the server was not healthy within {STARTUP_SECONDS} s: {log.read_text()}")
+
+
+def seed(client: httpx.Client) -> None:
+    puts = [
+        ("/api/v1/sites/DAL", {"name": "Dallas DC", "country": "US", "postal_code": "75201"}),
+        ("/api/v1/customers/C1", {"name": "Acme", "credit_limit": "100000",
+                                  "preferred_site": "DAL"}),
+        ("/api/v1/items/SKU1", {"description": "Gloves", "weight_kg": "1.0"}),
+        ("/api/v1/prices/C1/SKU1", {"unit_price": "10.00", "tolerance_pct": "2"}),
+    ]
+    for path, body in puts:
+        assert client.put(path, json=body).status_code == 200, path
+    receipt = client.post("/api/v1/inventory/receipts",
+                          json={"site_id": "DAL", "sku": "SKU1", "quantity": STOCK})
+    assert receipt.status_code == 201
+
+
+def order(n: int) -> dict[str, Any]:
+    return {
+        "channel": "api", "external_id": f"E2E-{n}", "customer_id": "C1",
+        "customer_po": f"PO-{n}",
+        "requested_ship_date": (date.today() + timedelta(days=7)).isoformat(),
+        "ship_to": {"name": "Acme Dallas", "line1": "1 Main St", "city": "Dallas",
+                    "region": "TX", "postal_code": "75201", "country": "US"},
+        "lines": [{"line_no": 1, "sku": "SKU1", "quantity": 1, "unit_price": "10.00"}],
+    }
