@@ -31,6 +31,7 @@ from shipshape.domain.errors import InvalidInput
 from shipshape.domain.integration import State, System, ownership_table
 from shipshape.domain.invoicing import BillingPolicy
 from shipshape.domain.partners import OurIdentity
+from shipshape.services import choreography
 from shipshape.services.auth import TokenService
 from shipshape.services.cancellation import cancellation_handlers
 from shipshape.services.crediting import crediting_handlers
@@ -225,11 +226,18 @@ def carrier_table(rules_dir: Path) -> Path:
 
 
 def handlers_of(container: Container) -> dict[str, Handler]:
-    """Every consumer of the events, by name: what workers run and delivery accounting asks."""
+    """The consumers `services/choreography.py` declares, in its order, each with its handler:
+    what workers run and delivery accounting asks. A handler the choreography does not name, or
+    a consumer it names without a handler, is a wiring error."""
     deps, connectors = container.deps, container.connectors
-    return {**outbound_handlers(deps, connectors), **cancellation_handlers(deps, connectors),
-            **crediting_handlers(deps, connectors),
-            **edi_document_handlers(deps, *edi_document_parts(container))}
+    built = {**outbound_handlers(deps, connectors), **cancellation_handlers(deps, connectors),
+             **crediting_handlers(deps, connectors),
+             **edi_document_handlers(deps, *edi_document_parts(container))}
+    declared = [consumer.name for consumer in choreography.CONSUMERS]
+    if set(built) != set(declared):
+        raise RuntimeError("the consumers built and the choreography differ: "
+                           f"built {sorted(built)}, declared {sorted(declared)}")
+    return {name: built[name] for name in declared}
 
 
 def settle_deliveries(container: Container) -> Callable[[], int]:

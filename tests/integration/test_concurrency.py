@@ -12,6 +12,7 @@ from shipshape.adapters.db.queries import list_orders, stock_of
 from shipshape.bootstrap import Container
 from shipshape.domain.orders import OrderDraft
 from shipshape.services.intake import IntakeResult, SubmitOrder, submit_order
+from shipshape.services.outcomes import Outcome
 from tests.builders import order, seed_distributor
 from tests.conftest import BACKENDS
 
@@ -73,7 +74,7 @@ def test_same_po_from_many_channels_at_once_creates_one_order(container: Contain
     commands = [SubmitOrder(draft(channel=CHANNELS[n % len(CHANNELS)], external_id=f"X-{n}"))
                 for n in range(10)]
     results = submit_all(container, commands)
-    created = [r for r in results if r.status_code == 201]
+    created = [r for r in results if r.outcome is Outcome.CREATED]
     duplicates = [r for r in results if r.status == "duplicate"]
     assert (len(created), len(duplicates)) == (1, 9)
     assert created[0].status == "accepted"
@@ -88,7 +89,7 @@ def test_same_idempotency_key_at_once_creates_one_order_with_one_answer(
     seed_distributor(container)
     command = SubmitOrder(draft(), idempotency_key="key-1")
     results = submit_all(container, [command] * 10)
-    answers = {(r.status_code, repr(r.body)) for r in results}
+    answers = {(r.outcome, repr(r.body)) for r in results}
     assert len(answers) == 1
     assert results[0].status == "accepted"
     assert sum(not r.replayed for r in results) == 1
@@ -102,6 +103,6 @@ def test_same_idempotency_key_without_po_at_once_creates_one_order(
     seed_distributor(container)
     command = SubmitOrder(draft(customer_po=None), idempotency_key="key-2")
     results = submit_all(container, [command] * 10)
-    assert len({(r.status_code, repr(r.body)) for r in results}) == 1
+    assert len({(r.outcome, repr(r.body)) for r in results}) == 1
     assert list_orders(container.engine).total == 1
     assert stock_of(container.engine, "SKU1")[0]["reserved"] == 2

@@ -30,6 +30,7 @@ from shipshape.services.delivery.consume import Handler, dispatch_once
 from shipshape.services.delivery.outbound import ERP_ORDER_MIRROR, SYSTEM_CALLED
 from shipshape.services.delivery.relay import relay_pending
 from shipshape.services.intake import SubmitOrder, submit_order
+from shipshape.services.outcomes import Outcome
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.ports.messaging import EVENT_TYPE_HEADER, ConsumerPolicy, Message
 from shipshape.worker import start_worker_threads
@@ -59,7 +60,7 @@ def place_orders(container: Container, count: int = ORDERS) -> list[str]:
     for n in range(count):
         draft = OrderIn.model_validate(order(external_id=f"W-{n}", customer_po=f"PO-{n}"))
         result = submit_order(container.deps, SubmitOrder(draft.to_domain()))
-        assert result.status_code == 201, result.body
+        assert result.outcome is Outcome.CREATED, result.body
         ids.append(str(result.body["order_id"]))
     return ids
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import product
-from types import SimpleNamespace
-from typing import cast
 
 import pytest
 
@@ -15,17 +12,12 @@ from shipshape.domain.cases import (
     CASE_TRANSITIONS,
     CaseOrigin,
     CaseStatus,
-    ExceptionCase,
-    case_opened,
     move_case,
     open_case,
     stage_of,
 )
 from shipshape.domain.errors import IllegalTransition
 from shipshape.domain.findings import Finding, Kind, Team, block
-from shipshape.services import cases
-from shipshape.services.deps import Deps
-from shipshape.services.ports import UnitOfWork
 
 C = CaseStatus
 LEGAL = {
@@ -88,30 +80,13 @@ def test_a_new_case_takes_the_stage_details_and_lines_it_is_given() -> None:
         "release", (3,), {"site": "FRA", "webhook_id": "wh_1"})
 
 
-@dataclass
-class Cases:
-    added: list[ExceptionCase] = field(default_factory=list)
-
-    def add(self, case: ExceptionCase) -> None:
-        self.added.append(case)
+def test_the_subject_is_the_order_site_lines_and_what_the_details_name() -> None:
+    case = open_case("exc_1", a_finding(), an_origin(), "v1",
+                     details={"shipment_id": "SHP-1", "webhook_id": "wh_1"})
+    assert case.subject == "order=ord_1|site=|lines=1,2|shipment_id=SHP-1"
 
 
-@dataclass
-class Uow:
-    cases: Cases = field(default_factory=Cases)
+def test_a_case_without_an_order_has_no_subject_and_is_never_counted_into() -> None:
+    origin = CaseOrigin(None, None, Decimal("0"), None, OPENED)
+    assert open_case("exc_1", a_finding(), origin, "v1").subject is None
 
-
-def test_the_service_stores_the_case_and_returns_its_event() -> None:
-    uow = Uow()
-    deps = SimpleNamespace(new_id=lambda prefix: f"{prefix}_7",
-                           rules=SimpleNamespace(version="rules-3"))
-    opened = cases.open_case(cast(Deps, deps), cast(UnitOfWork, uow), a_finding(), an_origin(),
-                             stage="release")
-    assert uow.cases.added == [opened.case]
-    assert (opened.case.id, opened.case.rule_version, opened.case.stage) == (
-        "exc_7", "rules-3", "release")
-    assert opened.event == case_opened(opened.case, OPENED)
-    assert opened.event.payload["stage"] == "release"
-    explicit = cases.open_case(cast(Deps, deps), cast(UnitOfWork, uow), a_finding(),
-                               an_origin(), rule_version="")
-    assert explicit.case.rule_version == ""

@@ -62,6 +62,9 @@ SAMPLES = [
     Sample(cat.ExceptionOpened(occurred_at=AT, case_id="exc_2", code="INTEGRATION_FAILURE",
                                owner_team="integration", stage="validate", sla_due_at=AT),
            {"case_id", "code", "owner_team", "stage", "sla_due_at"}, "without an order"),
+    # services/cases.py
+    Sample(cat.ExceptionRecurred(**ON_ORDER, case_id="exc_1", code="NO_STOCK", occurrences=2),
+           {"case_id", "code", "occurrences"}),
     # services/picking.py, shipping.py, billing.py; release.py; payments.py
     Sample(cat.OrderStatusChanged(**ON_ORDER, from_status="released", to_status="picked",
                                   reason="picked in full", webhook_id="wh_1"),

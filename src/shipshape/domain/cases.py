@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from shipshape.domain.catalogue import ExceptionOpened
 from shipshape.domain.errors import IllegalTransition
-from shipshape.domain.events import EXCEPTION_OPENED, Event
 from shipshape.domain.findings import Finding
 from shipshape.domain.masterdata import Customer, Priority
 
@@ -132,6 +132,10 @@ class ExceptionCase:
     root_cause: str | None = None
     rule_version: str = ""
     details: dict[str, object] = field(default_factory=dict)
+    subject: str | None = None
+    """What the case is about (`subject_of`); None: never counted into."""
+    occurrences: int = 1
+    last_seen_at: datetime | None = None
 
 
 def sla_due(origin: CaseOrigin) -> datetime:
@@ -173,11 +177,32 @@ def open_case(
         message=finding.message,
         rule_version=rule_version,
         details={**finding.details, **(details or {})},
+        subject=subject_of(origin.order_id, origin.site_id,
+                           tuple(line_nos) if line_nos is not None else finding.line_nos,
+                           {**finding.details, **(details or {})}),
     )
 
 
-def case_opened(case: ExceptionCase, at: datetime) -> Event:
-    """The `ExceptionOpened` event that puts a new case on its order's timeline."""
-    return Event(EXCEPTION_OPENED, case.order_id or "", at, {
-        "case_id": case.id, "code": case.code, "owner_team": case.owner_team,
-        "stage": case.stage, "sla_due_at": case.sla_due_at.isoformat()})
+SUBJECT_DETAILS = ("subject", "shipment_id", "invoice_id", "document", "event_id")
+"""Details that name what, beyond the order, site and lines, a case is about."""
+
+
+def subject_of(order_id: str | None, site_id: str | None, line_nos: Sequence[int],
+               details: Mapping[str, object]) -> str | None:
+    """The subject two cases of one code must share to be one case: the order, its site and
+    lines and the shipment, invoice, document or event the details name. A case without an
+    order has none: it is never counted into another."""
+    if order_id is None:
+        return None
+    parts = [f"order={order_id}", f"site={site_id or ''}",
+             "lines=" + ",".join(str(n) for n in sorted(line_nos))]
+    parts += [f"{name}={details[name]}" for name in SUBJECT_DETAILS if details.get(name)]
+    return "|".join(parts)[:200]
+
+
+def case_opened(case: ExceptionCase, at: datetime) -> ExceptionOpened:
+    """The `ExceptionOpened` event that puts a new case on its order's timeline (a case with no
+    order has a timeline of its own)."""
+    return ExceptionOpened(occurred_at=at, order_id=case.order_id, case_id=case.id,
+                           code=case.code, owner_team=case.owner_team, stage=case.stage,
+                           sla_due_at=case.sla_due_at)

@@ -18,8 +18,8 @@ from datetime import datetime
 
 from shipshape.domain import amendment as am
 from shipshape.domain.cancellation import money_text
+from shipshape.domain.catalogue import OrderAmended
 from shipshape.domain.errors import Conflict, NotFound
-from shipshape.domain.events import Event
 from shipshape.domain.inventory import Reservation, allocate, rank_sites
 from shipshape.domain.orders import OrderStatus
 from shipshape.domain.picking import OrderToPick
@@ -73,11 +73,10 @@ def amend_in(deps: Deps, uow: UnitOfWork, order_id: str, wanted: Mapping[int, in
         released, added = _move_stock(uow, order, changes, now)
         uow.credit.add_exposure(order.customer_id, value - order.value)
     store.set_lines(order_id, lines, value, now)
-    uow.events.append([Event(am.ORDER_AMENDED, order_id, now, {
-        "actor": actor, "lines": [_change_json(c) for c in changes],
-        "value_before": money_text(order.value), "value_after": money_text(value),
-        "reservations_released": [_reservation_json(r) for r in released],
-        "reservations_added": [_reservation_json(r) for r in added]})])
+    uow.events.append([OrderAmended(
+        occurred_at=now, order_id=order_id, actor=actor, lines=tuple(changes),
+        value_before=order.value, value_after=value, reservations_released=tuple(released),
+        reservations_added=tuple(added))])
     return AmendResult(order_id, order.status, tuple(changes), money_text(value))
 
 
@@ -110,8 +109,4 @@ def _move_stock(uow: UnitOfWork, order: OrderToPick, changes: Sequence[am.LineCh
 def _change_json(change: am.LineChange) -> dict[str, object]:
     return {"line_no": change.line_no, "sku": change.sku, "before": change.before,
             "after": change.after}
-
-
-def _reservation_json(r: Reservation) -> dict[str, object]:
-    return {"line_no": r.line_no, "site_id": r.site, "sku": r.sku, "quantity": r.quantity}
 

@@ -19,10 +19,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from shipshape.domain import events as ev
 from shipshape.domain import invoicing as iv
 from shipshape.domain.billing import Invoice
 from shipshape.domain.cases import CaseOrigin
+from shipshape.domain.catalogue import (
+    DomainEvent,
+    InvoiceIssued,
+    InvoicePosted,
+    InvoicePostRequested,
+    InvoiceRejected,
+    SystemCalled,
+)
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.findings import Finding
 from shipshape.domain.integration import SystemEvent
@@ -46,7 +53,7 @@ SYSTEM, OPERATION = "erp", "invoice_posting"
 
 
 def issue_invoice(deps: Deps, uow: UnitOfWork, order: OrderToPick, shipment: ShipmentRecord,
-                  now: datetime) -> list[ev.Event]:
+                  now: datetime) -> list[DomainEvent]:
     """The shipment's invoice, stored and on its way to the ERP; none when nothing shipped."""
     if not any(line.shipped for line in shipment.lines):
         return []
@@ -59,11 +66,11 @@ def issue_invoice(deps: Deps, uow: UnitOfWork, order: OrderToPick, shipment: Shi
                               shipment.lines, {ln.line_no: ln for ln in order.lines}, prices)
     invoice = iv.build_invoice(deps.new_id("inv"), source, deps.billing, now.date())
     uow.invoices.add(invoice, iv.InvoiceKind.INVOICE, None, now)
-    return [ev.Event(iv.INVOICE_ISSUED, order.id, now, iv.invoice_body(invoice))]
+    return [InvoiceIssued(occurred_at=now, invoice=invoice)]
 
 
 def issue_stored_shipment_invoice(deps: Deps, uow: UnitOfWork, order_id: str,
-                                  shipment_id: str, now: datetime) -> list[ev.Event]:
+                                  shipment_id: str, now: datetime) -> list[DomainEvent]:
     """`issue_invoice` for a shipment stored earlier (reconciliation's repair); none when the
     order or the shipment is gone or it shipped nothing."""
     order = uow.picks.order(order_id, lock=True)
@@ -73,9 +80,9 @@ def issue_stored_shipment_invoice(deps: Deps, uow: UnitOfWork, order_id: str,
     return issue_invoice(deps, uow, order, shipment, now)
 
 
-def posting_requested(invoice: Invoice, now: datetime) -> ev.Event:
+def posting_requested(invoice: Invoice, now: datetime) -> InvoicePostRequested:
     """Ask for the posting of a stored invoice again, with the body it was issued with."""
-    return ev.Event(INVOICE_POST_REQUESTED, invoice.order_id, now, iv.invoice_body(invoice))
+    return InvoicePostRequested(occurred_at=now, invoice=invoice)
 
 
 def open_case_for(deps: Deps, uow: UnitOfWork, order_id: str, customer_id: str,
@@ -116,10 +123,10 @@ class InvoicePostingHandler:
             reject_invoice(self._deps, uow, invoice_id, prepared.reason, "erp", now)
             return
         reply = prepared if isinstance(prepared, Mapping) else {}
-        uow.events.append([ev.Event("SystemCalled", message.key, now, {
-            "system": SYSTEM, "operation": OPERATION, "source_event": message.id,
-            "source_type": event_type_of(message), "invoice_id": invoice_id,
-            "reply": dict(reply)})])
+        uow.events.append([SystemCalled(
+            occurred_at=now, key=message.key, system=SYSTEM, operation=OPERATION,
+            source_event=message.id, source_type=event_type_of(message), reply=dict(reply),
+            invoice_id=invoice_id)])
 
 
 def invoice_posted(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
@@ -131,10 +138,10 @@ def invoice_posted(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
     credited = invoice.status is iv.InvoiceStatus.CREDITED
     if not credited:  # a credit note has already cancelled it; it stays credited
         uow.invoices.set_status(invoice.id, iv.InvoiceStatus.POSTED, now, erp_ref=erp_ref)
-    events = [ev.Event(iv.INVOICE_POSTED, invoice.order_id, now, {
-        "invoice_id": invoice.id, "erp_ref": erp_ref, "webhook_id": event.webhook_id,
-        "erp_total": event.data.get("total"), "total": str(invoice.total),
-        "credited": credited})]
+    events: list[DomainEvent] = [InvoicePosted(
+        occurred_at=now, order_id=invoice.order_id, invoice_id=invoice.id, erp_ref=erp_ref,
+        webhook_id=event.webhook_id, erp_total=event.data.get("total"), total=invoice.total,
+        credited=credited)]
     for case_id in _open_failures(uow, invoice):
         uow.cases.resolve(case_id, "posted", "the ERP booked the invoice", "erp", now, True)
     events += _invoiced(uow, invoice.order_id, event, now)
@@ -155,9 +162,9 @@ def reject_invoice(deps: Deps, uow: UnitOfWork, invoice_id: str, reason: str, sy
     if invoice is None:
         raise InvalidInput(f"there is no invoice {invoice_id}")
     if invoice.status is iv.InvoiceStatus.CREDITED:  # replaced already: nothing to correct
-        uow.events.append([ev.Event(iv.INVOICE_REJECTED, invoice.order_id, now, {
-            "invoice_id": invoice.id, "reason": reason, "credited": True,
-            "webhook_id": webhook_id})])
+        uow.events.append([InvoiceRejected(
+            occurred_at=now, order_id=invoice.order_id, invoice_id=invoice.id, reason=reason,
+            webhook_id=webhook_id, credited=True)])
         return
     uow.invoices.set_status(invoice.id, iv.InvoiceStatus.REJECTED, now, reason=reason)
     finding = iv.post_failed(invoice.id, invoice.shipment_id, reason, invoice.line_nos)
@@ -165,9 +172,8 @@ def reject_invoice(deps: Deps, uow: UnitOfWork, invoice_id: str, reason: str, sy
     opened = open_case_for(deps, uow, invoice.order_id, invoice.customer_id,
                            order.value if order else invoice.total, finding, now, system)
     uow.events.append([
-        ev.Event(iv.INVOICE_REJECTED, invoice.order_id, now, {
-            "invoice_id": invoice.id, "reason": reason, "case_id": opened.case.id,
-            "webhook_id": webhook_id}),
+        InvoiceRejected(occurred_at=now, order_id=invoice.order_id, invoice_id=invoice.id,
+                        reason=reason, webhook_id=webhook_id, case_id=opened.case.id),
         opened.event])
 
 
@@ -196,7 +202,7 @@ def active_invoices(uow: UnitOfWork, order_id: str) -> list[iv.InvoiceRecord]:
 
 
 def _invoiced(uow: UnitOfWork, order_id: str, event: SystemEvent,
-              now: datetime) -> list[ev.Event]:
+              now: datetime) -> list[DomainEvent]:
     order = uow.picks.order(order_id, lock=True)
     if order is None or order.status is not OrderStatus.SHIPPED:
         return []

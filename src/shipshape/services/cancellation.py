@@ -23,11 +23,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shipshape.domain import cancellation as cn
+from shipshape.domain.catalogue import (
+    DomainEvent,
+    OrderCancelled,
+    TaskCancelRequested,
+    TenderCancelRequested,
+)
 from shipshape.domain.errors import InvalidInput, NotFound
-from shipshape.domain.events import Event
 from shipshape.domain.orders import OrderStatus
 from shipshape.domain.picking import OrderToPick
-from shipshape.domain.waves import TASK_CANCEL_REQUESTED
 from shipshape.services.delivery.consume import Handler
 from shipshape.services.delivery.outbound import ConnectorHandler, Route
 from shipshape.services.deps import Deps
@@ -97,22 +101,22 @@ def _commitments(uow: UnitOfWork, order: OrderToPick) -> cn.OrderCommitments:
 
 
 def _events(order: OrderToPick, plan: cn.CancellationPlan, reason: str, actor: str,
-            cases: list[str], now: datetime) -> list[Event]:
-    events = [Event(cn.ORDER_CANCELLED, order.id, now, {
-        "from": plan.from_status.value, "to": OrderStatus.CANCELLED.value, "reason": reason,
-        "actor": actor, "compensations": [c.value for c in plan.compensations],
-        "reservations_released": [{"line_no": r.line_no, "site_id": r.site, "sku": r.sku,
-                                   "quantity": r.quantity} for r in plan.unreserve],
-        "credit_released": cn.money_text(plan.credit_released), "cases_closed": cases})]
+            cases: list[str], now: datetime) -> list[DomainEvent]:
+    events: list[DomainEvent] = [OrderCancelled(
+        occurred_at=now, order_id=order.id, from_status=plan.from_status,
+        to_status=OrderStatus.CANCELLED, reason=reason, actor=actor,
+        compensations=tuple(plan.compensations), reservations_released=plan.unreserve,
+        credit_released=plan.credit_released, cases_closed=tuple(cases))]
     note = f"order cancelled: {reason}"
     if plan.task_sites is not None:
-        events.append(Event(TASK_CANCEL_REQUESTED, order.id, now, {
-            "order_id": order.id, "sites": list(plan.task_sites), "reason": note}))
+        events.append(TaskCancelRequested(occurred_at=now, order_id=order.id,
+                                          sites=plan.task_sites, reason=note,
+                                          for_cancellation=True))
     if plan.tender is not None:
-        events.append(Event(cn.TENDER_CANCEL_REQUESTED, order.id, now, {
-            "order_id": order.id, "carrier_service": plan.tender.carrier_service,
-            "tracking_number": plan.tender.tracking_number,
-            "label_ref": plan.tender.label_ref, "reason": note}))
+        events.append(TenderCancelRequested(
+            occurred_at=now, order_id=order.id, carrier_service=plan.tender.carrier_service,
+            tracking_number=plan.tender.tracking_number, label_ref=plan.tender.label_ref,
+            reason=note))
     return events
 
 

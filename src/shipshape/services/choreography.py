@@ -45,14 +45,14 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer("wms-task-cancel", frozenset({"TaskCancelRequested"}), "wms", "task_cancel"),
     Consumer("tms-tender", frozenset({"CarrierTenderRequested"}), "tms", "tender"),
     Consumer("wms-ship-release", frozenset({"CarrierTendered"}), "wms", "ship_release"),
-    Consumer("tms-tender-cancel", frozenset({"TenderCancelRequested"}), "tms", "tender_cancel"),
     Consumer("erp-invoice-posting", frozenset({"InvoiceIssued", "InvoicePostRequested"}), "erp",
              "invoice_posting"),
+    Consumer("tms-tender-cancel", frozenset({"TenderCancelRequested"}), "tms", "tender_cancel"),
+    Consumer("finance-credit-note", frozenset({"CreditNoteIssued"}), "finance", "credit_note"),
     Consumer("edi-documents", frozenset({"ShipmentConfirmed", "InvoiceIssued"}), "edi",
              "856/810"),
-    Consumer("finance-credit-note", frozenset({"CreditNoteIssued"}), "finance", "credit_note"),
 )
-"""Each event type's consumers, in the order of the journey."""
+"""Each event type's consumers, in the order of the journey (the order a worker runs them in)."""
 
 INBOUND_EFFECTS: Mapping[str, str] = {
     "credit_status_changed": "the customer's credit hold; released orders it reaches get "

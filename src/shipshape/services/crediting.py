@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from shipshape.domain import events as ev
 from shipshape.domain import invoicing as iv
+from shipshape.domain.catalogue import CreditNoteIssued, DomainEvent, InvoiceIssued
 from shipshape.domain.errors import Conflict, InvalidInput, NotFound
 from shipshape.domain.reconciliation import rebuilt_invoice
 from shipshape.services.billing import issue_stored_shipment_invoice
@@ -72,15 +72,13 @@ def _credit(deps: Deps, uow: UnitOfWork, invoice_id: str, reason: str, actor: st
     note = replace(original, number=deps.new_id("crn"), invoice_date=now.date())
     uow.invoices.add(note, iv.InvoiceKind.CREDIT_NOTE, invoice.id, now)
     uow.invoices.set_status(invoice.id, iv.InvoiceStatus.CREDITED, now, reason=reason)
-    events = [ev.Event(CREDIT_NOTE_ISSUED, invoice.order_id, now, {
-        **iv.invoice_body(note), "credit_note_id": note.number, "credits": invoice.id,
-        "reason": reason, "actor": actor})]
+    events: list[DomainEvent] = [CreditNoteIssued(
+        occurred_at=now, note=note, credits=invoice.id, reason=reason, actor=actor)]
     if invoice.shipment_id:
         events += issue_stored_shipment_invoice(deps, uow, invoice.order_id,
                                                 invoice.shipment_id, now)
     uow.events.append(events)
-    reissued = next((str(e.payload["invoice_id"]) for e in events
-                     if e.type == iv.INVOICE_ISSUED), None)
+    reissued = next((e.invoice.number for e in events if isinstance(e, InvoiceIssued)), None)
     return CreditResult(invoice.id, note.number, reissued)
 
 

@@ -23,9 +23,14 @@ from datetime import datetime
 from typing import Protocol
 
 from shipshape.domain import edi_outbound as eo
-from shipshape.domain import events as ev
 from shipshape.domain.billing import Invoice
 from shipshape.domain.cases import CaseOrigin, Stage
+from shipshape.domain.catalogue import (
+    AsnSent,
+    EdiDocumentFailed,
+    EdiDocumentNotSent,
+    EdiInvoiceSent,
+)
 from shipshape.domain.errors import InvalidInput, NotFound
 from shipshape.domain.invoicing import INVOICE_ISSUED
 from shipshape.domain.partners import TradingPartner
@@ -100,8 +105,18 @@ class _Job:
     @property
     def subject(self) -> dict[str, object]:
         if isinstance(self.facts, eo.ShipmentFacts):
-            return {"shipment_id": self.facts.shipment.id}
-        return {"invoice_id": self.facts.number, "shipment_id": self.facts.shipment_id}
+            return {"shipment_id": self.shipment_id}
+        return {"invoice_id": self.invoice_id, "shipment_id": self.shipment_id}
+
+    @property
+    def shipment_id(self) -> str | None:
+        if isinstance(self.facts, eo.ShipmentFacts):
+            return self.facts.shipment.id
+        return self.facts.shipment_id
+
+    @property
+    def invoice_id(self) -> str | None:
+        return None if isinstance(self.facts, eo.ShipmentFacts) else self.facts.number
 
     @property
     def line_nos(self) -> tuple[int, ...]:
@@ -111,7 +126,6 @@ class _Job:
 
 
 EDIFACT_NAMES = {"856": "DESADV", "810": "INVOIC"}
-SENT_EVENTS = {"856": eo.ASN_SENT, "810": eo.EDI_INVOICE_SENT}
 
 
 class EdiDocumentHandler:
@@ -196,32 +210,36 @@ class EdiDocumentHandler:
         opened = open_case(self._deps, uow, finding, origin,
                            stage=None if job.is_asn else Stage.INVOICE.value)
         uow.events.append([
-            ev.Event(eo.EDI_DOCUMENT_FAILED, order.id, now, {
-                "document": job.doc_type, "partner": partner.id, "reason": reason,
-                "case_id": opened.case.id, **job.subject}),
+            EdiDocumentFailed(occurred_at=now, order_id=order.id, document=job.doc_type,
+                              partner=partner.id, reason=reason, case_id=opened.case.id,
+                              shipment_id=job.shipment_id, invoice_id=job.invoice_id),
             opened.event])
 
 
 def _sent(job: _Job, partner: TradingPartner, numbers: Numbers, source_event: str,
-          now: datetime) -> ev.Event:
-    payload: dict[str, object] = {
-        "document": job.doc_type, "partner": partner.id,
-        "control_number": str(numbers.control), "source_event": source_event, **job.subject}
-    if numbers.sscc:
-        payload["sscc"] = numbers.sscc
-    return ev.Event(SENT_EVENTS[job.doc_type], job.facts.order.id, now, payload)
+          now: datetime) -> AsnSent | EdiInvoiceSent:
+    """`AsnSent` for a ship notice, `EdiInvoiceSent` for an invoice."""
+    facts = job.facts
+    if isinstance(facts, eo.ShipmentFacts):
+        return AsnSent(occurred_at=now, order_id=facts.order.id, partner=partner.id,
+                       control_number=numbers.control, source_event=source_event,
+                       shipment_id=facts.shipment.id, sscc=numbers.sscc)
+    return EdiInvoiceSent(occurred_at=now, order_id=facts.order.id, partner=partner.id,
+                          control_number=numbers.control, source_event=source_event,
+                          invoice_id=facts.number, shipment_id=facts.shipment_id)
 
 
-def _not_sent(job: _Job, partner: TradingPartner, now: datetime) -> ev.Event:
+def _not_sent(job: _Job, partner: TradingPartner, now: datetime) -> EdiDocumentNotSent:
     if partner.edifact_id:
         standard, why = "EDIFACT", (f"trades by EDIFACT only and the EDIFACT "
                                     f"{EDIFACT_NAMES[job.doc_type]} is not built yet")
     else:
         standard, why = "none", "has neither an X12 nor an EDIFACT id"
-    return ev.Event(eo.EDI_DOCUMENT_NOT_SENT, job.facts.order.id, now, {
-        "document": job.doc_type, "partner": partner.id, "standard": standard,
-        "reason": f"partner {partner.id} {why}; the {job.doc_type} was not sent",
-        **job.subject})
+    return EdiDocumentNotSent(
+        occurred_at=now, order_id=job.facts.order.id, document=job.doc_type,
+        partner=partner.id, standard=standard,
+        reason=f"partner {partner.id} {why}; the {job.doc_type} was not sent",
+        shipment_id=job.shipment_id, invoice_id=job.invoice_id)
 
 
 def edi_document_handlers(deps: Deps, writer: EdiDocumentWriter, source: EdiDocumentSource,

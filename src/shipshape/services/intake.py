@@ -10,12 +10,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from shipshape.domain import events as ev
 from shipshape.domain.bounds import draft_problems, text_problem
 from shipshape.domain.cases import CaseOrigin
+from shipshape.domain.catalogue import (
+    ControlsEvaluated,
+    DomainEvent,
+    DuplicateOrderReceived,
+    OrderAccepted,
+    OrderHeld,
+    OrderReceived,
+    StockReserved,
+)
+from shipshape.domain.catalogue.parts import finding_json, reservation_json
 from shipshape.domain.errors import ConcurrencyConflict, Conflict, InvalidInput, ShipshapeError
-from shipshape.domain.findings import Finding, Kind, Team, block
-from shipshape.domain.inventory import Reservation
+from shipshape.domain.findings import Kind, Team, block
 from shipshape.domain.orders import Order, OrderDraft, OrderStatus
 from shipshape.services.acceptance import Decision, decide
 from shipshape.services.cases import OpenedCase, open_case
@@ -221,8 +229,8 @@ def _record_duplicate(
     case = opened.case
     uow.orders.add_findings(original, [finding], now)
     uow.events.append([
-        ev.Event(ev.DUPLICATE_RECEIVED, original, now, {
-            "channel": draft.channel, "external_id": draft.external_id, "case_id": case.id}),
+        DuplicateOrderReceived(occurred_at=now, order_id=original, channel=draft.channel,
+                               external_id=draft.external_id, case_id=case.id),
         opened.event,
     ])
     body: dict[str, object] = {
@@ -263,25 +271,24 @@ def _open_cases(
 
 def _decision_events(
     order: Order, decision: Decision, cases: Sequence[OpenedCase], now: datetime
-) -> list[ev.Event]:
+) -> list[DomainEvent]:
     draft = order.draft
-    events = [
-        ev.Event(ev.ORDER_RECEIVED, order.id, now, {
-            "channel": draft.channel, "external_id": draft.external_id,
-            "customer_id": draft.customer_id, "customer_po": draft.customer_po,
-            "lines": len(draft.lines), "value": str(draft.value)}),
-        ev.Event(ev.CONTROLS_EVALUATED, order.id, now, {
-            "rule_version": order.rule_version,
-            "findings": [finding_json(f) for f in decision.findings]}),
+    events: list[DomainEvent] = [
+        OrderReceived(occurred_at=now, order_id=order.id, channel=draft.channel,
+                      external_id=draft.external_id, customer_id=draft.customer_id,
+                      customer_po=draft.customer_po, line_count=len(draft.lines),
+                      value=draft.value),
+        ControlsEvaluated(occurred_at=now, order_id=order.id, rule_version=order.rule_version,
+                          findings=decision.findings),
     ]
     if decision.reservations and not decision.blocked:
-        events.append(ev.Event(ev.STOCK_RESERVED, order.id, now, {
-            "reservations": [_reservation_json(r) for r in decision.reservations]}))
+        events.append(StockReserved(occurred_at=now, order_id=order.id,
+                                    reservations=decision.reservations))
     events.extend(opened.event for opened in cases)
-    final = ev.ORDER_HELD if decision.blocked else ev.ORDER_ACCEPTED
-    events.append(ev.Event(final, order.id, now, {
-        "from": OrderStatus.RECEIVED.value, "to": order.status.value,
-        "blocking": [f.code for f in decision.findings if f.blocks]}))
+    final = OrderHeld if decision.blocked else OrderAccepted
+    events.append(final(occurred_at=now, order_id=order.id, from_status=OrderStatus.RECEIVED,
+                        to_status=order.status,
+                        blocking=tuple(f.code for f in decision.findings if f.blocks)))
     return events
 
 
@@ -292,20 +299,9 @@ def _order_body(
         "order_id": order.id,
         "status": order.status.value,
         "findings": [finding_json(f) for f in decision.findings],
-        "reservations": [_reservation_json(r) for r in decision.reservations]
+        "reservations": [reservation_json(r) for r in decision.reservations]
         if not decision.blocked else [],
         "cases": [opened.case.id for opened in cases],
         "rule_version": order.rule_version,
     }
 
-
-def finding_json(finding: Finding) -> dict[str, object]:
-    return {
-        "code": finding.code, "severity": finding.severity.value, "kind": finding.kind.value,
-        "message": finding.message, "owner_team": finding.owner_team,
-        "line_nos": list(finding.line_nos), "rule": finding.rule, "details": finding.details,
-    }
-
-
-def _reservation_json(r: Reservation) -> dict[str, object]:
-    return {"line_no": r.line_no, "site_id": r.site, "sku": r.sku, "quantity": r.quantity}

@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from shipshape.domain import events as ev
 from shipshape.domain import invoicing as iv
+from shipshape.domain.catalogue import DomainEvent, PaymentReceived
 from shipshape.domain.errors import Conflict, InvalidInput
 from shipshape.domain.integration import SystemEvent
 from shipshape.domain.orders import OrderStatus
@@ -33,9 +33,9 @@ def payment_received(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
                        "is paid")
     now = deps.clock.now()
     paid = uow.invoices.record_payment(invoice.id, amount, now)
-    events = [ev.Event(PAYMENT_RECEIVED, invoice.order_id, now, {
-        "invoice_id": invoice.id, "amount": str(amount), "paid": str(paid),
-        "total": str(invoice.total), "webhook_id": event.webhook_id})]
+    events: list[DomainEvent] = [PaymentReceived(
+        occurred_at=now, order_id=invoice.order_id, invoice_id=invoice.id, amount=amount,
+        paid=paid, total=invoice.total, webhook_id=event.webhook_id)]
     events += _closed(uow, invoice.order_id, event, now)
     uow.events.append(events)
 
@@ -51,7 +51,7 @@ def _amount(value: object) -> Decimal:
 
 
 def _closed(uow: UnitOfWork, order_id: str, event: SystemEvent,
-            now: datetime) -> list[ev.Event]:
+            now: datetime) -> list[DomainEvent]:
     """An invoiced order whose invoices are all paid is closed; its value leaves exposure."""
     order = uow.picks.order(order_id, lock=True)
     if order is None or order.status is not OrderStatus.INVOICED:

@@ -20,11 +20,21 @@ For the data contract see `domain/picking.py`. In one transaction:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
-from shipshape.domain import events as ev
 from shipshape.domain import picking as pk
 from shipshape.domain.cases import CaseOrigin
+from shipshape.domain.catalogue import (
+    DomainEvent,
+    LotNonCompliant,
+    LotRecord,
+    PickConfirmed,
+    PickedLine,
+    PickedLot,
+    ShortPickBackordered,
+    ShortPickResourced,
+    SiteQuantity,
+)
 from shipshape.domain.controls import shelf_life_needed_until
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.findings import Finding
@@ -65,8 +75,10 @@ def pick_confirmed(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
                                        customer.min_remaining_shelf_life_days))
     uow.orders.add_findings(order.id, findings, now)
     cases = _open_cases(deps, uow, order, customer, confirmation.site, findings, event, now)
-    events = [_confirmed_event(order, confirmation, reserved, event, now)]
-    events += _outcome_events(order.id, confirmation.site, shorts, plan, cases, now)
+    events: list[DomainEvent] = [_confirmed_event(order, confirmation, reserved, event, now)]
+    events += _short_events(order.id, confirmation.site, shorts, plan, cases, now)
+    events += _lot_events(order.id, confirmation.site, bad_lots, needed_until, cases, now)
+    events += [opened.event for opened in cases.values()]
     if order.status is OrderStatus.RELEASED and pk.picked_in_full(order, [*earlier, *picks]):
         events.append(move_order(uow, order, OrderStatus.PICKED, now, reason="picked in full",
                                  webhook_id=event.webhook_id))
@@ -109,43 +121,50 @@ def _open_cases(deps: Deps, uow: UnitOfWork, order: pk.OrderToPick, customer: Cu
 
 def _confirmed_event(order: pk.OrderToPick, confirmation: pk.PickConfirmation,
                      reserved: dict[pk.LineSite, int], event: SystemEvent,
-                     now: datetime) -> ev.Event:
+                     now: datetime) -> PickConfirmed:
     lines = []
     for line_no, picked in sorted(confirmation.picked_by_line().items()):
         line = order.line(line_no)
-        lines.append({
-            "line_no": line_no, "sku": line.sku if line else "",
-            "reserved": reserved.get((line_no, confirmation.site), 0), "picked": picked,
-            "lots": [{"lot": e.lot, "expiry": e.expiry.isoformat() if e.expiry else None,
-                      "quantity": e.quantity}
-                     for e in confirmation.entries if e.line_no == line_no]})
-    return ev.Event(pk.PICK_CONFIRMED, order.id, now, {
-        "site": confirmation.site, "webhook_id": event.webhook_id,
-        "occurred_at": event.occurred_at.isoformat(), "lines": lines})
+        lines.append(PickedLine(
+            line_no=line_no, sku=line.sku if line else "",
+            reserved=reserved.get((line_no, confirmation.site), 0), picked=picked,
+            lots=tuple(PickedLot(e.lot, e.expiry, e.quantity)
+                       for e in confirmation.entries if e.line_no == line_no)))
+    return PickConfirmed(occurred_at=now, order_id=order.id, site=confirmation.site,
+                         webhook_id=event.webhook_id, reported_at=event.occurred_at,
+                         lines=tuple(lines))
 
 
-def _outcome_events(order_id: str, site: str, shorts: Sequence[pk.LineShortfall],
-                    plan: pk.ResourcePlan, cases: dict[str, OpenedCase],
-                    now: datetime) -> list[ev.Event]:
-    events: list[ev.Event] = []
+def _short_events(order_id: str, site: str, shorts: Sequence[pk.LineShortfall],
+                  plan: pk.ResourcePlan, cases: dict[str, OpenedCase],
+                  now: datetime) -> list[DomainEvent]:
+    """Per short line: what was reserved again elsewhere, and what waits as a backorder."""
+    events: list[DomainEvent] = []
     short_case = cases["SHORT_PICK"].case if "SHORT_PICK" in cases else None
+    case_id = short_case.id if short_case else None
     for short in shorts:
-        base = {"line_no": short.line_no, "sku": short.sku, "site": site,
-                "case_id": short_case.id if short_case else None}
         moved = [r for r in plan.reservations if r.line_no == short.line_no]
         if moved:
-            events.append(ev.Event(pk.SHORT_PICK_RESOURCED, order_id, now, {
-                **base, "quantity": sum(r.quantity for r in moved),
-                "to": [{"site": r.site, "quantity": r.quantity} for r in moved]}))
+            events.append(ShortPickResourced(
+                occurred_at=now, order_id=order_id, line_no=short.line_no, sku=short.sku,
+                site=site, case_id=case_id, quantity=sum(r.quantity for r in moved),
+                moved_to=tuple(SiteQuantity(r.site, r.quantity) for r in moved)))
         left = sum(b.quantity for b in plan.backorders if b.line_no == short.line_no)
         if left:
-            events.append(ev.Event(pk.SHORT_PICK_BACKORDERED, order_id, now,
-                                   {**base, "quantity": left}))
-    lot_case = cases["LOT_NONCOMPLIANT"].case if "LOT_NONCOMPLIANT" in cases else None
-    if lot_case is not None:
-        details = lot_case.details
-        events.append(ev.Event(pk.LOT_NONCOMPLIANT, order_id, now, {
-            "site": site, "case_id": lot_case.id, "needed_until": details.get("needed_until"),
-            "lots": details.get("lots", [])}))
-    events += [opened.event for opened in cases.values()]
+            events.append(ShortPickBackordered(
+                occurred_at=now, order_id=order_id, line_no=short.line_no, sku=short.sku,
+                site=site, case_id=case_id, quantity=left))
     return events
+
+
+def _lot_events(order_id: str, site: str, bad_lots: Sequence[pk.NonCompliantLot],
+                needed_until: date | None, cases: dict[str, OpenedCase],
+                now: datetime) -> list[DomainEvent]:
+    """`LotNonCompliant` when the lots opened a case (the lots its finding names)."""
+    if "LOT_NONCOMPLIANT" not in cases:
+        return []
+    return [LotNonCompliant(
+        occurred_at=now, order_id=order_id, site=site,
+        case_id=cases["LOT_NONCOMPLIANT"].case.id, needed_until=needed_until,
+        lots=tuple(LotRecord(lot.line_no, lot.sku, lot.lot, lot.expiry, lot.quantity)
+                   for lot in bad_lots))]

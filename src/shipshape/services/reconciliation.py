@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from shipshape.domain import events as ev
 from shipshape.domain import reconciliation as rc
 from shipshape.domain.cases import CaseOrigin
+from shipshape.domain.catalogue import DomainEvent, ReconciliationFinding, ReconciliationRun
 from shipshape.domain.invoicing import InvoiceKind, InvoiceStatus
 from shipshape.domain.picking import OrderToPick
 from shipshape.services import billing
@@ -98,9 +98,10 @@ def reconcile(deps: Deps, policy: ReconcilePolicy | None = None) -> Reconciliati
         items += _settle_order(deps, run_id, order_id, of_order, policy, now)
     report = ReconciliationReport(run_id, now, policy.repair, tuple(items))
     with deps.uow() as uow:
-        uow.events.append([ev.Event(rc.RECONCILIATION_RUN, run_id, now, {
-            "run_id": run_id, "repair": policy.repair, "ack_timeout_s": policy.ack_timeout_s,
-            "findings": len(items), "totals": report.totals, "actions": report.actions})])
+        uow.events.append([ReconciliationRun(
+            occurred_at=now, run_id=run_id, repair=policy.repair,
+            ack_timeout_s=policy.ack_timeout_s, findings=len(items), totals=report.totals,
+            actions=report.actions)])
         uow.commit()
     return report
 
@@ -174,7 +175,7 @@ def _known_case(uow: UnitOfWork, item: rc.Discrepancy) -> str | None:
 def _settle(deps: Deps, uow: UnitOfWork, order: OrderToPick | None, run_id: str,
             item: rc.Discrepancy, action: rc.Action, known_case: str | None,
             now: datetime) -> ReconciledItem:
-    events: list[ev.Event] = []
+    events: list[DomainEvent] = []
     case_id = known_case
     if action is rc.Action.REPAIRED:
         events = _repair(deps, uow, order, item, now)
@@ -184,17 +185,17 @@ def _settle(deps: Deps, uow: UnitOfWork, order: OrderToPick | None, run_id: str,
         case_id, opened = _open_case(deps, uow, order, item, run_id, now)
         events.append(opened)
     if action in CHANGES:
-        events.append(ev.Event(rc.RECONCILIATION_FINDING, item.order_id, now, {
-            "run_id": run_id, "code": item.code, "subject": item.subject,
-            "shipment_id": item.shipment_id, "invoice_id": item.invoice_id,
-            "message": item.message, "action": action.value, "case_id": case_id}))
+        events.append(ReconciliationFinding(
+            occurred_at=now, order_id=item.order_id, run_id=run_id, code=item.code,
+            subject=item.subject, shipment_id=item.shipment_id, invoice_id=item.invoice_id,
+            message=item.message, action=action.value, case_id=case_id))
     uow.events.append(events)
     return ReconciledItem(item.code, item.order_id, item.shipment_id, item.invoice_id,
                           item.message, action, case_id)
 
 
 def _repair(deps: Deps, uow: UnitOfWork, order: OrderToPick | None, item: rc.Discrepancy,
-            now: datetime) -> list[ev.Event]:
+            now: datetime) -> list[DomainEvent]:
     if item.repair is rc.Repair.ISSUE_INVOICE and item.shipment_id is not None:
         return billing.issue_stored_shipment_invoice(deps, uow, item.order_id,
                                                      item.shipment_id, now)
@@ -207,7 +208,7 @@ def _repair(deps: Deps, uow: UnitOfWork, order: OrderToPick | None, item: rc.Dis
 
 
 def _open_case(deps: Deps, uow: UnitOfWork, order: OrderToPick | None, item: rc.Discrepancy,
-               run_id: str, now: datetime) -> tuple[str, ev.Event]:
+               run_id: str, now: datetime) -> tuple[str, DomainEvent]:
     customer = uow.masterdata.customer(order.customer_id) if order else None
     origin = CaseOrigin(item.order_id, customer, order.value if order else Decimal(0), None, now,
                         source_system=rc.SOURCE_OF_CODE.get(item.code, "shipshape"),

@@ -22,9 +22,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from shipshape.domain import events as ev
 from shipshape.domain import waves as wv
 from shipshape.domain.cases import CaseOrigin, ExceptionCase, Stage
+from shipshape.domain.catalogue import (
+    DomainEvent,
+    OrderPulledFromWave,
+    OrderReleased,
+    TaskCancelRequested,
+    WaveLine,
+    WaveOrder,
+    WaveReleased,
+)
+from shipshape.domain.catalogue.parts import finding_json
 from shipshape.domain.controls import PastShipDate
 from shipshape.domain.errors import InvalidInput, ShipshapeError
 from shipshape.domain.findings import Finding
@@ -33,7 +42,6 @@ from shipshape.domain.masterdata import ContractPrice
 from shipshape.domain.orders import OrderStatus
 from shipshape.services.cases import OpenedCase, open_case
 from shipshape.services.deps import Deps
-from shipshape.services.intake import finding_json
 from shipshape.services.ports import OpenOrder, UnitOfWork, WaveEntry, WaveRecord
 from shipshape.services.status import check_moves, status_changed
 
@@ -191,7 +199,8 @@ def _pull(deps: Deps, uow: UnitOfWork, wave_id: str, run: PrewaveRun,
         wv.status_after(outcome.candidate.status, False)
     uow.waves.set_status([o.candidate.order_id for o in pulled], OrderStatus.HELD, now)
     uow.waves.add_findings({o.candidate.order_id: o.findings for o in pulled}, RELEASE, now)
-    results, events = [], []
+    results: list[PulledOrder] = []
+    events: list[DomainEvent] = []
     for outcome in pulled:
         opened = _open_cases(deps, uow, outcome, run.facts, now)
         cases = [o.case for o in opened]
@@ -214,12 +223,12 @@ def _open_cases(deps: Deps, uow: UnitOfWork, outcome: wv.WaveOutcome, facts: wv.
 
 
 def _pulled_events(wave_id: str, site: str, outcome: wv.WaveOutcome,
-                   cases: Sequence[ExceptionCase], now: datetime) -> list[ev.Event]:
+                   cases: Sequence[ExceptionCase], now: datetime) -> list[DomainEvent]:
     candidate = outcome.candidate
-    events = [ev.Event(wv.ORDER_PULLED_FROM_WAVE, candidate.order_id, now, {
-        "wave_id": wave_id, "site": site, "from": candidate.status.value,
-        "to": OrderStatus.HELD.value, "codes": outcome.codes,
-        "cases": [case.id for case in cases]})]
+    events: list[DomainEvent] = [OrderPulledFromWave(
+        occurred_at=now, order_id=candidate.order_id, wave_id=wave_id, site=site,
+        from_status=candidate.status, to_status=OrderStatus.HELD, codes=tuple(outcome.codes),
+        case_ids=tuple(case.id for case in cases))]
     if candidate.status is OrderStatus.RELEASED:
         # Split across sites, and released at another site already: stop the work there too.
         events.append(_cancel_event(candidate.order_id, (), ",".join(outcome.codes),
@@ -228,24 +237,28 @@ def _pulled_events(wave_id: str, site: str, outcome: wv.WaveOutcome,
 
 
 def _release_events(wave_id: str, site: str, trigger: str,
-                    released: Sequence[wv.WaveOutcome], now: datetime) -> list[ev.Event]:
-    events = [ev.Event(wv.ORDER_RELEASED, o.candidate.order_id, now, {
-        "wave_id": wave_id, "site": site, "from": o.candidate.status.value,
-        "to": OrderStatus.RELEASED.value}) for o in released]
+                    released: Sequence[wv.WaveOutcome], now: datetime) -> list[DomainEvent]:
+    events: list[DomainEvent] = [OrderReleased(
+        occurred_at=now, order_id=o.candidate.order_id, wave_id=wave_id, site=site,
+        from_status=o.candidate.status, to_status=OrderStatus.RELEASED) for o in released]
     if released:
         # Keyed by the wave id: the WMS's answer lands on the wave's own timeline.
-        events.append(ev.Event(wv.WAVE_RELEASED, wave_id, now, {
-            "wave_id": wave_id, "site": site, "trigger": trigger,
-            "orders": [_wave_order(o) for o in released]}))
+        events.append(WaveReleased(occurred_at=now, wave_id=wave_id, site=site, trigger=trigger,
+                                   orders=tuple(_wave_order(o) for o in released)))
     return events
 
 
-def _wave_order(outcome: wv.WaveOutcome) -> dict[str, object]:
+def _wave_order(outcome: wv.WaveOutcome) -> WaveOrder:
     draft = outcome.candidate.draft
-    ship = draft.requested_ship_date
-    return {"order_id": outcome.candidate.order_id, "customer_id": draft.customer_id,
-            "requested_ship_date": ship.isoformat() if ship else None,
-            "carrier_service": draft.carrier_service, "lines": wv.release_lines(outcome)}
+    return WaveOrder(order_id=outcome.candidate.order_id, customer_id=draft.customer_id,
+                     requested_ship_date=draft.requested_ship_date,
+                     carrier_service=draft.carrier_service, lines=_wave_lines(outcome))
+
+
+def _wave_lines(outcome: wv.WaveOutcome) -> tuple[WaveLine, ...]:
+    """What the warehouse is asked to pick for this order at the wave's site."""
+    return tuple(WaveLine(r.line_no, r.sku, r.quantity)
+                 for r in sorted(outcome.candidate.reservations, key=lambda r: r.line_no))
 
 
 def credit_hold_after_release(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
@@ -263,7 +276,7 @@ def credit_hold_after_release(deps: Deps, uow: UnitOfWork, event: SystemEvent) -
     check_moves(affected, OrderStatus.HELD)
     now = deps.clock.now()
     uow.waves.set_status([o.id for o in affected], OrderStatus.HELD, now)
-    events: list[ev.Event] = []
+    events: list[DomainEvent] = []
     findings: dict[str, list[Finding]] = {}
     for order in affected:
         finding = wv.credit_hold_after_release(customer_id, order.id, order.status, order.sites)
@@ -289,10 +302,10 @@ def _hold_case(deps: Deps, uow: UnitOfWork, order: OpenOrder, event: SystemEvent
 
 
 def _cancel_event(order_id: str, sites: Sequence[str], reason: str, case_id: str | None,
-                  now: datetime) -> ev.Event:
+                  now: datetime) -> TaskCancelRequested:
     """`sites` empty: every site the order was released at (the WMS knows its tasks)."""
-    return ev.Event(wv.TASK_CANCEL_REQUESTED, order_id, now, {
-        "order_id": order_id, "sites": list(sites), "reason": reason, "case_id": case_id})
+    return TaskCancelRequested(occurred_at=now, order_id=order_id, sites=tuple(sites),
+                               reason=reason, case_id=case_id)
 
 
 def _promised(ship: date | None, now: datetime) -> datetime | None:

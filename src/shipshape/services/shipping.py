@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shipshape.domain import events as ev
 from shipshape.domain import shipments as sh
 from shipshape.domain.carriers import TenderAttempt
+from shipshape.domain.catalogue import DomainEvent, ShipmentConfirmed
 from shipshape.domain.errors import Conflict, InvalidInput
 from shipshape.domain.integration import SystemEvent
 from shipshape.domain.inventory import Reservation
@@ -55,7 +55,7 @@ def shipment_confirmed(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
     record = _record(order, confirmation, picked, tender, now)
     uow.shipments.add(record, event.webhook_id, now)
     _move_stock(uow, record, confirmation, now)
-    events = [_shipped_event(record, event, now)]
+    events: list[DomainEvent] = [_shipped_event(record, event, now)]
     events += _cases(deps, uow, order, record, now)
     events += issue_invoice(deps, uow, order, record, now)
     if order.status is OrderStatus.PICKED and sh.shipped_everywhere(
@@ -96,24 +96,24 @@ def _move_stock(uow: UnitOfWork, record: sh.ShipmentRecord,
                                               for ln in record.lines if ln.not_shipped], now)
 
 
-def _shipped_event(record: sh.ShipmentRecord, event: SystemEvent, now: datetime) -> ev.Event:
-    return ev.Event(sh.SHIPMENT_CONFIRMED, record.order_id, now, {
-        "shipment_id": record.id, "site": record.site, "ship_date": record.ship_date.isoformat(),
-        "carrier_service": record.carrier_service, "tracking_number": record.tracking_number,
-        "label_ref": record.label_ref, "webhook_id": event.webhook_id,
-        "lines": [{"line_no": ln.line_no, "sku": ln.sku, "picked": ln.picked,
-                   "shipped": ln.shipped} for ln in record.lines]})
+def _shipped_event(record: sh.ShipmentRecord, event: SystemEvent,
+                   now: datetime) -> ShipmentConfirmed:
+    return ShipmentConfirmed(
+        occurred_at=now, order_id=record.order_id, shipment_id=record.id, site=record.site,
+        ship_date=record.ship_date, carrier_service=record.carrier_service,
+        tracking_number=record.tracking_number, label_ref=record.label_ref,
+        webhook_id=event.webhook_id, lines=record.lines)
 
 
 def _cases(deps: Deps, uow: UnitOfWork, order: OrderToPick, record: sh.ShipmentRecord,
-           now: datetime) -> list[ev.Event]:
+           now: datetime) -> list[DomainEvent]:
     """`SHORT_SHIPMENT` when picked units stayed; `SHIPPED_WHILE_HELD` for a held order."""
     findings = [sh.short_shipment(record.site, record.lines)]
     if order.status is OrderStatus.HELD:
         findings.append(sh.shipped_while_held(record.site, record.lines))
     found = [f for f in findings if f is not None]
     uow.orders.add_findings(order.id, found, now)
-    events = []
+    events: list[DomainEvent] = []
     for finding in found:
         opened = open_case_for(deps, uow, order.id, order.customer_id, order.value, finding,
                                now, source_system="wms", site=record.site)

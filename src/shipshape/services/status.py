@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from shipshape.domain import events as ev
+from shipshape.domain.catalogue import OrderStatusChanged
 from shipshape.domain.orders import OrderStatus, check_transition
 from shipshape.services.ports import UnitOfWork
 
@@ -29,7 +29,7 @@ class OrderAt(Protocol):
 
 def move_order(uow: UnitOfWork, order: OrderAt, to: OrderStatus, now: datetime, *,
                reason: str, webhook_id: str, case_id: str | None = None,
-               credit_released: Decimal | None = None) -> ev.Event:
+               credit_released: Decimal | None = None) -> OrderStatusChanged:
     """Move `order` to `to` (`IllegalTransition` when its lifecycle does not allow it), store
     the move and return its `OrderStatusChanged` event."""
     check_transition(order.status, to)
@@ -47,13 +47,9 @@ def check_moves(orders: Iterable[OrderAt], to: OrderStatus) -> None:
 
 def status_changed(order_id: str, from_status: OrderStatus, to: OrderStatus, now: datetime, *,
                    reason: str, webhook_id: str, case_id: str | None = None,
-                   credit_released: Decimal | None = None) -> ev.Event:
+                   credit_released: Decimal | None = None) -> OrderStatusChanged:
     """The `OrderStatusChanged` event of a move; `case_id` when the move opened a case,
     `credit_released` when it gave the order's value back to the customer's credit."""
-    payload: dict[str, object] = {"from": from_status.value, "to": to.value, "reason": reason}
-    if case_id is not None:
-        payload["case_id"] = case_id
-    if credit_released is not None:
-        payload["credit_released"] = str(credit_released)
-    payload["webhook_id"] = webhook_id
-    return ev.Event(ev.STATUS_CHANGED, order_id, now, payload)
+    return OrderStatusChanged(occurred_at=now, order_id=order_id, from_status=from_status,
+                              to_status=to, reason=reason, webhook_id=webhook_id,
+                              case_id=case_id, credit_released=credit_released)

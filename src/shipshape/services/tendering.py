@@ -21,9 +21,16 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from shipshape.domain import carriers as cr
-from shipshape.domain.cancellation import TENDER_CANCEL_REQUESTED
 from shipshape.domain.cases import CaseOrigin
-from shipshape.domain.events import Event
+from shipshape.domain.catalogue import (
+    CarrierTendered,
+    CarrierTenderRequested,
+    PackedLine,
+    SitePicks,
+    TenderCancelRequested,
+    TenderedGoods,
+    TenderLine,
+)
 from shipshape.domain.masterdata import Customer
 from shipshape.domain.orders import OrderStatus
 from shipshape.domain.picking import OrderToPick, Pick
@@ -39,7 +46,7 @@ OPERATION = "tender"
 
 
 def tender_request(deps: Deps, uow: UnitOfWork, order: OrderToPick, customer: Customer | None,
-                   now: datetime) -> Event:
+                   now: datetime) -> CarrierTenderRequested:
     """`CarrierTenderRequested` for a picked order, with its fallback chain."""
     items = uow.masterdata.items({line.sku for line in order.lines})
     weight = sum((items[ln.sku].weight_kg * (ln.quantity or 0)
@@ -51,15 +58,14 @@ def tender_request(deps: Deps, uow: UnitOfWork, order: OrderToPick, customer: Cu
     rules = deps.carrier_rules
     candidates = rules.candidates(shipment.facts()) if rules is not None else []
     chain = cr.fallback_chain(shipment, candidates, uow.masterdata.carriers())
-    return Event(cr.CARRIER_TENDER_REQUESTED, order.id, now, {
-        "order_id": order.id, "chain": chain, "customer_id": order.customer_id,
-        "preferred": order.carrier_service, "service_level": level,
-        "rule_version": rules.version if rules is not None else "",
-        "order": {"weight_kg": str(weight), "hazmat": hazmat, "country": order.ship_to_country,
-                  "value": str(order.value),
-                  "requested_ship_date": _iso(order.requested_ship_date),
-                  "lines": [{"line_no": ln.line_no, "sku": ln.sku, "quantity": ln.quantity}
-                            for ln in order.lines]}})
+    return CarrierTenderRequested(
+        occurred_at=now, order_id=order.id, chain=tuple(chain), customer_id=order.customer_id,
+        preferred=order.carrier_service, service_level=level,
+        rule_version=rules.version if rules is not None else "",
+        goods=TenderedGoods(weight_kg=weight, hazmat=hazmat, country=order.ship_to_country,
+                            value=order.value, requested_ship_date=order.requested_ship_date,
+                            lines=tuple(TenderLine(ln.line_no, ln.sku, ln.quantity)
+                                        for ln in order.lines)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,11 +129,11 @@ class TenderHandler:
             uow.events.append([_void(order_id, accepted, order.status, now)])
             return
         if accepted is not None:
-            uow.events.append([Event(cr.CARRIER_TENDERED, order_id, now, {
-                "order_id": order_id, "carrier_service": accepted.carrier_service,
-                "tracking_number": accepted.tracking_number, "label_ref": accepted.label_ref,
-                "attempt": accepted.attempt, "source_event": message.id,
-                "sites": _picked_by_site(uow.picks.picks(order_id))})])
+            uow.events.append([CarrierTendered(
+                occurred_at=now, order_id=order_id, carrier_service=accepted.carrier_service,
+                tracking_number=accepted.tracking_number, label_ref=accepted.label_ref,
+                attempt=accepted.attempt, source_event=message.id,
+                sites=_picked_by_site(uow.picks.picks(order_id)))])
             return
         self._fail(uow, message, body, order_id, result, now)
 
@@ -147,31 +153,26 @@ class TenderHandler:
 
 
 def _void(order_id: str, accepted: cr.TenderAttempt, status: OrderStatus,
-          now: datetime) -> Event:
+          now: datetime) -> TenderCancelRequested:
     """The order was held or cancelled while its tender was on its way: the label is voided."""
-    return Event(TENDER_CANCEL_REQUESTED, order_id, now, {
-        "order_id": order_id, "carrier_service": accepted.carrier_service,
-        "tracking_number": accepted.tracking_number, "label_ref": accepted.label_ref,
-        "reason": f"the order became {status} while it was tendered"})
+    return TenderCancelRequested(
+        occurred_at=now, order_id=order_id, carrier_service=accepted.carrier_service,
+        tracking_number=accepted.tracking_number, label_ref=accepted.label_ref,
+        reason=f"the order became {status} while it was tendered")
 
 
-def _picked_by_site(picks: Sequence[Pick]) -> list[dict[str, object]]:
+def _picked_by_site(picks: Sequence[Pick]) -> tuple[SitePicks, ...]:
     """What each site picked (quantities above 0), for the WMS to pack and ship."""
-    sites: dict[str, list[dict[str, object]]] = {}
+    sites: dict[str, list[PackedLine]] = {}
     for pick in picks:
         if pick.quantity > 0:
-            sites.setdefault(pick.site, []).append({
-                "line_no": pick.line_no, "sku": pick.sku, "quantity": pick.quantity,
-                "lot": pick.lot})
-    return [{"site": site, "lines": lines} for site, lines in sorted(sites.items())]
+            sites.setdefault(pick.site, []).append(
+                PackedLine(pick.line_no, pick.sku, pick.quantity, pick.lot))
+    return tuple(SitePicks(site, tuple(lines)) for site, lines in sorted(sites.items()))
 
 
 def _list(value: object) -> Sequence[object]:
     return value if isinstance(value, list) else []
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
 
 
 def _promised(value: object, now: datetime) -> datetime | None:

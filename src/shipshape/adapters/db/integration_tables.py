@@ -102,9 +102,15 @@ exception_cases = Table(
     Column("message", Text, nullable=False),
     Column("details", JSON, nullable=False),
     Column("opened_at", UtcDateTime, nullable=False),
+    Column("subject", String(200)),
+    Column("occurrences", Integer, nullable=False, server_default="1"),
+    Column("last_seen_at", UtcDateTime),
     Index("ix_exception_cases_order", "order_id"),
     Index("ix_exception_cases_status_code", "status", "code"),
+    Index("ix_exception_cases_code_subject", "code", "subject"),
 )
+"""A case is opened once per code and subject while it is open: the same exception seen again
+counts an occurrence (`occurrences`, `last_seen_at`) instead of opening another case."""
 
 idempotency_keys = Table(
     "idempotency_keys", metadata,

@@ -148,6 +148,9 @@ class SqlCredit:
         self._locked[customer_id] = new_value
 
 
+OPEN_STATUSES = [CaseStatus.OPEN.value, CaseStatus.ASSIGNED.value]
+
+
 class SqlCases:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -169,6 +172,22 @@ class SqlCases:
                    cases.status.in_([CaseStatus.OPEN.value, CaseStatus.ASSIGNED.value]))
             .order_by(cases.opened_at, cases.id)).all()
         return [(row.id, dict(row.details or {})) for row in rows]
+
+    def open_like(self, code: str, subject: str) -> str | None:
+        """The open (or assigned) case of `code` about `subject`, locked, if there is one."""
+        cases = t.exception_cases.c
+        return self._conn.execute(
+            select(cases.id).where(cases.code == code, cases.subject == subject,
+                                   cases.status.in_(OPEN_STATUSES))
+            .order_by(cases.opened_at, cases.id).limit(1).with_for_update()).scalar()
+
+    def recur(self, case_id: str, at: datetime) -> int:
+        """Count one more occurrence of the case; returns how many it has now."""
+        cases = t.exception_cases.c
+        return int(self._conn.execute(
+            update(t.exception_cases).where(cases.id == case_id)
+            .values(occurrences=cases.occurrences + 1, last_seen_at=at)
+            .returning(cases.occurrences)).scalar_one())
 
     def resolve(self, case_id: str, action: str, reason: str, actor: str, at: datetime,
                 automatic: bool) -> bool:

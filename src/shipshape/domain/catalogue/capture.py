@@ -167,3 +167,28 @@ class ExceptionOpened(DomainEvent):
         case = ref(CASE, data.get("case_id"))
         order = order_ref(stream) if case is None or stream != case.id else None
         return unique(case, order)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExceptionRecurred(DomainEvent):
+    """The exception of an open case seen again: the case counts it instead of another case
+    being opened."""
+
+    TYPE = "ExceptionRecurred"
+    OBJECT_TYPES = (CASE, ORDER)
+
+    order_id: str | None = None  # overrides the base class's read-only property
+    case_id: str
+    code: str
+    occurrences: int
+
+    @property
+    def stream(self) -> str:
+        return self.order_id or self.case_id
+
+    def payload(self) -> dict[str, object]:
+        return {"case_id": self.case_id, "code": self.code, "occurrences": self.occurrences}
+
+    @classmethod
+    def links(cls, stream: str, data: Mapping[str, object]) -> tuple[ObjectRef, ...]:
+        return ExceptionOpened.links(stream, data)

@@ -23,7 +23,7 @@ CATALOGUE: Mapping[str, type[DomainEvent]] = MappingProxyType({
     cls.TYPE: cls for cls in (
         capture.OrderReceived, capture.ControlsEvaluated, capture.StockReserved,
         capture.OrderAccepted, capture.OrderHeld, capture.DuplicateOrderReceived,
-        capture.ExceptionOpened,
+        capture.ExceptionOpened, capture.ExceptionRecurred,
         changes.OrderStatusChanged, changes.OrderCancelled, changes.OrderAmended,
         release.OrderReleased, release.OrderPulledFromWave, release.WaveReleased,
         release.TaskCancelRequested,

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from shipshape.domain.cases import CaseOrigin
-from shipshape.domain.events import Event
+from shipshape.domain.catalogue import IntegrationFailed, WaveReleased
+from shipshape.domain.catalogue.base import ORDER, WAVE
 from shipshape.domain.integration import OPERATION_STAGES, integration_failure
 from shipshape.services.cases import open_case
 from shipshape.services.deps import Deps
 from shipshape.services.ports import NewDeadLetter, UnitOfWork
-from shipshape.services.ports.messaging import Message
+from shipshape.services.ports.messaging import Message, event_type_of
 
 INTEGRATION_FAILED = "IntegrationFailed"
 MAX_ERROR_CHARS = 2000
@@ -44,8 +45,9 @@ def record_dead_letter(deps: Deps, uow: UnitOfWork, consumer: str, message: Mess
         consumer, message.id, message.subject, message.key, message.payload,
         dict(message.headers), system, operation, reason, attempts, case.id), now)
     if message.key:
-        uow.events.append([Event(INTEGRATION_FAILED, message.key, now, {
-            "consumer": consumer, "event_id": message.id, "system": system,
-            "operation": operation, "dead_letter": letter_id, "case_id": case.id,
-            "error": reason})])
+        key_type = WAVE if event_type_of(message) == WaveReleased.TYPE else ORDER
+        uow.events.append([IntegrationFailed(
+            occurred_at=now, key=message.key, key_type=key_type, consumer=consumer,
+            event_id=message.id, system=system, operation=operation, dead_letter=letter_id,
+            case_id=case.id, error=reason)])
     return letter_id

@@ -32,9 +32,9 @@ from decimal import Decimal
 from typing import Protocol, TypeVar
 
 from shipshape.domain.cases import CaseOrigin
+from shipshape.domain.catalogue import SystemEventReceived, SystemEventRefused
 from shipshape.domain.errors import ConcurrencyConflict, Conflict, InvalidInput, ShipshapeError
 from shipshape.domain.event_schemas import InvalidEventData, check_event_data
-from shipshape.domain.events import Event
 from shipshape.domain.integration import (
     DEFAULT_MAX_CLOCK_SKEW_S,
     INBOUND_EVENTS,
@@ -53,8 +53,6 @@ from shipshape.services.ports import StoredResponse, UnitOfWork
 from shipshape.services.ports.messaging import Message
 
 log = logging.getLogger(__name__)
-RECEIVED = "SystemEventReceived"
-REFUSED = "SystemEventRefused"
 DEFAULT_MAX_CLOCK_SKEW = timedelta(seconds=DEFAULT_MAX_CLOCK_SKEW_S)
 INBOUND_CONSUMER = "{system}-inbound"
 """The consumer named on the dead letters of a simulated system's events."""
@@ -241,12 +239,12 @@ def _decide(deps: Deps, uow: UnitOfWork, ownership: Mapping[State, System],
             event.order_id, None, Decimal(0), None, deps.clock.now(),
             source_system=event.system), rule_version="ownership",
             stage=STATE_STAGES[event.state], details={"webhook_id": event.webhook_id}).case
-        _record(deps, uow, REFUSED, event, {"case_id": case.id})
+        _record_refused(deps, uow, event, case.id)
         return Outcome.REFUSED, {"outcome": "refused", "code": "OWNERSHIP_VIOLATION",
                                  "case_id": case.id, "detail": finding.message}
     last = uow.system_states.version(event.entity, event.state.value, lock=True)
     if last is not None and event.occurred_at <= last:
-        _record(deps, uow, RECEIVED, event, {"stale": True})
+        _record_received(deps, uow, event, stale=True)
         return Outcome.STALE, {"outcome": "stale", "detail": f"{event.state.value} of "
                                f"{event.entity} is at {last.isoformat()} already; "
                                "this update is older"}
@@ -255,14 +253,25 @@ def _decide(deps: Deps, uow: UnitOfWork, ownership: Mapping[State, System],
     effect = EFFECTS.get(event.type)
     if effect is not None:
         effect(deps, uow, event)
-    _record(deps, uow, RECEIVED, event, {"stale": False})
+    _record_received(deps, uow, event, stale=False)
     return Outcome.APPLIED, {"outcome": "applied"}
 
 
-def _record(deps: Deps, uow: UnitOfWork, kind: str, event: SystemEvent,
-            extra: dict[str, object]) -> None:
+def _record_received(deps: Deps, uow: UnitOfWork, event: SystemEvent, *, stale: bool) -> None:
+    """`SystemEventReceived` on the event's order (none when it names no order)."""
     if event.order_id is None:
         return
-    uow.events.append([Event(kind, event.order_id, deps.clock.now(), {
-        "system": event.system, "webhook_id": event.webhook_id, "event_type": event.type,
-        "occurred_at": event.occurred_at.isoformat(), **extra})])
+    uow.events.append([SystemEventReceived(
+        occurred_at=deps.clock.now(), order_id=event.order_id, system=event.system,
+        webhook_id=event.webhook_id, event_type=event.type, reported_at=event.occurred_at,
+        stale=stale)])
+
+
+def _record_refused(deps: Deps, uow: UnitOfWork, event: SystemEvent, case_id: str) -> None:
+    """`SystemEventRefused` on the event's order (none when it names no order)."""
+    if event.order_id is None:
+        return
+    uow.events.append([SystemEventRefused(
+        occurred_at=deps.clock.now(), order_id=event.order_id, system=event.system,
+        webhook_id=event.webhook_id, event_type=event.type, reported_at=event.occurred_at,
+        case_id=case_id)])

@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from shipshape.domain.carriers import CARRIER_TENDERED
-from shipshape.domain.events import ORDER_ACCEPTED, ORDER_HELD, Event
+from shipshape.domain.catalogue import SystemCalled
+from shipshape.domain.events import ORDER_ACCEPTED, ORDER_HELD
 from shipshape.domain.waves import TASK_CANCEL_REQUESTED, WAVE_RELEASED
 from shipshape.services.billing import ERP_INVOICE_POSTING, InvoicePostingHandler
 from shipshape.services.delivery.consume import Handler
@@ -102,9 +103,10 @@ class ConnectorHandler:
     def apply(self, uow: UnitOfWork, message: Message, prepared: object) -> None:
         reply = prepared if isinstance(prepared, Mapping) else {}
         route = self._route
-        uow.events.append([Event(SYSTEM_CALLED, message.key, self._deps.clock.now(), {
-            "system": route.system, "operation": route.operation, "source_event": message.id,
-            "source_type": event_type_of(message), "reply": dict(reply)})])
+        uow.events.append([SystemCalled(
+            occurred_at=self._deps.clock.now(), key=message.key, system=route.system,
+            operation=route.operation, source_event=message.id,
+            source_type=event_type_of(message), reply=dict(reply))])
 
 
 def outbound_handlers(deps: Deps, connectors: Connectors) -> dict[str, Handler]:

@@ -16,8 +16,8 @@ with a small share of realistic faults mixed in (duplicates, replays, unknown SK
 customers, price mismatches, credit problems, stock-outs, incomplete addresses,
 impossible carrier services, inactive items and customers).
 
-The work is done in ``sample_masterdata`` (master data), ``sample_orders`` (clean
-orders), ``sample_faults`` (the faults and the day), ``day_context`` (indexes over the
+The work is done in ``masterdata`` (master data), ``orders`` (clean orders),
+``faults`` (the faults and the day), ``day_context`` (indexes over the
 master data), and the constant tables in ``catalog`` and ``directory``.
 """
 

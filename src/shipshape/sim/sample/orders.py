@@ -1,6 +1,6 @@
 """Clean canonical orders for a day: customer, lines, prices, ship-to and carrier.
 
-Also the building blocks the faults in ``sample_faults`` reuse.
+Also the building blocks the faults in ``faults`` reuse.
 """
 
 from __future__ import annotations
