@@ -76,7 +76,7 @@ from sqlalchemy import func, select, update
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.messaging import event_subject
 from shipshape.bootstrap import Container, build
-from shipshape.domain.events import ORDER_ACCEPTED, ORDER_HELD
+from shipshape.domain.catalogue import OrderAccepted, OrderHeld
 from shipshape.domain.orders import OrderDraft
 from shipshape.services import intake
 from shipshape.services.delivery.outbound import ERP_ORDER_MIRROR
@@ -85,7 +85,7 @@ from shipshape.worker import Worker, worker_durable
 
 SHIPSHAPE = str(Path(sys.executable).with_name("shipshape"))
 NATS_URL = os.environ.get("SHIPSHAPE_TEST_NATS", "nats://127.0.0.1:4222")
-HANDLED = (f"order.{ORDER_ACCEPTED}", f"order.{ORDER_HELD}")
+HANDLED = (f"order.{OrderAccepted.TYPE}", f"order.{OrderHeld.TYPE}")
 SUBMIT_BATCH = 100
 PARTITIONS = 4
 RAW_CONSUME_BATCH = 100

@@ -34,10 +34,10 @@ from shipshape.adapters.db import tables as t
 from shipshape.adapters.systems.signing import new_secret
 from shipshape.bootstrap import Container, build
 from shipshape.config import Settings
+from shipshape.domain.catalogue import OrderAccepted, OrderHeld, SystemCalled
 from shipshape.domain.errors import Conflict
-from shipshape.domain.events import ORDER_ACCEPTED, ORDER_HELD
 from shipshape.services import intake
-from shipshape.services.delivery.outbound import ERP_ORDER_MIRROR, SYSTEM_CALLED
+from shipshape.services.delivery.outbound import ERP_ORDER_MIRROR
 from shipshape.sim.systems.settings import SimulationSettings
 from shipshape.sim.systems.system import SimulatedSystem
 from tests.contract.natsserver import NatsServer, nats_server_binary_or_skip
@@ -236,11 +236,11 @@ def audit(container: Container) -> Audit:
     with container.engine.connect() as conn:
         mirrored = dict(conn.execute(
             select(t.order_events.c.event_id, t.order_events.c.order_id)
-            .where(t.order_events.c.type.in_([ORDER_ACCEPTED, ORDER_HELD]))).all())
+            .where(t.order_events.c.type.in_([OrderAccepted.TYPE, OrderHeld.TYPE]))).all())
         inbox = Counter(conn.execute(select(t.inbox.c.event_id).where(
             t.inbox.c.consumer == ERP_ORDER_MIRROR)).scalars())
         calls = list(conn.execute(select(t.order_events.c.payload).where(
-            t.order_events.c.type == SYSTEM_CALLED)).scalars())
+            t.order_events.c.type == SystemCalled.TYPE)).scalars())
         unsent = conn.execute(select(func.count()).select_from(t.outbox).where(
             t.outbox.c.published_at.is_(None))).scalar_one()
         rows = conn.execute(select(func.count()).select_from(t.outbox)).scalar_one()

@@ -28,7 +28,6 @@ from shipshape.adapters.db import tables as t
 from shipshape.adapters.messaging import partition_subject
 from shipshape.bootstrap import Container, build
 from shipshape.config import Settings
-from shipshape.domain.events import Event
 from shipshape.services import intake
 from shipshape.services import masterdata as md
 from shipshape.services.delivery.consume import ConsumeResult, RetryLater, consume_once
@@ -52,6 +51,7 @@ from tests.e2e.fault_support import (
     stream_message_ids,
     wait_until,
 )
+from tests.worlds.events import FaultProbeApplied
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.parametrize("database_url", ["postgres"], indirect=True)]
@@ -206,7 +206,7 @@ def test_a_broker_stopped_during_intake_loses_nothing_and_publishes_each_event_o
 
 # -- 3. per-order order with redeliveries and two workers -------------------------------------
 
-PROBE = "FaultProbeApplied"
+PROBE = FaultProbeApplied.TYPE
 PROBE_CONSUMER = "fault-probe"
 PREFIX, STREAM = "probe", "PROBE"
 PROBE_ORDERS = 150
@@ -262,8 +262,8 @@ class FlakyProbe:
         return None
 
     def apply(self, uow: UnitOfWork, message: Message, prepared: object) -> None:
-        uow.events.append([Event(PROBE, message.key, datetime.now(UTC), {
-            "source_event": message.id, "worker": self.worker})])
+        uow.events.append([FaultProbeApplied(occurred_at=datetime.now(UTC), key=message.key,
+                                             source_event=message.id, worker=self.worker)])
         if self.rng.random() < self.rate:
             self.tally.count("failed while applying")
             raise RetryLater("flaky while applying", delay_s=0.05)

@@ -21,7 +21,8 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from shipshape.adapters.db import tables as t
-from shipshape.services.delivery.outbound import ERP_ORDER_MIRROR, SYSTEM_CALLED
+from shipshape.domain.catalogue import SystemCalled
+from shipshape.services.delivery.outbound import ERP_ORDER_MIRROR
 from tests.worlds.served import SCRIPT, free_port, order, seed, wait_until_healthy
 
 pytestmark = pytest.mark.slow
@@ -48,7 +49,7 @@ class Store:
         try:
             with engine.connect() as conn:
                 rows = conn.execute(select(t.order_events.c.order_id, t.order_events.c.payload)
-                                    .where(t.order_events.c.type == SYSTEM_CALLED)).all()
+                                    .where(t.order_events.c.type == SystemCalled.TYPE)).all()
         finally:
             engine.dispose()
         return Counter(order_id for order_id, payload in rows

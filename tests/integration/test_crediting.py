@@ -13,13 +13,10 @@ from typer.testing import CliRunner
 
 from shipshape.adapters.channels.canonical import PriceIn
 from shipshape.cli import app
+from shipshape.domain.catalogue import CreditNoteIssued
 from shipshape.services import masterdata as md
 from shipshape.services.consistency import check_consistency
-from shipshape.services.crediting import (
-    CREDIT_NOTE_ISSUED,
-    FINANCE_CREDIT_NOTE,
-    crediting_handlers,
-)
+from shipshape.services.crediting import FINANCE_CREDIT_NOTE, crediting_handlers
 from shipshape.services.delivery.consume import apply_once
 from shipshape.services.delivery.relay import EVENT_TYPE_HEADER
 from shipshape.services.ports.messaging import Message
@@ -57,7 +54,7 @@ def test_a_credited_invoice_is_billed_again_at_todays_contract_price(make_world:
     assert (again["kind"], again["status"], again["shipment_id"], again["total"]) == (
         "invoice", "issued", original["shipment_id"], Decimal("45.00"))
     assert again["lines"] == [(1, "SKU1", 5, Decimal("9.00"))]
-    [issued] = timeline(world, journey.order_id, CREDIT_NOTE_ISSUED)
+    [issued] = timeline(world, journey.order_id, CreditNoteIssued.TYPE)
     assert (issued["credits"], issued["reason"], issued["total"]) == (
         journey.invoice_id, "price corrected", "50.00")
     assert check_consistency(world.container.deps) == []
@@ -68,10 +65,10 @@ def test_the_credit_note_goes_to_finance_once(make_world: Any) -> None:
     world = make_world({("DAL", "SKU1"): 100})
     journey = acknowledged(world)
     note_id = credit(world, journey.invoice_id).json()["credit_note_id"]
-    [body] = timeline(world, journey.order_id, CREDIT_NOTE_ISSUED)
-    message = Message("evt-credit-1", f"shipshape.{CREDIT_NOTE_ISSUED}.{journey.order_id}",
+    [body] = timeline(world, journey.order_id, CreditNoteIssued.TYPE)
+    message = Message("evt-credit-1", f"shipshape.{CreditNoteIssued.TYPE}.{journey.order_id}",
                       journey.order_id, json.dumps(body).encode(),
-                      {EVENT_TYPE_HEADER: CREDIT_NOTE_ISSUED})
+                      {EVENT_TYPE_HEADER: CreditNoteIssued.TYPE})
     deps, connectors = world.container.deps, world.container.connectors
     handler = crediting_handlers(deps, connectors)[FINANCE_CREDIT_NOTE]
     assert apply_once(deps, FINANCE_CREDIT_NOTE, handler, message)

@@ -24,10 +24,11 @@ from shipshape.api.app import create_app
 from shipshape.bootstrap import Container, build, recover_deliveries, start_relay_thread
 from shipshape.cli import app as cli_app
 from shipshape.config import Settings
+from shipshape.domain.catalogue import SystemCalled
 from shipshape.services.delivery import accounting as delivery
 from shipshape.services.delivery import consume, inbound
 from shipshape.services.delivery.consume import Handler, dispatch_once
-from shipshape.services.delivery.outbound import ERP_ORDER_MIRROR, SYSTEM_CALLED
+from shipshape.services.delivery.outbound import ERP_ORDER_MIRROR
 from shipshape.services.delivery.relay import relay_pending
 from shipshape.services.intake import SubmitOrder, submit_order
 from shipshape.services.outcomes import Outcome
@@ -69,7 +70,7 @@ def mirror_calls(container: Container) -> Counter[str]:
     """How often each order's ERP mirror call was recorded as applied."""
     with container.engine.connect() as conn:
         rows = conn.execute(select(t.order_events.c.order_id, t.order_events.c.payload)
-                            .where(t.order_events.c.type == SYSTEM_CALLED)).all()
+                            .where(t.order_events.c.type == SystemCalled.TYPE)).all()
     return Counter(order_id for order_id, payload in rows
                    if payload.get("operation") == "order_mirror")
 

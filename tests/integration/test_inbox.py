@@ -10,7 +10,6 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -18,13 +17,13 @@ from sqlalchemy import select
 
 from shipshape.adapters.db import tables as t
 from shipshape.domain.errors import ConcurrencyConflict
-from shipshape.domain.events import Event
 from shipshape.services.delivery.consume import RetryLater, apply_once, consume_once
 from shipshape.services.delivery.relay import relay_once
 from shipshape.services.delivery.replay import open_letters
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.ports.messaging import ConsumerPolicy, Delivery, Message
 from tests.conftest import BACKENDS
+from tests.worlds.events import notes
 from tests.worlds.relay import (
     COUNTER,
     QUICK,
@@ -50,9 +49,8 @@ def store(database_url: str) -> Iterator[Wired]:
 
 def publish_events(w: Wired, order_id: str, n: int) -> list[str]:
     """`n` events of one order written in one transaction and relayed; their event ids."""
-    now = datetime.now(UTC)
     with w.container.deps.uow() as uow:
-        uow.events.append([Event("OrderNoted", order_id, now, {"n": i}) for i in range(n)])
+        uow.events.append(notes(order_id, n))
         uow.commit()
     assert relay_once(w.container.deps, w.transport) == n
     return [row["event_id"] for row in outbox_rows(w)]

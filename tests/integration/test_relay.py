@@ -25,7 +25,7 @@ from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.migrate import head_revision, upgrade
 from shipshape.adapters.db.outbox_store import SqlOutbox, outbox_lag
 from shipshape.adapters.messaging import event_subject
-from shipshape.domain.events import Event
+from shipshape.domain.catalogue import DomainEvent
 from shipshape.services.delivery.relay import (
     PublishFailed,
     relay_forever,
@@ -35,6 +35,7 @@ from shipshape.services.delivery.relay import (
 from shipshape.services.ports.messaging import Message
 from tests.builders import seed_distributor
 from tests.conftest import BACKENDS
+from tests.worlds.events import notes
 from tests.worlds.relay import (
     Recording,
     Wired,
@@ -58,9 +59,8 @@ def store(database_url: str) -> Iterator[Wired]:
         yield built
 
 
-def events_of(order_id: str, n: int) -> list[Event]:
-    now = datetime.now(UTC)
-    return [Event("OrderNoted", order_id, now, {"n": i}) for i in range(n)]
+def events_of(order_id: str, n: int) -> list[DomainEvent]:
+    return notes(order_id, n)
 
 
 def per_order(keys: Iterable[str]) -> dict[str, int]:

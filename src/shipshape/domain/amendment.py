@@ -17,7 +17,6 @@ from shipshape.domain.errors import IllegalTransition, InvalidInput
 from shipshape.domain.inventory import Demand, Reservation, Shortfall
 from shipshape.domain.orders import ZERO, OrderLine, OrderStatus
 
-ORDER_AMENDED = "OrderAmended"
 AMENDABLE = frozenset({OrderStatus.RECEIVED, OrderStatus.HELD, OrderStatus.ACCEPTED})
 
 

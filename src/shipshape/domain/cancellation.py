@@ -28,8 +28,6 @@ from shipshape.domain.errors import Conflict, IllegalTransition
 from shipshape.domain.inventory import Reservation
 from shipshape.domain.orders import OPEN_STATUSES, OrderStatus, check_transition
 
-ORDER_CANCELLED = "OrderCancelled"
-TENDER_CANCEL_REQUESTED = "TenderCancelRequested"
 CASE_ACTION = "order_cancelled"
 """The resolution action of the exception cases an order's cancellation closes."""
 

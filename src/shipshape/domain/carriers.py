@@ -17,8 +17,6 @@ from shipshape.domain.controls import resolve_service, service_unfit
 from shipshape.domain.findings import Finding, Kind, Team, block
 from shipshape.domain.masterdata import Carrier, Priority
 
-CARRIER_TENDER_REQUESTED = "CarrierTenderRequested"
-CARRIER_TENDERED = "CarrierTendered"
 CARRIER_TENDER_FAILED = "CARRIER_TENDER_FAILED"
 STANDARD = "standard"
 EXPEDITED = "expedited"

@@ -26,10 +26,6 @@ from shipshape.domain.shipping import (
     scac_is_valid,
 )
 
-ASN_SENT = "AsnSent"
-EDI_INVOICE_SENT = "EdiInvoiceSent"
-EDI_DOCUMENT_NOT_SENT = "EdiDocumentNotSent"
-EDI_DOCUMENT_FAILED = "EdiDocumentFailed"
 """The event; the exception case it opens has the code `EDI_DOCUMENT_FAILED_CASE`."""
 EDI_DOCUMENT_FAILED_CASE = "EDI_DOCUMENT_FAILED"
 DEFAULT_UOM = "EA"

@@ -16,9 +16,6 @@ from shipshape.domain.masterdata import ContractPrice, Customer
 from shipshape.domain.orders import OrderLine, ShipTo
 from shipshape.domain.shipments import ShippedLine
 
-INVOICE_ISSUED = "InvoiceIssued"
-INVOICE_POSTED = "InvoicePosted"
-INVOICE_REJECTED = "InvoiceRejected"
 INVOICE_POST_FAILED = "INVOICE_POST_FAILED"
 
 

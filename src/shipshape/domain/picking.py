@@ -29,11 +29,7 @@ from shipshape.domain.findings import Finding, Kind, Team, block, warn
 from shipshape.domain.inventory import Reservation, StockPosition
 from shipshape.domain.orders import OrderLine, OrderStatus, ShipTo
 
-PICK_CONFIRMED = "PickConfirmed"
 EVENT = "pick_confirmed"
-SHORT_PICK_RESOURCED = "ShortPickResourced"
-SHORT_PICK_BACKORDERED = "ShortPickBackordered"
-LOT_NONCOMPLIANT = "LotNonCompliant"
 
 PICKABLE = frozenset({OrderStatus.RELEASED, OrderStatus.PICKED})
 MAX_TEXT = 60

@@ -26,7 +26,6 @@ from shipshape.domain.findings import Finding, Kind, Team, block, warn
 from shipshape.domain.orders import OrderStatus
 from shipshape.domain.picking import Pick
 
-SHIPMENT_CONFIRMED = "ShipmentConfirmed"
 EVENT = "shipment_confirmed"
 SHORT_SHIPMENT = "SHORT_SHIPMENT"
 SHIPPED_WHILE_HELD = "SHIPPED_WHILE_HELD"

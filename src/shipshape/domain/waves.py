@@ -199,16 +199,6 @@ def _outcome(candidate: WaveCandidate, found: Sequence[Finding]) -> WaveOutcome:
                        tuple(f for f in found if not f.blocks))
 
 
-def release_lines(outcome: WaveOutcome) -> list[dict[str, object]]:
-    """What the warehouse is asked to pick for this order at the wave's site."""
-    return [{"line_no": r.line_no, "sku": r.sku, "quantity": r.quantity}
-            for r in sorted(outcome.candidate.reservations, key=lambda r: r.line_no)]
-
-
-ORDER_RELEASED = "OrderReleased"
-ORDER_PULLED_FROM_WAVE = "OrderPulledFromWave"
-WAVE_RELEASED = "WaveReleased"
-TASK_CANCEL_REQUESTED = "TaskCancelRequested"
 CREDIT_HOLD_AFTER_RELEASE = "CREDIT_HOLD_AFTER_RELEASE"
 AFTER_RELEASE_STATUSES = frozenset({OrderStatus.RELEASED, OrderStatus.PICKED})
 """Orders the warehouse already works on: a credit hold now must stop their tasks."""

@@ -45,10 +45,9 @@ from shipshape.services.ports.messaging import Message, body_of, event_type_of
 from shipshape.services.status import move_order
 
 ERP_INVOICE_POSTING = "erp-invoice-posting"
-INVOICE_POST_REQUESTED = "InvoicePostRequested"
 """A posting asked again (reconciliation's repair); its body is the invoice's, like
 `InvoiceIssued`."""
-POSTING_EVENTS = frozenset({iv.INVOICE_ISSUED, INVOICE_POST_REQUESTED})
+POSTING_EVENTS = frozenset({InvoiceIssued.TYPE, InvoicePostRequested.TYPE})
 SYSTEM, OPERATION = "erp", "invoice_posting"
 
 

@@ -125,7 +125,7 @@ def tender_cancel_payload(event_type: str, body: Mapping[str, object]) -> Payloa
                                            "label_ref", "reason")}
 
 
-TENDER_CANCEL = Route(frozenset({cn.TENDER_CANCEL_REQUESTED}), "tms", "tender_cancel",
+TENDER_CANCEL = Route(frozenset({TenderCancelRequested.TYPE}), "tms", "tender_cancel",
                       tender_cancel_payload)
 """A cancelled order's carrier tender: the TMS voids the label."""
 

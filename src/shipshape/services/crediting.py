@@ -24,7 +24,6 @@ from shipshape.services.deps import Deps
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.ports.connectors import Connectors
 
-CREDIT_NOTE_ISSUED = "CreditNoteIssued"
 FINANCE_CREDIT_NOTE = "finance-credit-note"
 MAX_REASON = 500
 
@@ -82,7 +81,7 @@ def _credit(deps: Deps, uow: UnitOfWork, invoice_id: str, reason: str, actor: st
     return CreditResult(invoice.id, note.number, reissued)
 
 
-CREDIT_NOTE = Route(frozenset({CREDIT_NOTE_ISSUED}), "finance", "credit_note",
+CREDIT_NOTE = Route(frozenset({CreditNoteIssued.TYPE}), "finance", "credit_note",
                     order_mirror_payload)
 """Credit notes go to finance, with the whole note as the body."""
 

@@ -30,11 +30,11 @@ from shipshape.domain.catalogue import (
     EdiDocumentFailed,
     EdiDocumentNotSent,
     EdiInvoiceSent,
+    InvoiceIssued,
+    ShipmentConfirmed,
 )
 from shipshape.domain.errors import InvalidInput, NotFound
-from shipshape.domain.invoicing import INVOICE_ISSUED
 from shipshape.domain.partners import TradingPartner
-from shipshape.domain.shipments import SHIPMENT_CONFIRMED
 from shipshape.domain.shipping import Shipment, sscc
 from shipshape.services.cases import open_case
 from shipshape.services.delivery.consume import Handler
@@ -137,7 +137,7 @@ class EdiDocumentHandler:
         self._sscc = sscc_scheme
 
     def wants(self, message: Message) -> bool:
-        return event_type_of(message) in (SHIPMENT_CONFIRMED, INVOICE_ISSUED)
+        return event_type_of(message) in (ShipmentConfirmed.TYPE, InvoiceIssued.TYPE)
 
     def prepare(self, message: Message) -> object:
         """The job, or None when there is nothing to send (no EDI partner, nothing shipped)."""
@@ -151,7 +151,7 @@ class EdiDocumentHandler:
     def _facts(self, message: Message) -> eo.ShipmentFacts | eo.InvoiceFacts:
         body = body_of(message)
         facts: eo.ShipmentFacts | eo.InvoiceFacts | None
-        if event_type_of(message) == SHIPMENT_CONFIRMED:
+        if event_type_of(message) == ShipmentConfirmed.TYPE:
             facts = self._source.shipment(str(body.get("shipment_id") or ""))
         else:
             facts = self._source.invoice(str(body.get("invoice_id") or ""))

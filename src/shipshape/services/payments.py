@@ -22,8 +22,6 @@ from shipshape.services.deps import Deps
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.status import move_order
 
-PAYMENT_RECEIVED = "PaymentReceived"
-
 
 def payment_received(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
     invoice = invoice_of(uow, event)

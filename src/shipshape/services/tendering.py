@@ -86,7 +86,7 @@ class TenderHandler:
         self._connectors = connectors
 
     def wants(self, message: Message) -> bool:
-        return event_type_of(message) == cr.CARRIER_TENDER_REQUESTED
+        return event_type_of(message) == CarrierTenderRequested.TYPE
 
     def prepare(self, message: Message) -> object:
         body = body_of(message)

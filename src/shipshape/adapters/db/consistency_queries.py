@@ -12,8 +12,7 @@ from sqlalchemy import Connection, Select, func, select
 
 from shipshape.adapters.db import tables as t
 from shipshape.domain import consistency as cs
-from shipshape.domain.amendment import ORDER_AMENDED
-from shipshape.domain.events import ORDER_RECEIVED
+from shipshape.domain.catalogue import OrderAmended, OrderReceived
 from shipshape.domain.invoicing import InvoiceKind, InvoiceStatus
 from shipshape.domain.orders import OrderStatus
 
@@ -32,8 +31,8 @@ def order_tallies(conn: Connection) -> list[cs.OrderTally]:
     received: dict[str, int] = {}
     removed: Counter[str] = Counter()
     for order_id, kind, payload in conn.execute(select(e.order_id, e.type, e.payload).where(
-            e.type.in_([ORDER_RECEIVED, ORDER_AMENDED])).order_by(e.id)):
-        if kind == ORDER_RECEIVED:
+            e.type.in_([OrderReceived.TYPE, OrderAmended.TYPE])).order_by(e.id)):
+        if kind == OrderReceived.TYPE:
             received.setdefault(order_id, int(payload.get("lines", 0)))
         else:
             removed[order_id] += sum(1 for line in payload.get("lines", [])

@@ -1,5 +1,5 @@
 """How an event is stored: its row in `order_events`, its outbox row and its links to every object
-it touches (`event_objects`), for typed catalogue events and for the generic `Event` alike."""
+it touches (`event_objects`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from shipshape.domain.catalogue import DomainEvent, ObjectRef, objects_of_stored
+from shipshape.domain.catalogue import DomainEvent, ObjectRef
 from shipshape.domain.catalogue.base import ORDER
-from shipshape.domain.events import Event
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,13 +22,9 @@ class StoredEvent:
     objects: tuple[ObjectRef, ...]
 
 
-def stored(event: Event | DomainEvent) -> StoredEvent:
-    if isinstance(event, DomainEvent):
-        return StoredEvent(event.TYPE, event.order_id, event.stream, event.payload(),
-                           event.occurred_at, event.objects())
-    objects = objects_of_stored(event.type, event.order_id, event.payload)
-    return StoredEvent(event.type, order_of(event.order_id, objects), event.order_id,
-                       event.payload, event.occurred_at, objects)
+def stored(event: DomainEvent) -> StoredEvent:
+    return StoredEvent(event.TYPE, event.order_id, event.stream, event.payload(),
+                       event.occurred_at, event.objects())
 
 
 def order_of(stream: str, objects: tuple[ObjectRef, ...]) -> str | None:

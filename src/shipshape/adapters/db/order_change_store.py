@@ -12,7 +12,7 @@ from sqlalchemy import Connection, delete, exists, select, update
 from shipshape.adapters.db import tables as t
 from shipshape.domain.amendment import ReservationRow
 from shipshape.domain.cases import CaseStatus
-from shipshape.domain.events import ORDER_ACCEPTED
+from shipshape.domain.catalogue import OrderAccepted
 from shipshape.domain.orders import OrderLine
 
 o, ol, r = t.orders.c, t.order_lines.c, t.reservations.c
@@ -25,7 +25,7 @@ class SqlOrderChanges:
         self._conn = conn
 
     def was_accepted(self, order_id: str) -> bool:
-        accepted = exists().where(ev.order_id == order_id, ev.type == ORDER_ACCEPTED)
+        accepted = exists().where(ev.order_id == order_id, ev.type == OrderAccepted.TYPE)
         return bool(self._conn.execute(select(accepted)).scalar())
 
     def reservation_rows(self, order_id: str) -> list[ReservationRow]:

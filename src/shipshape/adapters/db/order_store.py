@@ -17,7 +17,6 @@ from shipshape.adapters.db.event_rows import object_rows, stored
 from shipshape.adapters.db.outbox_store import lock_outbox, topic_of
 from shipshape.domain.cases import CaseStatus, ExceptionCase, stage_of
 from shipshape.domain.catalogue import DomainEvent
-from shipshape.domain.events import Event
 from shipshape.domain.findings import Finding
 from shipshape.domain.orders import Order, OrderStatus, ship_to_dict
 from shipshape.services import correlation
@@ -224,7 +223,7 @@ class SqlEventLog:
         self._conn = conn
         self._pending: list[dict[str, object]] = []
 
-    def append(self, events: Sequence[Event | DomainEvent]) -> None:
+    def append(self, events: Sequence[DomainEvent]) -> None:
         if not events:
             return
         rows = [(uuid4().hex, stored(e)) for e in events]

@@ -19,7 +19,7 @@ from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.integration_store import OPEN
 from shipshape.adapters.db.paging import Page, order_by, page_of
 from shipshape.adapters.money import money_or_none, money_text
-from shipshape.domain.waves import ORDER_PULLED_FROM_WAVE
+from shipshape.domain.catalogue import OrderPulledFromWave
 
 Row = dict[str, Any]
 DEFAULT_CURRENCY = "USD"
@@ -270,7 +270,7 @@ def _pulled(conn: Any, wave_id: str, order_ids: list[str]) -> list[Row]:
         return []
     e = t.order_events.c
     events = conn.execute(select(e.order_id, e.payload).where(
-        e.type == ORDER_PULLED_FROM_WAVE, e.order_id.in_(order_ids)).order_by(e.id))
+        e.type == OrderPulledFromWave.TYPE, e.order_id.in_(order_ids)).order_by(e.id))
     said = {r.order_id: r.payload for r in events if r.payload.get("wave_id") == wave_id}
     return [{"order_id": order_id, "codes": list(said.get(order_id, {}).get("codes", [])),
              "cases": list(said.get(order_id, {}).get("cases", []))} for order_id in order_ids]

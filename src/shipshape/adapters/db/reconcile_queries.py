@@ -15,6 +15,7 @@ from shipshape.adapters.db.wave_store import unreleased
 from shipshape.domain import reconciliation as rc
 from shipshape.domain import stalls
 from shipshape.domain.billing import InvoiceLine
+from shipshape.domain.catalogue import ReconciliationFinding
 from shipshape.domain.invoicing import InvoiceKind, InvoiceStatus
 
 iv, il = t.invoices.c, t.invoice_lines.c
@@ -132,7 +133,7 @@ def repairs(conn: Connection, order_ids: Iterable[str]) -> dict[tuple[str, str],
         return {}
     e = t.order_events.c
     rows = conn.execute(select(e.payload, e.occurred_at).where(
-        e.type == rc.RECONCILIATION_FINDING, e.order_id.in_(ids)).order_by(e.id))
+        e.type == ReconciliationFinding.TYPE, e.order_id.in_(ids)).order_by(e.id))
     done: dict[tuple[str, str], datetime] = {}
     for payload, at in rows:
         if isinstance(payload, dict) and payload.get("action") == rc.Action.REPAIRED.value:

@@ -14,7 +14,6 @@ from shipshape.services.deps import Deps
 from shipshape.services.ports import NewDeadLetter, UnitOfWork
 from shipshape.services.ports.messaging import Message, event_type_of
 
-INTEGRATION_FAILED = "IntegrationFailed"
 MAX_ERROR_CHARS = 2000
 
 

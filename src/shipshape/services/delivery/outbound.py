@@ -13,10 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from shipshape.domain.carriers import CARRIER_TENDERED
-from shipshape.domain.catalogue import SystemCalled
-from shipshape.domain.events import ORDER_ACCEPTED, ORDER_HELD
-from shipshape.domain.waves import TASK_CANCEL_REQUESTED, WAVE_RELEASED
+from shipshape.domain.catalogue import (
+    CarrierTendered,
+    OrderAccepted,
+    OrderHeld,
+    SystemCalled,
+    TaskCancelRequested,
+    WaveReleased,
+)
 from shipshape.services.billing import ERP_INVOICE_POSTING, InvoicePostingHandler
 from shipshape.services.delivery.consume import Handler
 from shipshape.services.delivery.dead_letters import Failed
@@ -26,7 +30,6 @@ from shipshape.services.ports.connectors import ConnectorError, Connectors, Payl
 from shipshape.services.ports.messaging import Message, body_of, event_type_of
 from shipshape.services.tendering import TMS_TENDER, TenderHandler
 
-SYSTEM_CALLED = "SystemCalled"
 ERP_ORDER_MIRROR = "erp-order-mirror"
 WMS_WAVE_RELEASE = "wms-wave-release"
 WMS_TASK_CANCEL = "wms-task-cancel"
@@ -49,7 +52,7 @@ def order_mirror_payload(event_type: str, body: Mapping[str, object]) -> Payload
     return {"order_id": body.get("order_id"), "event": event_type, "body": dict(body)}
 
 
-ORDER_MIRROR = Route(frozenset({ORDER_ACCEPTED, ORDER_HELD}), "erp", "order_mirror",
+ORDER_MIRROR = Route(frozenset({OrderAccepted.TYPE, OrderHeld.TYPE}), "erp", "order_mirror",
                      order_mirror_payload)
 """Accepted and held orders are mirrored to the ERP (DESIGN.md: the ERP owns acceptance)."""
 
@@ -64,10 +67,10 @@ def task_cancel_payload(event_type: str, body: Mapping[str, object]) -> Payload:
             "reason": body.get("reason")}
 
 
-WAVE_RELEASE = Route(frozenset({WAVE_RELEASED}), "wms", "wave_release", wave_release_payload)
+WAVE_RELEASE = Route(frozenset({WaveReleased.TYPE}), "wms", "wave_release", wave_release_payload)
 """A released wave goes to the WMS as one call. Its event is keyed by the wave id (the event's
 `order_id`), so the WMS's answer (`SystemCalled`) lands on the wave's own timeline."""
-TASK_CANCEL = Route(frozenset({TASK_CANCEL_REQUESTED}), "wms", "task_cancel",
+TASK_CANCEL = Route(frozenset({TaskCancelRequested.TYPE}), "wms", "task_cancel",
                     task_cancel_payload)
 """An order held after its release: the WMS stops its tasks (`sites` empty: at every site)."""
 
@@ -78,7 +81,7 @@ def ship_release_payload(event_type: str, body: Mapping[str, object]) -> Payload
             "sites": body.get("sites", [])}
 
 
-SHIP_RELEASE = Route(frozenset({CARRIER_TENDERED}), "wms", "ship_release", ship_release_payload)
+SHIP_RELEASE = Route(frozenset({CarrierTendered.TYPE}), "wms", "ship_release", ship_release_payload)
 """A carrier took the order: the WMS gets the label and what each site picked, to pack and
 ship (it answers with `shipment_confirmed` per site)."""
 

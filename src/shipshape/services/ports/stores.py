@@ -14,7 +14,6 @@ from shipshape.domain.carriers import TenderAttempt
 from shipshape.domain.cases import ExceptionCase
 from shipshape.domain.catalogue import DomainEvent
 from shipshape.domain.controls import LotStock
-from shipshape.domain.events import Event
 from shipshape.domain.findings import Finding
 from shipshape.domain.inventory import Reservation, StockPosition
 from shipshape.domain.invoicing import InvoiceKind, InvoiceRecord, InvoiceStatus
@@ -164,4 +163,4 @@ class CaseStore(Protocol):
 
 
 class EventLog(Protocol):
-    def append(self, events: Sequence[Event | DomainEvent]) -> None: ...
+    def append(self, events: Sequence[DomainEvent]) -> None: ...

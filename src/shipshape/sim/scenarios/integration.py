@@ -12,7 +12,7 @@ from rich.table import Table
 from shipshape.adapters.db import queries
 from shipshape.bootstrap import Container
 from shipshape.config import ConnectorSettings
-from shipshape.domain.events import ORDER_ACCEPTED, ORDER_HELD
+from shipshape.domain.catalogue import OrderAccepted, OrderHeld
 from shipshape.services.delivery.outbound import ERP_ORDER_MIRROR
 from shipshape.services.delivery.relay import relay_pending
 from shipshape.sim.scenarios.systems import ScenarioSystem
@@ -61,7 +61,7 @@ def _wait(container: Container, console: Console) -> None:
 
 def _progress(container: Container) -> tuple[int, int]:
     return queries.consumer_progress(container.engine, ERP_ORDER_MIRROR,
-                                     (ORDER_ACCEPTED, ORDER_HELD))
+                                     (OrderAccepted.TYPE, OrderHeld.TYPE))
 
 
 def _summary(container: Container, relayed: int, worker: Worker) -> Table:
