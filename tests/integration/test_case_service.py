@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from shipshape.adapters.db import queries
 from shipshape.adapters.db import tables as t
 from shipshape.bootstrap import Container
 from shipshape.domain.cases import CaseOrigin, case_opened
@@ -68,6 +69,9 @@ def test_the_same_exception_again_counts_into_the_open_case(container: Container
                                      "occurrences": 3}
     [row] = stored(container)
     assert (row.occurrences, row.last_seen_at) == (3, OPENED + timedelta(minutes=9))
+    [listed] = queries.list_exceptions(container.engine).rows
+    assert (listed["occurrences"], listed["last_seen_at"]) == (
+        3, (OPENED + timedelta(minutes=9)).isoformat())
 
 
 def test_another_subject_or_a_closed_case_opens_a_new_case(container: Container) -> None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, column, insert, inspect, select, table, text
 
 from shipshape.adapters.db import migrate
-from shipshape.adapters.db.engine import WRITE, make_engine
+from shipshape.adapters.db.engine import make_engine
 from tests.conftest import BACKENDS
+from tests.worlds.migrations import downgrade
 
 pytestmark = [pytest.mark.parametrize("database_url", BACKENDS, indirect=True),
               pytest.mark.empty_store]
@@ -27,14 +27,6 @@ def keys(engine: Engine) -> set[tuple[str, ...]]:
 
 def _columns(engine: Engine) -> set[str]:
     return {c["name"] for c in inspect(engine).get_columns("idempotency_keys")}
-
-
-def downgrade(engine: Engine, revision: str) -> None:
-    config = migrate._config()
-    with engine.connect().execution_options(**{WRITE: True}) as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, revision)
-        conn.commit()
 
 
 def test_keys_move_into_their_scopes_and_back(database_url: str) -> None:

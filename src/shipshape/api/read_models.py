@@ -273,6 +273,10 @@ class ExceptionOut(BaseModel):
     message: str
     details: dict[str, Any]
     opened_at: str | None
+    subject: str | None
+    """What the case is about; the same exception about it again counts into the open case."""
+    occurrences: int
+    last_seen_at: str | None
 
 
 class ExceptionList(Paged):

@@ -307,7 +307,7 @@ def _position(r: Any) -> Row:
 
 def _case(r: Any, currency: str) -> Row:
     row = {"case_id": r["id"], **{k: v for k, v in r.items() if k != "id"}}
-    for key in ("sla_due_at", "opened_at", "resolved_at"):
+    for key in ("sla_due_at", "opened_at", "resolved_at", "last_seen_at"):
         row[key] = row[key].isoformat() if row[key] else None
     for key in ("cost_expedited_freight", "cost_invoice_correction"):
         row[key] = money_text(row[key], currency)
