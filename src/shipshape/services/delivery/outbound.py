@@ -68,8 +68,8 @@ def task_cancel_payload(event_type: str, body: Mapping[str, object]) -> Payload:
 
 
 WAVE_RELEASE = Route(frozenset({WaveReleased.TYPE}), "wms", "wave_release", wave_release_payload)
-"""A released wave goes to the WMS as one call. Its event is keyed by the wave id (the event's
-`order_id`), so the WMS's answer (`SystemCalled`) lands on the wave's own timeline."""
+"""A released wave goes to the WMS as one call. Its event is keyed by the wave id (its
+`stream`), so the WMS's answer (`SystemCalled`) lands on the wave's own timeline."""
 TASK_CANCEL = Route(frozenset({TaskCancelRequested.TYPE}), "wms", "task_cancel",
                     task_cancel_payload)
 """An order held after its release: the WMS stops its tasks (`sites` empty: at every site)."""
