@@ -41,6 +41,7 @@ from shipshape.services.delivery.outbound import outbound_handlers
 from shipshape.services.delivery.relay import relay_forever
 from shipshape.services.deps import Deps
 from shipshape.services.edi_outbound import SsccScheme, edi_document_handlers
+from shipshape.services.intake_together import OrderIntake
 from shipshape.services.ports.messaging import Transport
 from shipshape.services.ports.metrics import Metrics
 from shipshape.services.reconciliation import ReconcilePolicy
@@ -124,6 +125,11 @@ class Container:
     def transport(self) -> Transport:
         """The message transport of `settings.broker_url`, built (connected) on first use."""
         return self.lazy_transport.get()
+
+    @cached_property
+    def order_intake(self) -> OrderIntake:
+        """Order intake with group commit: orders posted together share one commit."""
+        return OrderIntake(self.deps, self.settings.intake_max_batch)
 
     @cached_property
     def consumers(self) -> dict[str, Handler]:

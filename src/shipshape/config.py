@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     (one object per line). The access log of `shipshape serve` is JSON either way."""
     max_body_bytes: int = 1024 * 1024
     max_edi_body_bytes: int = 20 * 1024 * 1024
+    intake_max_batch: int = Field(default=64, ge=1, le=1000)
+    """Most orders posted at the same time that share one transaction and one commit."""
     edi_max_interchanges: int = Field(default=1000, ge=1)
     """Most interchanges taken from one EDI request body; a body of more is refused (422)
     before anything is stored. `shipshape ingest FILE` takes a file of any count."""

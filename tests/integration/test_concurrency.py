@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -30,9 +31,21 @@ def one_unit(n: int) -> OrderDraft:
                  lines=[{"line_no": 1, "sku": "SKU1", "quantity": 1, "unit_price": "10.00"}])
 
 
-def submit_all(container: Container, commands: list[SubmitOrder]) -> list[IntakeResult]:
+Intake = Callable[[SubmitOrder], IntakeResult]
+
+
+@pytest.fixture(params=["alone", "together"])
+def intake(request: pytest.FixtureRequest, container: Container) -> Intake:
+    """Each order in its own transaction (`submit_order`), or orders that arrive together
+    committed together (the API's group commit): the guarantees are the same."""
+    if request.param == "alone":
+        return lambda command: submit_order(container.deps, command)
+    return container.order_intake.submit
+
+
+def submit_all(intake: Intake, commands: list[SubmitOrder]) -> list[IntakeResult]:
     with ThreadPoolExecutor(max_workers=16) as pool:
-        futures = [pool.submit(submit_order, container.deps, c) for c in commands]
+        futures = [pool.submit(intake, c) for c in commands]
         return [f.result() for f in futures]
 
 
@@ -41,9 +54,11 @@ def blocking_codes(result: IntakeResult) -> list[str]:
     return [f["code"] for f in findings if f["severity"] == "block"]
 
 
-def test_concurrent_orders_never_reserve_more_than_on_hand(container: Container) -> None:
+def test_concurrent_orders_never_reserve_more_than_on_hand(
+    container: Container, intake: Intake,
+) -> None:
     seed_distributor(container, stock={("DAL", "SKU1"): 10})
-    results = submit_all(container, [SubmitOrder(one_unit(n)) for n in range(50)])
+    results = submit_all(intake, [SubmitOrder(one_unit(n)) for n in range(50)])
     accepted = [r for r in results if r.status == "accepted"]
     held = [r for r in results if r.status == "held"]
     assert (len(accepted), len(held)) == (10, 40)
@@ -55,25 +70,27 @@ def test_concurrent_orders_never_reserve_more_than_on_hand(container: Container)
 
 
 def test_concurrent_first_orders_all_count_towards_credit_exposure(
-    container: Container,
+    container: Container, intake: Intake,
 ) -> None:
     seed_distributor(container)
     prices = {"SKU1": "10.00", "SKU2": "5.00"}
     commands = [SubmitOrder(draft(external_id=f"W-{n}", customer_po=f"PO-{n}", lines=[
         {"line_no": 1, "sku": sku, "quantity": 1, "unit_price": prices[sku]}]))
         for n, sku in enumerate(["SKU1", "SKU2"] * 4)]
-    results = submit_all(container, commands)
+    results = submit_all(intake, commands)
     assert all(r.status == "accepted" for r in results)
     with container.deps.uow() as uow:
         exposure = uow.credit.open_exposure("C1", lock=False)
     assert exposure == sum(c.draft.value for c in commands)
 
 
-def test_same_po_from_many_channels_at_once_creates_one_order(container: Container) -> None:
+def test_same_po_from_many_channels_at_once_creates_one_order(
+    container: Container, intake: Intake,
+) -> None:
     seed_distributor(container)
     commands = [SubmitOrder(draft(channel=CHANNELS[n % len(CHANNELS)], external_id=f"X-{n}"))
                 for n in range(10)]
-    results = submit_all(container, commands)
+    results = submit_all(intake, commands)
     created = [r for r in results if r.outcome is Outcome.CREATED]
     duplicates = [r for r in results if r.status == "duplicate"]
     assert (len(created), len(duplicates)) == (1, 9)
@@ -84,11 +101,11 @@ def test_same_po_from_many_channels_at_once_creates_one_order(container: Contain
 
 
 def test_same_idempotency_key_at_once_creates_one_order_with_one_answer(
-    container: Container,
+    container: Container, intake: Intake,
 ) -> None:
     seed_distributor(container)
     command = SubmitOrder(draft(), idempotency_key="key-1")
-    results = submit_all(container, [command] * 10)
+    results = submit_all(intake, [command] * 10)
     answers = {(r.outcome, repr(r.body)) for r in results}
     assert len(answers) == 1
     assert results[0].status == "accepted"
@@ -98,11 +115,11 @@ def test_same_idempotency_key_at_once_creates_one_order_with_one_answer(
 
 
 def test_same_idempotency_key_without_po_at_once_creates_one_order(
-    container: Container,
+    container: Container, intake: Intake,
 ) -> None:
     seed_distributor(container)
     command = SubmitOrder(draft(customer_po=None), idempotency_key="key-2")
-    results = submit_all(container, [command] * 10)
+    results = submit_all(intake, [command] * 10)
     assert len({(r.outcome, repr(r.body)) for r in results}) == 1
     assert list_orders(container.engine).total == 1
     assert stock_of(container.engine, "SKU1")[0]["reserved"] == 2

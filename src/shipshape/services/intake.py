@@ -25,6 +25,7 @@ from shipshape.domain.catalogue.parts import finding_json, reservation_json
 from shipshape.domain.errors import ConcurrencyConflict, Conflict, InvalidInput, ShipshapeError
 from shipshape.domain.findings import Kind, Team, block
 from shipshape.domain.orders import Order, OrderDraft, OrderStatus
+from shipshape.services import correlation
 from shipshape.services.acceptance import Decision, decide
 from shipshape.services.cases import OpenedCase, open_case
 from shipshape.services.deps import Deps
@@ -51,6 +52,8 @@ class SubmitOrder:
     draft: OrderDraft
     idempotency_key: str | None = None
     scope: str | None = None
+    request_id: str | None = None
+    """The request it came with, kept on its events even when another thread writes them."""
 
     @property
     def key(self) -> str:
@@ -85,14 +88,14 @@ class IntakeResult:
 
 def submit_order(deps: Deps, command: SubmitOrder) -> IntakeResult:
     """One order, one transaction, retried when a concurrent writer got there first."""
-    return _with_retries(deps, lambda uow: _submit(deps, uow, command))
+    return with_retries(deps, lambda uow: take_order(deps, uow, command))
 
 
 def submit_orders(deps: Deps, commands: Sequence[SubmitOrder]) -> list[IntakeResult | Conflict]:
     """A batch in one transaction, strategic customers first; one by one if the batch fails, so
     that an order that cannot be taken is answered `rejected` alone and the others are kept."""
     try:
-        return _with_retries(deps, lambda uow: _submit_batch(deps, uow, commands), attempts=1)
+        return with_retries(deps, lambda uow: _submit_batch(deps, uow, commands), attempts=1)
     except ConcurrencyConflict:
         pass
     except Exception as error:  # whatever one order caused: find it by taking them one by one
@@ -146,7 +149,7 @@ def submit_in(
     results: dict[int, IntakeResult | Conflict] = {}
     for i in sorted(range(len(commands)), key=rank):
         try:
-            results[i] = _submit(deps, uow, commands[i], commit=False)
+            results[i] = take_order(deps, uow, commands[i], commit=False)
         except Conflict as conflict:
             results[i] = conflict
         except UnfitOrder as unfit:
@@ -154,7 +157,7 @@ def submit_in(
     return [results[i] for i in range(len(commands))]
 
 
-def _with_retries(deps: Deps, work: Callable[[UnitOfWork], T], attempts: int = 0) -> T:
+def with_retries(deps: Deps, work: Callable[[UnitOfWork], T], attempts: int = 0) -> T:
     """Run `work` in a fresh unit of work, again after a short random pause if it collided."""
     limit = attempts or deps.max_attempts
     for attempt in range(1, limit + 1):
@@ -168,7 +171,12 @@ def _with_retries(deps: Deps, work: Callable[[UnitOfWork], T], attempts: int = 0
     raise ConcurrencyConflict("no attempt was made")
 
 
-def _submit(deps: Deps, uow: UnitOfWork, command: SubmitOrder, commit: bool = True) -> IntakeResult:
+def take_order(deps: Deps, uow: UnitOfWork, command: SubmitOrder,
+               commit: bool = True) -> IntakeResult:
+    """One order in the caller's unit of work, committed unless `commit` is False."""
+    if command.request_id is not None and command.request_id != correlation.request_id():
+        with correlation.serving(command.request_id):
+            return take_order(deps, uow, command, commit)
     _refuse_unfit(command)
     request_hash = command.draft.content_hash()
     stored = uow.idempotency.get(command.key_scope, command.key)

@@ -38,7 +38,7 @@ def post_order(
     order's key is `<channel>:<external_id>`, shared by every path of that channel."""
     command = intake.SubmitOrder(body.to_domain(), idempotency_key,
                                  intake.caller_scope(principal.name))
-    result = intake.submit_order(c.deps, command)
+    result = c.order_intake.submit(command)
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
     return JSONResponse(result.body, status_code=http_status(result.outcome), headers=headers)
 
