@@ -8,7 +8,7 @@ to POST /api/v1/orders; orders/s over the whole run and per-request p50/p99 late
 reported. A few 500-line orders are posted afterwards, one at a time. The server is
 always terminated.
 
-Usage: python benchmarks/bench_http.py [--orders N] [--workers W] [--backend ...]
+Usage: python benchmarks/bench_http.py [--orders N] [--workers W] [--backend ...] [--engine ...]
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ ORDERS_PATH = "/api/v1/orders"
 WARMUP = 100
 LARGE_ORDERS = 10
 LARGE_LINES = 500
-COLUMNS = ("backend", "path", "workers", "orders", "seconds", "orders_per_s", "p50_ms",
+COLUMNS = ("backend", "engine", "path", "workers", "orders", "seconds", "orders_per_s", "p50_ms",
            "p99_ms", "errors")
 
 
@@ -69,7 +69,8 @@ def _cli(env: dict[str, str], *args: str) -> str:
 
 
 @contextmanager
-def running_server(store: Store, folder: Path, catalog: Catalog) -> Iterator[tuple[str, str]]:
+def running_server(store: Store, folder: Path, catalog: Catalog,
+                   serve_args: Sequence[str] = ()) -> Iterator[tuple[str, str]]:
     """Load master data, create a token, serve; yields (base URL, token); always stops it."""
     env = {**os.environ, "SHIPSHAPE_DATABASE_URL": store.url, "SHIPSHAPE_ENV": "test",
            "COLUMNS": "200"}
@@ -78,7 +79,8 @@ def running_server(store: Store, folder: Path, catalog: Catalog) -> Iterator[tup
                  ).strip().splitlines()[-1].strip()
     port = free_port()
     log = (folder / "serve.log").open("w")
-    server = subprocess.Popen([SHIPSHAPE, "serve", "--host", "127.0.0.1", "--port", str(port)],
+    server = subprocess.Popen([SHIPSHAPE, "serve", "--host", "127.0.0.1", "--port", str(port),
+                               *serve_args],
                               env=env, stdout=log, stderr=subprocess.STDOUT,
                               start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -163,23 +165,31 @@ def load(base: str, token: str, bodies: Sequence[dict[str, Any]], workers: int,
 # --------------------------------------------------------------------------- one backend
 
 
-def bench_backend(backend: str, count: int, workers: int, seconds: float) -> list[dict[str, Any]]:
+ENGINES = {"threads": (), "process": ("--engine-process",)}
+"""How `serve` runs the embedded relay and workers: threads of the API's process (the default)
+or a process of their own (`--engine-process`)."""
+
+
+def bench_backend(backend: str, count: int, workers: int, seconds: float,
+                  engine: str) -> list[dict[str, Any]]:
     catalog = Catalog()
-    warm = order_bodies(catalog, WARMUP, f"{backend}-httpwarm")
-    bodies = order_bodies(catalog, count, f"{backend}-http")
-    large = order_bodies(catalog, LARGE_ORDERS, f"{backend}-httpbig", lines=LARGE_LINES)
+    warm = order_bodies(catalog, WARMUP, f"{backend}-{engine}-httpwarm")
+    bodies = order_bodies(catalog, count, f"{backend}-{engine}-http")
+    large = order_bodies(catalog, LARGE_ORDERS, f"{backend}-{engine}-httpbig",
+                         lines=LARGE_LINES)
     with (tempfile.TemporaryDirectory(prefix="shipshape-http-") as tmp,
           fresh_store(backend) as store,
-          running_server(store, Path(tmp), catalog) as (base, token)):
-        console.print(f"[bold]{backend}[/]: serving on {base}; warming up")
+          running_server(store, Path(tmp), catalog, ENGINES[engine]) as (base, token)):
+        console.print(f"[bold]{backend}[/] (engine: {engine}): serving on {base}; warming up")
         load(base, token, warm, workers, seconds)
         console.print(f"[bold]{backend}[/]: {count} orders from {workers} worker processes")
-        orders = {"backend": backend, "path": "http", **load(base, token, bodies, workers,
-                                                              seconds)}
+        orders = {"backend": backend, "engine": engine, "path": "http",
+                  **load(base, token, bodies, workers, seconds)}
         console.print(f"[bold]{backend}[/]: {LARGE_ORDERS} orders of {LARGE_LINES} lines")
         big = post_all(base, token, large, 0, seconds)
-    big_row = {"backend": backend, "path": f"http_{LARGE_LINES}_lines", "workers": 1,
-               "orders": len(big["samples"]), "seconds": big["finished"] - big["started"],
+    big_row = {"backend": backend, "engine": engine, "path": f"http_{LARGE_LINES}_lines",
+               "workers": 1, "orders": len(big["samples"]),
+               "seconds": big["finished"] - big["started"],
                "orders_per_s": len(big["samples"]) / (big["finished"] - big["started"]),
                "errors": len(big["errors"]), **latency_ms(big["samples"])}
     return [orders, big_row]
@@ -193,9 +203,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seconds", type=float, default=20.0,
                         help="each worker stops posting after this long (default 20)")
     parser.add_argument("--backend", choices=BACKENDS, action="append")
+    parser.add_argument("--engine", choices=sorted(ENGINES), action="append",
+                        help="how serve runs the embedded relay and workers (default: both)")
     args = parser.parse_args(argv)
-    rows, skips = over_backends("http", args.backend, lambda backend: bench_backend(
-        backend, args.orders, args.workers, args.seconds))
+    engines = args.engine or list(ENGINES)
+    rows, skips = over_backends("http", args.backend, lambda backend: [
+        row for engine in engines
+        for row in bench_backend(backend, args.orders, args.workers, args.seconds, engine)])
     print_table("Intake through HTTP (shipshape serve, one uvicorn process)", rows, COLUMNS)
     console.print("[dim]latency is per request as the client saw it, keep-alive connections; "
                   "client and server share the machine's cores[/]")
