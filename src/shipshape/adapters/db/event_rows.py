@@ -32,6 +32,13 @@ def order_of(stream: str, objects: tuple[ObjectRef, ...]) -> str | None:
     return stream if any(o.type == ORDER and o.id == stream for o in objects) else None
 
 
+LINK_COLUMNS = ("event_id", "object_type", "object_id", "qualifier")
+
+
+def object_tuples(event_id: str, objects: tuple[ObjectRef, ...]) -> list[tuple[str, ...]]:
+    """The `event_objects` rows of one event, in `LINK_COLUMNS` order."""
+    return [(event_id, o.type, o.id[:200], o.qualifier[:40]) for o in objects]
+
+
 def object_rows(event_id: str, objects: tuple[ObjectRef, ...]) -> list[dict[str, object]]:
-    return [{"event_id": event_id, "object_type": o.type, "object_id": o.id[:200],
-             "qualifier": o.qualifier[:40]} for o in objects]
+    return [dict(zip(LINK_COLUMNS, row, strict=True)) for row in object_tuples(event_id, objects)]

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.bulk import Bulk
-from shipshape.adapters.db.event_rows import object_rows, stored
+from shipshape.adapters.db.event_rows import LINK_COLUMNS, object_tuples, stored
 from shipshape.adapters.db.outbox_store import lock_outbox, topic_of
 from shipshape.domain.cases import CaseStatus, ExceptionCase, stage_of
 from shipshape.domain.catalogue import DomainEvent
@@ -41,6 +41,11 @@ INSERT_LINES = Bulk(t.order_lines.insert(),
                     ["order_id", "line_no", "sku", "quantity", "unit_price", "uom"])
 INSERT_FINDINGS = t.order_findings.insert()
 INSERT_KEY = t.idempotency_keys.insert()
+INSERT_EVENTS = Bulk(t.order_events.insert(), ["event_id", "order_id", "stream", "type",
+                                                "payload", "occurred_at", "request_id"])
+INSERT_LINKS = Bulk(t.event_objects.insert(), LINK_COLUMNS)
+INSERT_OUTBOX = Bulk(t.outbox.insert(), ["event_id", "topic", "stream", "payload",
+                                         "created_at"])
 
 
 class SqlOrders:
@@ -221,25 +226,24 @@ class SqlEventLog:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self._pending: list[dict[str, object]] = []
+        self._pending: list[tuple[object, ...]] = []
 
     def append(self, events: Sequence[DomainEvent]) -> None:
         if not events:
             return
         rows = [(uuid4().hex, stored(e)) for e in events]
         request = correlation.request_id()
-        self._conn.execute(t.order_events.insert(), [
-            {"event_id": event_id, "order_id": e.order_id, "stream": e.stream, "type": e.type,
-             "payload": e.payload, "occurred_at": e.occurred_at, "request_id": request}
+        INSERT_EVENTS.execute(self._conn, [
+            (event_id, e.order_id, e.stream, e.type, e.payload, e.occurred_at, request)
             for event_id, e in rows])
-        links = [link for event_id, e in rows for link in object_rows(event_id, e.objects)]
+        links = [link for event_id, e in rows for link in object_tuples(event_id, e.objects)]
         if links:
-            self._conn.execute(t.event_objects.insert(), links)
+            INSERT_LINKS.execute(self._conn, links)
         self._pending.extend(
-            {"event_id": event_id, "topic": topic_of(e.type), "stream": e.stream,
-             "payload": {"type": e.type, "order_id": e.order_id, **e.payload,
-                         "occurred_at": e.occurred_at.isoformat()},
-             "created_at": e.occurred_at} for event_id, e in rows)
+            (event_id, topic_of(e.type), e.stream,
+             {"type": e.type, "order_id": e.order_id, **e.payload,
+              "occurred_at": e.occurred_at.isoformat()}, e.occurred_at)
+            for event_id, e in rows)
 
     def flush(self) -> None:
         """Write the pending outbox rows under the outbox lock; call it last before commit."""
@@ -247,7 +251,7 @@ class SqlEventLog:
             return
         rows, self._pending = self._pending, []
         lock_outbox(self._conn)
-        self._conn.execute(t.outbox.insert(), rows)
+        INSERT_OUTBOX.execute(self._conn, rows)
 
     def discard(self) -> None:
         self._pending = []
