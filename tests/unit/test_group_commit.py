@@ -77,3 +77,9 @@ def test_a_batch_that_fails_fails_its_callers_and_the_next_caller_is_served() ->
     with pytest.raises(RuntimeError, match="store went away"):
         group.submit(1)
     assert group.submit(2) == 2
+
+
+def test_a_batch_that_answers_the_wrong_number_fails_its_callers_instead_of_hanging() -> None:
+    group: GroupCommit[int, int] = GroupCommit(lambda requests: [])
+    with pytest.raises(RuntimeError, match="a batch of 1 gave 0 answers"):
+        group.submit(1)

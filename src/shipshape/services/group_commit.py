@@ -65,7 +65,9 @@ class GroupCommit(Generic[C, R]):
         with self._lock:
             batch, self._queue = self._queue[:self._max_batch], self._queue[self._max_batch:]
         try:
-            answers = self._run_batch([w.request for w in batch])
+            answers = list(self._run_batch([w.request for w in batch]))
+            if len(answers) != len(batch):
+                raise RuntimeError(f"a batch of {len(batch)} gave {len(answers)} answers")
         except BaseException as error:  # every caller of the batch hears of it, none hangs
             answers = [error] * len(batch)
         for waiting, answer in zip(batch, answers, strict=True):
