@@ -158,6 +158,8 @@ def open_case(
     """A new open case for `finding`. `stage` replaces the one the finding's code implies,
     `details` are added to the finding's, `line_nos` replace the finding's."""
     customer = origin.customer
+    lines = tuple(line_nos) if line_nos is not None else finding.line_nos
+    merged = {**finding.details, **(details or {})}
     return ExceptionCase(
         id=case_id,
         code=finding.code,
@@ -165,7 +167,7 @@ def open_case(
         stage=stage if stage is not None else stage_of(finding.code).value,
         source_system=origin.source_system,
         order_id=origin.order_id,
-        line_nos=tuple(line_nos) if line_nos is not None else finding.line_nos,
+        line_nos=lines,
         site_id=origin.site_id,
         customer_id=customer.id if customer else None,
         customer_segment=customer.segment if customer else None,
@@ -176,10 +178,8 @@ def open_case(
         opened_at=origin.opened_at,
         message=finding.message,
         rule_version=rule_version,
-        details={**finding.details, **(details or {})},
-        subject=subject_of(origin.order_id, origin.site_id,
-                           tuple(line_nos) if line_nos is not None else finding.line_nos,
-                           {**finding.details, **(details or {})}),
+        details=merged,
+        subject=subject_of(origin.order_id, origin.site_id, lines, merged),
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 from shipshape.domain.errors import Conflict
 from shipshape.services import correlation
@@ -41,7 +42,7 @@ class OrderIntake:
 
     def submit(self, command: SubmitOrder) -> IntakeResult:
         if command.request_id is None and (request := correlation.request_id()) is not None:
-            command = SubmitOrder(command.draft, command.idempotency_key, command.scope, request)
+            command = replace(command, request_id=request)
         return self._group.submit(command)
 
 

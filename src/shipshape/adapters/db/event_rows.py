@@ -23,8 +23,10 @@ class StoredEvent:
 
 
 def stored(event: DomainEvent) -> StoredEvent:
-    return StoredEvent(event.TYPE, event.order_id, event.stream, event.payload(),
-                       event.occurred_at, event.objects())
+    """The event as rows: its payload built once, its links read from that payload."""
+    payload = event.payload()
+    return StoredEvent(event.TYPE, event.order_id, event.stream, payload, event.occurred_at,
+                       type(event).links(event.stream, payload))
 
 
 def order_of(stream: str, objects: tuple[ObjectRef, ...]) -> str | None:
