@@ -214,6 +214,28 @@ def test_a_relay_running_alongside_writers_never_publishes_an_id_lower_than_one_
     assert published == sorted(position.values())
 
 
+def test_a_commit_wakes_the_relay_before_its_poll_interval(store: Wired) -> None:
+    """Polling every minute, the relay still publishes a commit of this process at once."""
+    deps = store.container.deps
+    recording = Recording(store.transport)
+    stop = threading.Event()
+    relay = threading.Thread(target=relay_forever, args=(deps, recording, stop, 60.0))
+    relay.start()
+    try:
+        time.sleep(0.2)  # the relay has found nothing and waits
+        with deps.uow() as uow:
+            uow.events.append(notes("ORD-1", 1))
+            uow.commit()
+        deadline = time.monotonic() + 20
+        while not recording.published and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert [m.key for m in recording.published] == ["ORD-1"]
+    finally:
+        stop.set()
+        relay.join(10)
+    assert not relay.is_alive()
+
+
 def test_a_failure_midway_marks_what_went_out_and_the_rest_goes_next_time(w: Wired) -> None:
     deps = w.container.deps
     with deps.uow() as uow:

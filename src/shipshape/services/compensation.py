@@ -119,7 +119,7 @@ def resume(deps: Deps, sagas: Mapping[str, Saga]) -> list[SagaOutcome]:
 
 
 def _unfinished(deps: Deps, kind: str) -> list[str]:
-    with deps.uow() as uow:
+    with deps.uow.reading() as uow:
         return uow.sagas.unfinished(kind)
 
 
@@ -143,7 +143,7 @@ def _drive(deps: Deps, saga: Saga, saga_id: str) -> SagaOutcome:
 
 
 def _load(deps: Deps, saga_id: str) -> _State:
-    with deps.uow() as uow:
+    with deps.uow.reading() as uow:
         status = uow.sagas.status(saga_id)
         rows = uow.sagas.steps(saga_id)
     if status is None:

@@ -9,7 +9,7 @@ from shipshape.services.deps import Deps
 
 def check_consistency(deps: Deps) -> list[cs.Violation]:
     """Every violated condition, by check number; empty when the store is consistent."""
-    with deps.uow() as uow:
+    with deps.uow.reading() as uow:
         q = uow.consistency
         return [*cs.order_violations(q.order_tallies()),
                 *cs.line_violations(q.line_tallies()),

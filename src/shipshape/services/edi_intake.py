@@ -68,7 +68,7 @@ def upsert_partners(deps: Deps, partners: Sequence[TradingPartner]) -> int:
 
 def unknown_senders(deps: Deps, handlers: Sequence[InterchangeHandler]) -> list[str]:
     """Senders of these interchanges that no partner profile names, checked before any write."""
-    with deps.uow() as uow:
+    with deps.uow.reading() as uow:
         return sorted({h.sender for h in handlers if h.find_partner(uow.edi) is None})
 
 

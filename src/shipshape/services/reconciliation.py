@@ -91,7 +91,7 @@ def reconcile(deps: Deps, policy: ReconcilePolicy | None = None) -> Reconciliati
     run_id, now = deps.new_id("rec"), deps.clock.now()
     timeout = timedelta(seconds=policy.ack_timeout_s)
     stall_since = now - timedelta(seconds=policy.stall_timeout_s)
-    with deps.uow() as uow:
+    with deps.uow.reading() as uow:
         found = discrepancies(uow.reconciliation, now, timeout, stall_since)
     items: list[ReconciledItem] = []
     for order_id, of_order in _by_order(found).items():

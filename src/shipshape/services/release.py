@@ -106,7 +106,7 @@ def release_due_waves(deps: Deps, limit: int = DEFAULT_LIMIT
                       ) -> dict[str, WaveResult | ShipshapeError]:
     """One tick of the cadence: a wave at every site of the master data, each in its own
     transaction; a site whose wave fails (a conflict) does not stop the others."""
-    with deps.uow() as uow:
+    with deps.uow.reading() as uow:
         sites = sorted(uow.masterdata.sites())
     results: dict[str, WaveResult | ShipshapeError] = {}
     for site in sites:

@@ -245,13 +245,15 @@ class SqlEventLog:
               "occurred_at": e.occurred_at.isoformat()}, e.occurred_at)
             for event_id, e in rows)
 
-    def flush(self) -> None:
-        """Write the pending outbox rows under the outbox lock; call it last before commit."""
+    def flush(self) -> bool:
+        """Write the pending outbox rows under the outbox lock; call it last before commit.
+        Whether there were any."""
         if not self._pending:
-            return
+            return False
         rows, self._pending = self._pending, []
         lock_outbox(self._conn)
         INSERT_OUTBOX.execute(self._conn, rows)
+        return True
 
     def discard(self) -> None:
         self._pending = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
 from typing import Any, Self
@@ -31,6 +32,7 @@ from shipshape.adapters.db.reconcile_queries import SqlReconciliation
 from shipshape.adapters.db.shipment_store import SqlShipments
 from shipshape.adapters.db.tender_store import SqlTenders
 from shipshape.adapters.db.wave_store import SqlWaves
+from shipshape.adapters.db.writer_lock import writer_lock_of
 
 
 class SqlUnitOfWork:
@@ -57,9 +59,12 @@ class SqlUnitOfWork:
     consistency: SqlConsistency
 
     def __init__(self, engine: Engine, writer_lock: AbstractContextManager[Any],
-                 subject_prefix: str = "shipshape", partitions: int = 1) -> None:
+                 subject_prefix: str = "shipshape", partitions: int = 1,
+                 writes: bool = True, on_events: Callable[[], None] = lambda: None) -> None:
         self._engine = engine
+        self._on_events = on_events
         self._writer_lock = writer_lock
+        self._writes = writes
         self._subject_prefix = subject_prefix
         self._partitions = partitions
         self._conn: Connection | None = None
@@ -68,7 +73,7 @@ class SqlUnitOfWork:
         self._writer_lock.__enter__()
         try:
             with translated():
-                conn = self._engine.connect().execution_options(**{WRITE: True})
+                conn = self._engine.connect().execution_options(**{WRITE: self._writes})
                 conn.begin()
         except BaseException:
             self._writer_lock.__exit__(None, None, None)
@@ -113,9 +118,13 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         if self._conn is None:
             raise RuntimeError("commit outside the unit of work")
+        if not self._writes:
+            raise RuntimeError("a unit of work for reading cannot commit")
         with translated():
-            self.events.flush()
+            wrote_events = self.events.flush()
             self._conn.commit()
+        if wrote_events:
+            self._on_events()
 
     def rollback(self) -> None:
         if self._conn is not None:
@@ -125,7 +134,8 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    """On SQLite, this process's writers queue on a lock instead of SQLite's sleeping busy-wait."""
+    """On SQLite, writers queue on `writer_lock.WriterLock` instead of SQLite's sleeping
+    busy-wait."""
 
     def __init__(self, engine: Engine, subject_prefix: str = "shipshape",
                  partitions: int = 1) -> None:
@@ -133,9 +143,20 @@ class SqlUnitOfWorkFactory:
         self.subject_prefix = subject_prefix
         self.partitions = partitions
         self._writer_lock: AbstractContextManager[Any] = (
-            threading.Lock() if is_sqlite(engine) else nullcontext())
+            writer_lock_of(engine) if is_sqlite(engine) else nullcontext())
+        self._events_written = threading.Event()
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self._writer_lock, self.subject_prefix,
-                             self.partitions)
+                             self.partitions, on_events=self._events_written.set)
+
+    def await_events(self, timeout_s: float) -> bool:
+        woken = self._events_written.wait(timeout_s)
+        if woken:
+            self._events_written.clear()
+        return woken
+
+    def reading(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, nullcontext(), self.subject_prefix, self.partitions,
+                             writes=False)
 

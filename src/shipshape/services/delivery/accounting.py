@@ -94,7 +94,7 @@ def settle(deps: Deps, consumers: Consumers, pages: int | None = None) -> int:
 
 def debt(deps: Deps, consumers: Consumers, limit: int = SCAN_LIMIT) -> DeliveryDebt:
     """What is written or published and not yet applied, read in one transaction."""
-    with deps.uow() as uow:
+    with deps.uow.reading() as uow:
         owed, unsent = uow.outbox.owed_lag(), uow.outbox.lag()
         rows = uow.outbox.owed(limit)
         missing = _missing(uow, consumers, rows)

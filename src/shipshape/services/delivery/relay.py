@@ -34,6 +34,8 @@ DEFAULT_BATCH = 500
 DEFAULT_INTERVAL_S = 0.5
 MAX_PAUSE_S = 30.0
 SETTLE_EVERY_S = 1.0
+STOP_POLL_S = 0.05
+"""How often a relay waiting for events looks at its stop signal."""
 
 Progress = Callable[[int, int], None]
 """Called after every batch that published something, with its count and the running total."""
@@ -63,7 +65,7 @@ def message_of(row: OutboxMessage) -> Message:
 
 def relay_once(deps: Deps, transport: Transport, batch: int = DEFAULT_BATCH) -> int:
     """Publish up to `batch` unsent rows in id order and mark them; returns how many."""
-    with deps.uow() as uow:
+    with deps.uow.reading() as uow:
         rows = uow.outbox.unsent(batch)
     published: list[int] = []
     try:
@@ -94,7 +96,8 @@ def relay_forever(deps: Deps, transport: Transport, stop: StopSignal,
                   interval_s: float = DEFAULT_INTERVAL_S, batch: int = DEFAULT_BATCH,
                   on_progress: Progress | None = None,
                   settle: Callable[[], object] | None = None) -> int:
-    """Relay until `stop` is set: a full batch goes on at once, otherwise wait `interval_s`.
+    """Relay until `stop` is set: a full batch goes on at once; otherwise wait until this
+    process commits events, or at most `interval_s` (another process's commits).
     `settle` (delivery accounting) runs between batches, at most every `SETTLE_EVERY_S`.
 
     A failure (broker down, store busy) is logged and tried again after a pause that doubles
@@ -121,12 +124,21 @@ def relay_forever(deps: Deps, transport: Transport, stop: StopSignal,
         if count and on_progress is not None:
             on_progress(count, total)
         if count < batch:
-            stop.wait(interval_s)
+            _await_events(deps, stop, interval_s)
     return total
 
 
+def _await_events(deps: Deps, stop: StopSignal, interval_s: float) -> None:
+    """Until this process commits events, `stop` is set, or `interval_s` passes (for the
+    commits of other processes)."""
+    deadline = time.monotonic() + interval_s
+    while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+        if deps.uow.await_events(min(left, STOP_POLL_S)):
+            return
+
+
 def outbox_lag(deps: Deps) -> OutboxLag:
-    with deps.uow() as uow:
+    with deps.uow.reading() as uow:
         return uow.outbox.lag()
 
 

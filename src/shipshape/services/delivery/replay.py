@@ -32,7 +32,7 @@ class ReplayResult:
 
 
 def open_letters(deps: Deps, limit: int = 1000) -> list[DeadLetter]:
-    with deps.uow() as uow:
+    with deps.uow.reading() as uow:
         return uow.dead_letters.open(limit)
 
 
@@ -43,7 +43,7 @@ def message_of(letter: DeadLetter) -> Message:
 
 def replay(deps: Deps, handlers: Mapping[str, Handler], letter_id: int,
            actor: str = "cli") -> ReplayResult:
-    with deps.uow() as uow:
+    with deps.uow.reading() as uow:
         letter = uow.dead_letters.get(letter_id)
     if letter is None:
         return ReplayResult(letter_id, "unknown", "no dead letter has this id")

@@ -93,6 +93,17 @@ class UnitOfWork(Protocol):
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
 
+    def await_events(self, timeout_s: float) -> bool:
+        """Wait until a unit of work of this factory commits events (True), at most
+        `timeout_s` (False); each commit wakes one call. The relay's wake-up: another process's
+        commits it still finds by polling."""
+        ...
+
+    def reading(self) -> UnitOfWork:
+        """A unit of work that only reads: it waits for no writer (on SQLite, it never takes
+        the writer lock) and cannot commit."""
+        ...
+
 
 class PolicyRules(Protocol):
     """Custom policies (decision tables); `version` names the exact rule files used."""
