@@ -23,7 +23,8 @@ from typing import Protocol
 
 from shipshape.adapters.messaging import partition_subject
 from shipshape.bootstrap import Container, handlers_of, reconcile_policy
-from shipshape.services.delivery.consume import ConsumeResult, Handler, dispatch_once
+from shipshape.services.delivery.consume import ConsumeResult, Handler
+from shipshape.services.delivery.dispatch import dispatch_once
 from shipshape.services.delivery.inbound import take_events
 from shipshape.services.ports.messaging import ConsumerPolicy
 from shipshape.services.reconciliation import reconcile

@@ -30,7 +30,8 @@ from shipshape.bootstrap import Container, build
 from shipshape.config import Settings
 from shipshape.services import intake
 from shipshape.services import masterdata as md
-from shipshape.services.delivery.consume import ConsumeResult, RetryLater, consume_once
+from shipshape.services.delivery.consume import ConsumeResult, RetryLater
+from shipshape.services.delivery.dispatch import consume_once
 from shipshape.services.delivery.relay import relay_forever
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.ports.messaging import ConsumerPolicy, Message, event_type_of

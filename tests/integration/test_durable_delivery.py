@@ -26,8 +26,9 @@ from shipshape.cli import app as cli_app
 from shipshape.config import Settings
 from shipshape.domain.catalogue import SystemCalled
 from shipshape.services.delivery import accounting as delivery
-from shipshape.services.delivery import consume, inbound
-from shipshape.services.delivery.consume import Handler, dispatch_once
+from shipshape.services.delivery import dispatch, inbound
+from shipshape.services.delivery.consume import Handler
+from shipshape.services.delivery.dispatch import dispatch_once
 from shipshape.services.delivery.outbound import ERP_ORDER_MIRROR
 from shipshape.services.delivery.relay import relay_pending
 from shipshape.services.intake import SubmitOrder, submit_order
@@ -186,7 +187,7 @@ def test_a_dead_letter_the_store_cannot_take_is_retried_not_dropped(
         relay_pending(c.deps, transport)
         policy = ConsumerPolicy(ack_wait_s=5, max_deliver=2, backoff_s=(0.01,))
         failures = {"left": 2}
-        real = consume.record_dead_letter
+        real = dispatch.record_dead_letter
 
         def full_disk(*args: object, **kwargs: object) -> object:
             if failures["left"]:
@@ -194,7 +195,7 @@ def test_a_dead_letter_the_store_cannot_take_is_retried_not_dropped(
                 raise OSError("database or disk is full")
             return real(*args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(consume, "record_dead_letter", full_disk)
+        monkeypatch.setattr(dispatch, "record_dead_letter", full_disk)
         handlers = {"always-fails": Failing()}
         outcomes: Counter[str] = Counter()
         deadline = time.monotonic() + 20
@@ -310,7 +311,7 @@ def test_system_events_taken_while_the_store_is_down_wait_for_it(
         for n in range(3):
             erp.emit("credit_status_changed", {"customer_id": "C1", "on_hold": n % 2 == 0},
                      c.deps.clock.now())
-        real, store = inbound.receive_event, {"taken": 0, "down": False}
+        real, store = inbound._receive_in, {"taken": 0, "down": False}
 
         def down_after_one(*args: object, **kwargs: object) -> object:
             if store["down"]:
@@ -319,12 +320,13 @@ def test_system_events_taken_while_the_store_is_down_wait_for_it(
             store["down"] = store["taken"] == 1
             return real(*args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(inbound, "receive_event", down_after_one)
+        monkeypatch.setattr(inbound, "_receive_in", down_after_one)
         first = inbound.take_events(c.deps, c.ownership, erp)
-        assert (first["applied"], first["deferred"]) == (1, 2)
+        # The store went down inside the batch's transaction: it rolled back, so all three wait.
+        assert (first["applied"], first["deferred"]) == (0, 3)
         store["down"] = False
         second = inbound.take_events(c.deps, c.ownership, erp)
-        assert second["applied"] == 2 and not second["deferred"]
+        assert second["applied"] == 3 and not second["deferred"]
         with c.deps.uow() as uow:
             customer = uow.masterdata.customer("C1")
         assert customer is not None and customer.credit_hold is True

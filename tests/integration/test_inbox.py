@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from shipshape.adapters.db import tables as t
 from shipshape.domain.errors import ConcurrencyConflict
-from shipshape.services.delivery.consume import RetryLater, apply_once, consume_once
+from shipshape.services.delivery.consume import RetryLater, apply_once
+from shipshape.services.delivery.dispatch import consume_once
 from shipshape.services.delivery.relay import relay_once
 from shipshape.services.delivery.replay import open_letters
 from shipshape.services.ports import UnitOfWork
@@ -175,3 +176,49 @@ def test_an_empty_fetch_handles_nothing(w: Wired) -> None:
     got = consume_once(w.container.deps, w.transport, "billing", w.subjects, counting(w), QUICK,
                        batch=5, timeout_s=0.2)
     assert got.fetched == 0
+
+
+def one_event_each(w: Wired, orders: int) -> list[str]:
+    """One event for each of `orders` orders (so one fetch may take them all), relayed."""
+    with w.container.deps.uow() as uow:
+        for n in range(orders):
+            uow.events.append(notes(f"ORD-{n}", 1))
+        uow.commit()
+    assert relay_once(w.container.deps, w.transport) == orders
+    return [row["event_id"] for row in outbox_rows(w)]
+
+
+def test_a_fetched_batch_is_applied_in_one_transaction(store: Wired) -> None:
+    ids = one_event_each(store, 10)
+    commits: list[object] = []
+
+    def committed(conn: object) -> None:
+        commits.append(conn)
+
+    event.listen(store.container.engine, "commit", committed)
+    try:
+        got = consume_once(store.container.deps, store.transport, "billing", store.subjects,
+                           counting(store), QUICK, batch=10, timeout_s=1.0)
+    finally:
+        event.remove(store.container.engine, "commit", committed)
+    assert (got.fetched, got.applied) == (10, 10)
+    assert len(commits) == 1
+    assert sorted(inbox_rows(store, "billing")) == sorted(ids)
+    assert applied(store) == 10
+
+
+def test_one_failing_event_of_a_batch_costs_the_others_nothing(store: Wired) -> None:
+    ids = one_event_each(store, 5)
+    poison = ids[2]
+    count = counting(store)
+
+    def picky(uow: UnitOfWork, message: Message) -> None:
+        count(uow, message)
+        if message.id == poison:
+            raise ValueError("this event cannot be applied")
+
+    got = consume_once(store.container.deps, store.transport, "billing", store.subjects, picky,
+                       QUICK, batch=5, timeout_s=1.0)
+    assert (got.fetched, got.applied, got.failed) == (5, 4, 1)
+    assert sorted(inbox_rows(store, "billing")) == sorted(set(ids) - {poison})
+    assert applied(store) == 4

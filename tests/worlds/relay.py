@@ -29,7 +29,8 @@ from shipshape.adapters.db import tables as t
 from shipshape.adapters.messaging.memory import MemoryBroker, MemoryTransport
 from shipshape.bootstrap import Container, build
 from shipshape.config import Settings
-from shipshape.services.delivery.consume import ConsumeResult, Handler, consume_once
+from shipshape.services.delivery.consume import ConsumeResult, Handler
+from shipshape.services.delivery.dispatch import consume_once
 from shipshape.services.intake import IntakeResult, SubmitOrder, submit_order
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.ports.messaging import ConsumerPolicy, Message, Transport

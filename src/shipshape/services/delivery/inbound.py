@@ -25,7 +25,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -54,6 +54,8 @@ from shipshape.services.ports.messaging import Message
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_CLOCK_SKEW = timedelta(seconds=DEFAULT_MAX_CLOCK_SKEW_S)
+TOGETHER = 100
+"""Events of a simulated system applied in one transaction (one commit for all)."""
 INBOUND_CONSUMER = "{system}-inbound"
 """The consumer named on the dead letters of a simulated system's events."""
 T = TypeVar("T")
@@ -134,38 +136,88 @@ def receive_event(deps: Deps, ownership: Mapping[State, System], event: SystemEv
     The webhook-id is an idempotency key of the sending system's own scope, out of any API
     caller's reach."""
     check_clock_skew(event, deps.clock.now(), max_skew)
+    with deps.uow() as uow:
+        received = _receive_in(deps, uow, ownership, event, raw)
+        uow.commit()
+    return received
+
+
+def _receive_in(deps: Deps, uow: UnitOfWork, ownership: Mapping[State, System],
+                event: SystemEvent, raw: bytes) -> Received:
     scope, key = f"webhook:{event.system}", event.webhook_id
     digest = hashlib.sha256(raw).hexdigest()
-    with deps.uow() as uow:
-        stored = uow.idempotency.get(scope, key)
-        if stored is not None:
-            if stored.request_hash != digest:
-                raise WebhookIdReused(f"webhook-id {event.webhook_id} was used for another body")
-            return Received(stored, resent=True)
-        answer = StoredResponse(digest, *_decide(deps, uow, ownership, event))
-        uow.idempotency.put(scope, key, answer, deps.clock.now())
-        uow.commit()
+    stored = uow.idempotency.get(scope, key)
+    if stored is not None:
+        if stored.request_hash != digest:
+            raise WebhookIdReused(f"webhook-id {event.webhook_id} was used for another body")
+        return Received(stored, resent=True)
+    answer = StoredResponse(digest, *_decide(deps, uow, ownership, event))
+    uow.idempotency.put(scope, key, answer, deps.clock.now())
     return Received(answer, resent=False)
 
 
 def take_events(deps: Deps, ownership: Mapping[State, System], source: EventSource,
                 max_skew: timedelta = DEFAULT_MAX_CLOCK_SKEW) -> Counter[str]:
     """Receive what `source` sent since the last call, as if it had been posted; counts by
-    outcome (applied, stale, refused, resent, invalid, deferred). An event that cannot be
-    applied is kept as a dead letter with a case (`invalid`) and the others are applied all the
-    same; when the store cannot take writes, the rest go back to the source (`deferred`)."""
+    outcome (applied, stale, refused, resent, invalid, deferred). Up to `TOGETHER` events share
+    a transaction; when one of them cannot be applied, that share is taken one event at a
+    time: an event that cannot be applied is kept as a dead letter with a case (`invalid`) and
+    the others are applied all the same; when the store cannot take writes, the rest go back to
+    the source (`deferred`)."""
     counts: Counter[str] = Counter()
     batch = source.take_events()
-    for index, envelope in enumerate(batch):
-        try:
-            counts[_take_one(deps, ownership, source.system, envelope, max_skew)] += 1
-        except ConcurrencyConflict as error:  # the store is busy or unwritable: keep the rest
-            log.warning("%s: %d events wait until the store takes writes again: %s",
-                        source.system, len(batch) - index, error)
-            source.give_back(batch[index:])
-            counts["deferred"] += len(batch) - index
+    for start in range(0, len(batch), TOGETHER):
+        part = batch[start:start + TOGETHER]
+        together = _take_together(deps, ownership, source.system, part, max_skew)
+        if together is not None:
+            counts.update(together)
+            continue
+        taken = _take_alone(deps, ownership, source.system, part, max_skew, counts)
+        if taken < len(part):
+            rest = batch[start + taken:]
+            source.give_back(rest)
+            counts["deferred"] += len(rest)
             break
     return counts
+
+
+def _take_together(deps: Deps, ownership: Mapping[State, System], system: str,
+                   envelopes: Sequence[dict[str, object]],
+                   max_skew: timedelta) -> Counter[str] | None:
+    """Every event of `envelopes` applied in one transaction; None, with nothing written, when
+    one of them is malformed or fails."""
+    try:
+        events = [(parse_event(system, str(envelope.get("id", "")), envelope), _raw(envelope))
+                  for envelope in envelopes]
+        now = deps.clock.now()
+        for event, _ in events:
+            check_clock_skew(event, now, max_skew)
+        with deps.uow() as uow:
+            received = [_receive_in(deps, uow, ownership, event, raw) for event, raw in events]
+            uow.commit()
+    except Exception as error:  # sorted out event by event in `_take_alone`
+        log.info("%s: %d events could not be applied together (%s: %s); taking them one by "
+                 "one", system, len(envelopes), type(error).__name__, error)
+        return None
+    return Counter("resent" if r.resent else str(r.answer.body["outcome"]) for r in received)
+
+
+def _take_alone(deps: Deps, ownership: Mapping[State, System], system: str,
+                envelopes: Sequence[dict[str, object]], max_skew: timedelta,
+                counts: Counter[str]) -> int:
+    """Each event in a transaction of its own, counted in `counts`; how many were taken before
+    the store stopped taking writes."""
+    for index, envelope in enumerate(envelopes):
+        try:
+            counts[_take_one(deps, ownership, system, envelope, max_skew)] += 1
+        except ConcurrencyConflict as error:  # the store is busy or unwritable: keep the rest
+            log.warning("%s: events wait until the store takes writes again: %s", system, error)
+            return index
+    return len(envelopes)
+
+
+def _raw(envelope: Mapping[str, object]) -> bytes:
+    return json.dumps(envelope, sort_keys=True, default=str).encode()
 
 
 def _take_one(deps: Deps, ownership: Mapping[State, System], system: str,
@@ -173,7 +225,7 @@ def _take_one(deps: Deps, ownership: Mapping[State, System], system: str,
     """One event of the batch; never raises. A malformed event (schema, clock skew, a reused
     id) or a technical failure after the retries becomes a dead letter with its case; an event
     the effect refuses by a business rule is refused as over HTTP (logged, nothing stored)."""
-    raw = json.dumps(envelope, sort_keys=True, default=str).encode()
+    raw = _raw(envelope)
     try:
         event = parse_event(system, str(envelope.get("id", "")), envelope)
     except InvalidInput as error:
