@@ -61,7 +61,9 @@ class EdiDocumentWriter(Protocol):
 class EdiDocumentSource(Protocol):
     """Committed facts the documents are made of."""
 
-    def partners_of(self, customer_id: str) -> list[TradingPartner]: ...
+    def partners_of_order(self, order_id: str) -> list[TradingPartner]:
+        """The trading partners of the order's customer (none for an unknown order)."""
+        ...
 
     def shipment(self, shipment_id: str) -> eo.ShipmentFacts | None: ...
 
@@ -140,13 +142,17 @@ class EdiDocumentHandler:
         return event_type_of(message) in (ShipmentConfirmed.TYPE, InvoiceIssued.TYPE)
 
     def prepare(self, message: Message) -> object:
-        """The job, or None when there is nothing to send (no EDI partner, nothing shipped)."""
+        """The job, or None when there is nothing to send (no EDI partner, nothing shipped).
+        Most customers have no partner: that is asked first (the message is keyed by its order),
+        before the document's facts are read."""
+        partners = tuple(self._source.partners_of_order(message.key))
+        if not partners:
+            return None
         facts = self._facts(message)
         if isinstance(facts, eo.ShipmentFacts) and not facts.shipped_anything:
             return None
-        partners = tuple(self._source.partners_of(facts.order.customer_id))
         doc_type = "856" if isinstance(facts, eo.ShipmentFacts) else "810"
-        return _Job(doc_type, facts, partners) if partners else None
+        return _Job(doc_type, facts, partners)
 
     def _facts(self, message: Message) -> eo.ShipmentFacts | eo.InvoiceFacts:
         body = body_of(message)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, bindparam, select
 
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.edi_store import SqlEdi
@@ -30,9 +30,10 @@ class SqlEdiDocumentSource:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def partners_of(self, customer_id: str) -> list[TradingPartner]:
+    def partners_of_order(self, order_id: str) -> list[TradingPartner]:
         with self._engine.connect() as conn:
-            return SqlEdi(conn).partners_of_customer(customer_id)
+            customer_id = conn.execute(CUSTOMER_OF_ORDER, {"order_id": order_id}).scalar()
+            return [] if customer_id is None else SqlEdi(conn).partners_of_customer(customer_id)
 
     def shipment(self, shipment_id: str) -> ShipmentFacts | None:
         with self._engine.connect() as conn:
@@ -65,6 +66,9 @@ class SqlEdiDocumentSource:
                 currency=row.currency, freight=Decimal(row.freight), tax=Decimal(row.tax),
                 total=Decimal(row.total), lines=lines,
                 items=masterdata.items({line.sku for line in lines}))
+
+
+CUSTOMER_OF_ORDER = select(t.orders.c.customer_id).where(t.orders.c.id == bindparam("order_id"))
 
 
 def _order(conn: Connection, order_id: str | None) -> OrderToPick | None:
