@@ -15,6 +15,8 @@ from shipshape.services.ports import InterchangeRecord
 p = t.trading_partners.c
 i = t.edi_interchanges.c
 d = t.edi_documents.c
+PARTNERS_OF_CUSTOMER = (select(t.trading_partners).where(p.customer_id == bindparam("customer_id"))
+                        .order_by(p.id))
 PROFILE_FIELDS = ("x12_version", "acknowledgements", "item_id_preference", "item_xref",
                   "duplicate_window_days", "element_separator", "segment_terminator",
                   "component_separator")
@@ -39,8 +41,8 @@ class SqlEdi:
         return _partner(self._conn.execute(query).mappings().first())
 
     def partners_of_customer(self, customer_id: str) -> list[TradingPartner]:
-        query = select(t.trading_partners).where(p.customer_id == customer_id).order_by(p.id)
-        return [partner for row in self._conn.execute(query).mappings()
+        rows = self._conn.execute(PARTNERS_OF_CUSTOMER, {"customer_id": customer_id}).mappings()
+        return [partner for row in rows
                 if (partner := _partner(row)) is not None]
 
     def upsert_partner(self, partner: TradingPartner) -> None:

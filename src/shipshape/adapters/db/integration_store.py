@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, Row, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shipshape.adapters.db import tables as t
@@ -103,24 +103,35 @@ class SqlSagas:
         return [row.id for row in rows]
 
 
+ss = t.system_states.c
+STATE_VERSION = select(ss.version).where(ss.entity == bindparam("entity"),
+                                         ss.state == bindparam("state"))
+LOCKED_STATE_VERSION = STATE_VERSION.with_for_update()
+
+
+def _put_state(dialect: Any) -> Any:
+    stmt = dialect.insert(t.system_states)
+    return stmt.on_conflict_do_update(
+        index_elements=["entity", "state"],
+        set_={name: stmt.excluded[name] for name in ("system", "version", "value", "updated_at")})
+
+
+PUT_STATE = {"postgresql": _put_state(postgresql), "sqlite": _put_state(sqlite)}
+
+
 class SqlSystemStates:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def version(self, entity: str, state: str, lock: bool) -> datetime | None:
-        c = t.system_states.c
-        query = select(c.version).where(c.entity == entity, c.state == state)
-        if lock and self._conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        value: datetime | None = self._conn.execute(query).scalar()
+        locks = lock and self._conn.dialect.name == "postgresql"
+        value: datetime | None = self._conn.execute(
+            LOCKED_STATE_VERSION if locks else STATE_VERSION,
+            {"entity": entity, "state": state}).scalar()
         return value
 
     def put(self, entity: str, state: str, system: str, version: datetime,
             value: Mapping[str, object], at: datetime) -> None:
-        row = {"entity": entity, "state": state, "system": system, "version": version,
-               "value": dict(value), "updated_at": at}
-        stmt = _dialect(self._conn).insert(t.system_states).values(row)
-        self._conn.execute(stmt.on_conflict_do_update(
-            index_elements=["entity", "state"],
-            set_={"system": system, "version": version, "value": dict(value),
-                  "updated_at": at}))
+        self._conn.execute(PUT_STATE[self._conn.dialect.name], {
+            "entity": entity, "state": state, "system": system, "version": version,
+            "value": dict(value), "updated_at": at})

@@ -41,6 +41,26 @@ SHIP = (update(t.inventory)
         .where(inv.site == bindparam("k_site"), inv.sku == bindparam("k_sku"),
                inv.reserved >= bindparam("qty"))
         .values(reserved=inv.reserved - bindparam("qty"), on_hand=inv.on_hand - bindparam("qty")))
+RESERVATION_ROWS = (select(res.id, res.quantity)
+                    .where(res.order_id == bindparam("order_id"),
+                           res.line_no == bindparam("line_no"), res.site == bindparam("site"),
+                           res.sku == bindparam("sku"))
+                    .order_by(res.id.desc()))
+RESERVED_FOR_ORDER = (select(res.line_no, res.site, res.sku, func.sum(res.quantity))
+                      .where(res.order_id == bindparam("order_id"))
+                      .group_by(res.line_no, res.site, res.sku)
+                      .order_by(res.line_no, res.site, res.sku))
+DELETE_RESERVATION = delete(t.reservations).where(res.id == bindparam("k_id"))
+SHRINK_RESERVATION = (update(t.reservations).where(res.id == bindparam("k_id"))
+                      .values(quantity=bindparam("new_quantity")))
+lt = t.lots.c
+LOT_KEY = (lt.site == bindparam("k_site"), lt.sku == bindparam("k_sku"),
+           lt.lot == bindparam("k_lot"))
+LOT = select(lt.quantity, lt.expiry).where(*LOT_KEY)
+INSERT_LOT = t.lots.insert()
+UPDATE_LOT = update(t.lots).where(*LOT_KEY).values(quantity=bindparam("new_quantity"),
+                                                    expiry=bindparam("new_expiry"))
+INSERT_MOVEMENT = t.stock_movements.insert()
 UNRESERVE = (update(t.inventory)
              .where(inv.site == bindparam("k_site"), inv.sku == bindparam("k_sku"),
                     inv.reserved >= bindparam("qty"))
@@ -82,10 +102,7 @@ class SqlInventory:
             (order_id, r.line_no, r.site, r.sku, r.quantity, at) for r in reservations])
 
     def reservations_of(self, order_id: str) -> list[Reservation]:
-        rows = self._conn.execute(
-            select(res.line_no, res.site, res.sku, func.sum(res.quantity))
-            .where(res.order_id == order_id).group_by(res.line_no, res.site, res.sku)
-            .order_by(res.line_no, res.site, res.sku)).all()
+        rows = self._conn.execute(RESERVED_FOR_ORDER, {"order_id": order_id}).all()
         return [Reservation(line_no, site, sku, int(qty)) for line_no, site, sku, qty in rows
                 if qty]
 
@@ -122,10 +139,8 @@ class SqlInventory:
             self._add_to_lot(site, sku, lot, None, -quantity)
 
     def _shrink_rows(self, order_id: str, r: Reservation) -> None:
-        rows = self._conn.execute(
-            select(res.id, res.quantity)
-            .where(res.order_id == order_id, res.line_no == r.line_no, res.site == r.site,
-                   res.sku == r.sku).order_by(res.id.desc())).all()
+        rows = self._conn.execute(RESERVATION_ROWS, {
+            "order_id": order_id, "line_no": r.line_no, "site": r.site, "sku": r.sku}).all()
         if sum(row.quantity for row in rows) < r.quantity:
             raise ConcurrencyConflict(f"order {order_id} holds less than {r.quantity} {r.sku} "
                                       f"reserved at {r.site} for line {r.line_no}")
@@ -133,10 +148,10 @@ class SqlInventory:
         for row in rows:
             take = min(remaining, row.quantity)
             if take == row.quantity:
-                self._conn.execute(delete(t.reservations).where(res.id == row.id))
+                self._conn.execute(DELETE_RESERVATION, {"k_id": row.id})
             elif take:
-                self._conn.execute(update(t.reservations).where(res.id == row.id)
-                                   .values(quantity=row.quantity - take))
+                self._conn.execute(SHRINK_RESERVATION, {"k_id": row.id,
+                                                        "new_quantity": row.quantity - take})
             remaining -= take
 
     def receive(self, site: str, sku: str, quantity: int, lot: str | None, expiry: date | None,
@@ -161,16 +176,17 @@ class SqlInventory:
         return self.position(site, sku)
 
     def _add_to_lot(self, site: str, sku: str, lot: str, expiry: date | None, qty: int) -> None:
-        key = (t.lots.c.site == site, t.lots.c.sku == sku, t.lots.c.lot == lot)
-        row = self._conn.execute(select(t.lots.c.quantity, t.lots.c.expiry).where(*key)).first()
+        key = {"k_site": site, "k_sku": sku, "k_lot": lot}
+        row = self._conn.execute(LOT, key).first()
         if row is None:
-            self._conn.execute(t.lots.insert().values(site=site, sku=sku, lot=lot, expiry=expiry,
-                                                      quantity=max(qty, 0)))
+            self._conn.execute(INSERT_LOT, {"site": site, "sku": sku, "lot": lot,
+                                            "expiry": expiry, "quantity": max(qty, 0)})
         else:
-            self._conn.execute(update(t.lots).where(*key).values(
-                quantity=max(row.quantity + qty, 0), expiry=expiry or row.expiry))
+            self._conn.execute(UPDATE_LOT, {**key, "new_quantity": max(row.quantity + qty, 0),
+                                            "new_expiry": expiry or row.expiry})
 
     def _movement(self, site: str, sku: str, kind: str, quantity: int, lot: str | None,
                   reason: str | None, at: datetime) -> None:
-        self._conn.execute(t.stock_movements.insert().values(
-            site=site, sku=sku, kind=kind, quantity=quantity, lot=lot, reason=reason, at=at))
+        self._conn.execute(INSERT_MOVEMENT, {"site": site, "sku": sku, "kind": kind,
+                                             "quantity": quantity, "lot": lot, "reason": reason,
+                                             "at": at})

@@ -36,6 +36,14 @@ RECENT_SAME_LINES = (
 )
 STORED_RESPONSE = select(k.request_hash, k.status_code, k.body).where(
     k.scope == bindparam("scope"), k.key == bindparam("key"))
+cs = t.exception_cases.c
+OPEN_CASES_OF_ORDER = (
+    select(cs.id, cs.details)
+    .where(cs.order_id == bindparam("order_id"), cs.code == bindparam("code"),
+           cs.status.in_([CaseStatus.OPEN.value, CaseStatus.ASSIGNED.value]))
+    .order_by(cs.opened_at, cs.id))
+SET_STATUS = update(t.orders).where(o.id == bindparam("k_id")).values(
+    status=bindparam("new_status"), updated_at=bindparam("new_updated_at"))
 INSERT_ORDER = t.orders.insert()
 INSERT_LINES = Bulk(t.order_lines.insert(),
                     ["order_id", "line_no", "sku", "quantity", "unit_price", "uom"])
@@ -89,8 +97,8 @@ class SqlOrders:
                  "recorded_at": at} for f in findings])
 
     def set_status(self, order_id: str, status: OrderStatus, at: datetime) -> None:
-        self._conn.execute(update(t.orders).where(o.id == order_id).values(
-            status=status.value, updated_at=at))
+        self._conn.execute(SET_STATUS, {"k_id": order_id, "new_status": status.value,
+                                        "new_updated_at": at})
 
 
 ce = t.credit_exposure.c
@@ -169,12 +177,7 @@ class SqlCases:
         self._conn.execute(t.exception_cases.insert(), values)
 
     def open_of_order(self, order_id: str, code: str) -> list[tuple[str, dict[str, object]]]:
-        cases = t.exception_cases.c
-        rows = self._conn.execute(
-            select(cases.id, cases.details)
-            .where(cases.order_id == order_id, cases.code == code,
-                   cases.status.in_([CaseStatus.OPEN.value, CaseStatus.ASSIGNED.value]))
-            .order_by(cases.opened_at, cases.id)).all()
+        rows = self._conn.execute(OPEN_CASES_OF_ORDER, {"order_id": order_id, "code": code}).all()
         return [(row.id, dict(row.details or {})) for row in rows]
 
     def open_like(self, code: str, subject: str) -> str | None:

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, func, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shipshape.adapters.db import tables as t
@@ -60,8 +61,7 @@ class SqlOutbox:
 
     def mark_published(self, positions: Sequence[int], at: datetime) -> None:
         if positions:
-            self._conn.execute(update(t.outbox).where(ob.id.in_(list(positions)), UNSENT)
-                               .values(published_at=at))
+            self._conn.execute(MARK_PUBLISHED, {"ids": list(positions), "at": at})
 
     def lag(self) -> OutboxLag:
         return _lag(self._conn)
@@ -98,6 +98,19 @@ class SqlOutbox:
         return out
 
 
+MARK_PUBLISHED = (update(t.outbox).where(ob.id.in_(bindparam("ids", expanding=True)), UNSENT)
+                  .values(published_at=bindparam("at")))
+
+
+def _record_in_inbox(dialect: Any) -> Any:
+    # RETURNING, not rowcount: psycopg 3 reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
+    return (dialect.insert(t.inbox).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+            .returning(t.inbox.c.event_id))
+
+
+RECORD_IN_INBOX = {"postgresql": _record_in_inbox(postgresql), "sqlite": _record_in_inbox(sqlite)}
+
+
 class SqlInbox:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -105,12 +118,8 @@ class SqlInbox:
     def record(self, consumer: str, event_id: str, at: datetime) -> bool:
         """Insert-or-nothing. On PostgreSQL a concurrent insert of the same pair makes this wait
         for that transaction: it returns False if that one commits, True if it rolls back."""
-        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(t.inbox).values(consumer=consumer, event_id=event_id,
-                                              processed_at=at)
-        # RETURNING, not rowcount: psycopg 3 reports -1 for an INSERT ... ON CONFLICT DO NOTHING.
-        inserted = self._conn.execute(stmt.on_conflict_do_nothing(
-            index_elements=["consumer", "event_id"]).returning(t.inbox.c.event_id)).first()
+        inserted = self._conn.execute(RECORD_IN_INBOX[self._conn.dialect.name], {
+            "consumer": consumer, "event_id": event_id, "processed_at": at}).first()
         return inserted is not None
 
     def seen(self, consumer: str, event_id: str) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from shipshape.adapters.db import tables as t
 from shipshape.domain.orders import OrderLine, OrderStatus, ShipTo
@@ -15,6 +15,13 @@ from shipshape.domain.picking import OrderToPick, Pick
 o = t.orders.c
 ol = t.order_lines.c
 pk = t.picks.c
+ORDER_TO_PICK = select(o.id, o.status, o.customer_id, o.requested_ship_date, o.ship_to, o.value,
+                       o.carrier_service, o.customer_po).where(o.id == bindparam("order_id"))
+LOCKED_ORDER_TO_PICK = ORDER_TO_PICK.with_for_update()
+LINES_TO_PICK = (select(ol.line_no, ol.sku, ol.quantity, ol.unit_price, ol.uom)
+                 .where(ol.order_id == bindparam("order_id")).order_by(ol.line_no))
+PICKS_OF_ORDER = (select(pk.line_no, pk.site, pk.sku, pk.quantity, pk.lot, pk.expiry)
+                  .where(pk.order_id == bindparam("order_id")).order_by(pk.id))
 
 
 class SqlPicks:
@@ -25,15 +32,11 @@ class SqlPicks:
     def order(self, order_id: str, lock: bool) -> OrderToPick | None:
         """With `lock`, the order's row stays locked (PostgreSQL) until the transaction ends, so
         two confirmations of one order are applied one after the other."""
-        query = select(o.id, o.status, o.customer_id, o.requested_ship_date, o.ship_to,
-                       o.value, o.carrier_service, o.customer_po).where(o.id == order_id)
-        row = self._conn.execute(query.with_for_update() if lock and self._row_locks
-                                 else query).first()
+        query = LOCKED_ORDER_TO_PICK if lock and self._row_locks else ORDER_TO_PICK
+        row = self._conn.execute(query, {"order_id": order_id}).first()
         if row is None:
             return None
-        lines = self._conn.execute(
-            select(ol.line_no, ol.sku, ol.quantity, ol.unit_price, ol.uom)
-            .where(ol.order_id == order_id).order_by(ol.line_no)).all()
+        lines = self._conn.execute(LINES_TO_PICK, {"order_id": order_id}).all()
         ship_to = ShipTo(**row.ship_to) if isinstance(row.ship_to, dict) else ShipTo()
         return OrderToPick(
             id=row.id, status=OrderStatus(row.status), customer_id=row.customer_id,
@@ -44,9 +47,7 @@ class SqlPicks:
             carrier_service=row.carrier_service, customer_po=row.customer_po, ship_to=ship_to)
 
     def picks(self, order_id: str) -> list[Pick]:
-        rows = self._conn.execute(
-            select(pk.line_no, pk.site, pk.sku, pk.quantity, pk.lot, pk.expiry)
-            .where(pk.order_id == order_id).order_by(pk.id)).all()
+        rows = self._conn.execute(PICKS_OF_ORDER, {"order_id": order_id}).all()
         return [Pick(*row) for row in rows]
 
     def add(self, order_id: str, picks: Sequence[Pick], source_event: str,
