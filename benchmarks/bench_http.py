@@ -1,12 +1,12 @@
 """Intake through HTTP: `shipshape serve` in a subprocess, a load generator in others.
 
-For each backend (SQLite file; PostgreSQL when reachable): a fresh store, master data
-loaded with `shipshape load FILE`, a token from `shipshape tokens create`, then the
-server on a free loopback port. Worker processes, each with one keep-alive
-`httpx.Client`, post a bounded number of distinct 3-line orders (every control point on)
-to POST /api/v1/orders; orders/s over the whole run and per-request p50/p99 latency are
-reported. A few 500-line orders are posted afterwards, one at a time. The server is
-always terminated.
+For each backend (SQLite file; PostgreSQL when reachable): a fresh store migrated with
+`shipshape db upgrade`, master data loaded with `shipshape load FILE`, a token from
+`shipshape tokens create`, then the server on a free loopback port. Worker processes, each with
+one keep-alive `httpx.Client`, post a bounded number of distinct 3-line orders (every control
+point on) to POST /api/v1/orders; orders/s over the whole run and per-request p50/p99 latency
+are reported. A few 500-line orders are posted afterwards, one at a time. The server is always
+terminated.
 
 Usage: python benchmarks/bench_http.py [--orders N] [--workers W] [--backend ...] [--engine ...]
 """
@@ -74,6 +74,7 @@ def running_server(store: Store, folder: Path, catalog: Catalog,
     """Load master data, create a token, serve; yields (base URL, token); always stops it."""
     env = {**os.environ, "SHIPSHAPE_DATABASE_URL": store.url, "SHIPSHAPE_ENV": "test",
            "COLUMNS": "200"}
+    _cli(env, "db", "upgrade")
     _cli(env, "load", str(catalog.write_masterdata(folder / "masterdata.json")))
     token = _cli(env, "tokens", "create", "--role", "integration", "--name", "bench"
                  ).strip().splitlines()[-1].strip()
