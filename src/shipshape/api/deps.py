@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shipshape.bootstrap import Container
@@ -16,7 +17,7 @@ bearer = HTTPBearer(auto_error=False, description=(
     "(admin, integration, agent, viewer) decides what it may do."))
 
 
-def container(request: Request) -> Container:
+async def container(request: Request) -> Container:
     app_container: Container = request.app.state.container
     return app_container
 
@@ -28,17 +29,22 @@ class Allowed:
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
 
-    def __call__(
+    async def __call__(
         self,
         request: Request,
         c: Container = Depends(container),
         credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
     ) -> Principal:
-        principal = c.tokens.authenticate(credentials.credentials if credentials else None)
+        # Async, so that a known token costs no trip to the thread pool; the store is asked
+        # there when the token is not known.
+        token = credentials.credentials if credentials else None
+        principal = c.tokens.known(token)
+        if principal is None:
+            principal = await run_in_threadpool(c.tokens.authenticate, token)
         request.state.principal = principal.name  # for the access log: the name, not the token
         require(principal.role, self.permission)
         return principal
 
 
-def allowed(permission: Permission) -> Callable[..., Principal]:
+def allowed(permission: Permission) -> Callable[..., Awaitable[Principal]]:
     return Allowed(permission)
