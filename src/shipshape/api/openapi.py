@@ -31,6 +31,7 @@ TAGS: dict[str, str] = {
     "waves": "Releasing waves and reading them back",
     "invoices": "Invoices and credit notes",
     "reconciliation": "Shipped vs invoiced vs the ERP, on demand",
+    "audit": "The hash-chained audit trail of decisions, by subject",
     "operations": "Health and metrics, for those who run Shipshape (no token)",
 }
 STOCK_PATHS = ("/api/v1/inventory", "/api/v1/items/{sku}/stock")

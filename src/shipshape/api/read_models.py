@@ -331,3 +331,25 @@ class WaveDetail(BaseModel):
     created_at: str
     orders: list[WaveOrderOut]
     events: list[EventOut]
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    at: str
+    actor: str
+    action: str
+    """The decision's event type."""
+    subject_type: str
+    subject_id: str
+    cause: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    rule_version: str
+    event_id: str
+    previous: str
+    """The hash of the entry before (64 zeros for the first)."""
+    hash: str
+
+
+class AuditList(Paged):
+    entries: list[AuditEntryOut]

@@ -17,6 +17,7 @@ from shipshape.adapters import logs
 from shipshape.adapters.channels.bulk_files import read_masterdata
 from shipshape.bootstrap import Container, build, start_relay_thread
 from shipshape.cli import (
+    audit_cmd,
     errors,
     events_cmd,
     exit_codes,
@@ -49,6 +50,7 @@ app.add_typer(integration_cmd.dlq_app, name="dlq")
 app.add_typer(waves_cmd.app, name="waves")
 app.add_typer(invoices_cmd.app, name="invoices")
 app.add_typer(events_cmd.app, name="events")
+app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(orders_cmd.app, name="orders")
 app.add_typer(masterdata_cmd.customers_app, name="customers")
 app.add_typer(masterdata_cmd.items_app, name="items")

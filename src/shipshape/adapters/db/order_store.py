@@ -12,9 +12,11 @@ from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql
 
 from shipshape.adapters.db import tables as t
+from shipshape.adapters.db.audit_store import append_audit
 from shipshape.adapters.db.bulk import Bulk
 from shipshape.adapters.db.event_rows import LINK_COLUMNS, object_tuples, stored
 from shipshape.adapters.db.outbox_store import lock_outbox, topic_of
+from shipshape.domain.audit import AUDITED, AuditEntry, entry_of
 from shipshape.domain.cases import CaseStatus, ExceptionCase, stage_of
 from shipshape.domain.catalogue import DomainEvent
 from shipshape.domain.findings import Finding
@@ -230,6 +232,7 @@ class SqlEventLog:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._pending: list[tuple[object, ...]] = []
+        self._audit: list[AuditEntry] = []
 
     def append(self, events: Sequence[DomainEvent]) -> None:
         if not events:
@@ -242,6 +245,9 @@ class SqlEventLog:
         links = [link for event_id, e in rows for link in object_tuples(event_id, e.objects)]
         if links:
             INSERT_LINKS.execute(self._conn, links)
+        self._audit.extend(entry_of(event_id, e.type, e.order_id, e.stream, e.payload,
+                                    e.occurred_at)
+                           for event_id, e in rows if e.type in AUDITED)
         self._pending.extend(
             (event_id, topic_of(e.type), e.stream,
              {"type": e.type, "order_id": e.order_id, **e.payload,
@@ -254,12 +260,15 @@ class SqlEventLog:
         if not self._pending:
             return False
         rows, self._pending = self._pending, []
+        audit, self._audit = self._audit, []
         lock_outbox(self._conn)
         INSERT_OUTBOX.execute(self._conn, rows)
+        append_audit(self._conn, audit)
         return True
 
     def discard(self) -> None:
         self._pending = []
+        self._audit = []
 
 
 CODE_OF_OUTCOME = {Outcome.CREATED: 201, Outcome.EXISTING: 200, Outcome.REJECTED: 422,

@@ -362,3 +362,23 @@ __all__ = [
     "system_states",
     "trading_partners",
 ]
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("subject_type", String(30), nullable=False),
+    Column("subject_id", String(200), nullable=False),
+    Column("cause", Text, nullable=False),
+    Column("before", JSON, nullable=False),
+    Column("after", JSON, nullable=False),
+    Column("rule_version", String(200), nullable=False),
+    Column("event_id", String(40), nullable=False),
+    Column("previous", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_log_subject", "subject_id", "subject_type", "id"),
+)
+"""The audit trail (`domain/audit.py`): append-only, each row chained to the one before by
+`previous` and `hash`; ids are the last id plus one (`audit_store.append_audit`)."""
