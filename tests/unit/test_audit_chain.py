@@ -76,5 +76,9 @@ def test_a_decision_names_its_actor_subject_cause_and_states() -> None:
                       {"case_id": "CASE-9", "code": "CREDIT_LIMIT"}, AT)
     assert (opened.subject_type, opened.subject_id, opened.cause) == (
         "case", "CASE-9", "CREDIT_LIMIT")
+    held = entry_of("ev-5", "OrderHeld", "ORD-5", "ORD-5", {
+        "from": "received", "to": "held", "blocking": ["CREDIT_HOLD", "PRICE_MISMATCH"]}, AT)
+    assert (held.cause, held.after) == ("CREDIT_HOLD, PRICE_MISMATCH", {
+        "status": "held", "blocking": ["CREDIT_HOLD", "PRICE_MISMATCH"]})
     wave = entry_of("ev-4", "WaveReleased", None, "WAVE-1", {"wave_id": "WAVE-1"}, AT)
     assert (wave.subject_type, wave.subject_id) == ("wave", "WAVE-1")

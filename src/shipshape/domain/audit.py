@@ -33,6 +33,8 @@ AUDITED = frozenset({
 _BEFORE = {"from": "status", "value_before": "value"}
 _AFTER = {"to": "status", "value_after": "value", "blocking": "blocking"}
 _CAUSES = ("reason", "code", "error")
+"""Where an event says why, in the order they are looked for; then its findings' codes, then
+the codes that blocked it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +134,11 @@ def _cause(payload: Mapping[str, object]) -> str:
         value = payload.get(name)
         if value:
             return str(value)
-    findings = payload.get("findings")
+    findings, blocking = payload.get("findings"), payload.get("blocking")
     if isinstance(findings, list):
         return ", ".join(str(f.get("code")) for f in findings if isinstance(f, dict))
+    if isinstance(blocking, list):
+        return ", ".join(map(str, blocking))
     return ""
 
 
