@@ -47,7 +47,7 @@ def plain_insert(engine: Any, total: int, batch: int) -> float:
     insert = Bulk(copy.insert(), ("id", *ENTRY_COLUMNS, "previous", "hash"))
     started = time.perf_counter()
     for start in range(0, total, batch):
-        rows = [(start + n + 1, *(getattr(e, name) for name in ENTRY_COLUMNS), "0" * 64, "f" * 64)
+        rows = [(start + n + 1, *e.stored(), "0" * 64, "f" * 64)
                 for n, e in enumerate(entries(start, min(batch, total - start)))]
         with engine.begin() as conn:
             insert.execute(conn, rows)

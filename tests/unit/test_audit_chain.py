@@ -10,6 +10,7 @@ from itertools import pairwise
 from shipshape.domain.audit import (
     GENESIS,
     SHIPSHAPE,
+    AuditEntry,
     ChainedEntry,
     chained,
     entry_hash,
@@ -18,14 +19,19 @@ from shipshape.domain.audit import (
 )
 
 AT = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
+CAUSE = 5
+"""The place of the cause in an entry's stored text."""
+
+
+def decisions(count: int) -> list[AuditEntry]:
+    return [entry_of(f"ev-{n}", "OrderAccepted", f"ORD-{n}", f"ORD-{n}",
+                     {"from": "received", "to": "accepted", "blocking": []},
+                     AT + timedelta(seconds=n)) for n in range(count)]
 
 
 def kept(count: int) -> list[ChainedEntry]:
-    entries = [entry_of(f"ev-{n}", "OrderAccepted", f"ORD-{n}", f"ORD-{n}",
-                        {"from": "received", "to": "accepted", "blocking": []},
-                        AT + timedelta(seconds=n)) for n in range(count)]
-    return [ChainedEntry(n, entry, previous, digest)
-            for n, (entry, previous, digest) in enumerate(chained(GENESIS, entries), start=1)]
+    return [ChainedEntry(n, stored, previous, digest) for n, (stored, previous, digest)
+            in enumerate(chained(GENESIS, decisions(count)), start=1)]
 
 
 def test_an_untouched_chain_holds() -> None:
@@ -37,7 +43,9 @@ def test_an_untouched_chain_holds() -> None:
 
 def test_a_changed_entry_is_named() -> None:
     chain = kept(5)
-    chain[2] = replace(chain[2], entry=replace(chain[2].entry, cause="nothing to see"))
+    text = list(chain[2].stored)
+    text[CAUSE] = "nothing to see"
+    chain[2] = replace(chain[2], stored=tuple(text))
     broken = first_break(chain)
     assert broken is not None and broken.id == 3 and "changed" in broken.reason
 
@@ -52,8 +60,8 @@ def test_the_entry_after_a_deleted_one_is_named() -> None:
 def test_an_inserted_entry_breaks_the_chain_at_the_entry_after_it() -> None:
     """Even hashed as the entry before would have it, with the ids after it renumbered."""
     chain = kept(4)
-    forged_entry = replace(chain[1].entry, actor="mallory", event_id="ev-forged")
-    forged = ChainedEntry(2, forged_entry, chain[0].hash, entry_hash(chain[0].hash, forged_entry))
+    text = replace(decisions(2)[1], actor="mallory", event_id="ev-forged").stored()
+    forged = ChainedEntry(2, text, chain[0].hash, entry_hash(chain[0].hash, text))
     tampered = [chain[0], forged] + [replace(c, id=c.id + 1) for c in chain[1:]]
     broken = first_break(tampered)
     assert broken is not None and broken.id == 3 and "inserted" in broken.reason
@@ -82,3 +90,11 @@ def test_a_decision_names_its_actor_subject_cause_and_states() -> None:
         "status": "held", "blocking": ["CREDIT_HOLD", "PRICE_MISMATCH"]})
     wave = entry_of("ev-4", "WaveReleased", None, "WAVE-1", {"wave_id": "WAVE-1"}, AT)
     assert (wave.subject_type, wave.subject_id) == ("wave", "WAVE-1")
+
+
+def test_an_entry_is_kept_as_the_text_it_was_hashed_from() -> None:
+    [entry] = decisions(1)
+    stored = entry.stored()
+    assert stored[0] == "2026-12-03T09:30:00+00:00" and stored[CAUSE] == entry.cause
+    assert stored[6:8] == ('{"status":"received"}', '{"blocking":[],"status":"accepted"}')
+    assert chained(GENESIS, [entry])[0] == (stored, GENESIS, entry_hash(GENESIS, stored))

@@ -50,13 +50,26 @@ class AuditEntry:
     rule_version: str
     event_id: str
 
+    def stored(self) -> Stored:
+        """The entry as the chain keeps and hashes it: text only (the time in ISO 8601, the
+        states as canonical JSON), so that checking it needs no parsing."""
+        return (self.at.isoformat(), self.actor, self.action, self.subject_type,
+                self.subject_id, self.cause, _canonical(self.before), _canonical(self.after),
+                self.rule_version, self.event_id)
+
+
+Stored = tuple[str, str, str, str, str, str, str, str, str, str]
+"""`AuditEntry.stored()`: at, actor, action, subject type, subject id, cause, before, after,
+rule version, event id."""
+
 
 @dataclass(frozen=True, slots=True)
 class ChainedEntry:
-    """An entry as the chain keeps it: its position, the hash before it and its own."""
+    """An entry as the chain keeps it: its position, its text, the hash before it and its
+    own."""
 
     id: int
-    entry: AuditEntry
+    stored: Stored
     previous: str
     hash: str
 
@@ -82,20 +95,20 @@ def entry_of(event_id: str, event_type: str, order_id: str | None, stream: str,
         rule_version=str(payload.get("rule_version") or ""), event_id=event_id)
 
 
-def entry_hash(previous: str, entry: AuditEntry) -> str:
-    body = json.dumps([previous, entry.at.isoformat(), entry.actor, entry.action,
-                       entry.subject_type, entry.subject_id, entry.cause, entry.before,
-                       entry.after, entry.rule_version, entry.event_id],
-                      sort_keys=True, separators=(",", ":"))
+def entry_hash(previous: str, stored: Stored) -> str:
+    """SHA-256 of the hash before and the entry's text, as one JSON array (so no field's
+    content can pass for a boundary between fields)."""
+    body = json.dumps([previous, *stored], ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def chained(last: str, entries: Iterable[AuditEntry]) -> list[tuple[AuditEntry, str, str]]:
-    """Each entry with the hash before it and its own, following `last`."""
+def chained(last: str, entries: Iterable[AuditEntry]) -> list[tuple[Stored, str, str]]:
+    """Each entry's text with the hash before it and its own, following `last`."""
     out = []
     for entry in entries:
-        digest = entry_hash(last, entry)
-        out.append((entry, last, digest))
+        stored = entry.stored()
+        digest = entry_hash(last, stored)
+        out.append((stored, last, digest))
         last = digest
     return out
 
@@ -111,7 +124,7 @@ def first_break(chain: Iterable[ChainedEntry]) -> Break | None:
         if kept.previous != last:
             return Break(kept.id, "the hash before it is not that of the entry before it "
                                   "(an entry was deleted or inserted)")
-        if entry_hash(kept.previous, kept.entry) != kept.hash:
+        if entry_hash(kept.previous, kept.stored) != kept.hash:
             return Break(kept.id, "its content does not match its hash (it was changed)")
         last, last_id = kept.hash, kept.id
     return None
@@ -150,6 +163,11 @@ def _picked(payload: Mapping[str, object], names: Mapping[str, str]) -> dict[str
 
 
 def _plain(values: Mapping[str, object]) -> dict[str, object]:
-    """JSON's own types, so the stored entry hashes as the entry written did."""
+    """JSON's own types (a decimal or a time becomes its text)."""
     plain: dict[str, object] = json.loads(json.dumps(values, default=str))
     return plain
+
+
+def _canonical(values: Mapping[str, object]) -> str:
+    return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str)

@@ -9,6 +9,7 @@ a sequence skips the numbers of a rolled-back transaction, and a gap must mean a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ ENTRY_COLUMNS = ("at", "actor", "action", "subject_type", "subject_id", "cause",
                  "after", "rule_version", "event_id")
 LAST = select(au.id, au.hash).order_by(au.id.desc()).limit(1)
 INSERT = Bulk(t.audit_log.insert(), ("id", *ENTRY_COLUMNS, "previous", "hash"))
+"""Every column is text but the id: what is stored is what was hashed."""
 PAGE_OF_CHAIN = (select(au.id, *(au[name] for name in ENTRY_COLUMNS), au.previous, au.hash)
                  .where(au.id > bindparam("after")).order_by(au.id).limit(bindparam("size")))
 VERIFY_PAGE = 10_000
@@ -36,8 +38,8 @@ def append_audit(conn: Connection, entries: Sequence[AuditEntry]) -> None:
     last = conn.execute(LAST).first()
     last_id, last_hash = (int(last.id), str(last.hash)) if last else (0, GENESIS)
     INSERT.execute(conn, [
-        (last_id + n, *(getattr(entry, name) for name in ENTRY_COLUMNS), previous, digest)
-        for n, (entry, previous, digest) in enumerate(chained(last_hash, entries), start=1)])
+        (last_id + n, *stored, previous, digest)
+        for n, (stored, previous, digest) in enumerate(chained(last_hash, entries), start=1)])
 
 
 def audit_chain(engine: Engine, page: int = VERIFY_PAGE) -> Iterator[ChainedEntry]:
@@ -47,8 +49,7 @@ def audit_chain(engine: Engine, page: int = VERIFY_PAGE) -> Iterator[ChainedEntr
         with engine.connect() as conn:
             rows = conn.execute(PAGE_OF_CHAIN, {"after": after, "size": page}).all()
         for row in rows:
-            yield ChainedEntry(row.id, AuditEntry(*(getattr(row, n) for n in ENTRY_COLUMNS)),
-                               row.previous, row.hash)
+            yield ChainedEntry(row[0], row[1:11], row[11], row[12])
         if len(rows) < page:
             return
         after = rows[-1].id
@@ -64,4 +65,4 @@ def audit_of(engine: Engine, subject_id: str, subject_type: str | None, limit: i
 
 
 def _shape(row: Any) -> dict[str, Any]:
-    return {**row, "at": row["at"].isoformat()}
+    return {**row, "before": json.loads(row["before"]), "after": json.loads(row["after"])}

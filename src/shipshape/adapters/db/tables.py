@@ -366,14 +366,14 @@ __all__ = [
 audit_log = Table(
     "audit_log", metadata,
     Column("id", Id, primary_key=True, autoincrement=False),
-    Column("at", UtcDateTime, nullable=False),
+    Column("at", String(40), nullable=False),
     Column("actor", String(200), nullable=False),
     Column("action", String(60), nullable=False),
     Column("subject_type", String(30), nullable=False),
     Column("subject_id", String(200), nullable=False),
     Column("cause", Text, nullable=False),
-    Column("before", JSON, nullable=False),
-    Column("after", JSON, nullable=False),
+    Column("before", Text, nullable=False),
+    Column("after", Text, nullable=False),
     Column("rule_version", String(200), nullable=False),
     Column("event_id", String(40), nullable=False),
     Column("previous", String(64), nullable=False),
@@ -381,4 +381,6 @@ audit_log = Table(
     Index("ix_audit_log_subject", "subject_id", "subject_type", "id"),
 )
 """The audit trail (`domain/audit.py`): append-only, each row chained to the one before by
-`previous` and `hash`; ids are the last id plus one (`audit_store.append_audit`)."""
+`previous` and `hash`; ids are the last id plus one (`audit_store.append_audit`). Every column
+but the id is the text that was hashed: `at` in ISO 8601 (UTC), `before` and `after` canonical
+JSON."""

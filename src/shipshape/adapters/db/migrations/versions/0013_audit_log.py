@@ -13,8 +13,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from shipshape.adapters.db.types import UtcDateTime
-
 revision = '0013'
 down_revision = '0012'
 branch_labels = None
@@ -26,14 +24,14 @@ def upgrade() -> None:
         'audit_log',
         sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False,
                   autoincrement=False),
-        sa.Column('at', UtcDateTime(timezone=True), nullable=False),
+        sa.Column('at', sa.String(length=40), nullable=False),
         sa.Column('actor', sa.String(length=200), nullable=False),
         sa.Column('action', sa.String(length=60), nullable=False),
         sa.Column('subject_type', sa.String(length=30), nullable=False),
         sa.Column('subject_id', sa.String(length=200), nullable=False),
         sa.Column('cause', sa.Text(), nullable=False),
-        sa.Column('before', sa.JSON(), nullable=False),
-        sa.Column('after', sa.JSON(), nullable=False),
+        sa.Column('before', sa.Text(), nullable=False),
+        sa.Column('after', sa.Text(), nullable=False),
         sa.Column('rule_version', sa.String(length=200), nullable=False),
         sa.Column('event_id', sa.String(length=40), nullable=False),
         sa.Column('previous', sa.String(length=64), nullable=False),
