@@ -196,8 +196,9 @@ def _take_together(deps: Deps, ownership: Mapping[State, System], system: str,
             received = [_receive_in(deps, uow, ownership, event, raw) for event, raw in events]
             uow.commit()
     except Exception as error:  # sorted out event by event in `_take_alone`
-        log.info("%s: %d events could not be applied together (%s: %s); taking them one by "
-                 "one", system, len(envelopes), type(error).__name__, error)
+        if len(envelopes) > 1:
+            log.info("%s: %d events could not be applied together (%s: %s); taking them one "
+                     "by one", system, len(envelopes), type(error).__name__, error)
         return None
     return Counter("resent" if r.resent else str(r.answer.body["outcome"]) for r in received)
 
