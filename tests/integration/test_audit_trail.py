@@ -14,10 +14,11 @@ from sqlalchemy import delete, insert, select, update
 
 from shipshape.adapters.channels.canonical import OrderIn
 from shipshape.adapters.db import tables as t
-from shipshape.adapters.db.audit_store import audit_chain
+from shipshape.adapters.db.audit_store import audit_chain, audit_of
 from shipshape.bootstrap import Container
 from shipshape.cli import exit_codes
 from shipshape.domain.audit import GENESIS, first_break
+from shipshape.services.cancellation import cancel_order
 from shipshape.services.intake import SubmitOrder, submit_order
 from tests.builders import order, seed_distributor
 from tests.cli_support import shipshape
@@ -112,3 +113,16 @@ def test_audit_of_lists_a_subjects_entries(url: str, store: Container) -> None:
     assert [e["action"] for e in listed["entries"]] == ["ControlsEvaluated", "OrderAccepted"]
     assert json.loads(shipshape(url, "audit", "of", "ORD-NONE", "--output", "json").output
                       )["entries"] == []
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_an_actor_of_any_length_is_audited_whole(container: Container) -> None:
+    """`--actor` on the command line is free text: a long one must not fail the decision."""
+    seed_distributor(container)
+    order_id = submit(container, 1)
+    actor = "cli:" + "x" * 1000
+    cancel_order(container.deps, order_id, "the customer asked", actor)
+    [cancelled] = [e for e in audit_of(container.engine, order_id, "order", 10, 0).rows
+                   if e["action"] == "OrderCancelled"]
+    assert (cancelled["actor"], cancelled["cause"]) == (actor, "the customer asked")
+    assert first_break(audit_chain(container.engine)) is None

@@ -367,7 +367,7 @@ audit_log = Table(
     "audit_log", metadata,
     Column("id", Id, primary_key=True, autoincrement=False),
     Column("at", String(40), nullable=False),
-    Column("actor", String(200), nullable=False),
+    Column("actor", Text, nullable=False),
     Column("action", String(60), nullable=False),
     Column("subject_type", String(30), nullable=False),
     Column("subject_id", String(200), nullable=False),

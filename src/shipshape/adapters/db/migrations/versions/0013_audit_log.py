@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False,
                   autoincrement=False),
         sa.Column('at', sa.String(length=40), nullable=False),
-        sa.Column('actor', sa.String(length=200), nullable=False),
+        sa.Column('actor', sa.Text(), nullable=False),
         sa.Column('action', sa.String(length=60), nullable=False),
         sa.Column('subject_type', sa.String(length=30), nullable=False),
         sa.Column('subject_id', sa.String(length=200), nullable=False),
