@@ -16,18 +16,40 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from shipshape.domain.catalogue import (
+    CarrierTendered,
+    ControlsEvaluated,
+    CreditNoteIssued,
+    DuplicateOrderReceived,
+    ExceptionOpened,
+    ExceptionRecurred,
+    IntegrationFailed,
+    InvoiceRejected,
+    LotNonCompliant,
+    OrderAccepted,
+    OrderAmended,
+    OrderCancelled,
+    OrderHeld,
+    OrderPulledFromWave,
+    OrderStatusChanged,
+    ReconciliationFinding,
+    ShortPickBackordered,
+    ShortPickResourced,
+    SystemEventRefused,
+    WaveReleased,
+)
+
 GENESIS = "0" * 64
 """The `previous` hash of the first entry."""
 SHIPSHAPE = "shipshape"
 """The actor of a decision no person or system is named for."""
 
-AUDITED = frozenset({
-    "ControlsEvaluated", "OrderAccepted", "OrderHeld", "DuplicateOrderReceived",
-    "ExceptionOpened", "ExceptionRecurred", "OrderStatusChanged", "OrderCancelled",
-    "OrderAmended", "OrderPulledFromWave", "WaveReleased", "ShortPickResourced",
-    "ShortPickBackordered", "LotNonCompliant", "CarrierTendered", "InvoiceRejected",
-    "CreditNoteIssued", "ReconciliationFinding", "SystemEventRefused", "IntegrationFailed",
-})
+AUDITED = frozenset(kind.TYPE for kind in (
+    ControlsEvaluated, OrderAccepted, OrderHeld, DuplicateOrderReceived, ExceptionOpened,
+    ExceptionRecurred, OrderStatusChanged, OrderCancelled, OrderAmended, OrderPulledFromWave,
+    WaveReleased, ShortPickResourced, ShortPickBackordered, LotNonCompliant, CarrierTendered,
+    InvoiceRejected, CreditNoteIssued, ReconciliationFinding, SystemEventRefused,
+    IntegrationFailed))
 """The event types that are decisions: an automated one, an override or an action taken."""
 
 _BEFORE = {"from": "status", "value_before": "value"}
@@ -90,8 +112,8 @@ def entry_of(event_id: str, event_type: str, order_id: str | None, stream: str,
     return AuditEntry(
         at=occurred_at.astimezone(UTC), actor=str(payload.get("actor") or SHIPSHAPE),
         action=event_type, subject_type=subject_type, subject_id=subject_id,
-        cause=_cause(payload), before=_plain(_picked(payload, _BEFORE)),
-        after=_plain(_picked(payload, _AFTER)),
+        cause=_cause(payload), before=_picked(payload, _BEFORE),
+        after=_picked(payload, _AFTER),
         rule_version=str(payload.get("rule_version") or ""), event_id=event_id)
 
 
@@ -162,12 +184,8 @@ def _picked(payload: Mapping[str, object], names: Mapping[str, str]) -> dict[str
             if name in payload and (label != "status" or isinstance(payload[name], str))}
 
 
-def _plain(values: Mapping[str, object]) -> dict[str, object]:
-    """JSON's own types (a decimal or a time becomes its text)."""
-    plain: dict[str, object] = json.loads(json.dumps(values, default=str))
-    return plain
-
-
 def _canonical(values: Mapping[str, object]) -> str:
+    """The states as stored and hashed: sorted keys, no spaces, a decimal or a time as its
+    text."""
     return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                       default=str)
