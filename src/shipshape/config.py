@@ -19,6 +19,7 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from shipshape.desk_settings import DeskSettings
 from shipshape.domain.integration import DEFAULT_MAX_CLOCK_SKEW_S, ownership_table
 
 PACKAGED_RULES = Path(__file__).parent / "rules"
@@ -175,6 +176,9 @@ class Settings(BaseSettings):
     edi_gs1_company_prefix: str = Field(default="0614141", pattern="^[0-9]{4,12}$")
     """Our GS1 company prefix: the SSCC-18 of each package in an 856 starts with it."""
     edi_sscc_extension: int = Field(default=0, ge=0, le=9)
+    desk: DeskSettings = Field(default_factory=DeskSettings)
+    """The exception desk: business calendars per team, the escalation sweep, notifications
+    (YAML `desk:`; see the README)."""
     """The SSCC extension digit (packaging level) of the packages we ship."""
 
     @model_validator(mode="after")

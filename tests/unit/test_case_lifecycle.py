@@ -22,13 +22,14 @@ from shipshape.domain.findings import Finding, Kind, Team, block
 C = CaseStatus
 LEGAL = {
     (C.OPEN, C.ASSIGNED), (C.OPEN, C.RESOLVED), (C.OPEN, C.AUTO_RESOLVED),
-    (C.OPEN, C.CANCELLED),
+    (C.OPEN, C.CANCELLED), (C.OPEN, C.REJECTED),
     (C.ASSIGNED, C.RESOLVED), (C.ASSIGNED, C.AUTO_RESOLVED), (C.ASSIGNED, C.CANCELLED),
+    (C.ASSIGNED, C.REJECTED),
     (C.ASSIGNED, C.OPEN),
 }
 """Written out by hand, so the table is checked against the design and not against itself."""
 ILLEGAL = sorted(set(product(CaseStatus, CaseStatus)) - LEGAL)
-TERMINAL = [C.RESOLVED, C.AUTO_RESOLVED, C.CANCELLED]
+TERMINAL = [C.RESOLVED, C.AUTO_RESOLVED, C.REJECTED, C.CANCELLED]
 OPENED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 

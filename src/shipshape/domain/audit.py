@@ -21,8 +21,14 @@ from shipshape.domain.catalogue import (
     ControlsEvaluated,
     CreditNoteIssued,
     DuplicateOrderReceived,
+    ExceptionActed,
+    ExceptionAssigned,
+    ExceptionEscalated,
     ExceptionOpened,
+    ExceptionPaused,
     ExceptionRecurred,
+    ExceptionResolved,
+    ExceptionResumed,
     IntegrationFailed,
     InvoiceRejected,
     LotNonCompliant,
@@ -49,12 +55,15 @@ AUDITED = frozenset(kind.TYPE for kind in (
     ExceptionRecurred, OrderStatusChanged, OrderCancelled, OrderAmended, OrderPulledFromWave,
     WaveReleased, ShortPickResourced, ShortPickBackordered, LotNonCompliant, CarrierTendered,
     InvoiceRejected, CreditNoteIssued, ReconciliationFinding, SystemEventRefused,
-    IntegrationFailed))
+    IntegrationFailed, ExceptionAssigned, ExceptionPaused, ExceptionResumed, ExceptionEscalated,
+    ExceptionActed, ExceptionResolved))
 """The event types that are decisions: an automated one, an override or an action taken."""
 
 _BEFORE = {"from": "status", "value_before": "value"}
-_AFTER = {"to": "status", "value_after": "value", "blocking": "blocking"}
-_CAUSES = ("reason", "code", "error")
+_AFTER = {"to": "status", "value_after": "value", "blocking": "blocking", "status": "status",
+          "assignee": "assignee", "queue": "queue", "priority": "priority",
+          "jeopardy": "jeopardy", "waiting_on": "waiting_on", "root_cause": "root_cause"}
+_CAUSES = ("reason", "reason_code", "code", "error")
 """Where an event says why, in the order they are looked for; then its findings' codes, then
 the codes that blocked it."""
 

@@ -25,15 +25,18 @@ class CaseStatus(StrEnum):
     ASSIGNED = "assigned"
     RESOLVED = "resolved"
     AUTO_RESOLVED = "auto_resolved"
+    REJECTED = "rejected"
+    """Closed as not an exception after all (a false alarm, a duplicate report)."""
     CANCELLED = "cancelled"
 
 
 C = CaseStatus
 CASE_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
-    C.OPEN: frozenset({C.ASSIGNED, C.RESOLVED, C.AUTO_RESOLVED, C.CANCELLED}),
-    C.ASSIGNED: frozenset({C.RESOLVED, C.AUTO_RESOLVED, C.CANCELLED, C.OPEN}),
+    C.OPEN: frozenset({C.ASSIGNED, C.RESOLVED, C.AUTO_RESOLVED, C.REJECTED, C.CANCELLED}),
+    C.ASSIGNED: frozenset({C.RESOLVED, C.AUTO_RESOLVED, C.REJECTED, C.CANCELLED, C.OPEN}),
     C.RESOLVED: frozenset(),
     C.AUTO_RESOLVED: frozenset(),
+    C.REJECTED: frozenset(),
     C.CANCELLED: frozenset(),
 }
 
@@ -136,6 +139,16 @@ class ExceptionCase:
     """What the case is about (`subject_of`); None: never counted into."""
     occurrences: int = 1
     last_seen_at: datetime | None = None
+    queue: str = ""
+    """The work queue routing put the case in (empty: the owner team's own)."""
+    priority: str = "standard"
+    sla_budget_s: int | None = None
+    """Business seconds the case may take (None: `sla_due_at` stands as it is, unpaused)."""
+    paused_at: datetime | None = None
+    """When the clock stopped, while the case waits on `waiting_on`; None: it runs."""
+    paused_s: int = 0
+    """Business seconds paused before `paused_at` (or before now when the clock runs)."""
+    waiting_on: str | None = None
 
 
 def sla_due(origin: CaseOrigin) -> datetime:
@@ -180,6 +193,7 @@ def open_case(
         rule_version=rule_version,
         details=merged,
         subject=subject_of(origin.order_id, origin.site_id, lines, merged),
+        queue=finding.owner_team,
     )
 
 

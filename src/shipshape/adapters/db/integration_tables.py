@@ -105,7 +105,14 @@ exception_cases = Table(
     Column("subject", String(200)),
     Column("occurrences", Integer, nullable=False, server_default="1"),
     Column("last_seen_at", UtcDateTime),
+    Column("queue", String(60), nullable=False, server_default=""),
+    Column("priority", String(20), nullable=False, server_default="standard"),
+    Column("sla_budget_s", Integer),
+    Column("paused_at", UtcDateTime),
+    Column("paused_s", Integer, nullable=False, server_default="0"),
+    Column("waiting_on", String(60)),
     Index("ix_exception_cases_order", "order_id"),
+    Index("ix_exception_cases_status_due", "status", "sla_due_at"),
     Index("ix_exception_cases_status_code", "status", "code"),
     Index("ix_exception_cases_code_subject", "code", "subject"),
 )
@@ -143,6 +150,9 @@ api_tokens = Table(
     Column("name", String(100), nullable=False),
     Column("role", String(20), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("customer_id", Key),
+    Column("team", String(40)),
+    Column("revoked_at", UtcDateTime),
 )
 
 trading_partners = Table(

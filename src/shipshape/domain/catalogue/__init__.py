@@ -27,6 +27,15 @@ from shipshape.domain.catalogue.capture import (
     StockReserved,
 )
 from shipshape.domain.catalogue.changes import OrderAmended, OrderCancelled, OrderStatusChanged
+from shipshape.domain.catalogue.desk import (
+    CaseEvent,
+    ExceptionActed,
+    ExceptionAssigned,
+    ExceptionEscalated,
+    ExceptionPaused,
+    ExceptionResolved,
+    ExceptionResumed,
+)
 from shipshape.domain.catalogue.edi import (
     AsnSent,
     EdiDocumentFailed,
@@ -74,7 +83,8 @@ __all__ = [
     "ALL_OBJECT_TYPES", "CATALOGUE", "AsnSent", "CarrierTenderRequested", "CarrierTendered",
     "ControlsEvaluated", "CreditNoteIssued", "DomainEvent", "DuplicateOrderReceived",
     "EdiDocumentFailed", "EdiDocumentNotSent", "EdiInvoiceSent", "ExceptionOpened",
-    "ExceptionRecurred",
+    "ExceptionRecurred", "CaseEvent", "ExceptionActed", "ExceptionAssigned",
+    "ExceptionEscalated", "ExceptionPaused", "ExceptionResolved", "ExceptionResumed",
     "IntegrationFailed", "InvoiceIssued", "InvoicePostRequested", "InvoicePosted",
     "InvoiceRejected", "LotNonCompliant", "LotRecord", "ObjectRef", "OrderAccepted",
     "OrderAmended", "OrderCancelled", "OrderEvent", "OrderHeld", "OrderPulledFromWave",
