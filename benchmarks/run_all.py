@@ -21,7 +21,8 @@ from typing import Any
 from common import BENCH_DIR, RESULTS_DIR, console, print_table, write_json
 
 BENCHMARKS = ("bench_intake", "bench_http", "bench_large_order", "bench_edi",
-              "bench_integration", "bench_prewave", "bench_journey", "bench_audit")
+              "bench_integration", "bench_prewave", "bench_journey", "bench_audit",
+              "bench_sla")
 QUICK_ARGS = {
     "bench_intake": ["--orders", "500", "--seconds", "5"],
     "bench_http": ["--orders", "500", "--seconds", "5"],
@@ -32,6 +33,7 @@ QUICK_ARGS = {
     "bench_prewave": ["--rounds", "3"],
     "bench_journey": ["--orders", "100"],
     "bench_audit": ["--entries", "100000"],
+    "bench_sla": ["--runs", "5"],
 }
 COLUMNS = ("measure", "backend", "measured", "unit", "target", "status", "p50_ms", "p99_ms",
            "note")
@@ -108,7 +110,15 @@ def summary_rows() -> list[dict[str, Any]]:
                          higher_is_better=False, note="service layer"))
         rows.append(_row("500-line order over HTTP, p99", backend,
                          _find(http, backend, "http_500_lines"), "p99_ms", "ms", None))
-    return rows + edi_rows() + prewave_rows() + journey_rows()
+    return rows + edi_rows() + prewave_rows() + journey_rows() + sla_rows()
+
+
+def sla_rows() -> list[dict[str, Any]]:
+    """The clock state of 10,000 open cases (the exception desk issue)."""
+    result = _find(_load("sla").get("results", []), "memory")
+    note = f"median of {result['runs']} runs, {result['cases']:,} cases" if result else ""
+    return [_row("SLA clock state, 10,000 open cases", "memory", result, "p50_ms", "ms", 50,
+                 higher_is_better=False, note=note)]
 
 
 def prewave_rows() -> list[dict[str, Any]]:

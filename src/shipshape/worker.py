@@ -26,6 +26,7 @@ from shipshape.bootstrap import Container, handlers_of, reconcile_policy
 from shipshape.services.delivery.consume import ConsumeResult, Handler
 from shipshape.services.delivery.dispatch import dispatch_once
 from shipshape.services.delivery.inbound import take_events
+from shipshape.services.escalation import sweep
 from shipshape.services.ports.messaging import ConsumerPolicy
 from shipshape.services.reconciliation import reconcile
 from shipshape.services.release import WaveResult, release_due_waves
@@ -53,6 +54,8 @@ class WorkerTally:
     """Waves released on the cadence (`wave_cadence_s`)."""
     reconciliations: int = 0
     """Reconciliation runs done on the interval (`reconcile_interval_s`)."""
+    escalations: int = 0
+    """Cases escalated by the sweeps on the interval (`desk.escalation_interval_s`)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, got: ConsumeResult) -> None:
@@ -103,6 +106,9 @@ class Worker:
         if self.container.settings.reconcile_interval_s > 0:
             threads.append(threading.Thread(target=self._reconcile, args=(stop,),
                                             name="worker-reconcile", daemon=True))
+        if self.container.settings.desk.escalation_interval_s > 0:
+            threads.append(threading.Thread(target=self._sweep_escalations, args=(stop,),
+                                            name="worker-escalation", daemon=True))
         for thread in threads:
             thread.start()
         if on_start is not None:
@@ -190,6 +196,31 @@ class Worker:
                  report.actions)
         with self.tally.lock:
             self.tally.reconciliations += 1
+
+    def _sweep_escalations(self, stop: StopFlag) -> None:
+        """An escalation sweep every `desk.escalation_interval_s` seconds, until `stop`."""
+        interval = self.container.settings.desk.escalation_interval_s
+        next_at = time.monotonic() + interval
+        while not stop.is_set():
+            if time.monotonic() < next_at:
+                time.sleep(STOP_POLL_S)
+                continue
+            self.sweep_escalations()
+            next_at = time.monotonic() + interval
+
+    def sweep_escalations(self) -> None:
+        """One escalation sweep (logged, counted)."""
+        try:
+            report = sweep(self.container.deps)
+        except Exception as error:
+            with self.tally.lock:
+                self.tally.errors += 1
+            log.warning("escalation: %s", error)
+            return
+        if report.cases:
+            log.info("escalation: %d cases escalated %s", len(report.cases), dict(report.steps))
+        with self.tally.lock:
+            self.tally.escalations += len(report.cases)
 
     def take_system_events(self) -> None:
         """Receive the events the simulated systems of this process sent (webhook systems

@@ -49,8 +49,29 @@ def open_case(deps: Deps, uow: UnitOfWork, finding: Finding, origin: CaseOrigin,
     existing = uow.cases.open_like(case.code, case.subject) if case.subject else None
     if existing is not None:
         return _recurred(uow, replace(case, id=existing), origin.opened_at)
+    case = routed(deps, case, origin)
     uow.cases.add(case)
     return OpenedCase(case, cases.case_opened(case, origin.opened_at))
+
+
+def routed(deps: Deps, case: ExceptionCase, origin: CaseOrigin) -> ExceptionCase:
+    """The case as the routing table (`deps.routing`) routes it: owner team, queue, priority,
+    an SLA budget in business seconds on the owner team's calendar and the due time it gives,
+    never after the promised time; the table's version is kept in `details["routing"]`.
+    Without a routing table the case stays as the domain built it."""
+    if deps.routing is None:
+        return case
+    customer = origin.customer
+    route = deps.routing.route({
+        "code": case.code, "kind": case.kind, "stage": case.stage, "site_id": case.site_id,
+        "customer_segment": case.customer_segment,
+        "customer_priority": customer.priority if customer else None,
+        "order_value": float(origin.order_value), "owner_team": case.owner_team})
+    budget, due = deps.desk.budget_and_due(route.owner_team, origin.opened_at, route.sla_hours,
+                                           origin.promised)
+    return replace(case, owner_team=route.owner_team, queue=route.queue,
+                   priority=route.priority, sla_budget_s=budget, sla_due_at=due,
+                   details={**case.details, "routing": deps.routing.version})
 
 
 def _recurred(uow: UnitOfWork, case: ExceptionCase, at: datetime) -> OpenedCase:

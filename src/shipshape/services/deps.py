@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from shipshape.domain.controls import PastShipDate
 from shipshape.domain.invoicing import BillingPolicy
+from shipshape.domain.sla import DeskCalendars
 from shipshape.services.ports import (
     CarrierRules,
     Clock,
@@ -14,6 +15,7 @@ from shipshape.services.ports import (
     UnitOfWorkFactory,
 )
 from shipshape.services.ports.metrics import Metrics, NoMetrics
+from shipshape.services.ports.routing import CaseRouting
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,3 +32,8 @@ class Deps:
     """Freight, tax and currency of invoices."""
     past_ship_date: PastShipDate = PastShipDate.WARN
     """What a requested ship date before today does, at intake and in the pre-wave check."""
+    routing: CaseRouting | None = None
+    """Case routing (owner team, queue, priority, SLA); without it a case keeps the finding's
+    team as its queue and the wall-clock SLA of `domain.cases.sla_due`, with no budget."""
+    desk: DeskCalendars = field(default_factory=DeskCalendars)
+    """The teams' business calendars and the at-risk share of the SLA clocks."""

@@ -11,6 +11,7 @@ from uuid import uuid4
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql
 
+from shipshape.adapters.db import case_clocks
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.audit_store import append_audit
 from shipshape.adapters.db.bulk import Bulk
@@ -21,6 +22,7 @@ from shipshape.domain.cases import CaseStatus, ExceptionCase, stage_of
 from shipshape.domain.catalogue import DomainEvent
 from shipshape.domain.findings import Finding
 from shipshape.domain.orders import Order, OrderStatus, ship_to_dict
+from shipshape.domain.sla import CaseClock
 from shipshape.services import correlation
 from shipshape.services.outcomes import Outcome
 from shipshape.services.ports import StoredResponse
@@ -210,6 +212,28 @@ class SqlCases:
                     resolved_by=actor, resolved_at=at)
             .returning(cases.id)).first()
         return done is not None
+
+    # the SLA clock (`case_clocks`)
+    def clock(self, case_id: str, lock: bool) -> CaseClock | None:
+        return case_clocks.clock(self._conn, case_id, lock)
+
+    def open_clocks(self, below_level: int) -> list[CaseClock]:
+        return case_clocks.open_clocks(self._conn, below_level)
+
+    def pause(self, case_id: str, at: datetime, waiting_on: str) -> None:
+        case_clocks.pause(self._conn, case_id, at, waiting_on)
+
+    def resume(self, case_id: str, paused_s: int, due_at: datetime) -> None:
+        case_clocks.resume(self._conn, case_id, paused_s, due_at)
+
+    def set_sla(self, case_id: str, priority: str, budget_s: int | None,
+                due_at: datetime) -> None:
+        case_clocks.set_sla(self._conn, case_id, priority, budget_s, due_at)
+
+    def escalate(self, case_id: str, from_level: int, level: int, queue: str, priority: str,
+                 unassign: bool) -> bool:
+        return case_clocks.escalate(self._conn, case_id, from_level, level, queue, priority,
+                                    unassign)
 
 
 class SqlEventLog:

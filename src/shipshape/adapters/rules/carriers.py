@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 
-import zen
-
+from shipshape.adapters.rules.jdm import load_decision
 from shipshape.domain.carriers import Candidate
-from shipshape.domain.errors import InvalidInput
 
 TABLE = "carrier_selection"
 
@@ -18,14 +15,7 @@ class ZenCarrierRules:
     """Each row the table answers (`service`, `rank`) is a candidate carrier service."""
 
     def __init__(self, path: Path) -> None:
-        content = path.read_text(encoding="utf-8")
-        self._engine = zen.ZenEngine({"loader": lambda _key: content})
-        try:
-            self._engine.create_decision(content)
-        except Exception as error:  # zen raises its own untyped errors
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            raise InvalidInput(f"rule file {path} is not a valid JDM decision: {reason}") from error
-        self._version = f"{path.stem}@{hashlib.sha256(content.encode()).hexdigest()[:12]}"
+        self._engine, self._version = load_decision(path)
 
     @property
     def version(self) -> str:

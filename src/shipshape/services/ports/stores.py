@@ -21,6 +21,7 @@ from shipshape.domain.masterdata import Carrier, ContractPrice, Customer, Item, 
 from shipshape.domain.orders import Order, OrderStatus
 from shipshape.domain.picking import OrderToPick, Pick
 from shipshape.domain.shipments import ShipmentRecord
+from shipshape.domain.sla import CaseClock
 from shipshape.services.outcomes import Outcome
 
 
@@ -159,6 +160,27 @@ class CaseStore(Protocol):
     def resolve(self, case_id: str, action: str, reason: str, actor: str, at: datetime,
                 automatic: bool) -> bool:
         """Close an open or assigned case with its resolution; False when it was not open."""
+        ...
+    def clock(self, case_id: str, lock: bool) -> CaseClock | None:
+        """What the case's SLA clock is made of (locked for the transaction when `lock`)."""
+        ...
+    def open_clocks(self, below_level: int) -> list[CaseClock]:
+        """The clocks of the open and assigned cases escalated below `below_level`."""
+        ...
+    def pause(self, case_id: str, at: datetime, waiting_on: str) -> None:
+        """Stop the case's clock at `at`: it waits on `waiting_on`."""
+        ...
+    def resume(self, case_id: str, paused_s: int, due_at: datetime) -> None:
+        """Run the clock again; `paused_s` seconds not counted in all, due at `due_at`."""
+        ...
+    def set_sla(self, case_id: str, priority: str, budget_s: int | None,
+                due_at: datetime) -> None:
+        """A new priority and SLA budget; the time paused so far stays not counted."""
+        ...
+    def escalate(self, case_id: str, from_level: int, level: int, queue: str, priority: str,
+                 unassign: bool) -> bool:
+        """The case escalated from `from_level` to `level`, in `queue` at `priority`
+        (`unassign`: to nobody, open again); False when it is no longer at `from_level`."""
         ...
 
 
