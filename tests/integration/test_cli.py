@@ -77,7 +77,7 @@ def test_an_unknown_role_fails_naming_the_roles(
                            "--name", "me")
     assert code != 0
     assert "unknown role 'wizard'" in output
-    assert "admin, integration, agent, viewer" in output
+    assert "admin, integration, supervisor, agent, viewer" in output
 
 
 def test_an_unknown_role_fails_through_the_typer_app_too(url: str) -> None:

@@ -69,10 +69,13 @@ def contract(app: FastAPI) -> dict[str, Any]:
         schemas.pop(fastapi_own, None)
     schemas.update(problem_schemas())
     roles = roles_by_operation(app)
+    every_customer = every_customer_operations(app)
     for path, item in document["paths"].items():
         for method, operation in item.items():
             if (path, method) in roles:
                 operation["x-roles"] = roles[(path, method)]
+            if (path, method) in every_customer:
+                operation["x-every-customer"] = True  # a customer's token is refused (403)
             _retag(path, operation)
             _guard_url_text(operation)
             _complete_errors(operation)
@@ -90,6 +93,28 @@ def roles_by_operation(app: FastAPI) -> dict[tuple[str, str], list[str]]:
             found.update({(context.path_format, method.lower()): roles
                           for method in context.methods or ()})
     return found
+
+
+def every_customer_operations(app: FastAPI) -> set[tuple[str, str]]:
+    """(path, method) of the routes about every customer, which refuse a customer's token."""
+    found: set[tuple[str, str]] = set()
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        check = _allowed(route.dependant) if isinstance(route, APIRoute) else None
+        if check is not None and check.every_customer and context.path_format:
+            found.update((context.path_format, method.lower())
+                         for method in context.methods or ())
+    return found
+
+
+def _allowed(dependant: Dependant) -> Allowed | None:
+    for dependency in dependant.dependencies:
+        if isinstance(dependency.call, Allowed):
+            return dependency.call
+        inner = _allowed(dependency)
+        if inner is not None:
+            return inner
+    return None
 
 
 def _permission(dependant: Dependant) -> Permission | None:

@@ -24,6 +24,8 @@ def table(document: dict[str, Any]) -> str:
 
 def _row(method: str, path: str, operation: dict[str, Any]) -> str:
     roles = ", ".join(operation.get("x-roles", [])) or _open(operation)
+    if operation.get("x-every-customer"):
+        roles += " (no customer's token)"
     summary = _one_line(operation.get("description") or operation.get("summary", ""))
     answers = ", ".join(sorted(operation.get("responses", {})))
     query = ", ".join(p["name"] for p in operation.get("parameters", []) if p["in"] == "query")

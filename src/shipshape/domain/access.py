@@ -10,6 +10,7 @@ from shipshape.domain.errors import Forbidden
 class Role(StrEnum):
     ADMIN = "admin"
     INTEGRATION = "integration"
+    SUPERVISOR = "supervisor"
     AGENT = "agent"
     VIEWER = "viewer"
 
@@ -20,12 +21,15 @@ class Permission(StrEnum):
     WRITE_MASTERDATA = "write_masterdata"
     WRITE_INVENTORY = "write_inventory"
     WORK_EXCEPTIONS = "work_exceptions"
+    RELEASE_HOLDS = "release_holds"
+    """Release an order held for credit: a supervisor's call, not an agent's."""
 
 
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.INTEGRATION: frozenset({P.READ, P.WRITE_ORDERS, P.WRITE_MASTERDATA, P.WRITE_INVENTORY}),
+    Role.SUPERVISOR: frozenset({P.READ, P.WORK_EXCEPTIONS, P.RELEASE_HOLDS}),
     Role.AGENT: frozenset({P.READ, P.WORK_EXCEPTIONS}),
     Role.VIEWER: frozenset({P.READ}),
 }

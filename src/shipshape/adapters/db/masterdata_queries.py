@@ -50,10 +50,11 @@ def list_customers(engine: Engine, *, active: bool | None = None, priority: str 
                    segment: str | None = None, credit_hold: bool | None = None,
                    preferred_site: str | None = None, sort: str = "customer_id",
                    limit: int = 100, offset: int = 0,
-                   currency: str = DEFAULT_CURRENCY) -> Page:
+                   currency: str = DEFAULT_CURRENCY, customer_id: str | None = None) -> Page:
     query = matching(select(t.customers), {
-        _cust.active: active, _cust.priority: priority, _cust.segment: segment,
-        _cust.credit_hold: credit_hold, _cust.preferred_site: preferred_site})
+        _cust.id: customer_id, _cust.active: active, _cust.priority: priority,
+        _cust.segment: segment, _cust.credit_hold: credit_hold,
+        _cust.preferred_site: preferred_site})
     return page_of(engine, query.order_by(*order_by(CUSTOMER_SORTS, sort, [_cust.id])),
                    limit, offset, lambda r: _customer_row(r, currency))
 

@@ -21,7 +21,14 @@ from shipshape.adapters.channels.canonical import (
 )
 from shipshape.adapters.db import masterdata_queries as mq
 from shipshape.adapters.db import queries
-from shipshape.api.deps import allowed, container
+from shipshape.api.deps import (
+    allowed,
+    container,
+    customer_filter,
+    empty_list,
+    not_found_outside_scope,
+    scope_of,
+)
 from shipshape.api.limits import Between, Filter, PageLimit, PageOffset, Period, sort_query
 from shipshape.api.outcomes import http_status
 from shipshape.api.problems import errors
@@ -53,8 +60,8 @@ from shipshape.services.outcomes import Outcome
 
 router = APIRouter()
 Key = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9._\-]+$")]
-Writer = Annotated[Principal, Depends(allowed(Permission.WRITE_MASTERDATA))]
-Stocker = Annotated[Principal, Depends(allowed(Permission.WRITE_INVENTORY))]
+Writer = Annotated[Principal, Depends(allowed(Permission.WRITE_MASTERDATA, every_customer=True))]
+Stocker = Annotated[Principal, Depends(allowed(Permission.WRITE_INVENTORY, every_customer=True))]
 Reader = Annotated[Principal, Depends(allowed(Permission.READ))]
 App = Annotated[Container, Depends(container)]
 IdempotencyKey = Annotated[str | None, Header(min_length=1, max_length=200)]
@@ -84,21 +91,23 @@ def get_site(site_id: Key, c: App, _: Reader) -> dict[str, Any]:
 
 @router.get("/customers", response_model=CustomerList)
 def list_customers(
-    c: App, _: Reader, active: bool | None = None, priority: Priority | None = None,
+    c: App, who: Reader, active: bool | None = None, priority: Priority | None = None,
     segment: Filter = None, credit_hold: bool | None = None, preferred_site: Filter = None,
     sort: Annotated[str, sort_query(mq.CUSTOMER_SORTS)] = "customer_id",
     limit: PageLimit = 100, offset: PageOffset = 0,
 ) -> dict[str, Any]:
-    """Customers; `credit_limit` in the configured currency."""
+    """Customers; `credit_limit` in the configured currency. A token made for one customer
+    lists that customer alone."""
     return listed("customers", mq.list_customers(
         c.engine, active=active, priority=priority, segment=segment, credit_hold=credit_hold,
         preferred_site=preferred_site, sort=sort, limit=limit, offset=offset,
-        currency=c.settings.invoice_currency))
+        currency=c.settings.invoice_currency, customer_id=scope_of(who)))
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerOut)
-def get_customer(customer_id: Key, c: App, _: Reader) -> dict[str, Any]:
+def get_customer(customer_id: Key, c: App, who: Reader) -> dict[str, Any]:
     """One customer's master data; its body can be PUT back unchanged."""
+    not_found_outside_scope(who, customer_id, f"customer {customer_id} does not exist")
     return _found(mq.get_customer(c.engine, customer_id, c.settings.invoice_currency),
                   f"customer {customer_id}")
 
@@ -124,19 +133,24 @@ def get_item(sku: Key, c: App, _: Reader) -> dict[str, Any]:
 
 @router.get("/prices", response_model=PriceList)
 def list_prices(
-    c: App, _: Reader, customer_id: Filter = None, sku: Filter = None,
+    c: App, who: Reader, customer_id: Filter = None, sku: Filter = None,
     currency: Currency = None, sort: Annotated[str, sort_query(mq.PRICE_SORTS)] = "customer_id",
     limit: PageLimit = 100, offset: PageOffset = 0,
 ) -> dict[str, Any]:
     """Contract prices; each `unit_price` in its own currency."""
-    return listed("prices", mq.list_prices(c.engine, customer_id=customer_id, sku=sku,
+    customer = customer_filter(who, customer_id)
+    if customer is False:
+        return empty_list("prices", limit, offset)
+    return listed("prices", mq.list_prices(c.engine, customer_id=customer, sku=sku,
                                            currency=currency, sort=sort, limit=limit,
                                            offset=offset))
 
 
 @router.get("/prices/{customer_id}/{sku}", response_model=PriceOut)
-def get_price(customer_id: Key, sku: Key, c: App, _: Reader) -> dict[str, Any]:
+def get_price(customer_id: Key, sku: Key, c: App, who: Reader) -> dict[str, Any]:
     """One customer's contract price for one SKU, in its own currency."""
+    not_found_outside_scope(who, customer_id, f"a price of {sku} for customer {customer_id} "
+                                              "does not exist")
     return _found(mq.get_price(c.engine, customer_id, sku),
                   f"a price of {sku} for customer {customer_id}")
 
@@ -218,11 +232,12 @@ def site_changes(site_id: Key, c: App, _: Reader, period: Between, sort: ChangeS
 
 
 @router.get("/customers/{customer_id}/changes", response_model=ChangeList)
-def customer_changes(customer_id: Key, c: App, _: Reader, period: Between,
+def customer_changes(customer_id: Key, c: App, who: Reader, period: Between,
                      sort: ChangeSort = "-at", limit: PageLimit = 100,
                      offset: PageOffset = 0) -> dict[str, Any]:
     """Every change of the customer, newest first: who (a token's name, `system:erp`,
     `operator`), when, the fields changed, and the record before and after."""
+    not_found_outside_scope(who, customer_id, f"customer {customer_id} does not exist")
     return _changes(c, "customer", customer_id, period, sort, limit, offset)
 
 
@@ -235,11 +250,13 @@ def item_changes(sku: Key, c: App, _: Reader, period: Between, sort: ChangeSort 
 
 
 @router.get("/prices/{customer_id}/{sku}/changes", response_model=ChangeList)
-def price_changes(customer_id: Key, sku: Key, c: App, _: Reader, period: Between,
+def price_changes(customer_id: Key, sku: Key, c: App, who: Reader, period: Between,
                   sort: ChangeSort = "-at", limit: PageLimit = 100,
                   offset: PageOffset = 0) -> dict[str, Any]:
     """Every change of the contract price, newest first: who, when, the fields,
     before and after."""
+    not_found_outside_scope(who, customer_id, f"a price of {sku} for customer {customer_id} "
+                                              "does not exist")
     return _changes(c, "price", f"{customer_id}/{sku}", period, sort, limit, offset)
 
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from shipshape.adapters.channels.canonical import JSON_INTEGER
-from shipshape.api.deps import allowed, container
+from shipshape.adapters.db.scope_queries import customer_of_order
+from shipshape.api.deps import allowed, container, not_found_outside_scope
 from shipshape.api.problems import errors
 from shipshape.bootstrap import Container
 from shipshape.domain.access import Permission
@@ -64,11 +65,20 @@ class AmendOut(BaseModel):
 @router.post("/orders/{order_id}/cancel", response_model=CancelOut, responses=errors(404, 409))
 def post_cancel(order_id: str, body: CancelIn, c: App, who: Agent) -> dict[str, Any]:
     """Cancel the order with the compensation its stage needs; 409 once shipped or cancelled."""
+    _within_scope(c, who, order_id)
     return cancel_order(c.deps, order_id, body.reason, who.name).as_json()
 
 
 @router.patch("/orders/{order_id}", response_model=AmendOut, responses=errors(404, 409))
 def patch_order(order_id: str, body: AmendIn, c: App, who: Agent) -> dict[str, Any]:
     """Change line quantities before release; 409 when released or when stock is short."""
+    _within_scope(c, who, order_id)
     quantities = [(line.line_no, line.quantity) for line in body.lines]
     return amend_order(c.deps, order_id, quantities, who.name).as_json()
+
+
+def _within_scope(c: Container, who: Principal, order_id: str) -> None:
+    """Another customer's order, to a token scoped to one, does not exist (404)."""
+    if who.customer_id is not None:
+        not_found_outside_scope(who, customer_of_order(c.engine, order_id),
+                                f"order {order_id} does not exist")

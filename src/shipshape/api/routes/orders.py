@@ -9,14 +9,21 @@ from fastapi.responses import JSONResponse
 
 from shipshape.adapters.channels.canonical import OrderIn
 from shipshape.adapters.db import queries
-from shipshape.api.deps import allowed, container
+from shipshape.adapters.db.scope_queries import customer_of_order
+from shipshape.api.deps import (
+    allowed,
+    container,
+    customer_filter,
+    empty_list,
+    not_found_outside_scope,
+)
 from shipshape.api.limits import Between, Filter, PageLimit, PageOffset, sort_query
 from shipshape.api.outcomes import http_status
 from shipshape.api.read_models import OrderDetail, OrderEvents, OrderList, listed
 from shipshape.api.schemas import IntakeOut
 from shipshape.bootstrap import Container
 from shipshape.domain.access import Permission
-from shipshape.domain.errors import NotFound
+from shipshape.domain.errors import Forbidden, NotFound
 from shipshape.domain.orders import OrderStatus
 from shipshape.services import intake
 from shipshape.services.auth import Principal
@@ -35,7 +42,11 @@ def post_order(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
     """`Idempotency-Key` is the caller's own (scoped by its token's name); without it the
-    order's key is `<channel>:<external_id>`, shared by every path of that channel."""
+    order's key is `<channel>:<external_id>`, shared by every path of that channel. A token
+    made for one customer may send that customer's orders only (else 403)."""
+    if principal.customer_id is not None and body.customer_id != principal.customer_id:
+        raise Forbidden(f"the token is scoped to customer {principal.customer_id}; it may not "
+                        f"send orders of customer {body.customer_id}")
     command = intake.SubmitOrder(body.to_domain(), idempotency_key,
                                  intake.caller_scope(principal.name))
     result = c.order_intake.submit(command)
@@ -45,32 +56,40 @@ def post_order(
 
 @router.get("/orders", response_model=OrderList)
 def list_orders(
-    c: App, _: Reader, period: Between, customer_id: Filter = None, customer_po: Filter = None,
+    c: App, who: Reader, period: Between, customer_id: Filter = None,
+    customer_po: Filter = None,
     status: OrderStatus | None = None,
     sort: Annotated[str, sort_query(queries.ORDER_SORTS)] = "-created_at",
     limit: PageLimit = 100, offset: PageOffset = 0,
 ) -> dict[str, Any]:
     """Orders, newest first, by customer, PO, status and creation time (`from`, `to`)."""
+    customer = customer_filter(who, customer_id)
+    if customer is False:
+        return empty_list("orders", limit, offset)
     page = queries.list_orders(
-        c.engine, customer_id=customer_id, customer_po=customer_po, status=status,
+        c.engine, customer_id=customer, customer_po=customer_po, status=status,
         created_from=period.start, created_to=period.end, sort=sort, limit=limit,
         offset=offset, currency=c.settings.invoice_currency)
     return listed("orders", page)
 
 
 @router.get("/orders/{order_id}", response_model=OrderDetail)
-def get_order(order_id: OrderId, c: App, _: Reader) -> dict[str, Any]:
+def get_order(order_id: OrderId, c: App, who: Reader) -> dict[str, Any]:
     """One order with its lines, reservations, cases, shipments and invoices."""
     order = queries.order_detail(c.engine, order_id, c.settings.invoice_currency)
     if order is None:
         raise NotFound(f"order {order_id} does not exist")
+    not_found_outside_scope(who, order["customer_id"], f"order {order_id} does not exist")
     return order
 
 
 @router.get("/orders/{order_id}/events", response_model=OrderEvents)
-def get_order_events(order_id: OrderId, c: App, _: Reader) -> dict[str, Any]:
+def get_order_events(order_id: OrderId, c: App, who: Reader) -> dict[str, Any]:
     """The order's timeline: every event written for it, oldest first, each with
     the id of the request that wrote it (none for a worker's)."""
+    if who.customer_id is not None:
+        not_found_outside_scope(who, customer_of_order(c.engine, order_id),
+                                f"order {order_id} does not exist")
     events = queries.order_timeline(c.engine, order_id)
     if not events and queries.order_detail(c.engine, order_id) is None:
         raise NotFound(f"order {order_id} does not exist")

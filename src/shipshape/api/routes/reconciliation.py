@@ -35,7 +35,7 @@ class ReconciliationOut(BaseModel):
     totals: dict[str, int] = Field(description="Findings per code, every code named")
     actions: dict[str, int] = Field(description="Findings per action taken")
 App = Annotated[Container, Depends(container)]
-Worker = Annotated[Principal, Depends(allowed(Permission.WORK_EXCEPTIONS))]
+Worker = Annotated[Principal, Depends(allowed(Permission.WORK_EXCEPTIONS, every_customer=True))]
 
 
 @router.post("/reconciliation", response_model=ReconciliationOut)

@@ -19,8 +19,9 @@ from shipshape.services.auth import Principal
 
 router = APIRouter()
 App = Annotated[Container, Depends(container)]
-Reader = Annotated[Principal, Depends(allowed(Permission.READ))]
-Writer = Annotated[Principal, Depends(allowed(Permission.WRITE_ORDERS))]
+# A wave holds many customers' orders: not for a token made for one customer.
+Reader = Annotated[Principal, Depends(allowed(Permission.READ, every_customer=True))]
+Writer = Annotated[Principal, Depends(allowed(Permission.WRITE_ORDERS, every_customer=True))]
 
 
 @router.post("/waves", response_model=WaveOut, status_code=201, responses={
