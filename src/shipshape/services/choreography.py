@@ -18,6 +18,7 @@ simulated systems' reactions to what is declared here.
     invoice_posted ──▶ InvoicePosted ──▶ payment_received ──▶ PaymentReceived (order paid)
     OrderCancelled / held after release ──▶ wms-task-cancel, tms-tender-cancel
     CreditNoteIssued ──▶ finance-credit-note: finance.credit_note
+    ExceptionAssigned | ExceptionEscalated ──▶ desk-webhook, desk-mail (when configured)
 """
 
 from __future__ import annotations
@@ -53,6 +54,15 @@ CONSUMERS: tuple[Consumer, ...] = (
              "856/810"),
 )
 """Each event type's consumers, in the order of the journey (the order a worker runs them in)."""
+
+NOTIFIERS: tuple[Consumer, ...] = (
+    Consumer("desk-webhook", frozenset({"ExceptionAssigned", "ExceptionEscalated"}),
+             "desk-webhook", "case.assigned/escalated/breached"),
+    Consumer("desk-mail", frozenset({"ExceptionAssigned", "ExceptionEscalated"}), "smtp",
+             "mail"),
+)
+"""The exception desk's notifications (`services/notifications.py`): run after `CONSUMERS`, and
+only the ones configured (`desk.notifications`: a webhook URL, an SMTP host)."""
 
 INBOUND_EFFECTS: Mapping[str, str] = {
     "credit_status_changed": "the customer's credit hold; released orders it reaches get "

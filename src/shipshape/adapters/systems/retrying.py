@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from tenacity import (
     RetryCallState,
@@ -31,6 +32,8 @@ from shipshape.services.ports.connectors import (
     RetryPolicy,
 )
 from shipshape.services.ports.metrics import Metrics, NoMetrics
+
+T = TypeVar("T")
 
 
 def _retryable(error: BaseException) -> bool:
@@ -64,21 +67,9 @@ class RetryingConnector:
         return self._policy
 
     def call(self, operation: str, payload: Payload, idempotency_key: str) -> Payload:
-        attempts = 0
-
-        def attempt() -> Payload:
-            nonlocal attempts
-            attempts += 1
-            return self._attempt(operation, payload, idempotency_key)
-
-        try:
-            return self._retrying(operation)(attempt)
-        except ConnectorError as error:
-            if error.retryable:
-                raise ConnectorExhausted(error, attempts) from error
-            if isinstance(error, ConnectorRejected):
-                _record_attempts(error, attempts)
-            raise
+        return retried(self.system, operation,
+                       lambda: self._inner.call(operation, payload, idempotency_key),
+                       self._policy, self._metrics, self._sleep)
 
     def health(self) -> ConnectorHealth:
         return self._inner.health()
@@ -88,30 +79,40 @@ class RetryingConnector:
         if callable(close):
             close()
 
-    def _retrying(self, operation: str) -> Retrying:
-        policy = self._policy
 
-        def count_retry(state: RetryCallState) -> None:
-            self._metrics.retried(self.system, operation)
+def retried(system: str, operation: str, call: Callable[[], T], policy: RetryPolicy,
+            metrics: Metrics, sleep: Callable[[float], None] = time.sleep) -> T:
+    """`call` under `policy`: each attempt measured, each retry counted; `ConnectorExhausted`
+    when the attempts run out, a rejection at once with the attempts it took."""
+    attempts = 0
 
-        return Retrying(
-            stop=stop_after_attempt(policy.max_attempts),
-            wait=wait_exponential(multiplier=policy.first_delay_s, max=policy.max_delay_s)
-            + wait_random(0, policy.jitter_s),
-            retry=retry_if_exception(_retryable),
-            sleep=self._sleep,
-            before_sleep=count_retry,
-            reraise=True,
-        )
-
-    def _attempt(self, operation: str, payload: Payload, idempotency_key: str) -> Payload:
+    def attempt() -> T:
+        nonlocal attempts
+        attempts += 1
         started = time.perf_counter()
         try:
-            reply = self._inner.call(operation, payload, idempotency_key)
+            reply = call()
         except ConnectorError as error:
             outcome = "unavailable" if error.retryable else "rejected"
-            self._metrics.connector_call(self.system, operation, outcome,
-                                         time.perf_counter() - started)
+            metrics.connector_call(system, operation, outcome, time.perf_counter() - started)
             raise
-        self._metrics.connector_call(self.system, operation, "ok", time.perf_counter() - started)
+        metrics.connector_call(system, operation, "ok", time.perf_counter() - started)
         return reply
+
+    def count_retry(state: RetryCallState) -> None:
+        metrics.retried(system, operation)
+
+    retrying = Retrying(
+        stop=stop_after_attempt(policy.max_attempts),
+        wait=wait_exponential(multiplier=policy.first_delay_s, max=policy.max_delay_s)
+        + wait_random(0, policy.jitter_s),
+        retry=retry_if_exception(_retryable), sleep=sleep, before_sleep=count_retry,
+        reraise=True)
+    try:
+        return retrying(attempt)
+    except ConnectorError as error:
+        if error.retryable:
+            raise ConnectorExhausted(error, attempts) from error
+        if isinstance(error, ConnectorRejected):
+            _record_attempts(error, attempts)
+        raise

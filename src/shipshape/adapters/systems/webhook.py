@@ -47,6 +47,19 @@ def _json_default(value: object) -> object:
     return str(value)
 
 
+def reached(post: Callable[[], httpx.Response], system: str, operation: str,
+            timeout_s: float) -> httpx.Response:
+    """The answer of `post`; a timeout or a transport failure is `ConnectorUnavailable`."""
+    try:
+        return post()
+    except httpx.TimeoutException as error:
+        raise ConnectorUnavailable(system, operation,
+                                   f"timed out after {timeout_s:g} s") from error
+    except httpx.TransportError as error:
+        raise ConnectorUnavailable(system, operation,
+                                   f"{type(error).__name__}: {error}") from error
+
+
 class WebhookConnector:
     """One external system reached over signed HTTP calls; every call times out after
     `timeout_s` (per connect/read/write phase, as httpx counts it)."""
@@ -71,15 +84,9 @@ class WebhookConnector:
         body = encode_body(operation, payload)
         headers = {"content-type": "application/json",
                    **sign_headers(self._secret, idempotency_key, body, self._clock())}
-        try:
-            response = self._client.post(f"{self._base}/{operation}", content=body,
-                                          headers=headers, timeout=self._timeout)
-        except httpx.TimeoutException as error:
-            raise ConnectorUnavailable(self._system, operation,
-                                       f"timed out after {self._timeout:g} s") from error
-        except httpx.TransportError as error:
-            raise ConnectorUnavailable(self._system, operation,
-                                       f"{type(error).__name__}: {error}") from error
+        response = reached(lambda: self._client.post(
+            f"{self._base}/{operation}", content=body, headers=headers, timeout=self._timeout),
+            self._system, operation, self._timeout)
         return self._answer(operation, response)
 
     def health(self) -> ConnectorHealth:
