@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.core.parameters import ParameterLocation
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from shipshape.api.app import create_app
 from shipshape.api.reference import current_document
@@ -51,6 +51,15 @@ def valid_data_accepted(ctx: schemathesis.CheckContext, response: schemathesis.R
     return positive_data_acceptance(ctx, response, case)
 
 
+def invalid_data_refused(ctx: schemathesis.CheckContext, response: schemathesis.Response,
+                         case: schemathesis.Case) -> bool | None:
+    """Schemathesis' `negative_data_rejection`, with 413 taken as a refusal too: invalid data
+    generated past the body limit is refused before it is read."""
+    if response.status_code == 413:
+        return None
+    return negative_data_rejection(ctx, response, case)
+
+
 def token_unless_left_out(case: schemathesis.Case, token: str) -> dict[str, str]:
     """The admin token, but not on a case whose headers were made invalid on purpose: that
     case may be one without `Authorization`, which must be answered 401."""
@@ -66,5 +75,5 @@ def test_the_api_keeps_its_contract(case: schemathesis.Case, app: FastAPI,
                                     tokens: dict[str, str]) -> None:
     case.operation.schema.app = app  # where checks that send a request again (no token) send it
     case.call_and_validate(app=app, headers=token_unless_left_out(case, tokens["admin"]),
-                           excluded_checks=[positive_data_acceptance],
-                           additional_checks=[valid_data_accepted])
+                           excluded_checks=[positive_data_acceptance, negative_data_rejection],
+                           additional_checks=[valid_data_accepted, invalid_data_refused])

@@ -1,4 +1,8 @@
-"""The reservation ledger under random receipts, adjustments and orders, against a model."""
+"""The reservation ledger under random receipts, adjustments and orders, against a model.
+
+The model knows the desk's rule that stock arriving takes the orders held for it: after a
+receipt or a positive adjustment, every held order with a line of that SKU, oldest first, is
+taken when the stock now allows it."""
 
 from __future__ import annotations
 
@@ -41,6 +45,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.reserved: dict[Key, int] = defaultdict(int)
         self.allow_split = False
         self.orders = 0
+        self.held: list[tuple[str, list[tuple[str, int]]]] = []
+        """Orders held for stock, oldest first: (order id, lines)."""
 
     def teardown(self) -> None:
         self.container.close()
@@ -62,6 +68,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def receive(self, site: str, sku: str, quantity: int) -> None:
         md.receive(self.container.deps, [md.StockMovement(site, sku, quantity)])
         self.movements[(site, sku)] += quantity
+        self.take_waiting(sku)
 
     @rule(site=st.sampled_from(SITES), sku=st.sampled_from(SKUS),
           quantity=st.one_of(st.integers(-30, -1), st.integers(1, 30)))
@@ -76,6 +83,26 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         md.adjust(self.container.deps, movement)
         self.movements[(site, sku)] += quantity
+        if quantity > 0:
+            self.take_waiting(sku)
+
+    def take_waiting(self, sku: str) -> None:
+        still: list[tuple[str, list[tuple[str, int]]]] = []
+        for order_id, lines in self.held:
+            stored = order_detail(self.container.engine, order_id)
+            assert stored is not None
+            if sku in {s for s, _ in lines} and self.stock_allows(lines):
+                event("held order taken when stock arrived")
+                assert stored["status"] == "accepted"
+                self.add_reserved(stored["reservations"])
+            else:
+                assert stored["status"] == "held"
+                still.append((order_id, lines))
+        self.held = still
+
+    def add_reserved(self, reservations: list[dict[str, Any]]) -> None:
+        for r in reservations:
+            self.reserved[(r["site_id"], r["sku"])] += r["quantity"]
 
     @rule(lines=lines_strategy)
     def submit(self, lines: list[tuple[str, int]]) -> None:
@@ -91,12 +118,12 @@ class LedgerMachine(RuleBasedStateMachine):
             findings: Any = result.body["findings"]
             assert [f["code"] for f in findings if f["severity"] == "block"] == [
                 "PARTIAL_AVAILABILITY"]
+            self.held.append((str(result.body["order_id"]), lines))
             return
         stored = order_detail(self.container.engine, str(result.body["order_id"]))
         assert stored is not None
         assert stored["reservations"] == result.body["reservations"]
-        for r in stored["reservations"]:
-            self.reserved[(r["site_id"], r["sku"])] += r["quantity"]
+        self.add_reserved(stored["reservations"])
 
     def stock_allows(self, lines: list[tuple[str, int]]) -> bool:
         wanted: dict[str, int] = defaultdict(int)

@@ -242,6 +242,21 @@ class OrderEvents(BaseModel):
 # -------------------------------------------------------------------- exceptions and invoices
 
 
+class SlaOut(BaseModel):
+    """A case's SLA clock now, counted in its owner team's business hours."""
+
+    state: str
+    """`on_track`, `at_risk`, `breached`, `paused` (waiting; the clock stands still) or
+    `closed`."""
+    due_at: str | None
+    """When the SLA runs out if the clock keeps running from now."""
+    remaining_s: int | None
+    """Business seconds left (negative: overdue by that much)."""
+    consumed_share: float | None
+    paused: bool
+    waiting_on: str | None
+
+
 class ExceptionOut(BaseModel):
     case_id: str
     code: str
@@ -277,6 +292,15 @@ class ExceptionOut(BaseModel):
     """What the case is about; the same exception about it again counts into the open case."""
     occurrences: int
     last_seen_at: str | None
+    queue: str
+    """The work queue routing put the case in; the desk works cases queue by queue."""
+    priority: str
+    sla_budget_s: int | None
+    """Business seconds the case may take; None for a case opened before SLA clocks."""
+    paused_at: str | None
+    paused_s: int
+    waiting_on: str | None
+    sla: SlaOut | None = None
 
 
 class ExceptionList(Paged):

@@ -47,13 +47,33 @@ class Decision:
         return any(f.blocks for f in self.findings)
 
 
-def decide(deps: Deps, uow: UnitOfWork, draft: OrderDraft, now: datetime) -> Decision:
+@dataclass(frozen=True, slots=True)
+class Consent:
+    """What the desk decided for an order it takes again: split across sites although the
+    customer's standing policy does not (`allow_split`), the blocking codes a supervisor waived
+    (`waived`); `stored`: the order is already stored, so it is no duplicate of itself."""
+
+    allow_split: bool = False
+    waived: frozenset[str] = frozenset()
+    stored: bool = False
+    site_first: str | None = None
+    """The site to take the order from before any other (a re-sourced order)."""
+
+
+NO_CONSENT = Consent()
+
+
+def decide(deps: Deps, uow: UnitOfWork, draft: OrderDraft, now: datetime,
+           consent: Consent = NO_CONSENT) -> Decision:
     ctx = load_context(uow, draft, now, deps.past_ship_date)
     findings = run_controls(ctx) + deps.rules.evaluate(policy_facts(ctx))
-    findings += possible_duplicate(_recent_po(uow, draft, now))
+    if not consent.stored:
+        findings += possible_duplicate(_recent_po(uow, draft, now))
+    if consent.waived:
+        findings = [f for f in findings if f.code not in consent.waived]
     if any(f.blocks for f in findings):
         return Decision(ctx.customer, ctx.draft, tuple(findings))
-    plan = _plan_allocation(uow, ctx)
+    plan = _plan_allocation(uow, ctx, consent)
     if not plan.complete:
         findings.append(_shortage(plan.shortfalls, ctx.customer))
         return Decision(ctx.customer, ctx.draft, tuple(findings))
@@ -89,14 +109,16 @@ def _recent_po(uow: UnitOfWork, draft: OrderDraft, now: datetime) -> str | None:
         draft.customer_id, draft.line_signature(), now - DUPLICATE_WINDOW)
 
 
-def _plan_allocation(uow: UnitOfWork, ctx: OrderContext) -> AllocationPlan:
+def _plan_allocation(uow: UnitOfWork, ctx: OrderContext, consent: Consent) -> AllocationPlan:
     demands = [Demand(line.line_no, line.sku, line.quantity or 0) for line in ctx.draft.lines]
     positions = uow.inventory.positions({d.sku for d in demands}, lock=True)
     sites = uow.masterdata.sites()
     ranked = rank_sites(
         list(sites), ctx.customer.preferred_site if ctx.customer else None,
         {s.id: s.country for s in sites.values()}, ctx.draft.ship_to.country)
-    allow_split = bool(ctx.customer and ctx.customer.allow_split)
+    if consent.site_first in ranked:
+        ranked = [consent.site_first] + [s for s in ranked if s != consent.site_first]
+    allow_split = consent.allow_split or bool(ctx.customer and ctx.customer.allow_split)
     return allocate(demands, positions, ranked, allow_split)
 
 

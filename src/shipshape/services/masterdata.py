@@ -27,6 +27,7 @@ from shipshape.domain.errors import Conflict, InvalidInput
 from shipshape.domain.integration import State, System, owned_fields_changed
 from shipshape.domain.inventory import StockPosition
 from shipshape.domain.masterdata import Carrier, ContractPrice, Customer, Item, Site
+from shipshape.services import desk_conditions
 from shipshape.services.deps import Deps
 from shipshape.services.outcomes import Outcome
 from shipshape.services.ports import MasterDataChange, StoredResponse, UnitOfWork
@@ -281,6 +282,7 @@ def _receive(
             raise InvalidInput(f"a receipt needs a positive quantity, got {m.quantity}")
         positions.append(uow.inventory.receive(m.site, m.sku, m.quantity, m.lot, m.expiry,
                                                deps.clock.now()))
+    desk_conditions.stock_arrived(deps, uow, {m.sku for m in movements})
     return positions
 
 
@@ -288,5 +290,8 @@ def _adjust(deps: Deps, uow: UnitOfWork, movement: StockMovement) -> StockPositi
     _check_references(uow, [], [movement])
     if movement.quantity == 0:
         raise InvalidInput("an adjustment of 0 changes nothing")
-    return uow.inventory.adjust(movement.site, movement.sku, movement.quantity, movement.lot,
-                                movement.reason, deps.clock.now())
+    position = uow.inventory.adjust(movement.site, movement.sku, movement.quantity,
+                                    movement.lot, movement.reason, deps.clock.now())
+    if movement.quantity > 0:
+        desk_conditions.stock_arrived(deps, uow, {movement.sku})
+    return position

@@ -41,7 +41,8 @@ class SqlOrderChanges:
         for line in lines:
             self._conn.execute(update(t.order_lines)
                                .where(ol.order_id == order_id, ol.line_no == line.line_no)
-                               .values(quantity=line.quantity))
+                               .values(quantity=line.quantity, sku=line.sku,
+                                       unit_price=line.unit_price, uom=line.uom))
         self._conn.execute(update(t.orders).where(o.id == order_id)
                            .values(value=value, updated_at=at))
 

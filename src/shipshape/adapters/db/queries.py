@@ -96,7 +96,7 @@ def list_exceptions(engine: Engine, *, status: str | None = None, code: str | No
         _x.order_id: order_id, _x.customer_id: customer_id, _x.site_id: site_id})
     query = between(query, _x.opened_at, opened_from, opened_to)
     query = query.order_by(*order_by(EXCEPTION_SORTS, sort, [_x.id]))
-    return page_of(engine, query, limit, offset, lambda r: _case(r, currency))
+    return page_of(engine, query, limit, offset, lambda r: case_json(r, currency))
 
 
 def list_invoices(engine: Engine, *, status: str | None = None, kind: str | None = None,
@@ -305,9 +305,9 @@ def _position(r: Any) -> Row:
             "reserved": r["reserved"], "available": r["on_hand"] - r["reserved"]}
 
 
-def _case(r: Any, currency: str) -> Row:
+def case_json(r: Any, currency: str) -> Row:
     row = {"case_id": r["id"], **{k: v for k, v in r.items() if k != "id"}}
-    for key in ("sla_due_at", "opened_at", "resolved_at", "last_seen_at"):
+    for key in ("sla_due_at", "opened_at", "resolved_at", "last_seen_at", "paused_at"):
         row[key] = row[key].isoformat() if row[key] else None
     for key in ("cost_expedited_freight", "cost_invoice_correction"):
         row[key] = money_text(row[key], currency)

@@ -11,6 +11,7 @@ from typing import Any, Self
 from sqlalchemy import Connection, Engine
 
 from shipshape.adapters.db.consistency_queries import SqlConsistency
+from shipshape.adapters.db.desk_store import SqlCaseDesk
 from shipshape.adapters.db.edi_store import SqlEdi
 from shipshape.adapters.db.engine import WRITE, is_sqlite
 from shipshape.adapters.db.errors import translate_error, translated
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
     inventory: SqlInventory
     credit: SqlCredit
     cases: SqlCases
+    desk: SqlCaseDesk
     events: SqlEventLog
     idempotency: SqlIdempotency
     edi: SqlEdi
@@ -84,6 +86,7 @@ class SqlUnitOfWork:
         self.inventory = SqlInventory(conn)
         self.credit = SqlCredit(conn)
         self.cases = SqlCases(conn)
+        self.desk = SqlCaseDesk(conn)
         self.events = SqlEventLog(conn)
         self.idempotency = SqlIdempotency(conn)
         self.edi = SqlEdi(conn)

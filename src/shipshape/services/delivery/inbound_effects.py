@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.integration import SystemEvent
+from shipshape.services import desk_conditions
 from shipshape.services.billing import invoice_posted, invoice_rejected
 from shipshape.services.deps import Deps
 from shipshape.services.masterdata import change_customer
@@ -35,6 +36,8 @@ def credit_status_changed(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> No
     after = replace(customer, credit_hold=event.data.get("on_hold") is True,
                     credit_limit=customer.credit_limit if limit is None else Decimal(str(limit)))
     change_customer(deps, uow, customer, after, f"system:{event.system}")
+    if customer.credit_hold and not after.credit_hold:
+        desk_conditions.credit_released(deps, uow, customer_id)
 
 
 def credit_status_and_released_orders(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:

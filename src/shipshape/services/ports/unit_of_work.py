@@ -21,6 +21,7 @@ from shipshape.services.ports.delivery import (
     SagaStore,
     SystemStateStore,
 )
+from shipshape.services.ports.desk import CaseDeskStore
 from shipshape.services.ports.edi_waves import EdiStore, WaveStore
 from shipshape.services.ports.order_changes import OrderChangeStore
 from shipshape.services.ports.stores import (
@@ -48,6 +49,8 @@ class UnitOfWork(Protocol):
     def credit(self) -> CreditStore: ...
     @property
     def cases(self) -> CaseStore: ...
+    @property
+    def desk(self) -> CaseDeskStore: ...
     @property
     def events(self) -> EventLog: ...
     @property

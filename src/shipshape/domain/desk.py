@@ -1,0 +1,76 @@
+"""The exception desk's governed actions: what each is called, who may take it and on which
+cases it applies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+
+from shipshape.domain.access import Permission
+from shipshape.domain.cases import CaseStatus, ExceptionCase
+from shipshape.domain.orders import OrderStatus
+
+
+class Action(StrEnum):
+    APPROVE_SPLIT = "approve_split"
+    SUBSTITUTE = "substitute"
+    DELAY_RELEASE = "delay_release"
+    CANCEL_LINE = "cancel_line"
+    RELEASE_HOLD = "release_hold"
+    RESOURCE = "resource"
+    RETRY = "retry"
+    RESOLVE = "resolve"
+    REJECT = "reject"
+    PAUSE = "pause"
+    RESUME = "resume"
+
+
+A = Action
+SHORTAGE = frozenset({"PARTIAL_AVAILABILITY"})
+CREDIT = frozenset({"CREDIT_HOLD", "CREDIT_LIMIT_EXCEEDED"})
+LINE_PROBLEMS = SHORTAGE | {"INACTIVE_ITEM", "UNKNOWN_ITEM", "MISSING_PRICE", "PRICE_MISMATCH",
+                            "MISSING_QUANTITY", "SHELF_LIFE_UNSATISFIABLE"}
+ON_HELD_ORDER: dict[Action, frozenset[str]] = {
+    A.APPROVE_SPLIT: SHORTAGE, A.SUBSTITUTE: SHORTAGE, A.DELAY_RELEASE: SHORTAGE,
+    A.RESOURCE: SHORTAGE, A.CANCEL_LINE: LINE_PROBLEMS, A.RELEASE_HOLD: CREDIT,
+}
+"""Actions that take a held order again, and the case codes each answers."""
+DESTRUCTIVE = frozenset({A.CANCEL_LINE, A.REJECT, A.RELEASE_HOLD})
+"""Actions the console confirms before it takes them."""
+CLOSING = frozenset({A.APPROVE_SPLIT, A.SUBSTITUTE, A.CANCEL_LINE, A.RELEASE_HOLD, A.RESOURCE,
+                     A.RETRY, A.RESOLVE, A.REJECT})
+"""Actions after which the case is closed (when the order is taken, for the order actions)."""
+
+
+def permission_of(action: Action) -> Permission:
+    """Releasing a credit hold is a supervisor's call; every other action an agent's."""
+    return Permission.RELEASE_HOLDS if action is A.RELEASE_HOLD else Permission.WORK_EXCEPTIONS
+
+
+def is_open(case: ExceptionCase) -> bool:
+    return case.status in (CaseStatus.OPEN, CaseStatus.ASSIGNED)
+
+
+def applies(action: Action, case: ExceptionCase, order_status: OrderStatus | None) -> bool:
+    """Whether `action` can be taken on `case` now (its order in `order_status`)."""
+    if not is_open(case):
+        return False
+    if action in ON_HELD_ORDER:
+        return order_status is OrderStatus.HELD and case.code in ON_HELD_ORDER[action]
+    if action is A.RETRY:
+        return case.details.get("consumer") is not None  # a dead letter's case
+    if action is A.PAUSE:
+        return case.paused_at is None
+    if action is A.RESUME:
+        return case.paused_at is not None
+    return True
+
+
+def actions_for(case: ExceptionCase, order_status: OrderStatus | None,
+                may: Callable[[Permission], bool]) -> list[str]:
+    """The actions the caller (`may`: whether they hold a permission) can take on `case` now,
+    `assign` first."""
+    found: Iterable[Action] = (a for a in Action if applies(a, case, order_status)
+                               and may(permission_of(a)))
+    assign = ["assign"] if is_open(case) and may(Permission.WORK_EXCEPTIONS) else []
+    return assign + [a.value for a in found]
