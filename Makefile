@@ -3,8 +3,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 DEMO_DB := demo/shipshape.db
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint bench serve lock clean
+.PHONY: demo test lint chromium bench serve lock clean
 
 # constraints.txt pins every package to the versions CI tested; `make lock` renews it.
 $(STAMP): pyproject.toml constraints.txt
@@ -22,8 +23,19 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+test: lint chromium
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's chromium (never a downloaded browser); without it they skip.
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
+	  else \
+	    echo "$(CHROMIUM) is missing and this is not root: run 'sudo apt-get install -y chromium'"; \
+	    echo "(the browser tests skip without it)"; \
+	  fi; }
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
@@ -40,4 +52,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) demo .mypy_cache .ruff_cache build src/*.egg-info
+	rm -rf $(VENV) demo test-artifacts .mypy_cache .ruff_cache build src/*.egg-info

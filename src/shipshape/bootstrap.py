@@ -22,7 +22,9 @@ from shipshape.adapters.db.tokens import SqlTokenStore
 from shipshape.adapters.db.uow import SqlUnitOfWorkFactory
 from shipshape.adapters.messaging.memory import MemoryBroker, MemoryTransport
 from shipshape.adapters.metrics import PrometheusMetrics
+from shipshape.adapters.notify import build_notifiers
 from shipshape.adapters.rules.carriers import ZenCarrierRules
+from shipshape.adapters.rules.routing import ZenCaseRouting
 from shipshape.adapters.rules.zen import ZenPolicyRules
 from shipshape.adapters.systems.registry import ConnectorRegistry, build_connectors
 from shipshape.config import PACKAGED_RULES, SYSTEMS, ConnectorSettings, Settings
@@ -31,6 +33,7 @@ from shipshape.domain.errors import InvalidInput
 from shipshape.domain.integration import State, System, ownership_table
 from shipshape.domain.invoicing import BillingPolicy
 from shipshape.domain.partners import OurIdentity
+from shipshape.domain.sla import BusinessCalendar, DeskCalendars
 from shipshape.services import choreography
 from shipshape.services.auth import TokenService
 from shipshape.services.cancellation import cancellation_handlers
@@ -42,6 +45,7 @@ from shipshape.services.delivery.relay import relay_forever
 from shipshape.services.deps import Deps
 from shipshape.services.edi_outbound import SsccScheme, edi_document_handlers
 from shipshape.services.intake_together import OrderIntake
+from shipshape.services.notifications import notification_handlers
 from shipshape.services.ports.messaging import Transport
 from shipshape.services.ports.metrics import Metrics
 from shipshape.services.reconciliation import ReconcilePolicy
@@ -169,7 +173,9 @@ def build(settings: Settings | None = None,
                 new_id=new_id, metrics=metrics,
                 carrier_rules=ZenCarrierRules(carrier_table(settings.rules_dir)),
                 billing=billing_policy(settings),
-                past_ship_date=PastShipDate(settings.past_ship_date))
+                past_ship_date=PastShipDate(settings.past_ship_date),
+                routing=ZenCaseRouting(routing_table(settings.rules_dir)),
+                desk=desk_calendars(settings))
     tokens = TokenService(SqlTokenStore(engine), settings.secret_key)
     try:
         connectors = connector_registry(settings, metrics)
@@ -231,6 +237,20 @@ def carrier_table(rules_dir: Path) -> Path:
     return own if own.is_file() else PACKAGED_RULES / relative
 
 
+def routing_table(rules_dir: Path) -> Path:
+    """`desk/case_routing.json` in the rules folder, else the packaged one."""
+    relative = Path("desk") / "case_routing.json"
+    own = rules_dir / relative
+    return own if own.is_file() else PACKAGED_RULES / relative
+
+
+def desk_calendars(settings: Settings) -> DeskCalendars:
+    """The teams' business calendars of `desk.calendars` (`default` for the teams not named)."""
+    desk = settings.desk
+    return DeskCalendars({team: BusinessCalendar(c.time_zone, c.hours, c.holidays)
+                          for team, c in desk.calendars.items()}, desk.at_risk_share)
+
+
 def handlers_of(container: Container) -> dict[str, Handler]:
     """The consumers `services/choreography.py` declares, in its order, each with its handler:
     what workers run and delivery accounting asks. A handler the choreography does not name, or
@@ -238,12 +258,24 @@ def handlers_of(container: Container) -> dict[str, Handler]:
     deps, connectors = container.deps, container.connectors
     built = {**outbound_handlers(deps, connectors), **cancellation_handlers(deps, connectors),
              **crediting_handlers(deps, connectors),
-             **edi_document_handlers(deps, *edi_document_parts(container))}
+             **edi_document_handlers(deps, *edi_document_parts(container)),
+             **desk_notification_handlers(container)}
     declared = [consumer.name for consumer in choreography.CONSUMERS]
+    declared += [consumer.name for consumer in choreography.NOTIFIERS if consumer.name in built]
     if set(built) != set(declared):
         raise RuntimeError("the consumers built and the choreography differ: "
                            f"built {sorted(built)}, declared {sorted(declared)}")
     return {name: built[name] for name in declared}
+
+
+def desk_notification_handlers(container: Container) -> dict[str, Handler]:
+    """The exception desk's notification consumers, those `desk.notifications` configures."""
+    notifications = container.settings.desk.notifications
+    try:
+        webhook, mail = build_notifiers(notifications, container.metrics)
+    except ValueError as error:
+        raise ConfigurationError(f"desk.notifications: {error}") from None
+    return notification_handlers(webhook, mail, notifications.mail_to)
 
 
 def settle_deliveries(container: Container) -> Callable[[], int]:

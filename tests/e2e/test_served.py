@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.worlds.served import SCRIPT, STOCK, free_port, order, seed, wait_until_healthy
+from tests.worlds.served import SCRIPT, STOCK, order, seed, serving
 
 pytestmark = pytest.mark.slow
 
@@ -43,22 +43,8 @@ def served(tmp_path: Path) -> Iterator[Served]:
         [str(SCRIPT), "tokens", "create", "--role", "integration", "--name", "e2e"],
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True)
     token = created.stdout.splitlines()[-1]
-    port = free_port()
-    log = tmp_path / "server.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen([str(SCRIPT), "serve", "--port", str(port)], env=env,
-                                  cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        base_url = f"http://127.0.0.1:{port}"
-        wait_until_healthy(base_url, server, log)
+    with serving(env, tmp_path) as (base_url, log):
         yield Served(base_url, token, log)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 def post_all_at_once(served: Served) -> list[httpx.Response]:

@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,28 @@ def wait_until_healthy(base_url: str, server: subprocess.Popen[bytes], log: Path
             pass
         time.sleep(0.1)
     pytest.fail(f"the server was not healthy within {STARTUP_SECONDS} s: {log.read_text()}")
+
+
+@contextmanager
+def serving(env: dict[str, str], workdir: Path) -> Iterator[tuple[str, Path]]:
+    """`shipshape serve` on a free port in `workdir`, healthy: its base URL and its log;
+    stopped at the end (killed when it does not stop within 10 s)."""
+    port = free_port()
+    log = workdir / "server.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen([str(SCRIPT), "serve", "--port", str(port)], env=env,
+                                  cwd=workdir, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until_healthy(base_url, server, log)
+        yield base_url, log
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
 
 
 def seed(client: httpx.Client) -> None:

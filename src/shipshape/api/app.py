@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
@@ -33,7 +35,9 @@ ROUTERS = ((health, "operations"), (masterdata, "master data"), (orders, "orders
 """Each router under /api/v1 with its tag in the OpenAPI document (see `openapi.TAGS`)."""
 
 
-def create_app(container: Container) -> FastAPI:
+def create_app(container: Container, *, console: bool = False) -> FastAPI:
+    """The API; with `console`, the web console at /console too (`shipshape serve` asks for
+    it; NiceGUI's state is global, so one process mounts it once)."""
     # FastAPIOffline serves /docs and /redoc with their scripts bundled: no CDN is needed,
     # and no online validator is asked about the document.
     app = FastAPIOffline(title="Shipshape", version=__version__,
@@ -46,6 +50,12 @@ def create_app(container: Container) -> FastAPI:
         app.include_router(module.router, prefix=PREFIX, tags=[tag])
     app.include_router(metrics.router, tags=["operations"])
     openapi.install(app)
+    if console:
+        from shipshape.console import mount
+
+        mount(app, storage_secret=hashlib.sha256(
+            b"console-session:" + container.settings.secret_key.encode()).hexdigest(),
+            identify=container.tokens.authenticate)
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes,
                        larger={f"{PREFIX}/edi/": container.settings.max_edi_body_bytes})
     app.add_middleware(AccessLog)  # outermost: it sees every answer, the refusals too

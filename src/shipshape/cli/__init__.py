@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -15,9 +16,11 @@ from rich.console import Console
 from shipshape import __version__
 from shipshape.adapters import logs
 from shipshape.adapters.channels.bulk_files import read_masterdata
+from shipshape.adapters.db.masterdata_queries import get_customer
 from shipshape.bootstrap import Container, build, start_relay_thread
 from shipshape.cli import (
     audit_cmd,
+    cases_cmd,
     errors,
     events_cmd,
     exit_codes,
@@ -34,7 +37,10 @@ from shipshape.cli import (
     watch_cmd,
     waves_cmd,
 )
+from shipshape.cli.output import Listing, OutputFormat, OutputOption, emit
+from shipshape.cli.reading import read
 from shipshape.config import Settings
+from shipshape.domain.errors import NotFound
 from shipshape.engine import start_engine_process
 from shipshape.services import masterdata as md
 from shipshape.worker import start_worker_threads
@@ -51,6 +57,7 @@ app.add_typer(waves_cmd.app, name="waves")
 app.add_typer(invoices_cmd.app, name="invoices")
 app.add_typer(events_cmd.app, name="events")
 app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(cases_cmd.app, name="cases")
 app.add_typer(orders_cmd.app, name="orders")
 app.add_typer(masterdata_cmd.customers_app, name="customers")
 app.add_typer(masterdata_cmd.items_app, name="items")
@@ -89,6 +96,8 @@ def serve(
         help="embedded: run the relay and workers in a process of their own instead of as "
              "threads of the API's process (more orders/s; their event counters then stay in "
              "that process, off /metrics)")] = False,
+    web_console: Annotated[bool, typer.Option(
+        "--console/--no-console", help="serve the web console at /console")] = True,
 ) -> None:
     """Serve the HTTP API (and, embedded, relay the outbox and apply its events); an embedded
     SQLite database is migrated first, any other must be at this version's schema
@@ -104,7 +113,7 @@ def serve(
     console.print(serve_banner(container.settings, f"http://{host}:{port}",
                                relay=in_process, worker=embedded,
                                own_process=engine_process and in_process and embedded))
-    api = create_app(container)
+    api = create_app(container, console=web_console)
     # Start-up objects never die: keep them out of the collector's full passes (long pauses).
     gc.collect()
     gc.freeze()
@@ -158,16 +167,52 @@ def load(
 
 @tokens_app.command("create")
 def tokens_create(
-    role: Annotated[str, typer.Option(help="admin, integration, agent or viewer")],
+    role: Annotated[str, typer.Option(help="admin, integration, supervisor, agent or viewer")],
     name: Annotated[str, typer.Option(help="who or what will use the token")],
+    customer: Annotated[str | None, typer.Option(
+        help="a customer id of the master data: the token sees that customer's orders, "
+             "cases, invoices, shipments and audit entries only")] = None,
+    team: Annotated[str | None, typer.Option(help="the team its holder works in")] = None,
 ) -> None:
     """Create an API token; the token is the last line printed and is not shown again."""
-    from datetime import UTC, datetime
+    def create(container: Container) -> str:
+        if customer is not None and get_customer(container.engine, customer) is None:
+            raise NotFound(f"customer {customer} does not exist in the master data; load it "
+                           "first (shipshape load, or PUT /api/v1/customers/{customer_id})")
+        return container.tokens.create(name, role, datetime.now(UTC), customer, team)
 
-    container = build(migrate="embedded")
-    token = container.tokens.create(name, role, datetime.now(UTC))
-    console.print(f"token for {name} ({role}); keep it, it is not shown again:")
+    token = read(create)
+    scope = "".join([f", customer {customer}" if customer else "",
+                     f", team {team}" if team else ""])
+    console.print(f"token for {name} ({role}{scope}); keep it, it is not shown again:",
+                  highlight=False, markup=False)
     print(token)
+
+
+TOKEN_FIELDS = ("name", "role", "customer_id", "team", "created_at", "revoked_at")
+
+
+@tokens_app.command("list")
+def tokens_list(output: OutputOption = OutputFormat.table) -> None:
+    """Every token, live and revoked, by name: role, customer, team, when it was created and
+    revoked. A token's secret and hash are never shown."""
+    records = read(lambda c: c.tokens.records())
+    rows = [{"name": r.name, "role": r.role.value, "customer_id": r.customer_id,
+             "team": r.team, "created_at": r.created_at.isoformat(),
+             "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None}
+            for r in records]
+    emit(Listing("tokens", rows, TOKEN_FIELDS, ids=("name",), total=len(rows)), output)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(name: Annotated[str, typer.Argument(help="the tokens' name")]) -> None:
+    """Revoke every live token of that name. A running `shipshape serve` refuses them within
+    5 seconds (401); this process's own at once."""
+    count = read(lambda c: c.tokens.revoke(name, datetime.now(UTC)))
+    if not count:
+        raise NotFound(f"no live token is named {name!r} (see shipshape tokens list)")
+    console.print(f"revoked {count} token{'s' if count != 1 else ''} named {name}",
+                  highlight=False, markup=False)
 
 
 app.command("ingest")(intake_cmd.ingest)

@@ -34,8 +34,8 @@ from shipshape.services.desk import CaseAction
 console = Console()
 app = typer.Typer(help="Exception cases: the queue, one case, assignment and actions.",
                   no_args_is_help=True)
-LIST_COLUMNS = ("case_id", "code", "status", "order_id", "owner_team", "queue", "assignee",
-                "priority", "sla_state", "sla_due_at")
+LIST_COLUMNS = ("case_id", "code", "status", "order_id", "queue", "assignee", "sla_state",
+                "sla_due_at")
 ActorOption = Annotated[str | None, typer.Option(help="who acts (default: cli:<login>)")]
 
 

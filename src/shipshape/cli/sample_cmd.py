@@ -96,8 +96,9 @@ def next_steps(container: Container) -> None:
     console.print(f"\nthe database is at [bold]{container.settings.database_location}[/]")
     env = f"SHIPSHAPE_DATABASE_URL={masked_url(container.settings.database_url)} "
     cli = f"{env}.venv/bin/shipshape"
-    console.print(f"serve it:  [bold]{cli} serve[/]  (then open http://127.0.0.1:8000/docs)",
+    console.print(f"serve it:  [bold]{cli} serve[/]  (then open http://127.0.0.1:8000/console, "
+                  "or the API's http://127.0.0.1:8000/docs)", soft_wrap=True)
+    console.print(f"a token:   [bold]{cli} tokens create --role agent --name me[/]",
                   soft_wrap=True)
-    console.print(f"a token:   [bold]{cli} tokens create --role viewer --name me[/]",
-                  soft_wrap=True)
+    console.print(f"the desk:  [bold]{cli} cases list --sla-state at_risk[/]", soft_wrap=True)
     console.print(f"dead letters: [bold]{cli} dlq list[/]", soft_wrap=True)
