@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -343,3 +344,96 @@ def test_a_delayed_release_moves_the_ship_date_and_pauses_the_clock(app: App) ->
     assert (shown["status"], shown["requested_ship_date"]) == ("held", later)
     past = act(client, t["agent"], case_id, action="delay_release", release_on="2020-01-01")
     assert past.status_code in (409, 422)
+
+
+# Delivery cases (DELIVERY_FAILED, DAMAGED_ON_DELIVERY, SHORT_ON_DELIVERY): redeliver, credit,
+# reship. The shipping world: an order of 10 SKU1 shipped from DAL as SHP-1 and invoiced.
+
+
+def _delivery_world(make_world: Any) -> tuple[Any, str, str]:
+    from tests.worlds.picking import line
+    from tests.worlds.shipping import send, shipment, tendered_order
+    world = make_world({("DAL", "SKU1"): 100})
+    order_id = tendered_order(world, [line(1, 10)], [{"line_no": 1, "quantity": 10}])
+    assert send(world, "wms", "shipment_confirmed",
+                shipment(order_id, {"line_no": 1, "quantity": 10}), "w-ship").status_code == 200
+    agent = world.container.tokens.create("agent", "agent", world.container.deps.clock.now())
+    return world, order_id, agent
+
+
+def _tms(world: Any, kind: str, webhook_id: str, **data: Any) -> Any:
+    from tests.worlds.shipping import send
+    answer = send(world, "tms", kind, {"shipment_id": "SHP-1", **data}, webhook_id)
+    assert answer.status_code == 200, answer.text
+    return answer
+
+
+def _notes(world: Any) -> list[dict[str, Any]]:
+    from tests.worlds.shipping import invoices
+    return [i for i in invoices(world) if i["kind"] == "credit_note"]
+
+
+def test_a_failed_delivery_is_redelivered_through_the_tms(make_world: Any) -> None:
+    world, order_id, agent = _delivery_world(make_world)
+    _tms(world, "delivery_failed", "t1", reason="no one home")
+    [failed] = world.cases("DELIVERY_FAILED")
+    shown = case(world.client, agent, failed["case_id"])
+    assert {"redeliver", "reship", "credit"} <= set(shown["actions"])
+    answer = act(world.client, agent, failed["case_id"], action="redeliver")
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["closed"], answer.json()["outcome"]["redelivery"]) == (
+        True, "requested")
+    [asked] = world.events(order_id, "RedeliveryRequested")
+    assert (asked["shipment_id"], asked["actor"]) == ("SHP-1", "agent")
+    # the TMS delivers it after all; asking again is refused, nothing changes
+    _tms(world, "shipment_delivered", "t2")
+    again = act(world.client, agent, failed["case_id"], action="redeliver")
+    assert again.status_code == 409
+
+
+def test_damaged_units_are_credited_at_the_invoiced_price(make_world: Any) -> None:
+    world, order_id, agent = _delivery_world(make_world)
+    _tms(world, "shipment_delivered", "t1")
+    _tms(world, "delivery_discrepancy", "t2", lines=[{"line_no": 1, "damaged": 2, "short": 1}])
+    [damaged] = world.cases("DAMAGED_ON_DELIVERY")
+    assert "redeliver" not in case(world.client, agent, damaged["case_id"])["actions"]
+    answer = act(world.client, agent, damaged["case_id"], action="credit")
+    assert answer.status_code == 200, answer.text
+    [note] = _notes(world)
+    assert [ln[:3] for ln in note["lines"]] == [(1, "SKU1", 2)]
+    assert (note["lines"][0][3], note["total"]) == (Decimal("10.00"), Decimal("20.00"))
+    assert answer.json()["outcome"]["credit_note_id"] == note["id"]
+    # the short case stays open for its own decision; the order's facts say credited
+    [short] = world.cases("SHORT_ON_DELIVERY")
+    assert short["status"] == "open"
+    facts = world.get(f"/orders/{order_id}")["perfect_order"]
+    assert (facts["invoiced_accurately"], facts["damage_free"]) == (False, False)
+
+
+def test_short_units_are_reshipped_as_a_new_order_through_intakes_controls(
+        make_world: Any) -> None:
+    world, _, agent = _delivery_world(make_world)
+    _tms(world, "shipment_delivered", "t1")
+    _tms(world, "delivery_discrepancy", "t2", lines=[{"line_no": 1, "short": 3}])
+    [short] = world.cases("SHORT_ON_DELIVERY")
+    answer = act(world.client, agent, short["case_id"], action="reship")
+    assert answer.status_code == 200, answer.text
+    outcome = answer.json()["outcome"]
+    replacement = world.get(f"/orders/{outcome['replacement_order_id']}")
+    assert (replacement["status"], outcome["replacement_status"]) == ("accepted", "accepted")
+    assert [(ln["sku"], ln["quantity"]) for ln in replacement["lines"]] == [("SKU1", 3)]
+    assert world.stock() == {"DAL": (90, 3)}  # the replacement is reserved like any order
+    [note] = _notes(world)
+    assert note["total"] == Decimal("30.00")  # the missing units are not paid twice
+
+
+def test_a_delivery_action_on_another_case_is_refused(make_world: Any) -> None:
+    world, _, agent = _delivery_world(make_world)
+    late = world.container.deps.clock.now().date() + timedelta(days=60)
+    _tms(world, "shipment_delivered", "t1",
+         delivered_at=f"{late.isoformat()}T12:00:00+00:00")
+    [informed] = world.cases("DELIVERED_LATE")
+    for action in ("redeliver", "reship", "credit"):
+        refused = act(world.client, agent, informed["case_id"], action=action)
+        assert refused.status_code == 409, refused.text
+    assert _notes(world) == []

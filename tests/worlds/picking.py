@@ -20,7 +20,7 @@ from shipshape.config import ConnectorSettings, Settings
 from shipshape.domain.orders import OrderStatus
 from tests.builders import auth, order, post_order, seed_distributor
 
-SECRETS = {"erp": new_secret(), "wms": new_secret()}
+SECRETS = {"erp": new_secret(), "wms": new_secret(), "tms": new_secret()}
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 

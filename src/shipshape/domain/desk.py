@@ -23,6 +23,9 @@ class Action(StrEnum):
     REJECT = "reject"
     PAUSE = "pause"
     RESUME = "resume"
+    REDELIVER = "redeliver"
+    RESHIP = "reship"
+    CREDIT = "credit"
 
 
 A = Action
@@ -35,10 +38,18 @@ ON_HELD_ORDER: dict[Action, frozenset[str]] = {
     A.RESOURCE: SHORTAGE, A.CANCEL_LINE: LINE_PROBLEMS, A.RELEASE_HOLD: CREDIT,
 }
 """Actions that take a held order again, and the case codes each answers."""
-DESTRUCTIVE = frozenset({A.CANCEL_LINE, A.REJECT, A.RELEASE_HOLD})
+DELIVERY_PROBLEMS = frozenset({"DAMAGED_ON_DELIVERY", "SHORT_ON_DELIVERY"})
+ON_DELIVERY: dict[Action, frozenset[str]] = {
+    A.REDELIVER: frozenset({"DELIVERY_FAILED"}),
+    A.RESHIP: DELIVERY_PROBLEMS | {"DELIVERY_FAILED"},
+    A.CREDIT: DELIVERY_PROBLEMS | {"DELIVERY_FAILED"},
+}
+"""Actions on a shipment's delivery (`services/delivery_actions.py`), and the case codes each
+answers; crediting a failed delivery in full cancels it."""
+DESTRUCTIVE = frozenset({A.CANCEL_LINE, A.REJECT, A.RELEASE_HOLD, A.RESHIP, A.CREDIT})
 """Actions the console confirms before it takes them."""
 CLOSING = frozenset({A.APPROVE_SPLIT, A.SUBSTITUTE, A.CANCEL_LINE, A.RELEASE_HOLD, A.RESOURCE,
-                     A.RETRY, A.RESOLVE, A.REJECT})
+                     A.RETRY, A.RESOLVE, A.REJECT, A.REDELIVER, A.RESHIP, A.CREDIT})
 """Actions after which the case is closed (when the order is taken, for the order actions)."""
 
 
@@ -57,6 +68,8 @@ def applies(action: Action, case: ExceptionCase, order_status: OrderStatus | Non
         return False
     if action in ON_HELD_ORDER:
         return order_status is OrderStatus.HELD and case.code in ON_HELD_ORDER[action]
+    if action in ON_DELIVERY:
+        return case.code in ON_DELIVERY[action]
     if action is A.RETRY:
         return case.details.get("consumer") is not None  # a dead letter's case
     if action is A.PAUSE:

@@ -26,13 +26,16 @@ INVOICED_NOT_SHIPPED = "INVOICED_NOT_SHIPPED"
 INVOICE_MISMATCH = "INVOICE_MISMATCH"
 DUPLICATE_INVOICE = "DUPLICATE_INVOICE"
 ERP_DRIFT = "ERP_DRIFT"
+SHIPMENT_UNTRACKED = "SHIPMENT_UNTRACKED"
 CODES = (SHIPPED_NOT_INVOICED, INVOICED_NOT_SHIPPED, INVOICE_MISMATCH, DUPLICATE_INVOICE,
-         ERP_DRIFT, *stalls.CODES)
+         ERP_DRIFT, *stalls.CODES, SHIPMENT_UNTRACKED)
 KIND_OF_CODE = {SHIPPED_NOT_INVOICED: Kind.BUSINESS, INVOICED_NOT_SHIPPED: Kind.BUSINESS,
                 INVOICE_MISMATCH: Kind.BUSINESS, DUPLICATE_INVOICE: Kind.BUSINESS,
-                ERP_DRIFT: Kind.INTEGRATION, **dict.fromkeys(stalls.CODES, stalls.KIND)}
-TEAM_OF_CODE = {code: Team.FINANCE for code in CODES} | stalls.TEAM_OF_CODE
-SOURCE_OF_CODE = {ERP_DRIFT: "erp", **stalls.SYSTEM_OF_CODE}
+                ERP_DRIFT: Kind.INTEGRATION, **dict.fromkeys(stalls.CODES, stalls.KIND),
+                SHIPMENT_UNTRACKED: Kind.INTEGRATION}
+TEAM_OF_CODE = ({code: Team.FINANCE for code in CODES} | stalls.TEAM_OF_CODE
+                | {SHIPMENT_UNTRACKED: Team.TRANSPORT})
+SOURCE_OF_CODE = {ERP_DRIFT: "erp", **stalls.SYSTEM_OF_CODE, SHIPMENT_UNTRACKED: "tms"}
 """The system a case of the code is about (Shipshape's own for the others)."""
 
 
@@ -188,6 +191,27 @@ def _line_problems(line: InvoicedLine) -> list[str]:
         found.append(f"line {line.line_no} ({line.sku}) price {money(line.unit_price)} "
                      f"invoiced, contract price {money(line.contract_price)}")
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class UntrackedShipment:
+    """A shipment that left the dock and the TMS has reported nothing of since."""
+
+    shipment_id: str
+    order_id: str
+    site: str
+    shipped_at: datetime
+
+
+def untracked(row: UntrackedShipment, now: datetime) -> Discrepancy:
+    """`SHIPMENT_UNTRACKED`: no delivery milestone (in transit, delivered, failed) within the
+    allowed age (`delivery_max_age_s`); the TMS owes it."""
+    age = int((now - row.shipped_at).total_seconds())
+    return Discrepancy(SHIPMENT_UNTRACKED, row.order_id, shipment_subject(row.shipment_id),
+                       f"shipment {row.shipment_id} ({row.site}) left the dock "
+                       f"{age} s ago and the TMS has reported no delivery milestone",
+                       row.shipment_id, site=row.site,
+                       details={"shipped_at": row.shipped_at.isoformat()})
 
 
 def stalled(order: stalls.WaitingOrder, now: datetime) -> Discrepancy | None:

@@ -10,13 +10,16 @@ any other (`InvoiceIssued`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 
 from shipshape.domain import invoicing as iv
 from shipshape.domain.catalogue import CreditNoteIssued, DomainEvent, InvoiceIssued
 from shipshape.domain.errors import Conflict, InvalidInput, NotFound
 from shipshape.domain.reconciliation import rebuilt_invoice
+from shipshape.services import perfect_order
 from shipshape.services.billing import issue_stored_shipment_invoice
 from shipshape.services.delivery.consume import Handler
 from shipshape.services.delivery.outbound import ConnectorHandler, Route, order_mirror_payload
@@ -76,6 +79,8 @@ def _credit(deps: Deps, uow: UnitOfWork, invoice_id: str, reason: str, actor: st
     if invoice.shipment_id:
         events += issue_stored_shipment_invoice(deps, uow, invoice.order_id,
                                                 invoice.shipment_id, now)
+    if order is not None:
+        perfect_order.refresh(uow, order, now)  # no longer invoiced accurately
     uow.events.append(events)
     reissued = next((e.invoice.number for e in events if isinstance(e, InvoiceIssued)), None)
     return CreditResult(invoice.id, note.number, reissued)
@@ -88,3 +93,41 @@ CREDIT_NOTE = Route(frozenset({CreditNoteIssued.TYPE}), "finance", "credit_note"
 
 def crediting_handlers(deps: Deps, connectors: Connectors) -> dict[str, Handler]:
     return {FINANCE_CREDIT_NOTE: ConnectorHandler(deps, connectors, CREDIT_NOTE)}
+
+
+def credit_quantities(deps: Deps, uow: UnitOfWork, order_id: str, shipment_id: str,
+                      quantities: Mapping[int, int], reason: str, actor: str,
+                      now: datetime) -> CreditNoteIssued:
+    """A credit note for part of a shipment's invoice in force (`quantities`: line -> units,
+    e.g. what arrived damaged or short), at the invoiced unit prices with the invoice's tax in
+    proportion and no freight; the invoice itself stands (it billed what shipped). Conflict
+    when the shipment has no invoice in force or a line asks more than it billed."""
+    invoice = next((i for i in uow.invoices.of_order(order_id)
+                    if i.shipment_id == shipment_id and i.kind is iv.InvoiceKind.INVOICE
+                    and i.status is not iv.InvoiceStatus.CREDITED), None)
+    stored = uow.reconciliation.stored_invoice(invoice.id) if invoice else None
+    if invoice is None or stored is None:
+        raise Conflict(f"shipment {shipment_id} has no invoice in force to credit")
+    billed = {ln.line_no: ln for ln in stored.lines}
+    lines = []
+    for line_no, units in sorted(quantities.items()):
+        line = billed.get(line_no)
+        if line is None or units > line.quantity:
+            raise Conflict(f"invoice {invoice.id} does not bill {units} of line {line_no}")
+        if units:
+            lines.append(replace(line, quantity=units))
+    if not lines:
+        raise InvalidInput("nothing to credit: every quantity is 0")
+    subtotal = sum((ln.unit_price * ln.quantity for ln in stored.lines), Decimal(0))
+    part = sum((ln.unit_price * ln.quantity for ln in lines), Decimal(0))
+    tax = (stored.tax * part / subtotal).quantize(Decimal("0.01")) if subtotal else Decimal(0)
+    order = uow.picks.order(order_id, lock=True)
+    customer = uow.masterdata.customer(invoice.customer_id)
+    original = rebuilt_invoice(stored, order, customer, deps.billing.seller)
+    note = replace(original, number=deps.new_id("crn"), invoice_date=now.date(),
+                   lines=tuple(lines), freight=Decimal(0), tax=tax)
+    uow.invoices.add(note, iv.InvoiceKind.CREDIT_NOTE, invoice.id, now)
+    if order is not None:
+        perfect_order.refresh(uow, order, now)
+    return CreditNoteIssued(occurred_at=now, note=note, credits=invoice.id, reason=reason,
+                            actor=actor)

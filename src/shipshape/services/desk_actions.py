@@ -26,10 +26,11 @@ from shipshape.domain.desk import Action
 from shipshape.domain.errors import Conflict, InvalidInput
 from shipshape.domain.orders import OrderDraft, OrderLine, OrderStatus, ShipTo
 from shipshape.domain.picking import OrderToPick
-from shipshape.services import amendment, desk_clock
+from shipshape.services import amendment, delivery_actions, desk_clock
 from shipshape.services.acceptance import Consent, Decision, decide
 from shipshape.services.deps import Deps
 from shipshape.services.ports import UnitOfWork
+from shipshape.services.promise import promise_taken
 
 if TYPE_CHECKING:
     from shipshape.services.desk import CaseAction
@@ -160,6 +161,8 @@ def take_again(deps: Deps, uow: UnitOfWork, order: OrderToPick, consent: Consent
         StockReserved(occurred_at=now, order_id=order.id, reservations=decision.reservations),
         OrderAccepted(occurred_at=now, order_id=order.id, from_status=OrderStatus.HELD,
                       to_status=OrderStatus.ACCEPTED, blocking=())]
+    events += promise_taken(deps, uow, order.id, taken.requested_ship_date,
+                            taken.ship_to.country, decision.transit_days, now)
     body: dict[str, object] = {
         "order_id": order.id, "status": OrderStatus.ACCEPTED.value,
         "reservations": [reservation_json(r) for r in decision.reservations]}
@@ -214,6 +217,15 @@ def _draft_of(order: OrderToPick) -> OrderDraft:
         lines=tuple(order.lines), carrier_service=order.carrier_service)
 
 
+def _on_delivery(deps: Deps, uow: UnitOfWork, case: ExceptionCase,
+                 request: CaseAction) -> Outcome:
+    """redeliver, reship, credit (`services/delivery_actions.py`); the order's other cases
+    stay as they are."""
+    body, events = delivery_actions.ACTIONS[request.action.value](
+        deps, uow, case, request.actor, request.reason_code)
+    return Outcome(True, body, tuple(events), _still_blocking(uow, case))
+
+
 Runner = Callable[[Deps, UnitOfWork, ExceptionCase, "CaseAction"], Outcome]
 RUNNERS: dict[Action, Runner] = {
     Action.APPROVE_SPLIT: _approve_split, Action.SUBSTITUTE: _substitute,
@@ -221,4 +233,5 @@ RUNNERS: dict[Action, Runner] = {
     Action.RELEASE_HOLD: _release_hold, Action.RESOURCE: _resource,
     Action.RESOLVE: _close_only, Action.REJECT: _close_only,
     Action.PAUSE: _pause, Action.RESUME: _resume,
+    Action.REDELIVER: _on_delivery, Action.RESHIP: _on_delivery, Action.CREDIT: _on_delivery,
 }

@@ -20,6 +20,7 @@ from decimal import Decimal
 from shipshape.domain import reconciliation as rc
 from shipshape.domain.cases import CaseOrigin
 from shipshape.domain.catalogue import DomainEvent, ReconciliationFinding, ReconciliationRun
+from shipshape.domain.delivery import TRACKED
 from shipshape.domain.invoicing import InvoiceKind, InvoiceStatus
 from shipshape.domain.picking import OrderToPick
 from shipshape.services import billing
@@ -29,6 +30,8 @@ from shipshape.services.ports import ReconciliationQueries, UnitOfWork
 
 DEFAULT_ACK_TIMEOUT_S = 3600.0
 DEFAULT_STALL_TIMEOUT_S = 4 * 3600.0
+DEFAULT_DELIVERY_MAX_AGE_S = 2 * 24 * 3600.0
+UNTRACKED_PAGE = 1000
 CHANGES = frozenset({rc.Action.REPAIRED, rc.Action.CASE_OPENED})
 """The actions an order's timeline records; the others change nothing (the run's own event
 counts them), so a periodic run does not repeat them on every tick."""
@@ -42,6 +45,9 @@ class ReconcilePolicy:
     stall_timeout_s: float = DEFAULT_STALL_TIMEOUT_S
     """Seconds an order may wait released or picked, with no open blocking case, for the WMS
     or TMS to take the next step, before it counts as stalled."""
+    delivery_max_age_s: float = DEFAULT_DELIVERY_MAX_AGE_S
+    """Seconds a shipment may go without a delivery milestone from the TMS (in transit,
+    delivered, failed) before it is `SHIPMENT_UNTRACKED`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +99,9 @@ def reconcile(deps: Deps, policy: ReconcilePolicy | None = None) -> Reconciliati
     stall_since = now - timedelta(seconds=policy.stall_timeout_s)
     with deps.uow.reading() as uow:
         found = discrepancies(uow.reconciliation, now, timeout, stall_since)
+        untracked_since = now - timedelta(seconds=policy.delivery_max_age_s)
+        found += [rc.untracked(row, now)
+                  for row in uow.deliveries.untracked(untracked_since, UNTRACKED_PAGE)]
     items: list[ReconciledItem] = []
     for order_id, of_order in _by_order(found).items():
         items += _settle_order(deps, run_id, order_id, of_order, policy, now)
@@ -142,6 +151,8 @@ def _settle_order(deps: Deps, run_id: str, order_id: str, found: Sequence[rc.Dis
         for item in found:
             if item.repair is not None and not _still_open(uow, item):
                 continue
+            if item.code == rc.SHIPMENT_UNTRACKED and _tracked(uow, item):
+                continue
             situation = rc.Situation(policy.repair, _known_case(uow, item),
                                      repaired.get((item.code, item.subject)), now,
                                      timedelta(seconds=policy.ack_timeout_s))
@@ -149,6 +160,12 @@ def _settle_order(deps: Deps, run_id: str, order_id: str, found: Sequence[rc.Dis
                                  situation.known_case, now))
         uow.commit()
     return items
+
+
+def _tracked(uow: UnitOfWork, item: rc.Discrepancy) -> bool:
+    """The TMS reported a milestone of the shipment since the run read it."""
+    record = uow.deliveries.get(item.shipment_id or "")
+    return record is not None and record.state in TRACKED
 
 
 def _still_open(uow: UnitOfWork, item: rc.Discrepancy) -> bool:

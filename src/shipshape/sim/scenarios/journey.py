@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from shipshape.adapters.db import queries
+from shipshape.adapters.db import delivery_queries, queries
 from shipshape.adapters.db.reconcile_queries import wave_journeys
 from shipshape.bootstrap import Container, start_relay_thread
 from shipshape.domain.stalls import Journey
@@ -26,8 +26,11 @@ from shipshape.worker import Worker
 DEMO_WMS = ScenarioSystem(SimulationSettings(short_pick_nth=[3, 40, 90, 170, 260], seed=11))
 """A WMS that picks five orders short."""
 DEMO_TMS = ScenarioSystem(SimulationSettings(
-    reject_when={"tender": {"carrier_service": ["UPS:GND"]}}, seed=13))
-"""A TMS whose UPS ground desk refuses every tender: those orders go to the next carrier."""
+    reject_when={"tender": {"carrier_service": ["UPS:GND"]}}, seed=13,
+    delivery_late_rate=0.05, late_days=20, delivery_failure_rate=0.02,
+    delivery_damage_rate=0.02, delivery_short_rate=0.01))
+"""A TMS whose UPS ground desk refuses every tender: those orders go to the next carrier. It
+tracks every shipment to the customer's door: a few arrive late, fail, damaged or short."""
 WAVE_LIMIT = 250
 STALL_S = 60.0
 """Seconds without a new event, while orders are unsettled, after which the journey stalled
@@ -108,7 +111,7 @@ def _journey_table(container: Container, journeys: list[Journey]) -> Table:
     table = Table(title=f"Release to cash: {len(journeys)} orders released in waves")
     table.add_column("what")
     table.add_column("count", justify="right")
-    rows: list[tuple[str, Callable[[], int]]] = [
+    rows: list[tuple[str, Callable[[], object]]] = [
         ("orders closed (invoiced, booked by the ERP and paid)", lambda: statuses["closed"]),
         ("orders invoiced, not paid yet", lambda: statuses["invoiced"]),
         ("orders shipped, invoice not booked", lambda: statuses["shipped"]),
@@ -119,6 +122,7 @@ def _journey_table(container: Container, journeys: list[Journey]) -> Table:
         ("orders picked, no carrier took them", lambda: statuses["picked"]),
         ("tenders refused by the carrier (next carrier used)",
          lambda: queries.tender_outcomes(container.engine).get("rejected", 0)),
+        *_delivery_rows(container),
         *[(f"open {code} cases", lambda code=code: cases[code]) for code in sorted(cases)
           if code in RELEASE_TO_CASH_CODES]]
     for label, count in rows:
@@ -129,7 +133,20 @@ def _journey_table(container: Container, journeys: list[Journey]) -> Table:
 RELEASE_TO_CASH_CODES = frozenset({
     "STALE_RESERVATION", "CREDIT_HOLD_AFTER_RELEASE", "SHORT_PICK", "LOT_NONCOMPLIANT",
     "CARRIER_TENDER_FAILED", "SHORT_SHIPMENT", "INVOICE_POST_FAILED", "INTEGRATION_FAILURE",
-    "EDI_DOCUMENT_FAILED"})
+    "EDI_DOCUMENT_FAILED", "DELIVERY_FAILED", "DELIVERED_LATE", "DAMAGED_ON_DELIVERY",
+    "SHORT_ON_DELIVERY"})
+
+
+def _delivery_rows(container: Container) -> list[tuple[str, Callable[[], object]]]:
+    """What the TMS reported of the shipments (read once)."""
+    totals = delivery_queries.delivery_totals(container.engine)
+    return [("shipments delivered to the customer", lambda: totals["delivered"]),
+            ("orders delivered late (after the promised date)", lambda: totals["late"]),
+            ("shipments in transit or not yet reported by the TMS",
+             lambda: totals["in_transit"] + totals["shipped"]),
+            ("deliveries failed", lambda: totals["failed"]),
+            ("shipments delivered damaged / short",
+             lambda: f"{totals['damaged']} / {totals['short']}")]
 
 
 def _report_table(report: ReconciliationReport) -> Table:

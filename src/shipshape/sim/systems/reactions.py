@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from shipshape.services.ports.connectors import Payload
 
@@ -31,6 +31,10 @@ class Applied:
     """Asked once per order picked, in order: whether `short_pick_nth` names that order."""
     pays: bool = False
     """`pays_invoices`: the customer pays a booked invoice at once."""
+    delivery: DeliveryOdds | None = None
+    """tms: how shipments it tracks are delivered (None: delivered on time, whole)."""
+    damaged_rate: float = 0.0
+    """`return_damaged_rate`: the share of each returned line's units received damaged."""
 
 
 def _order_acknowledged(call: Applied) -> list[Event]:
@@ -92,11 +96,80 @@ def _shipments_confirmed(call: Applied) -> list[Event]:
         for site in _mappings(call.payload.get("sites")) if isinstance(site.get("site"), str)]
 
 
+def _return_received(call: Applied) -> list[Event]:
+    """The return arrived: per order line, every unit good but the damaged share (rounded)."""
+    return_id, order_id = call.payload.get("return_id"), call.payload.get("order_id")
+    if not (isinstance(return_id, str) and isinstance(order_id, str)):
+        return []
+    units: dict[int, int] = {}
+    for line in _mappings(call.payload.get("lines")):
+        line_no = line.get("line_no")
+        if isinstance(line_no, int):
+            units[line_no] = units.get(line_no, 0) + _quantity(line)
+    lines = []
+    for line_no, quantity in sorted(units.items()):
+        damaged = min(quantity, round(quantity * call.damaged_rate))
+        lines.append({"line_no": line_no, "good": quantity - damaged, "damaged": damaged,
+                      "scrapped": 0})
+    return [("return_received", {"return_id": return_id, "order_id": order_id,
+                                 "lines": lines})]
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOdds:
+    """The simulated TMS's delivery knobs (`SimulationSettings`) and its random draw."""
+
+    draw: Callable[[], float]
+    transit_days: float = 1.0
+    noise_days: float = 0.25
+    late_rate: float = 0.0
+    late_days: float = 7.0
+    failure_rate: float = 0.0
+    damage_rate: float = 0.0
+    short_rate: float = 0.0
+
+
+def _delivered(call: Applied) -> list[Event]:
+    """A shipment handed over for tracking (or re-delivery): in transit, then delivered after
+    the transit time with noise (late, failed, damaged or short by the configured rates)."""
+    shipment_id, order_id = call.payload.get("shipment_id"), call.payload.get("order_id")
+    if not isinstance(shipment_id, str):
+        return []
+    odds = call.delivery or DeliveryOdds(lambda: 1.0)
+    ids = {"shipment_id": shipment_id, **({"order_id": order_id} if order_id else {})}
+    events: list[Event] = [("shipment_in_transit", dict(ids))]
+    if odds.draw() < odds.failure_rate:
+        return [*events, ("delivery_failed", {**ids, "reason": "no one to sign (simulated)"})]
+    days = odds.transit_days + (odds.draw() * 2 - 1) * odds.noise_days
+    if odds.draw() < odds.late_rate:
+        days += odds.late_days
+    at = call.occurred_at + timedelta(days=max(days, 0.0))
+    events += [("shipment_out_for_delivery", dict(ids)),
+               ("shipment_delivered", {**ids, "delivered_at": at.isoformat(),
+                                       "pod_reference": f"POD-{shipment_id}",
+                                       "signee": "receiving dock"})]
+    damaged, short = odds.draw() < odds.damage_rate, odds.draw() < odds.short_rate
+    first = next((ln for ln in _mappings(call.payload.get("lines"))
+                  if isinstance(ln.get("line_no"), int) and _shipped(ln) >= 2), None)
+    if (damaged or short) and first is not None:
+        events.append(("delivery_discrepancy", {**ids, "lines": [
+            {"line_no": first["line_no"], "damaged": int(damaged), "short": int(short)}]}))
+    return events
+
+
+def _shipped(line: Mapping[str, object]) -> int:
+    shipped = line.get("shipped")
+    return shipped if isinstance(shipped, int) else 0
+
+
 REACTIONS: Mapping[tuple[str, str], Callable[[Applied], list[Event]]] = {
     ("erp", "order_mirror"): _order_acknowledged,
     ("erp", "invoice_posting"): _invoice_acknowledged,
     ("wms", "wave_release"): _picks_confirmed,
     ("wms", "ship_release"): _shipments_confirmed,
+    ("tms", "tracking"): _delivered,
+    ("tms", "redelivery"): _delivered,
+    ("wms", "return_expected"): _return_received,
 }
 """Events a simulated system sends back after applying an operation (then taken by
 `take_events`, with the configured duplicates and reordering)."""

@@ -52,6 +52,22 @@ class SimulationSettings(BaseModel):
     orders picked short: one less of their first line."""
     pays_invoices: bool = False
     """erp: each invoice it books is paid at once (`payment_received`)."""
+    transit_days: float = Field(default=1.0, ge=0, le=60)
+    """tms: a shipment is delivered this long after it shipped (plus the noise)."""
+    transit_noise_days: float = Field(default=0.25, ge=0, le=30)
+    """tms: the delivery time varies by up to this much either way."""
+    delivery_late_rate: float = Field(default=0.0, ge=0, le=1)
+    """tms: the share of shipments delivered `late_days` after the transit time."""
+    late_days: float = Field(default=7.0, ge=0, le=365)
+    delivery_failure_rate: float = Field(default=0.0, ge=0, le=1)
+    """tms: the share of deliveries (and re-deliveries) that fail (`delivery_failed`)."""
+    delivery_damage_rate: float = Field(default=0.0, ge=0, le=1)
+    """tms: the share of delivered shipments with one unit of their first line damaged."""
+    delivery_short_rate: float = Field(default=0.0, ge=0, le=1)
+    """tms: the share of delivered shipments with one unit of their first line short."""
+    return_damaged_rate: float = Field(default=0.0, ge=0, le=1)
+    """wms: the share of each returned line's units it receives damaged (rounded; 0: all
+    good)."""
 
     @model_validator(mode="before")
     @classmethod

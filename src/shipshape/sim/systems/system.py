@@ -23,7 +23,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from shipshape.domain.integration import EXTERNAL_SYSTEMS, OPERATIONS, System
 from shipshape.services.ports.connectors import (
@@ -33,7 +33,7 @@ from shipshape.services.ports.connectors import (
     Payload,
 )
 from shipshape.sim.systems.faults import check_faults, refusal
-from shipshape.sim.systems.reactions import REACTIONS, Applied, reply_extras
+from shipshape.sim.systems.reactions import REACTIONS, Applied, DeliveryOdds, reply_extras
 from shipshape.sim.systems.settings import SimulationSettings, SystemName, simulation_settings
 
 DEFAULT_TIMEOUT_S = 5.0
@@ -80,6 +80,7 @@ class SimulatedSystem:
         self._events: list[dict[str, object]] = []
         self._applied_by_operation: Counter[str] = Counter()
         self._orders_picked = 0
+        self._delivery_random = random.Random(f"{self._settings.seed}:delivery")
 
     @property
     def system(self) -> str:
@@ -209,9 +210,24 @@ class SimulatedSystem:
         occurred_at = self._clock()
         applied = Applied(payload, reply, occurred_at,
                           negative=ordinal in self._settings.negative_ack_nth.get(operation, ()),
-                          picks_short=self._picks_short, pays=self._settings.pays_invoices)
+                          picks_short=self._picks_short, pays=self._settings.pays_invoices,
+                          delivery=self._delivery_odds(),
+                          damaged_rate=self._settings.return_damaged_rate)
+        seen: Counter[object] = Counter()
         for event_type, data in reaction(applied):
-            self._events.append(_envelope(self._system, event_type, occurred_at, data))
+            # milestones of one shipment a microsecond apart, so they apply in order
+            shipment = data.get("shipment_id")
+            later = seen[shipment] if shipment is not None else 0
+            seen[shipment] += 1
+            self._events.append(_envelope(self._system, event_type,
+                                          occurred_at + timedelta(microseconds=later), data))
+
+    def _delivery_odds(self) -> DeliveryOdds:
+        knobs = self._settings
+        return DeliveryOdds(self._delivery_random.random, knobs.transit_days,
+                            knobs.transit_noise_days, knobs.delivery_late_rate, knobs.late_days,
+                            knobs.delivery_failure_rate, knobs.delivery_damage_rate,
+                            knobs.delivery_short_rate)
 
     def _picks_short(self) -> bool:
         self._orders_picked += 1
