@@ -11,6 +11,10 @@ between tables whatever happened, so that a violation points at a bug or a hand-
    of it.
 6. Every event written is published, and applied by each consumer that takes it (or stored as
    its dead letter), within the stated lag (`services/delivery.py`).
+7. Returns: no line of a shipment is returned (live returns) beyond what it shipped, nor received
+   beyond what was authorised; every unit a return credits was accepted on its receipt, and
+   the credit note it names credits exactly those units. Quarantined and scrapped stock is
+   the sum of its `quarantine` and `scrap` movements (check 4's on hand leaves them out).
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ from decimal import Decimal
 
 LINE_COUNT, LINE_QUANTITIES, ONE_INVOICE, STOCK_LEDGER, SHIPPED_EVERYWHERE = 1, 2, 3, 4, 5
 DELIVERY = 6
+RETURNS = 7
 CHECK_NAMES = {LINE_COUNT: "order lines and value", LINE_QUANTITIES: "line quantities",
                ONE_INVOICE: "one invoice per shipment", STOCK_LEDGER: "stock ledger",
                SHIPPED_EVERYWHERE: "shipped from every picking site",
-               DELIVERY: "events delivered"}
+               DELIVERY: "events delivered", RETURNS: "returns within shipped and credited"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,3 +154,88 @@ def shipment_violations(rows: Iterable[OrderSites]) -> list[Violation]:
                       f"{r.status}, but " + ", ".join(sorted(r.picked_at - r.shipped_from))
                       + " picked and did not ship")
             for r in rows if not r.picked_at <= r.shipped_from]
+
+
+@dataclass(frozen=True, slots=True)
+class HeldTally:
+    """Stock held back from sale at a site: the counters and their movements."""
+
+    site: str
+    sku: str
+    quarantined: int
+    quarantine_movements: int
+    scrapped: int
+    scrap_movements: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnTally:
+    """One line of one shipment: shipped, covered by live returns, received on them."""
+
+    order_id: str
+    shipment_id: str
+    line_no: int
+    shipped: int
+    authorised: int
+    received: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnCredit:
+    """One return line that credited something, beside its credit note's line."""
+
+    return_id: str
+    status: str
+    line_no: int
+    shipment_id: str
+    accepted: int
+    credited: int
+    credit_note_id: str | None
+    note_quantity: int | None
+    """The units the credit note credits of the line (None: no such credit note line)."""
+
+
+def held_violations(tallies: Iterable[HeldTally]) -> list[Violation]:
+    found = []
+    for t in tallies:
+        subject = f"held {t.sku} at {t.site}"
+        if t.quarantined != t.quarantine_movements:
+            found.append(Violation(RETURNS, subject, f"quarantined {t.quarantined}, but its "
+                                   f"quarantine movements add up to {t.quarantine_movements}"))
+        if t.scrapped != t.scrap_movements:
+            found.append(Violation(RETURNS, subject, f"scrapped {t.scrapped}, but its scrap "
+                                   f"movements add up to {t.scrap_movements}"))
+    return found
+
+
+def return_violations(tallies: Iterable[ReturnTally],
+                      credits: Iterable[ReturnCredit]) -> list[Violation]:
+    found = []
+    for t in tallies:
+        subject = f"order {t.order_id} line {t.line_no} shipment {t.shipment_id}"
+        if t.authorised > t.shipped:
+            found.append(Violation(RETURNS, subject, f"{t.authorised} returned, but "
+                                   f"{t.shipped} shipped"))
+        if t.received > t.authorised:
+            found.append(Violation(RETURNS, subject, f"{t.received} received on returns that "
+                                   f"authorised {t.authorised}"))
+    noted: dict[tuple[str | None, int], int] = {}
+    for c in credits:
+        key = (c.credit_note_id, c.line_no)
+        noted[key] = noted.get(key, 0) + c.credited
+    checked: set[tuple[str | None, int]] = set()
+    for c in credits:
+        subject = f"return {c.return_id} line {c.line_no} shipment {c.shipment_id}"
+        if c.credited > c.accepted:
+            found.append(Violation(RETURNS, subject, f"{c.credited} credited, but "
+                                   f"{c.accepted} accepted on receipt"))
+        if c.status not in ("received", "disputed", "credited"):
+            found.append(Violation(RETURNS, subject, f"credited while {c.status}: no receipt"))
+        key = (c.credit_note_id, c.line_no)
+        if key not in checked:
+            checked.add(key)
+            if c.note_quantity != noted[key]:
+                found.append(Violation(RETURNS, subject, f"credit note {c.credit_note_id} "
+                                       f"credits {c.note_quantity} of the line, the returns "
+                                       f"naming it {noted[key]}"))
+    return found

@@ -15,4 +15,6 @@ def check_consistency(deps: Deps) -> list[cs.Violation]:
                 *cs.line_violations(q.line_tallies()),
                 *cs.invoice_violations(q.shipment_invoices()),
                 *cs.stock_violations(q.stock_tallies()),
-                *cs.shipment_violations(q.order_sites())]
+                *cs.shipment_violations(q.order_sites()),
+                *cs.held_violations(q.held_tallies()),
+                *cs.return_violations(q.return_tallies(), q.return_credits())]

@@ -15,6 +15,7 @@ from shipshape.domain import consistency as cs
 from shipshape.domain.catalogue import OrderAmended, OrderReceived
 from shipshape.domain.invoicing import InvoiceKind, InvoiceStatus
 from shipshape.domain.orders import OrderStatus
+from shipshape.domain.returns import HELD_KINDS, LIVE
 
 LineKey = tuple[str, int]
 StockKey = tuple[str, str]
@@ -80,7 +81,7 @@ def stock_tallies(conn: Connection) -> list[cs.StockTally]:
     stock = {(site, sku): (on_hand, reserved) for site, sku, on_hand, reserved in conn.execute(
         select(inv.site, inv.sku, inv.on_hand, inv.reserved))}
     moved = _stock_sums(conn, select(mv.site, mv.sku, func.sum(mv.quantity))
-                        .group_by(mv.site, mv.sku))
+                        .where(mv.kind.not_in(HELD_KINDS)).group_by(mv.site, mv.sku))
     held = _stock_sums(conn, select(rs.site, rs.sku, func.sum(rs.quantity))
                        .group_by(rs.site, rs.sku))
     keys = sorted(set(stock) | set(moved) | set(held))
@@ -110,6 +111,63 @@ def order_sites(conn: Connection) -> list[cs.OrderSites]:
             for order_id, status in sorted(statuses.items())]
 
 
+def held_tallies(conn: Connection) -> list[cs.HeldTally]:
+    """Quarantined and scrapped stock beside its movements."""
+    hs, mv = t.held_stock.c, t.stock_movements.c
+    held = {(site, sku): (int(q), int(s)) for site, sku, q, s in conn.execute(
+        select(hs.site, hs.sku, hs.quarantined, hs.scrapped))}
+    moved: dict[tuple[str, str, str], int] = {
+        (site, sku, kind): int(n or 0) for site, sku, kind, n in conn.execute(
+            select(mv.site, mv.sku, mv.kind, func.sum(mv.quantity))
+            .where(mv.kind.in_(HELD_KINDS)).group_by(mv.site, mv.sku, mv.kind))}
+    keys = sorted(set(held) | {(site, sku) for site, sku, _ in moved})
+    return [cs.HeldTally(site, sku, held.get((site, sku), (0, 0))[0],
+                         moved.get((site, sku, "quarantine"), 0),
+                         held.get((site, sku), (0, 0))[1], moved.get((site, sku, "scrap"), 0))
+            for site, sku in keys]
+
+
+def return_tallies(conn: Connection) -> list[cs.ReturnTally]:
+    """Per shipment line that live returns name: shipped, authorised, received."""
+    rt, rl, sl, sh = t.returns.c, t.return_lines.c, t.shipment_lines.c, t.shipments.c
+    returned = (select(rl.shipment_id, rl.line_no, func.sum(rl.authorised).label("authorised"),
+                       func.sum(rl.good + rl.damaged + rl.scrapped).label("received"))
+                .join(t.returns, rt.id == rl.return_id)
+                .where(rt.status.in_([s.value for s in LIVE]))
+                .group_by(rl.shipment_id, rl.line_no).subquery())
+    rows = conn.execute(
+        select(rt.order_id, returned.c.shipment_id, returned.c.line_no,
+               func.coalesce(func.max(sl.shipped), 0), func.max(returned.c.authorised),
+               func.max(returned.c.received))
+        .select_from(returned)
+        .join(t.return_lines, (rl.shipment_id == returned.c.shipment_id)
+              & (rl.line_no == returned.c.line_no))
+        .join(t.returns, rt.id == rl.return_id)
+        .outerjoin(t.shipment_lines, (sl.shipment_id == returned.c.shipment_id)
+                   & (sl.line_no == returned.c.line_no))
+        .outerjoin(t.shipments, sh.id == returned.c.shipment_id)
+        .group_by(rt.order_id, returned.c.shipment_id, returned.c.line_no)
+        .order_by(rt.order_id, returned.c.shipment_id, returned.c.line_no))
+    return [cs.ReturnTally(o, s, n, int(shipped), int(a or 0), int(r or 0))
+            for o, s, n, shipped, a, r in rows]
+
+
+def return_credits(conn: Connection) -> list[cs.ReturnCredit]:
+    """Return lines that credited something, or name a credit note, with the note's line."""
+    rt, rl, il = t.returns.c, t.return_lines.c, t.invoice_lines.c
+    rows = conn.execute(
+        select(rl.return_id, rt.status, rl.line_no, rl.shipment_id, rl.accepted, rl.credited,
+               rl.credit_note_id, il.quantity)
+        .join(t.returns, rt.id == rl.return_id)
+        .outerjoin(t.invoice_lines, (il.invoice_id == rl.credit_note_id)
+                   & (il.line_no == rl.line_no))
+        .where((rl.credited > 0) | rl.credit_note_id.is_not(None))
+        .order_by(rl.return_id, rl.line_no, rl.shipment_id))
+    return [cs.ReturnCredit(r, status, n, s, int(a), int(c), note,
+                            None if q is None else int(q))
+            for r, status, n, s, a, c, note, q in rows]
+
+
 def _sums(conn: Connection, query: Select[Any]) -> dict[LineKey, int]:
     return {(a, b): int(n or 0) for a, b, n in conn.execute(query)}
 
@@ -136,3 +194,12 @@ class SqlConsistency:
 
     def order_sites(self) -> list[cs.OrderSites]:
         return order_sites(self._conn)
+
+    def held_tallies(self) -> list[cs.HeldTally]:
+        return held_tallies(self._conn)
+
+    def return_tallies(self) -> list[cs.ReturnTally]:
+        return return_tallies(self._conn)
+
+    def return_credits(self) -> list[cs.ReturnCredit]:
+        return return_credits(self._conn)

@@ -17,9 +17,10 @@ ORDER, LINE, RESERVATION, WAVE, PICK = "order", "line", "reservation", "wave", "
 SHIPMENT, TENDER, INVOICE, CASE = "shipment", "tender", "invoice", "case"
 INTERCHANGE, DEAD_LETTER, CUSTOMER, SITE = "interchange", "dead_letter", "customer", "site"
 RECONCILIATION_RUN, SYSTEM_EVENT = "reconciliation_run", "system_event"
+RETURN = "return"
 ALL_OBJECT_TYPES = frozenset({
     ORDER, LINE, RESERVATION, WAVE, PICK, SHIPMENT, TENDER, INVOICE, CASE, INTERCHANGE,
-    DEAD_LETTER, CUSTOMER, SITE, RECONCILIATION_RUN, SYSTEM_EVENT})
+    DEAD_LETTER, CUSTOMER, SITE, RECONCILIATION_RUN, SYSTEM_EVENT, RETURN})
 """Every type of object an event can link to."""
 
 

@@ -16,6 +16,7 @@ from shipshape.domain.catalogue.base import (
     INVOICE,
     LINE,
     ORDER,
+    RETURN,
     SHIPMENT,
     SYSTEM_EVENT,
     DomainEvent,
@@ -78,15 +79,17 @@ class InvoicePostRequested(_InvoiceBody):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CreditNoteIssued(DomainEvent):
-    """`note` (a credit note) cancels the invoice `credits`."""
+    """`note` (a credit note) cancels the invoice `credits`, or part of it: the units of a
+    return (`return_id`) accepted when the WMS received them."""
 
     TYPE = "CreditNoteIssued"
-    OBJECT_TYPES = BODY_OBJECTS
+    OBJECT_TYPES = (*BODY_OBJECTS, RETURN)
 
     note: Invoice
     credits: str
     reason: str
     actor: str
+    return_id: str | None = None
 
     @property
     def order_id(self) -> str:
@@ -97,13 +100,17 @@ class CreditNoteIssued(DomainEvent):
         return self.note.order_id
 
     def payload(self) -> dict[str, object]:
-        return {**invoice_body(self.note), "credit_note_id": self.note.number,
+        body = {**invoice_body(self.note), "credit_note_id": self.note.number,
                 "credits": self.credits, "reason": self.reason, "actor": self.actor}
+        if self.return_id is not None:
+            body["return_id"] = self.return_id
+        return body
 
     @classmethod
     def links(cls, stream: str, data: Mapping[str, object]) -> tuple[ObjectRef, ...]:
         return unique(*_body_links(stream, data, "credit note"),
-                      ref(INVOICE, data.get("credits"), "credited"))
+                      ref(INVOICE, data.get("credits"), "credited"),
+                      ref(RETURN, data.get("return_id"), "credited"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
