@@ -23,6 +23,7 @@ from typing import Protocol
 
 from shipshape.adapters.messaging import partition_subject
 from shipshape.bootstrap import Container, handlers_of, reconcile_policy
+from shipshape.services import promise
 from shipshape.services.delivery.consume import ConsumeResult, Handler
 from shipshape.services.delivery.dispatch import dispatch_once
 from shipshape.services.delivery.inbound import take_events
@@ -56,6 +57,8 @@ class WorkerTally:
     """Reconciliation runs done on the interval (`reconcile_interval_s`)."""
     escalations: int = 0
     """Cases escalated by the sweeps on the interval (`desk.escalation_interval_s`)."""
+    promises_at_risk: int = 0
+    """Orders the promise sweeps found newly at risk (`promise.sweep_interval_s`)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, got: ConsumeResult) -> None:
@@ -109,6 +112,9 @@ class Worker:
         if self.container.settings.desk.escalation_interval_s > 0:
             threads.append(threading.Thread(target=self._sweep_escalations, args=(stop,),
                                             name="worker-escalation", daemon=True))
+        if self.container.settings.promise.sweep_interval_s > 0:
+            threads.append(threading.Thread(target=self._sweep_promises, args=(stop,),
+                                            name="worker-promise", daemon=True))
         for thread in threads:
             thread.start()
         if on_start is not None:
@@ -221,6 +227,32 @@ class Worker:
             log.info("escalation: %d cases escalated %s", len(report.cases), dict(report.steps))
         with self.tally.lock:
             self.tally.escalations += len(report.cases)
+
+    def _sweep_promises(self, stop: StopFlag) -> None:
+        """A promise sweep every `promise.sweep_interval_s` seconds, until `stop`."""
+        interval = self.container.settings.promise.sweep_interval_s
+        next_at = time.monotonic() + interval
+        while not stop.is_set():
+            if time.monotonic() < next_at:
+                time.sleep(STOP_POLL_S)
+                continue
+            self.sweep_promises()
+            next_at = time.monotonic() + interval
+
+    def sweep_promises(self) -> None:
+        """One promise sweep (logged, counted)."""
+        try:
+            report = promise.sweep(self.container.deps)
+        except Exception as error:
+            with self.tally.lock:
+                self.tally.errors += 1
+            log.warning("promise: %s", error)
+            return
+        if report.at_risk or report.recovered:
+            log.info("promise: %d orders at risk, %d recovered", len(report.at_risk),
+                     len(report.recovered))
+        with self.tally.lock:
+            self.tally.promises_at_risk += len(report.at_risk)
 
     def take_system_events(self) -> None:
         """Receive the events the simulated systems of this process sent (webhook systems

@@ -31,7 +31,7 @@ def test_accepted_order_reserves_stock_and_records_its_timeline(
     events = client.get(f"/api/v1/orders/{body['order_id']}/events",
                         headers=auth(tokens["viewer"])).json()["events"]
     assert [e["type"] for e in events] == [
-        "OrderReceived", "ControlsEvaluated", "StockReserved", "OrderAccepted"]
+        "OrderReceived", "ControlsEvaluated", "StockReserved", "OrderAccepted", "OrderPromised"]
     assert events[1]["payload"]["rule_version"].startswith("order_policies@")
 
 

@@ -34,8 +34,9 @@ RECORDS: dict[str, tuple[str, dict[str, Any], dict[str, str]]] = {
               {"customer_id": "C1", "sku": "SKU2"}),
     "carrier": ("/api/v1/carriers/FDX", {"name": "FedEx", "services": [
         {"code": "2DAY", "max_weight_kg": "68", "hazmat_allowed": True,
-         "countries": ["US", "CA"]},
-        {"code": "GND", "max_weight_kg": None, "hazmat_allowed": False, "countries": []}]},
+         "countries": ["US", "CA"], "transit_days": 2},
+        {"code": "GND", "max_weight_kg": None, "hazmat_allowed": False, "countries": [],
+         "transit_days": None}]},
         {"code": "FDX"}),
 }
 # what the stored record reads as, where it differs from what was sent
@@ -132,7 +133,8 @@ def test_a_carrier_lists_with_its_services(
     seed_distributor(container)
     [carrier] = get(client, tokens["viewer"], "/api/v1/carriers")["carriers"]
     assert carrier == {"code": "UPS", "name": "UPS", "services": [
-        {"code": "GND", "max_weight_kg": "70", "hazmat_allowed": False, "countries": ["US"]}]}
+        {"code": "GND", "max_weight_kg": "70", "hazmat_allowed": False, "countries": ["US"],
+         "transit_days": None}]}
 
 
 @pytest.mark.parametrize(("path", "params", "field"), [

@@ -4,6 +4,7 @@ and `shipshape orders amend`: customer service changes to an order."""
 from __future__ import annotations
 
 import getpass
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -32,13 +33,21 @@ app = typer.Typer(help="Orders: list, show, cancel or amend.", no_args_is_help=T
 Actor = Annotated[str | None, typer.Option(help="who asks (default: cli:<login name>)")]
 
 
-LIST_COLUMNS = ("order_id", "status", "customer_id", "value", "created_at")
+LIST_COLUMNS = ("order_id", "status", "customer_id", "value", "promised_date", "created_at")
+
+
+class PromiseFilter(StrEnum):
+    at_risk = "at-risk"
+    on_track = "on-track"
+    none = "none"
 
 
 @app.command("list")
 def list_cmd(
     customer_id: Annotated[str | None, typer.Option(help="the customer's id")] = None,
     status: Annotated[OrderStatus | None, typer.Option(help="the order's status")] = None,
+    promise: Annotated[PromiseFilter | None, typer.Option(
+        help="the order's promise: at-risk, on-track or none")] = None,
     start: FromOption = None,
     end: ToOption = None,
     limit: LimitOption = 50,
@@ -50,7 +59,8 @@ def list_cmd(
     page = read(lambda c: queries.list_orders(
         c.engine, customer_id=customer_id, status=status and status.value,
         created_from=created_from, created_to=created_to, limit=limit, offset=offset,
-        currency=c.settings.invoice_currency))
+        currency=c.settings.invoice_currency,
+        promise=promise.value.replace("-", "_") if promise else None))
     emit(page_listing("orders", page, LIST_COLUMNS, ids=("order_id", "customer_id")), output)
 
 
@@ -61,7 +71,8 @@ def show_cmd(
 ) -> None:
     """ORDER_ID with its lines, reservations, cases, shipments and invoices."""
     order = read(lambda c: queries.order_detail(c.engine, order_id,
-                                                c.settings.invoice_currency))
+                                                c.settings.invoice_currency, c.deps.promise,
+                                                c.deps.clock.now().date()))
     emit_record(f"order {order_id}", found(order, f"order {order_id}"), output)
 
 

@@ -76,6 +76,8 @@ class CarrierService:
     max_weight_kg: Decimal | None = None
     hazmat_allowed: bool = False
     countries: tuple[str, ...] = ()
+    transit_days: int | None = None
+    """Calendar days from shipping to delivery; None: the promise's default."""
 
     def serves(self, country: str) -> bool:
         return not self.countries or country.upper() in self.countries

@@ -149,6 +149,10 @@ class Order:
     status: OrderStatus = OrderStatus.RECEIVED
     rule_version: str = ""
     history: list[tuple[OrderStatus, OrderStatus]] = field(default_factory=list)
+    promised_date: date | None = None
+    """The delivery date promised when it was accepted (`domain.promise`)."""
+    transit_days: int | None = None
+    """The transit days its promise counts on."""
 
     def move_to(self, target: OrderStatus) -> None:
         check_transition(self.status, target)

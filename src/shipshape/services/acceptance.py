@@ -11,6 +11,7 @@ from shipshape.domain.controls import (
     PastShipDate,
     contract_priced,
     possible_duplicate,
+    resolve_service,
     run_controls,
 )
 from shipshape.domain.findings import Finding, Kind, Team, block
@@ -41,6 +42,8 @@ class Decision:
     draft: OrderDraft
     findings: tuple[Finding, ...]
     reservations: tuple[Reservation, ...] = field(default=())
+    transit_days: int | None = None
+    """The transit days of the order's carrier service, where master data names them."""
 
     @property
     def blocked(self) -> bool:
@@ -77,7 +80,15 @@ def decide(deps: Deps, uow: UnitOfWork, draft: OrderDraft, now: datetime,
     if not plan.complete:
         findings.append(_shortage(plan.shortfalls, ctx.customer))
         return Decision(ctx.customer, ctx.draft, tuple(findings))
-    return Decision(ctx.customer, ctx.draft, tuple(findings), plan.reservations)
+    return Decision(ctx.customer, ctx.draft, tuple(findings), plan.reservations,
+                    service_transit_days(ctx))
+
+
+def service_transit_days(ctx: OrderContext) -> int | None:
+    """The transit days of the order's carrier service (from the master data already read)."""
+    wanted = ctx.draft.carrier_service
+    service = resolve_service(wanted, ctx.carriers) if wanted else None
+    return service.transit_days if service else None
 
 
 def load_context(uow: UnitOfWork, draft: OrderDraft, now: datetime,

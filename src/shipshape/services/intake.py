@@ -31,6 +31,7 @@ from shipshape.services.cases import OpenedCase, open_case
 from shipshape.services.deps import Deps
 from shipshape.services.outcomes import Outcome
 from shipshape.services.ports import StoredResponse, UnitOfWork
+from shipshape.services.promise import promise_order
 
 T = TypeVar("T")
 RETRY_PAUSE_S = 0.005
@@ -257,13 +258,18 @@ def _accept_or_hold(deps: Deps, uow: UnitOfWork, draft: OrderDraft, now: datetim
     draft = decision.draft
     order = Order(order_id, draft, rule_version=deps.rules.version)
     order.move_to(OrderStatus.HELD if decision.blocked else OrderStatus.ACCEPTED)
+    promised = (None if decision.blocked
+                else promise_order(deps, order, decision.transit_days, now))
     uow.orders.add(order, now)
     uow.orders.add_findings(order.id, decision.findings, now)
     if not decision.blocked:
         uow.inventory.reserve(order.id, decision.reservations, now)
         uow.credit.add_exposure(draft.customer_id, draft.value)
     cases = _open_cases(deps, uow, order, decision, now)
-    uow.events.append(_decision_events(order, decision, cases, now))
+    events = _decision_events(order, decision, cases, now)
+    if promised is not None:
+        events.append(promised)
+    uow.events.append(events)
     return IntakeResult(Outcome.CREATED, _order_body(order, decision, cases))
 
 
@@ -311,5 +317,6 @@ def _order_body(
         if not decision.blocked else [],
         "cases": [opened.case.id for opened in cases],
         "rule_version": order.rule_version,
+        "promised_date": order.promised_date.isoformat() if order.promised_date else None,
     }
 

@@ -43,6 +43,7 @@ from shipshape.domain.orders import OrderStatus
 from shipshape.services.cases import OpenedCase, open_case
 from shipshape.services.deps import Deps
 from shipshape.services.ports import OpenOrder, UnitOfWork, WaveEntry, WaveRecord
+from shipshape.services.promise import check_orders
 from shipshape.services.status import check_moves, status_changed
 
 DEMAND, CADENCE = "demand", "cadence"
@@ -208,6 +209,7 @@ def _pull(deps: Deps, uow: UnitOfWork, wave_id: str, run: PrewaveRun,
         events += _pulled_events(wave_id, run.facts.site, outcome, cases, now)
         results.append(PulledOrder(outcome.candidate.order_id, tuple(outcome.codes),
                                    tuple(case.id for case in cases)))
+    events += check_orders(deps, uow, [o.candidate.order_id for o in pulled], now)
     uow.events.append(events)
     return results
 
@@ -289,6 +291,7 @@ def credit_hold_after_release(deps: Deps, uow: UnitOfWork, event: SystemEvent) -
         events.append(_cancel_event(order.id, order.sites, wv.CREDIT_HOLD_AFTER_RELEASE,
                                     case.id, now))
     uow.waves.add_findings(findings, RELEASE, now)
+    events += check_orders(deps, uow, [order.id for order in affected], now)
     uow.events.append(events)
 
 

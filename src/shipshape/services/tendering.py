@@ -39,6 +39,7 @@ from shipshape.services.deps import Deps
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.ports.connectors import ConnectorError, ConnectorRejected, Connectors
 from shipshape.services.ports.messaging import Message, body_of, event_type_of
+from shipshape.services.promise import check_orders
 
 TMS_TENDER = "tms-tender"
 SYSTEM = "tms"
@@ -149,7 +150,7 @@ class TenderHandler:
         opened = open_case(self._deps, uow, finding, origin,
                            rule_version=str(body.get("rule_version") or ""),
                            details={"event_id": message.id})
-        uow.events.append([opened.event])
+        uow.events.append([opened.event, *check_orders(self._deps, uow, [order_id], now)])
 
 
 def _void(order_id: str, accepted: cr.TenderAttempt, status: OrderStatus,

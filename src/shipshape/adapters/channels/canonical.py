@@ -231,6 +231,9 @@ class ServiceIn(Edge):
         decimal_text(POSITIVE_WEIGHT_TEXT)] | None = None
     hazmat_allowed: Flag = False
     countries: Annotated[list[Country], Field(max_length=250)] = []
+    transit_days: Annotated[int, Field(ge=0, le=365), NOT_A_BOOLEAN] | None = None
+    """Calendar days from shipping to delivery, counted into each order's promised date
+    (none: `promise.default_transit_days`)."""
 
 
 class CarrierIn(Edge):
@@ -240,7 +243,8 @@ class CarrierIn(Edge):
     def to_domain(self, code: str) -> Carrier:
         return Carrier(code, self.name, tuple(
             CarrierService(s.code, s.max_weight_kg, s.hazmat_allowed,
-                           tuple(c.upper() for c in s.countries)) for s in self.services))
+                           tuple(c.upper() for c in s.countries), s.transit_days)
+            for s in self.services))
 
 
 class StockMovementIn(Edge):

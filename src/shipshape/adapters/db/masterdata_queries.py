@@ -147,7 +147,8 @@ def _price_row(r: Any) -> Row:
 def _carrier_row(r: Any) -> Row:
     services = [{"code": s["code"], "max_weight_kg": _plain_or_none(s.get("max_weight_kg")),
                  "hazmat_allowed": bool(s.get("hazmat_allowed")),
-                 "countries": list(s.get("countries") or [])} for s in r["services"]]
+                 "countries": list(s.get("countries") or []),
+                 "transit_days": s.get("transit_days")} for s in r["services"]]
     return {"code": r["code"], "name": r["name"], "services": services}
 
 

@@ -161,7 +161,9 @@ class SqlMasterData:
         self._carriers = None
         services = [{"code": s.code, "hazmat_allowed": s.hazmat_allowed,
                      "max_weight_kg": None if s.max_weight_kg is None else str(s.max_weight_kg),
-                     "countries": list(s.countries)} for s in carrier.services]
+                     "countries": list(s.countries),
+                     **({} if s.transit_days is None else {"transit_days": s.transit_days})}
+                    for s in carrier.services]
         self._upsert(t.carriers, {"code": carrier.code, "name": carrier.name, "services": services})
 
     def _upsert(self, table: Table, values: dict[str, Any]) -> None:
@@ -221,6 +223,7 @@ def carrier_from_row(row: Sequence[Any]) -> Carrier:
         CarrierService(
             code=s["code"], hazmat_allowed=bool(s.get("hazmat_allowed")),
             max_weight_kg=None if s.get("max_weight_kg") is None else Decimal(s["max_weight_kg"]),
-            countries=tuple(s.get("countries") or ()))
+            countries=tuple(s.get("countries") or ()),
+            transit_days=None if s.get("transit_days") is None else int(s["transit_days"]))
         for s in rows)
     return Carrier(code=code, name=name, services=services)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import uuid4
 
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql
 
-from shipshape.adapters.db import case_clocks
+from shipshape.adapters.db import case_clocks, promise_queries
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.audit_store import append_audit
 from shipshape.adapters.db.bulk import Bulk
@@ -22,6 +22,7 @@ from shipshape.domain.cases import CaseStatus, ExceptionCase, stage_of
 from shipshape.domain.catalogue import DomainEvent
 from shipshape.domain.findings import Finding
 from shipshape.domain.orders import Order, OrderStatus, ship_to_dict
+from shipshape.domain.promise import Situation
 from shipshape.domain.sla import CaseClock
 from shipshape.services import correlation
 from shipshape.services.outcomes import Outcome
@@ -86,7 +87,8 @@ class SqlOrders:
             "status": order.status.value, "value": draft.value,
             "line_signature": draft.line_signature(), "content_hash": draft.content_hash(),
             "rule_version": order.rule_version, "created_at": created_at,
-            "updated_at": created_at})
+            "updated_at": created_at, "promised_date": order.promised_date,
+            "promise_transit_days": order.transit_days})
         if draft.lines:
             INSERT_LINES.execute(self._conn, [
                 (order.id, ln.line_no, ln.sku, ln.quantity, ln.unit_price, ln.uom)
@@ -103,6 +105,20 @@ class SqlOrders:
     def set_status(self, order_id: str, status: OrderStatus, at: datetime) -> None:
         self._conn.execute(SET_STATUS, {"k_id": order_id, "new_status": status.value,
                                         "new_updated_at": at})
+
+    def promised_date(self, order_id: str) -> date | None:
+        found: date | None = self._conn.execute(
+            select(o.promised_date).where(o.id == order_id)).scalar()
+        return found
+
+    def promise(self, order_id: str, promised_date: date, transit_days: int) -> bool:
+        return promise_queries.set_promise(self._conn, order_id, promised_date, transit_days)
+
+    def promise_situations(self, order_ids: Sequence[str] | None) -> list[Situation]:
+        return promise_queries.promise_situations(self._conn, order_ids)
+
+    def mark_at_risk(self, order_id: str, since: datetime | None, *, was_at_risk: bool) -> bool:
+        return promise_queries.mark_at_risk(self._conn, order_id, since, was_at_risk)
 
 
 ce = t.credit_exposure.c
