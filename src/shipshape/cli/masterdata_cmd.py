@@ -20,7 +20,8 @@ from shipshape.cli.output import (
 )
 from shipshape.cli.reading import found, read
 
-customers_app = typer.Typer(help="Customers: list or show.", no_args_is_help=True)
+customers_app = typer.Typer(help="Customers: list or show, and their contact for notices.",
+                            no_args_is_help=True)
 items_app = typer.Typer(help="Items: list or show.", no_args_is_help=True)
 Active = Annotated[bool | None, typer.Option(
     "--active/--inactive", help="only active, or only inactive ones (default: all)",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from shipshape.adapters.notify.profile import SmtpProfile
 from shipshape.adapters.notify.retrying import RetryingMailSender, RetryingWebhookSender
 from shipshape.adapters.notify.smtp import SmtpMailer
 from shipshape.adapters.notify.webhook import WebhookNotifier
@@ -15,35 +16,13 @@ from shipshape.services.ports.metrics import Metrics
 from shipshape.services.ports.notifications import MailSender, WebhookSender
 
 
-class NotificationProfile(Protocol):
+class NotificationProfile(SmtpProfile, Protocol):
     """What is read from `shipshape.desk_settings.NotificationSettings`."""
 
     @property
     def webhook_url(self) -> str: ...
     @property
     def webhook_secret(self) -> str: ...
-    @property
-    def smtp_host(self) -> str: ...
-    @property
-    def smtp_port(self) -> int: ...
-    @property
-    def smtp_starttls(self) -> bool: ...
-    @property
-    def smtp_username(self) -> str: ...
-    @property
-    def smtp_password(self) -> str: ...
-    @property
-    def mail_from(self) -> str: ...
-    @property
-    def timeout_s(self) -> float: ...
-    @property
-    def max_attempts(self) -> int: ...
-    @property
-    def first_delay_s(self) -> float: ...
-    @property
-    def max_delay_s(self) -> float: ...
-    @property
-    def jitter_s(self) -> float: ...
 
 
 def build_notifiers(profile: NotificationProfile, metrics: Metrics | None = None

@@ -1,4 +1,5 @@
-"""The desk's e-mail over SMTP (`smtplib`): one plain-text message per notification.
+"""E-mail over SMTP (`smtplib`): one message per notification, plain text (the desk's) or
+multipart/alternative with an HTML part (the customers' notices).
 
 Each message connects on its own (they are few), upgrades with STARTTLS when configured, logs in
 when a user name is set, and carries a `Message-ID` derived from the notice's id, so a copy sent
@@ -50,6 +51,10 @@ class SmtpMailer:
         mail["Date"] = formatdate(localtime=False, usegmt=True)
         mail["Message-ID"] = f"<{notice.message_id}@{MESSAGE_ID_DOMAIN}>"
         mail.set_content(notice.text)
+        if notice.html is not None:
+            mail.add_alternative(notice.html, subtype="html")
+        if notice.language:  # after the parts: making them moves Content-* headers into them
+            mail["Content-Language"] = notice.language
         return mail
 
     def send(self, notice: MailNotice) -> None:

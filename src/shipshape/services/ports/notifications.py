@@ -25,13 +25,16 @@ class WebhookNotice:
 
 @dataclass(frozen=True, slots=True)
 class MailNotice:
-    """One plain-text e-mail; `message_id` (derived from the event id) becomes its
-    `Message-ID`."""
+    """One e-mail, plain text (and, with `html`, multipart/alternative); `message_id`
+    (derived from the event id) becomes its `Message-ID`."""
 
     message_id: str
     to: tuple[str, ...]
     subject: str
     text: str
+    html: str | None = None
+    language: str | None = None
+    """Its `Content-Language`, when known."""
 
 
 class WebhookSender(Protocol):
