@@ -15,6 +15,7 @@ from uuid import uuid4
 from sqlalchemy import Engine
 
 from shipshape.adapters.channels.x12.documents import X12DocumentWriter
+from shipshape.adapters.db.communication_store import SqlNoticeSource
 from shipshape.adapters.db.edi_document_store import SqlEdiDocumentSource
 from shipshape.adapters.db.engine import make_engine
 from shipshape.adapters.db.migrate import prepare, upgrade
@@ -23,6 +24,7 @@ from shipshape.adapters.db.uow import SqlUnitOfWorkFactory
 from shipshape.adapters.messaging.memory import MemoryBroker, MemoryTransport
 from shipshape.adapters.metrics import PrometheusMetrics
 from shipshape.adapters.notify import build_notifiers
+from shipshape.adapters.notify.customers import JinjaNoticeRenderer, build_customer_senders
 from shipshape.adapters.rules.carriers import ZenCarrierRules
 from shipshape.adapters.rules.routing import ZenCaseRouting
 from shipshape.adapters.rules.zen import ZenPolicyRules
@@ -38,10 +40,12 @@ from shipshape.services import choreography
 from shipshape.services.auth import TokenService
 from shipshape.services.cancellation import cancellation_handlers
 from shipshape.services.crediting import crediting_handlers
+from shipshape.services.customer_notices import customer_notice_handlers
 from shipshape.services.delivery import accounting as delivery
 from shipshape.services.delivery.consume import Handler
 from shipshape.services.delivery.outbound import outbound_handlers
 from shipshape.services.delivery.relay import relay_forever
+from shipshape.services.delivery_actions import delivery_handlers
 from shipshape.services.deps import Deps
 from shipshape.services.edi_outbound import SsccScheme, edi_document_handlers
 from shipshape.services.intake_together import OrderIntake
@@ -49,6 +53,7 @@ from shipshape.services.notifications import notification_handlers
 from shipshape.services.ports.messaging import Transport
 from shipshape.services.ports.metrics import Metrics
 from shipshape.services.reconciliation import ReconcilePolicy
+from shipshape.services.returns import return_handlers
 from shipshape.sim.systems.system import SimulatedSystem, simulated_systems
 
 log = logging.getLogger(__name__)
@@ -175,7 +180,8 @@ def build(settings: Settings | None = None,
                 billing=billing_policy(settings),
                 past_ship_date=PastShipDate(settings.past_ship_date),
                 routing=ZenCaseRouting(routing_table(settings.rules_dir)),
-                desk=desk_calendars(settings))
+                desk=desk_calendars(settings), promise=settings.promise.policy(),
+                returns=settings.returns.policies())
     tokens = TokenService(SqlTokenStore(engine), settings.secret_key)
     try:
         connectors = connector_registry(settings, metrics)
@@ -222,7 +228,7 @@ def edi_document_parts(container: Container
 
 def reconcile_policy(settings: Settings, repair: bool = True) -> ReconcilePolicy:
     return ReconcilePolicy(settings.reconcile_ack_timeout_s, repair,
-                           settings.reconcile_stall_timeout_s)
+                           settings.reconcile_stall_timeout_s, settings.delivery_max_age_s)
 
 
 def billing_policy(settings: Settings) -> BillingPolicy:
@@ -257,9 +263,11 @@ def handlers_of(container: Container) -> dict[str, Handler]:
     a consumer it names without a handler, is a wiring error."""
     deps, connectors = container.deps, container.connectors
     built = {**outbound_handlers(deps, connectors), **cancellation_handlers(deps, connectors),
-             **crediting_handlers(deps, connectors),
+             **crediting_handlers(deps, connectors), **return_handlers(deps, connectors),
+             **delivery_handlers(deps, connectors),
              **edi_document_handlers(deps, *edi_document_parts(container)),
-             **desk_notification_handlers(container)}
+             **desk_notification_handlers(container),
+             **customer_notice_handlers_of(container)}
     declared = [consumer.name for consumer in choreography.CONSUMERS]
     declared += [consumer.name for consumer in choreography.NOTIFIERS if consumer.name in built]
     if set(built) != set(declared):
@@ -276,6 +284,14 @@ def desk_notification_handlers(container: Container) -> dict[str, Handler]:
     except ValueError as error:
         raise ConfigurationError(f"desk.notifications: {error}") from None
     return notification_handlers(webhook, mail, notifications.mail_to)
+
+
+def customer_notice_handlers_of(container: Container) -> dict[str, Handler]:
+    """The `customer-notices` consumer, when `notices.enabled`."""
+    notices = container.settings.notices
+    mail, webhooks = build_customer_senders(notices, container.metrics)
+    return customer_notice_handlers(container.deps, SqlNoticeSource(container.engine),
+                                    JinjaNoticeRenderer(), mail, webhooks, notices.enabled)
 
 
 def settle_deliveries(container: Container) -> Callable[[], int]:

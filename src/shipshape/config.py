@@ -21,6 +21,9 @@ from sqlalchemy.exc import ArgumentError
 
 from shipshape.desk_settings import DeskSettings
 from shipshape.domain.integration import DEFAULT_MAX_CLOCK_SKEW_S, ownership_table
+from shipshape.notice_settings import NoticeSettings
+from shipshape.promise_settings import PromiseSettings
+from shipshape.return_settings import ReturnSettings
 
 PACKAGED_RULES = Path(__file__).parent / "rules"
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
@@ -170,15 +173,26 @@ class Settings(BaseSettings):
     """Seconds an order may stay released or picked, with no open blocking case, before
     reconciliation reports it stalled (`RELEASED_NOT_PICKED`, `PICKED_NOT_TENDERED`,
     `TENDERED_NOT_SHIPPED`) with a case."""
+    delivery_max_age_s: float = Field(default=2 * 24 * 3600.0, gt=0)
+    """Seconds a shipment may go without a delivery milestone from the TMS (in transit,
+    delivered, failed) before reconciliation opens `SHIPMENT_UNTRACKED` for transport."""
     reconcile_interval_s: float = Field(default=0.0, ge=0)
     """Seconds between the reconciliation runs of each worker (0: off, runs only on demand:
     `shipshape reconcile`, `POST /api/v1/reconciliation`)."""
     edi_gs1_company_prefix: str = Field(default="0614141", pattern="^[0-9]{4,12}$")
     """Our GS1 company prefix: the SSCC-18 of each package in an 856 starts with it."""
     edi_sscc_extension: int = Field(default=0, ge=0, le=9)
+    promise: PromiseSettings = Field(default_factory=PromiseSettings)
+    """Each accepted order's promised delivery date: default transit days, the at-risk slack,
+    the sweep (YAML `promise:`; see the README)."""
+    returns: ReturnSettings = Field(default_factory=ReturnSettings)
+    """Returns (RMA): window, restocking fee, accepted reasons; per customer under
+    `returns.customers` (YAML `returns:`; see the README)."""
     desk: DeskSettings = Field(default_factory=DeskSettings)
     """The exception desk: business calendars per team, the escalation sweep, notifications
     (YAML `desk:`; see the README)."""
+    notices: NoticeSettings = Field(default_factory=NoticeSettings)
+    """Customer communication: the `customer-notices` consumer and its mail server."""
     """The SSCC extension digit (packaging level) of the packages we ship."""
 
     @model_validator(mode="after")

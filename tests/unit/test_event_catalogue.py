@@ -14,8 +14,10 @@ import pytest
 from shipshape.domain import catalogue as cat
 from shipshape.domain.amendment import LineChange
 from shipshape.domain.billing import Invoice, InvoiceLine, Party
+from shipshape.domain.delivery import DiscrepantLine
 from shipshape.domain.findings import Kind, Team, block, warn
 from shipshape.domain.inventory import Reservation
+from shipshape.domain.returns import ReturnLine
 from shipshape.domain.shipments import ShippedLine
 
 AT = datetime(2025, 3, 4, 10, 30, tzinfo=UTC)
@@ -26,6 +28,7 @@ INVOICE = Invoice(number="inv_1", order_id="ord_1", customer_id="C1", customer_p
                   invoice_date=date(2025, 3, 4), bill_to=Party("Acme", "C1"),
                   remit_to=Party("Shipshape"), shipment_id="shp_1",
                   lines=(InvoiceLine(1, "SKU-1", 5, Decimal("2.50")),), freight=Decimal("10"))
+RETURNED = ReturnLine(1, "shp_1", "DAL", "SKU-1", 2, good=1, damaged=1, accepted=2)
 BODY = {"invoice_id", "order_id", "shipment_id", "customer_id", "customer_po", "invoice_date",
         "currency", "payment_terms", "lines", "subtotal", "freight", "tax", "total"}
 """The keys of `invoicing.invoice_body`."""
@@ -165,6 +168,24 @@ SAMPLES = [
                                  lines=(ShippedLine(1, "SKU-1", 4, 4),)),
            {"shipment_id", "site", "ship_date", "carrier_service", "tracking_number",
             "label_ref", "webhook_id", "lines"}),
+    # services/delivery_facts.py, delivery_actions.py
+    Sample(cat.DeliveryMilestone(**ON_ORDER, shipment_id="shp_1", milestone="in_transit",
+                                 webhook_id="wh_1"),
+           {"order_id", "shipment_id", "milestone", "webhook_id"}),
+    Sample(cat.ShipmentDelivered(**ON_ORDER, shipment_id="shp_1", delivered_at=AT,
+                                 pod_reference="POD-1", signee="J. Smith", on_time=True,
+                                 webhook_id="wh_1"),
+           {"order_id", "shipment_id", "delivered_at", "pod_reference", "signee", "on_time",
+            "webhook_id"}),
+    Sample(cat.DeliveryFailed(**ON_ORDER, shipment_id="shp_1", reason="no one home", attempt=1,
+                              webhook_id="wh_1"),
+           {"order_id", "shipment_id", "reason", "attempt", "webhook_id"}),
+    Sample(cat.DeliveryDiscrepancy(**ON_ORDER, shipment_id="shp_1",
+                                   lines=(DiscrepantLine(1, 2, 1),), webhook_id="wh_1"),
+           {"order_id", "shipment_id", "lines", "webhook_id"}),
+    Sample(cat.RedeliveryRequested(**ON_ORDER, shipment_id="shp_1", carrier_service="UPS:GROUND",
+                                   tracking_number="1Z", actor="ann"),
+           {"order_id", "shipment_id", "carrier_service", "tracking_number", "actor"}),
     # services/billing.py, payments.py, crediting.py
     Sample(cat.InvoiceIssued(occurred_at=AT, invoice=INVOICE), BODY),
     Sample(cat.InvoicePostRequested(occurred_at=AT, invoice=INVOICE), BODY),
@@ -182,6 +203,20 @@ SAMPLES = [
     Sample(cat.CreditNoteIssued(occurred_at=AT, note=INVOICE, credits="inv_0", reason="wrong",
                                 actor="ops"),
            BODY | {"credit_note_id", "credits", "reason", "actor"}),
+    Sample(cat.CreditNoteIssued(occurred_at=AT, note=INVOICE, credits="inv_0",
+                                reason="return rma_1 (DAMAGED)", actor="system:wms",
+                                return_id="rma_1"),
+           BODY | {"credit_note_id", "credits", "reason", "actor", "return_id"}, "return"),
+    # services/returns.py
+    Sample(cat.ReturnAuthorised(**ON_ORDER, return_id="rma_1", customer_id="C1",
+                                reason="DAMAGED", actor="ann", lines=(RETURNED,)),
+           {"order_id", "return_id", "customer_id", "reason", "actor", "lines"}),
+    Sample(cat.ReturnReceived(**ON_ORDER, return_id="rma_1", customer_id="C1",
+                              status="credited", webhook_id="wh_9", lines=(RETURNED,)),
+           {"order_id", "return_id", "customer_id", "status", "webhook_id", "lines"}),
+    Sample(cat.ReturnDisputed(**ON_ORDER, return_id="rma_1", customer_id="C1",
+                              differences=("line 1: 2 authorised, 1 received",)),
+           {"order_id", "return_id", "customer_id", "differences"}),
     # services/edi_outbound.py
     Sample(cat.AsnSent(**ON_ORDER, partner="P1", control_number=7, source_event="evt_1",
                        shipment_id="shp_1", sscc="000123"),
@@ -199,6 +234,29 @@ SAMPLES = [
     Sample(cat.EdiDocumentFailed(**ON_ORDER, document="810", partner="P1", reason="no PO",
                                  case_id="exc_1", shipment_id=None, invoice_id="inv_1"),
            {"document", "partner", "reason", "case_id", "invoice_id", "shipment_id"}),
+    # services/customer_notices.py
+    Sample(cat.CustomerNotified(**ON_ORDER, customer_id="C1", kind="shipped", status="sent",
+                                channel="email", recipient="a***@example.com",
+                                message_id="ntc_evt_1", source_event="evt_1",
+                                source_type="ShipmentConfirmed", language="de"),
+           {"customer_id", "kind", "status", "channel", "recipient", "message_id",
+            "source_event", "source_type", "language"}),
+    Sample(cat.CustomerNotified(**ON_ORDER, customer_id="C1", kind="shipped", status="skipped",
+                                channel="email", recipient="", message_id="ntc_evt_1",
+                                source_event="evt_1", source_type="ShipmentConfirmed",
+                                language="en", reason="opted out of shipped"),
+           {"customer_id", "kind", "status", "channel", "recipient", "message_id",
+            "source_event", "source_type", "language", "reason"}, "skipped"),
+    # services/promise.py
+    Sample(cat.OrderPromised(**ON_ORDER, promised_date=date(2026, 12, 7),
+                             ship_on=date(2026, 12, 4), transit_days=3),
+           {"promised_date", "ship_on", "transit_days"}),
+    Sample(cat.PromiseAtRisk(**ON_ORDER, promised_date=date(2026, 12, 7),
+                             projected_date=date(2026, 12, 8), cause="held", case_id="exc_1"),
+           {"promised_date", "projected_date", "cause", "case_id"}),
+    Sample(cat.PromiseRecovered(**ON_ORDER, promised_date=date(2026, 12, 7),
+                                projected_date=date(2026, 12, 7), state="on_track"),
+           {"promised_date", "projected_date", "state"}),
     # services/reconciliation.py
     Sample(cat.ReconciliationRun(occurred_at=AT, run_id="rec_1", repair=True,
                                  ack_timeout_s=900.0, findings=1,

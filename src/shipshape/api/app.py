@@ -13,6 +13,7 @@ from shipshape.api.access_log import AccessLog
 from shipshape.api.limits import BodySizeLimit, refuse_unknown_query
 from shipshape.api.routes import (
     audit,
+    customers,
     edi,
     events,
     exceptions,
@@ -23,6 +24,7 @@ from shipshape.api.routes import (
     order_changes,
     orders,
     reconciliation,
+    returns,
     waves,
 )
 from shipshape.bootstrap import Container
@@ -31,7 +33,8 @@ PREFIX = "/api/v1"
 ROUTERS = ((health, "operations"), (masterdata, "master data"), (orders, "orders"),
            (exceptions, "exceptions"), (edi, "edi"), (events, "system events"),
            (waves, "waves"), (order_changes, "order changes"),
-           (reconciliation, "reconciliation"), (invoices, "invoices"), (audit, "audit"))
+           (reconciliation, "reconciliation"), (invoices, "invoices"), (audit, "audit"),
+           (customers, "customer communication"), (returns, "returns"))
 """Each router under /api/v1 with its tag in the OpenAPI document (see `openapi.TAGS`)."""
 
 

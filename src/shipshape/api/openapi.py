@@ -30,8 +30,11 @@ TAGS: dict[str, str] = {
     "system events": "Events of the ERP, WMS, TMS and finance systems (Standard Webhooks)",
     "waves": "Releasing waves and reading them back",
     "invoices": "Invoices and credit notes",
+    "returns": "Returns (RMA): authorised per line, received by the WMS, credited",
     "reconciliation": "Shipped vs invoiced vs the ERP, on demand",
     "audit": "The hash-chained audit trail of decisions, by subject",
+    "customer communication": "Customers' contacts for notices, and the notices each order's "
+                              "customer was sent",
     "operations": "Health and metrics, for those who run Shipshape (no token)",
 }
 STOCK_PATHS = ("/api/v1/inventory", "/api/v1/items/{sku}/stock")

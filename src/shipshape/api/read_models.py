@@ -81,6 +81,7 @@ class ServiceOut(BaseModel):
     max_weight_kg: str | None
     hazmat_allowed: bool
     countries: list[str]
+    transit_days: int | None = None
 
 
 class CarrierOut(BaseModel):
@@ -161,6 +162,9 @@ class OrderOut(BaseModel):
     rule_version: str
     created_at: str
     updated_at: str
+    promised_date: str | None = None
+    """The delivery date promised when the order was accepted (none: never accepted)."""
+    promise_at_risk: bool = False
 
 
 class OrderList(Paged):
@@ -195,6 +199,25 @@ class ShipmentLineOut(BaseModel):
     shipped: int
 
 
+class DiscrepancyOut(BaseModel):
+    line_no: int
+    damaged: int
+    short: int
+
+
+class DeliveryOut(BaseModel):
+    """What the TMS reported of the shipment: `shipped` (nothing yet), `in_transit`,
+    `out_for_delivery`, `delivered` (with time, proof of delivery and signee) or `failed`."""
+
+    state: str
+    delivered_at: str | None
+    pod_reference: str | None
+    signee: str | None
+    failure_reason: str | None
+    attempts: int
+    discrepancies: list[DiscrepancyOut]
+
+
 class ShipmentOut(BaseModel):
     shipment_id: str
     site_id: str
@@ -203,6 +226,22 @@ class ShipmentOut(BaseModel):
     tracking_number: str | None
     label_ref: str | None
     lines: list[ShipmentLineOut]
+    delivery: DeliveryOut
+
+
+class PerfectOrderOut(BaseModel):
+    """The perfect-order facts: delivered on time against `promised_by`, in full, damage-free,
+    invoiced accurately (no credit note afterwards); `on_time` is null until every shipment is
+    delivered."""
+
+    promised_by: str
+    delivered: bool
+    delivered_at: str | None
+    on_time: bool | None
+    in_full: bool
+    damage_free: bool
+    invoiced_accurately: bool
+    perfect: bool
 
 
 class InvoiceRef(BaseModel):
@@ -217,12 +256,27 @@ class InvoiceRef(BaseModel):
     reason: str | None
 
 
+class PromiseOut(BaseModel):
+    """The order's promise now: `state` on_track, at_risk, kept, missed (delivered after it)
+    or closed (cancelled); `projected`: the delivery date its situation projects today;
+    `cause`: what puts it at risk (held, tender_failed, delivery_failed, schedule,
+    in_transit); `at_risk_since`: when it was flagged."""
+
+    state: str
+    projected: str | None
+    cause: str | None
+    at_risk_since: str | None
+    transit_days: int
+
+
 class OrderDetail(OrderOut):
     lines: list[LineOut]
     reservations: list[ReservationOut]
     cases: list[CaseRef]
     shipments: list[ShipmentOut]
     invoices: list[InvoiceRef]
+    perfect_order: PerfectOrderOut | None = None
+    promise: PromiseOut | None = None
 
 
 class EventOut(BaseModel):

@@ -20,6 +20,8 @@ class IntakeOut(BaseModel):
     cases: list[str] = []
     duplicate_of: str | None = None
     rule_version: str | None = None
+    promised_date: str | None = None
+    """An accepted order's promised delivery date."""
 
 
 class WaveIn(Edge):

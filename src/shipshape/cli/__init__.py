@@ -21,6 +21,7 @@ from shipshape.bootstrap import Container, build, start_relay_thread
 from shipshape.cli import (
     audit_cmd,
     cases_cmd,
+    contact_cmd,  # noqa: F401  (registers `customers contact`)
     errors,
     events_cmd,
     exit_codes,
@@ -33,6 +34,7 @@ from shipshape.cli import (
     purge_cmd,
     reconcile_cmd,
     relay_cmd,
+    returns_cmd,
     sample_cmd,
     watch_cmd,
     waves_cmd,
@@ -55,6 +57,7 @@ app.add_typer(partners_cmd.app, name="partners")
 app.add_typer(integration_cmd.dlq_app, name="dlq")
 app.add_typer(waves_cmd.app, name="waves")
 app.add_typer(invoices_cmd.app, name="invoices")
+app.add_typer(returns_cmd.app, name="returns")
 app.add_typer(events_cmd.app, name="events")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(cases_cmd.app, name="cases")

@@ -38,7 +38,12 @@ from shipshape.domain.catalogue import (
     OrderHeld,
     OrderPulledFromWave,
     OrderStatusChanged,
+    PromiseAtRisk,
+    PromiseRecovered,
     ReconciliationFinding,
+    RedeliveryRequested,
+    ReturnAuthorised,
+    ReturnDisputed,
     ShortPickBackordered,
     ShortPickResourced,
     SystemEventRefused,
@@ -56,7 +61,8 @@ AUDITED = frozenset(kind.TYPE for kind in (
     WaveReleased, ShortPickResourced, ShortPickBackordered, LotNonCompliant, CarrierTendered,
     InvoiceRejected, CreditNoteIssued, ReconciliationFinding, SystemEventRefused,
     IntegrationFailed, ExceptionAssigned, ExceptionPaused, ExceptionResumed, ExceptionEscalated,
-    ExceptionActed, ExceptionResolved))
+    ExceptionActed, ExceptionResolved, PromiseAtRisk, PromiseRecovered,
+    RedeliveryRequested, ReturnAuthorised, ReturnDisputed))
 """The event types that are decisions: an automated one, an override or an action taken."""
 
 _BEFORE = {"from": "status", "value_before": "value"}

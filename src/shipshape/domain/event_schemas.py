@@ -106,6 +106,11 @@ PICKED_LINE: Schema = {"line_no": Field(whole(1)), "quantity": Field(whole(0)),
                        "lot": optional(text(60)), "expiry": optional(iso_date)}
 SHIPPED_LINE: Schema = {"line_no": Field(whole(1)), "quantity": Field(whole(0)),
                         "lot": optional(text(60))}
+SHIPMENT = {"shipment_id": Field(text(60)), "order_id": optional(ORDER_ID)}
+RETURNED_LINE: Schema = {"line_no": Field(whole(1)), "good": optional(whole(0)),
+                         "damaged": optional(whole(0)), "scrapped": optional(whole(0))}
+DISCREPANT_LINE: Schema = {"line_no": Field(whole(1)), "damaged": optional(whole(0)),
+                           "short": optional(whole(0))}
 
 
 def lines(schema: Schema, non_empty: bool) -> Check:
@@ -146,6 +151,14 @@ SCHEMAS: Mapping[str, Schema] = {
                          "status": optional(text(40))},
     "reservation_changed": ORDER,
     "order_status_changed": {**ORDER, "status": optional(text(40))},
+    "return_received": {"return_id": Field(text(40)), "order_id": optional(ORDER_ID),
+                        "lines": Field(lines(RETURNED_LINE, non_empty=True))},
+    "shipment_in_transit": {**SHIPMENT, "location": optional(text(200))},
+    "shipment_out_for_delivery": {**SHIPMENT, "location": optional(text(200))},
+    "shipment_delivered": {**SHIPMENT, "delivered_at": optional(text(40)),
+                           "pod_reference": optional(text(200)), "signee": optional(text(200))},
+    "delivery_failed": {**SHIPMENT, "reason": Field(text(500))},
+    "delivery_discrepancy": {**SHIPMENT, "lines": Field(lines(DISCREPANT_LINE, non_empty=True))},
 }
 """Per inbound event type (`integration.INBOUND_EVENTS`), the fields of its data."""
 

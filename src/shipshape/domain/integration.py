@@ -26,8 +26,8 @@ DEFAULT_MAX_CLOCK_SKEW_S = 300.0
 
 OPERATIONS: Mapping[System, tuple[str, ...]] = {
     System.ERP: ("order_mirror", "credit_status", "invoice_posting"),
-    System.WMS: ("wave_release", "task_cancel", "ship_release"),
-    System.TMS: ("tender", "tender_cancel", "tracking"),
+    System.WMS: ("wave_release", "task_cancel", "ship_release", "return_expected"),
+    System.TMS: ("tender", "tender_cancel", "tracking", "redelivery"),
     System.FINANCE: ("invoice_posting", "credit_note"),
 }
 """What Shipshape may ask of each system (outbound calls through its connector)."""
@@ -46,6 +46,8 @@ class State(StrEnum):
     CARRIER_TENDER = "carrier_tender"
     ORCHESTRATION = "orchestration"
     RESERVATION = "reservation"
+    RETURN_RECEIPT = "return_receipt"
+    DELIVERY = "delivery"
 
 
 DEFAULT_OWNERSHIP: Mapping[State, System] = {
@@ -59,6 +61,8 @@ DEFAULT_OWNERSHIP: Mapping[State, System] = {
     State.CARRIER_TENDER: System.TMS,
     State.ORCHESTRATION: System.SHIPSHAPE,
     State.RESERVATION: System.SHIPSHAPE,
+    State.RETURN_RECEIPT: System.WMS,
+    State.DELIVERY: System.TMS,
 }
 """DESIGN.md section 1: the ERP owns acceptance, credit and invoices; the WMS task execution,
 picked quantities and what left the dock; the TMS tendering; Shipshape the orchestration state
@@ -78,6 +82,12 @@ INBOUND_EVENTS: Mapping[str, State] = {
     "tracking_updated": State.CARRIER_TENDER,
     "reservation_changed": State.RESERVATION,
     "order_status_changed": State.ORCHESTRATION,
+    "return_received": State.RETURN_RECEIPT,
+    "shipment_in_transit": State.DELIVERY,
+    "shipment_out_for_delivery": State.DELIVERY,
+    "shipment_delivered": State.DELIVERY,
+    "delivery_failed": State.DELIVERY,
+    "delivery_discrepancy": State.DELIVERY,
 }
 """Which state each inbound event type changes."""
 
@@ -141,8 +151,8 @@ def integration_failure(system: str, operation: str, error: str, attempts: int) 
 OPERATION_STAGES: Mapping[str, str] = {
     "order_mirror": "capture", "credit_status": "validate", "wave_release": "release",
     "task_cancel": "release", "ship_release": "ship", "tender": "ship", "tender_cancel": "ship",
-    "tracking": "ship",
-    "invoice_posting": "invoice", "credit_note": "invoice",
+    "tracking": "ship", "redelivery": "ship",
+    "invoice_posting": "invoice", "credit_note": "invoice", "return_expected": "invoice",
 }
 """The journey stage a failed call belongs to (DESIGN.md section 1)."""
 
@@ -151,6 +161,7 @@ STATE_STAGES: Mapping[State, str] = {
     State.INVOICE: "invoice", State.PAYMENT: "invoice", State.TASK_EXECUTION: "execute",
     State.PICKED_QUANTITY: "execute", State.SHIPMENT: "ship", State.CARRIER_TENDER: "ship",
     State.ORCHESTRATION: "release", State.RESERVATION: "allocate",
+    State.RETURN_RECEIPT: "invoice", State.DELIVERY: "ship",
 }
 
 
@@ -160,7 +171,10 @@ ENTITY_FIELDS = ("order_id", "customer_id", "invoice_id", "shipment_id", "wave_i
 ENTITY_PARTS: Mapping[str, tuple[str, ...]] = {
     "pick_confirmed": ("order_id", "site"), "shipment_confirmed": ("order_id", "site"),
     "invoice_posted": ("invoice_id",), "invoice_rejected": ("invoice_id",),
-    "payment_received": ("invoice_id",)}
+    "payment_received": ("invoice_id",), "return_received": ("return_id",),
+    **{kind: ("shipment_id",) for kind in (
+        "shipment_in_transit", "shipment_out_for_delivery", "shipment_delivered",
+        "delivery_failed", "delivery_discrepancy")}}
 """Event types whose state is kept per other fields than the first of `ENTITY_FIELDS`: each site
 confirms its own picks and shipment of an order, so one site's confirmation is never stale
 because of another's; an invoice's acknowledgement is about the invoice, not its order."""

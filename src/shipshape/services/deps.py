@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from shipshape.domain.controls import PastShipDate
 from shipshape.domain.invoicing import BillingPolicy
+from shipshape.domain.promise import PromisePolicy
+from shipshape.domain.returns import ReturnPolicies
 from shipshape.domain.sla import DeskCalendars
 from shipshape.services.ports import (
     CarrierRules,
@@ -37,3 +39,7 @@ class Deps:
     team as its queue and the wall-clock SLA of `domain.cases.sla_due`, with no budget."""
     desk: DeskCalendars = field(default_factory=DeskCalendars)
     """The teams' business calendars and the at-risk share of the SLA clocks."""
+    returns: ReturnPolicies = field(default_factory=ReturnPolicies)
+    """Return windows, restocking fees and accepted reasons: the default and per customer."""
+    promise: PromisePolicy = field(default_factory=PromisePolicy)
+    """Default transit days and the at-risk slack of each order's promised date."""

@@ -10,16 +10,18 @@ their own.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, Select, func, select
 
+from shipshape.adapters.db import delivery_queries, promise_queries
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.integration_store import OPEN
 from shipshape.adapters.db.paging import Page, order_by, page_of
 from shipshape.adapters.money import money_or_none, money_text
 from shipshape.domain.catalogue import OrderPulledFromWave
+from shipshape.domain.promise import PromisePolicy, Situation, project
 
 Row = dict[str, Any]
 DEFAULT_CURRENCY = "USD"
@@ -45,21 +47,27 @@ def list_orders(engine: Engine, *, customer_id: str | None = None,
                 customer_po: str | None = None, status: str | None = None,
                 created_from: datetime | None = None, created_to: datetime | None = None,
                 sort: str = "-created_at", limit: int = 100, offset: int = 0,
-                currency: str = DEFAULT_CURRENCY) -> Page:
-    """Orders by customer, PO, status and created between `created_from` and `created_to`
-    (both included)."""
+                currency: str = DEFAULT_CURRENCY, promise: str | None = None) -> Page:
+    """Orders by customer, PO, status, promise (`at_risk`, `on_track`, `none`) and created
+    between `created_from` and `created_to` (both included)."""
     query = matching(select(t.orders), {_o.customer_id: customer_id,
                                         _o.customer_po: customer_po, _o.status: status})
+    if promise is not None:
+        query = query.where(promise_queries.promise_filter(promise))
     query = between(query, _o.created_at, created_from, created_to)
     query = query.order_by(*order_by(ORDER_SORTS, sort, [_o.id]))
     return page_of(engine, query, limit, offset, lambda r: _order_summary(r, currency))
 
 
-def order_detail(engine: Engine, order_id: str, currency: str = DEFAULT_CURRENCY) -> Row | None:
+def order_detail(engine: Engine, order_id: str, currency: str = DEFAULT_CURRENCY,
+                 promise: PromisePolicy | None = None, today: date | None = None) -> Row | None:
+    """The order whole; `promise`: its promise projected `today` (default: now, UTC) under
+    that policy (default: the default policy)."""
     with engine.connect() as conn:
         order = conn.execute(select(t.orders).where(_o.id == order_id)).mappings().first()
         if order is None:
             return None
+        situations = promise_queries.promise_situations(conn, [order_id])
         lines = conn.execute(select(t.order_lines).where(t.order_lines.c.order_id == order_id)
                              .order_by(t.order_lines.c.line_no)).mappings().all()
         reserved = conn.execute(select(t.reservations).where(
@@ -67,11 +75,27 @@ def order_detail(engine: Engine, order_id: str, currency: str = DEFAULT_CURRENCY
         cases = conn.execute(select(_x.id, _x.code, _x.status).where(
             _x.order_id == order_id).order_by(_x.opened_at, _x.id)).mappings().all()
         shipments, invoices = shipments_of(conn, order_id), invoices_of(conn, order_id)
+        perfect = delivery_queries.perfect_order_of(conn, order_id)
     return {**_order_summary(order, currency), "lines": [_line(r, currency) for r in lines],
             "reservations": [_reservation(r) for r in reserved],
             "cases": [{"case_id": c["id"], "code": c["code"], "status": c["status"]}
                       for c in cases],
-            "shipments": shipments, "invoices": invoices}
+            "shipments": shipments, "invoices": invoices, "perfect_order": perfect,
+            "promise": _promise(situations, promise or PromisePolicy(),
+                                today or datetime.now(UTC).date())}
+
+
+def _promise(situations: list[Situation], policy: PromisePolicy, today: date) -> Row | None:
+    if not situations:
+        return None
+    situation = situations[0]
+    projection = project(situation, today, policy)
+    return {"state": projection.state.value,
+            "projected": projection.projected.isoformat() if projection.projected else None,
+            "cause": projection.cause.value if projection.cause else None,
+            "at_risk_since": situation.at_risk_since.isoformat()
+            if situation.at_risk_since else None,
+            "transit_days": situation.transit_days}
 
 
 def order_timeline(engine: Engine, order_id: str) -> list[Row]:
@@ -227,6 +251,7 @@ def shipments_of(conn: Any, order_id: str) -> list[Row]:
         shipment["lines"] = [dict(r) for r in conn.execute(
             select(sl.line_no, sl.sku, sl.picked, sl.shipped)
             .where(sl.shipment_id == shipment["shipment_id"]).order_by(sl.line_no)).mappings()]
+        shipment["delivery"] = delivery_queries.delivery_of(conn, str(shipment["shipment_id"]))
     return found
 
 
@@ -287,6 +312,8 @@ def _order_summary(r: Any, currency: str) -> Row:
         "currency": currency, "value": money_text(r["value"], currency),
         "rule_version": r["rule_version"],
         "created_at": r["created_at"].isoformat(), "updated_at": r["updated_at"].isoformat(),
+        "promised_date": r["promised_date"].isoformat() if r["promised_date"] else None,
+        "promise_at_risk": r["promise_at_risk_since"] is not None,
     }
 
 

@@ -18,6 +18,12 @@ from sqlalchemy import (
     text,
 )
 
+from shipshape.adapters.db.communication_tables import customer_contacts
+from shipshape.adapters.db.delivery_tables import (
+    delivery_discrepancies,
+    perfect_orders,
+    shipment_deliveries,
+)
 from shipshape.adapters.db.integration_tables import (
     api_tokens,
     dead_letters,
@@ -32,6 +38,7 @@ from shipshape.adapters.db.integration_tables import (
     system_states,
     trading_partners,
 )
+from shipshape.adapters.db.return_tables import held_stock, return_lines, returns
 from shipshape.adapters.db.schema_base import Id, Key, Quantity, metadata
 from shipshape.adapters.db.types import ExactDecimal, UtcDateTime
 
@@ -137,10 +144,14 @@ orders = Table(
     Column("rule_version", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("promised_date", Date),
+    Column("promise_transit_days", Integer),
+    Column("promise_at_risk_since", UtcDateTime),
     UniqueConstraint("customer_id", "customer_po", "release_number",
                      name="uq_orders_customer_po_release"),
     Index("ix_orders_recent_lines", "customer_id", "line_signature", "created_at"),
     Index("ix_orders_status", "status"),
+    Index("ix_orders_promise_at_risk", "promise_at_risk_since"),
 )
 
 order_lines = Table(
@@ -349,16 +360,23 @@ __all__ = [
     "Key",
     "Quantity",
     "api_tokens",
+    "customer_contacts",
     "dead_letters",
+    "delivery_discrepancies",
     "edi_counters",
     "edi_documents",
     "edi_interchanges",
     "exception_cases",
+    "held_stock",
     "idempotency_keys",
     "masterdata_changes",
     "metadata",
+    "perfect_orders",
+    "return_lines",
+    "returns",
     "saga_steps",
     "sagas",
+    "shipment_deliveries",
     "system_states",
     "trading_partners",
 ]

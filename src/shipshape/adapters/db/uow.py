@@ -10,7 +10,9 @@ from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
 
+from shipshape.adapters.db.communication_store import SqlContacts
 from shipshape.adapters.db.consistency_queries import SqlConsistency
+from shipshape.adapters.db.delivery_store import SqlDeliveries
 from shipshape.adapters.db.desk_store import SqlCaseDesk
 from shipshape.adapters.db.edi_store import SqlEdi
 from shipshape.adapters.db.engine import WRITE, is_sqlite
@@ -30,6 +32,7 @@ from shipshape.adapters.db.order_store import (
 from shipshape.adapters.db.outbox_store import SqlInbox, SqlOutbox
 from shipshape.adapters.db.pick_store import SqlPicks
 from shipshape.adapters.db.reconcile_queries import SqlReconciliation
+from shipshape.adapters.db.return_store import SqlReturns
 from shipshape.adapters.db.shipment_store import SqlShipments
 from shipshape.adapters.db.tender_store import SqlTenders
 from shipshape.adapters.db.wave_store import SqlWaves
@@ -56,9 +59,11 @@ class SqlUnitOfWork:
     tenders: SqlTenders
     changes: SqlOrderChanges
     shipments: SqlShipments
+    deliveries: SqlDeliveries
     invoices: SqlInvoices
     reconciliation: SqlReconciliation
     consistency: SqlConsistency
+    returns: SqlReturns
 
     def __init__(self, engine: Engine, writer_lock: AbstractContextManager[Any],
                  subject_prefix: str = "shipshape", partitions: int = 1,
@@ -100,9 +105,12 @@ class SqlUnitOfWork:
         self.tenders = SqlTenders(conn)
         self.changes = SqlOrderChanges(conn)
         self.shipments = SqlShipments(conn)
+        self.deliveries = SqlDeliveries(conn)
         self.invoices = SqlInvoices(conn)
         self.reconciliation = SqlReconciliation(conn)
         self.consistency = SqlConsistency(conn)
+        self.returns = SqlReturns(conn)
+        self.contacts = SqlContacts(conn)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path
 from fastapi.responses import JSONResponse
@@ -61,22 +61,27 @@ def list_orders(
     status: OrderStatus | None = None,
     sort: Annotated[str, sort_query(queries.ORDER_SORTS)] = "-created_at",
     limit: PageLimit = 100, offset: PageOffset = 0,
+    promise: Literal["at_risk", "on_track", "none"] | None = None,
 ) -> dict[str, Any]:
-    """Orders, newest first, by customer, PO, status and creation time (`from`, `to`)."""
+    """Orders, newest first, by customer, PO, status, creation time (`from`, `to`) and
+    promise (`at_risk`: flagged at risk; `on_track`; `none`: no promise)."""
     customer = customer_filter(who, customer_id)
     if customer is False:
         return empty_list("orders", limit, offset)
     page = queries.list_orders(
         c.engine, customer_id=customer, customer_po=customer_po, status=status,
         created_from=period.start, created_to=period.end, sort=sort, limit=limit,
-        offset=offset, currency=c.settings.invoice_currency)
+        offset=offset, currency=c.settings.invoice_currency, promise=promise)
     return listed("orders", page)
 
 
 @router.get("/orders/{order_id}", response_model=OrderDetail)
 def get_order(order_id: OrderId, c: App, who: Reader) -> dict[str, Any]:
-    """One order with its lines, reservations, cases, shipments and invoices."""
-    order = queries.order_detail(c.engine, order_id, c.settings.invoice_currency)
+    """One order with its lines, reservations, cases, shipments (each with its `delivery` as
+    the TMS reported it), invoices, its promise (`promised_date`; `promise`: state, projected
+    delivery date, at risk since) and its `perfect_order` facts once it shipped."""
+    order = queries.order_detail(c.engine, order_id, c.settings.invoice_currency,
+                                 c.deps.promise, c.deps.clock.now().date())
     if order is None:
         raise NotFound(f"order {order_id} does not exist")
     not_found_outside_scope(who, order["customer_id"], f"order {order_id} does not exist")

@@ -27,6 +27,14 @@ from shipshape.domain.catalogue.capture import (
     StockReserved,
 )
 from shipshape.domain.catalogue.changes import OrderAmended, OrderCancelled, OrderStatusChanged
+from shipshape.domain.catalogue.communication import CustomerNotified
+from shipshape.domain.catalogue.delivery import (
+    DeliveryDiscrepancy,
+    DeliveryFailed,
+    DeliveryMilestone,
+    RedeliveryRequested,
+    ShipmentDelivered,
+)
 from shipshape.domain.catalogue.desk import (
     CaseEvent,
     ExceptionActed,
@@ -58,6 +66,7 @@ from shipshape.domain.catalogue.picking import (
     ShortPickResourced,
     SiteQuantity,
 )
+from shipshape.domain.catalogue.promise import OrderPromised, PromiseAtRisk, PromiseRecovered
 from shipshape.domain.catalogue.reconciliation import ReconciliationFinding, ReconciliationRun
 from shipshape.domain.catalogue.registry import CATALOGUE, describe, objects_of_stored
 from shipshape.domain.catalogue.release import (
@@ -68,6 +77,7 @@ from shipshape.domain.catalogue.release import (
     WaveOrder,
     WaveReleased,
 )
+from shipshape.domain.catalogue.returns import ReturnAuthorised, ReturnDisputed, ReturnReceived
 from shipshape.domain.catalogue.shipping import (
     CarrierTendered,
     CarrierTenderRequested,
@@ -88,6 +98,10 @@ __all__ = [
     "CaseEvent",
     "ControlsEvaluated",
     "CreditNoteIssued",
+    "CustomerNotified",
+    "DeliveryDiscrepancy",
+    "DeliveryFailed",
+    "DeliveryMilestone",
     "DomainEvent",
     "DuplicateOrderReceived",
     "EdiDocumentFailed",
@@ -114,6 +128,7 @@ __all__ = [
     "OrderCancelled",
     "OrderEvent",
     "OrderHeld",
+    "OrderPromised",
     "OrderPulledFromWave",
     "OrderReceived",
     "OrderReleased",
@@ -123,9 +138,16 @@ __all__ = [
     "PickConfirmed",
     "PickedLine",
     "PickedLot",
+    "PromiseAtRisk",
+    "PromiseRecovered",
     "ReconciliationFinding",
     "ReconciliationRun",
+    "RedeliveryRequested",
+    "ReturnAuthorised",
+    "ReturnDisputed",
+    "ReturnReceived",
     "ShipmentConfirmed",
+    "ShipmentDelivered",
     "ShortPickBackordered",
     "ShortPickResourced",
     "SitePicks",

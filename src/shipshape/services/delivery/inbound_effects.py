@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.integration import SystemEvent
-from shipshape.services import desk_conditions
+from shipshape.services import delivery_facts, desk_conditions
 from shipshape.services.billing import invoice_posted, invoice_rejected
 from shipshape.services.deps import Deps
 from shipshape.services.masterdata import change_customer
@@ -20,6 +20,7 @@ from shipshape.services.payments import payment_received
 from shipshape.services.picking import pick_confirmed
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.release import credit_hold_after_release
+from shipshape.services.returns import return_received
 from shipshape.services.shipping import shipment_confirmed
 
 Effect = Callable[[Deps, UnitOfWork, SystemEvent], None]
@@ -53,5 +54,11 @@ EFFECTS: Mapping[str, Effect] = {
     "invoice_posted": invoice_posted,
     "invoice_rejected": invoice_rejected,
     "payment_received": payment_received,
+    "return_received": return_received,
+    "shipment_in_transit": delivery_facts.milestone,
+    "shipment_out_for_delivery": delivery_facts.milestone,
+    "shipment_delivered": delivery_facts.milestone,
+    "delivery_failed": delivery_facts.milestone,
+    "delivery_discrepancy": delivery_facts.discrepancy,
 }
 """Event types without an effect are recorded (`system_states`, the order's timeline) only."""

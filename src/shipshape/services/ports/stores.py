@@ -20,6 +20,7 @@ from shipshape.domain.invoicing import InvoiceKind, InvoiceRecord, InvoiceStatus
 from shipshape.domain.masterdata import Carrier, ContractPrice, Customer, Item, Site
 from shipshape.domain.orders import Order, OrderStatus
 from shipshape.domain.picking import OrderToPick, Pick
+from shipshape.domain.promise import Situation
 from shipshape.domain.shipments import ShipmentRecord
 from shipshape.domain.sla import CaseClock
 from shipshape.services.outcomes import Outcome
@@ -44,6 +45,20 @@ class OrderStore(Protocol):
     def add(self, order: Order, created_at: datetime) -> None: ...
     def add_findings(self, order_id: str, findings: Sequence[Finding], at: datetime) -> None: ...
     def set_status(self, order_id: str, status: OrderStatus, at: datetime) -> None: ...
+    def promised_date(self, order_id: str) -> date | None:
+        """The delivery date the order was promised when it was accepted, if it was."""
+        ...
+    def promise(self, order_id: str, promised_date: date, transit_days: int) -> bool:
+        """Set the order's promise unless it has one; whether it was set."""
+        ...
+    def promise_situations(self, order_ids: Sequence[str] | None) -> list[Situation]:
+        """What the projection of each order looks at (None: every open order with a
+        promise)."""
+        ...
+    def mark_at_risk(self, order_id: str, since: datetime | None, *, was_at_risk: bool) -> bool:
+        """Flag (`since`) or clear (None) the order's promise at risk, if it was (not)
+        flagged as `was_at_risk` says; whether it changed."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
