@@ -33,15 +33,11 @@ class CalendarSettings(BaseModel):
         return self
 
 
-class NotificationSettings(BaseModel):
-    """Where a case's assignment, escalation and breach are told (`desk.notifications`)."""
+class MailServerSettings(BaseModel):
+    """The mail server notifications go through and the retry policy of each one."""
 
     model_config = {"extra": "forbid"}
 
-    webhook_url: str = ""
-    """Empty: no webhook. Each notification is POSTed here, signed (Standard Webhooks)."""
-    webhook_secret: str = ""
-    """`whsec_` + base64: the Standard Webhooks secret that signs each notification."""
     smtp_host: str = ""
     """Empty: no e-mail."""
     smtp_port: int = Field(default=25, ge=1, le=65535)
@@ -49,8 +45,6 @@ class NotificationSettings(BaseModel):
     smtp_username: str = ""
     smtp_password: str = ""
     mail_from: str = "shipshape@localhost"
-    mail_to: dict[str, list[str]] = Field(default_factory=dict)
-    """Team -> addresses; `default` serves every team not named."""
     timeout_s: float = Field(default=5.0, gt=0)
     """Per webhook call (each phase) and per SMTP connection."""
     max_attempts: int = Field(default=4, ge=1, le=20)
@@ -59,6 +53,17 @@ class NotificationSettings(BaseModel):
     """Wait before the second attempt, doubled each time up to `max_delay_s`."""
     max_delay_s: float = Field(default=10.0, ge=0)
     jitter_s: float = Field(default=0.2, ge=0)
+
+
+class NotificationSettings(MailServerSettings):
+    """Where a case's assignment, escalation and breach are told (`desk.notifications`)."""
+
+    webhook_url: str = ""
+    """Empty: no webhook. Each notification is POSTed here, signed (Standard Webhooks)."""
+    webhook_secret: str = ""
+    """`whsec_` + base64: the Standard Webhooks secret that signs each notification."""
+    mail_to: dict[str, list[str]] = Field(default_factory=dict)
+    """Team -> addresses; `default` serves every team not named."""
 
     @model_validator(mode="after")
     def _webhook_needs_a_secret(self) -> NotificationSettings:
