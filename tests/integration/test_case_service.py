@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from shipshape.adapters.db import queries
+from shipshape.adapters.db import desk_queries
 from shipshape.adapters.db import tables as t
+from shipshape.adapters.db.desk_queries import CaseFilter
+from shipshape.api.desk_view import sla_of
 from shipshape.bootstrap import Container
 from shipshape.domain.cases import CaseOrigin, case_opened
 from shipshape.domain.catalogue import ExceptionOpened, ExceptionRecurred
@@ -69,7 +71,7 @@ def test_the_same_exception_again_counts_into_the_open_case(container: Container
                                      "occurrences": 3}
     [row] = stored(container)
     assert (row.occurrences, row.last_seen_at) == (3, OPENED + timedelta(minutes=9))
-    [listed] = queries.list_exceptions(container.engine).rows
+    [listed] = desk_queries.list_cases(container.engine, CaseFilter(), sla_of(container)).rows
     assert (listed["occurrences"], listed["last_seen_at"]) == (
         3, (OPENED + timedelta(minutes=9)).isoformat())
 

@@ -9,8 +9,10 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from shipshape.adapters.db import queries
+from shipshape.adapters.db import desk_queries, queries
 from shipshape.adapters.db import tables as t
+from shipshape.adapters.db.desk_queries import CaseFilter
+from shipshape.api.desk_view import sla_of
 from shipshape.services.deps import Deps
 from shipshape.services.reconciliation import ReconcilePolicy, ReconciliationReport, reconcile
 from tests.worlds.picking import World, line
@@ -106,4 +108,5 @@ def timeline(world: World, key: str, kind: str) -> list[dict[str, Any]]:
 
 
 def cases(world: World, code: str) -> list[dict[str, Any]]:
-    return queries.list_exceptions(world.container.engine, code=code, limit=1000).rows
+    return desk_queries.list_cases(world.container.engine, CaseFilter(code=code),
+                                   sla_of(world.container), limit=1000).rows

@@ -30,9 +30,6 @@ _o, _x, _i, _s = t.orders.c, t.exception_cases.c, t.invoices.c, t.inventory.c
 ORDER_SORTS: dict[str, ColumnElement[Any]] = {
     "created_at": _o.created_at, "updated_at": _o.updated_at, "status": _o.status,
     "customer_id": _o.customer_id, "requested_ship_date": _o.requested_ship_date}
-EXCEPTION_SORTS: dict[str, ColumnElement[Any]] = {
-    "opened_at": _x.opened_at, "sla_due_at": _x.sla_due_at, "status": _x.status,
-    "code": _x.code, "severity": _x.severity, "order_id": _x.order_id}
 INVOICE_SORTS: dict[str, ColumnElement[Any]] = {
     "created_at": _i.created_at, "updated_at": _i.updated_at, "status": _i.status,
     "customer_id": _i.customer_id}
@@ -104,23 +101,6 @@ def order_timeline(engine: Engine, order_id: str) -> list[Row]:
         rows = conn.execute(select(e.event_id, e.type, e.payload, e.occurred_at, e.request_id)
                             .where(e.stream == order_id).order_by(e.id)).mappings().all()
     return [{**r, "occurred_at": r["occurred_at"].isoformat()} for r in rows]
-
-
-def list_exceptions(engine: Engine, *, status: str | None = None, code: str | None = None,
-                    kind: str | None = None, stage: str | None = None,
-                    order_id: str | None = None, customer_id: str | None = None,
-                    site_id: str | None = None, opened_from: datetime | None = None,
-                    opened_to: datetime | None = None, sort: str = "-opened_at",
-                    limit: int = 100, offset: int = 0,
-                    currency: str = DEFAULT_CURRENCY) -> Page:
-    """Exception cases by their fields and opened between `opened_from` and `opened_to`
-    (both included)."""
-    query = matching(select(t.exception_cases), {
-        _x.status: status, _x.code: code, _x.kind: kind, _x.stage: stage,
-        _x.order_id: order_id, _x.customer_id: customer_id, _x.site_id: site_id})
-    query = between(query, _x.opened_at, opened_from, opened_to)
-    query = query.order_by(*order_by(EXCEPTION_SORTS, sort, [_x.id]))
-    return page_of(engine, query, limit, offset, lambda r: case_json(r, currency))
 
 
 def list_invoices(engine: Engine, *, status: str | None = None, kind: str | None = None,
