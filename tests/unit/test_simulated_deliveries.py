@@ -7,6 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
+
 from shipshape.sim.systems.settings import SimulationSettings
 from shipshape.sim.systems.system import SimulatedSystem
 
@@ -61,3 +64,33 @@ def test_rates_apply_to_about_their_share_and_repeat_with_the_seed() -> None:
     first = kinds(7)
     assert 30 <= first.count("delivery_failed") <= 90
     assert kinds(7) == first
+
+
+def outcome(events: list[dict[str, Any]]) -> str:
+    last = events[-1]
+    if last["type"] == "delivery_failed":
+        return "failed"
+    if last["type"] == "delivery_discrepancy":
+        lines = last["data"]["lines"][0]
+        return "damaged" if lines["damaged"] else "short"
+    late = datetime.fromisoformat(last["data"]["delivered_at"]) - AT > timedelta(days=5)
+    return "late" if late else "on time"
+
+
+def test_delivery_nth_names_the_shipments_that_fail_arrive_late_damaged_or_short() -> None:
+    system = tms(delivery_nth={"failed": [2], "late": [3], "damaged": [4], "short": [5]})
+    assert [outcome(events) for events in tracked(system, 6)] == [
+        "on time", "failed", "late", "damaged", "short", "on time"]
+    system.call("redelivery", {**SHIPMENT, "shipment_id": "SHP-1"}, "again-1")
+    assert outcome(system.take_events()) == "on time"  # a re-delivery is drawn by the rates
+
+
+def test_delivery_nth_as_json_from_the_environment_and_its_mistakes() -> None:
+    assert SimulationSettings.model_validate(
+        {"delivery_nth": '{"failed": [1]}'}).delivery_nth == {"failed": [1]}
+    with pytest.raises(ValidationError, match="unknown outcome 'lost'; outcomes: late, failed"):
+        SimulationSettings.model_validate({"delivery_nth": {"lost": [1]}})
+    with pytest.raises(ValidationError, match="ordinals count from 1"):
+        SimulationSettings.model_validate({"delivery_nth": {"late": [0]}})
+    with pytest.raises(ValueError, match=r"simulation\.wms\.delivery_nth: only the tms delivers"):
+        SimulatedSystem("wms", SimulationSettings.model_validate({"delivery_nth": {"late": [1]}}))

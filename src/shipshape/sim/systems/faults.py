@@ -35,5 +35,7 @@ def check_faults(system: str, operations: Sequence[str], settings: SimulationSet
                              f"acknowledgement of {operation!r} (only: {known})")
     if settings.short_pick_nth and system != System.WMS:
         raise ValueError(f"{where}.short_pick_nth: only the wms picks, {system} does not")
+    if settings.delivery_nth and system != System.TMS:
+        raise ValueError(f"{where}.delivery_nth: only the tms delivers, {system} does not")
     if settings.pays_invoices and system != System.ERP:
         raise ValueError(f"{where}.pays_invoices: only the erp books payments, {system} does not")

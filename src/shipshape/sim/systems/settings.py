@@ -17,8 +17,10 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from shipshape.domain.integration import OPERATIONS
 
 SystemName = TypeVar("SystemName", bound=str)
-STRUCTURED_KNOBS = frozenset({"outages", "reject_when", "negative_ack_nth", "short_pick_nth"})
+STRUCTURED_KNOBS = frozenset({"outages", "reject_when", "negative_ack_nth", "short_pick_nth",
+                              "delivery_nth"})
 """Knobs that hold a list or a mapping: as text (from the environment) they are read as JSON."""
+DELIVERY_OUTCOMES = ("late", "failed", "damaged", "short")
 
 
 class SimulationSettings(BaseModel):
@@ -65,6 +67,10 @@ class SimulationSettings(BaseModel):
     """tms: the share of delivered shipments with one unit of their first line damaged."""
     delivery_short_rate: float = Field(default=0.0, ge=0, le=1)
     """tms: the share of delivered shipments with one unit of their first line short."""
+    delivery_nth: dict[str, list[int]] = Field(default_factory=dict)
+    """tms: outcome (`late`, `failed`, `damaged`, `short`) -> ordinals (1-based, over the
+    shipments handed over for tracking) that meet it whatever the rates draw, e.g.
+    `{failed: [2], damaged: [3]}`; a re-delivery is drawn by the rates."""
     return_damaged_rate: float = Field(default=0.0, ge=0, le=1)
     """wms: the share of each returned line's units it receives damaged (rounded; 0: all
     good)."""
@@ -98,6 +104,17 @@ class SimulationSettings(BaseModel):
             _known_operation("negative_ack_nth", operation)
             _ordinals(f"negative_ack_nth.{operation}", ordinals)
         return acks
+
+    @field_validator("delivery_nth")
+    @classmethod
+    def _delivery_outcomes_are_known(cls, outcomes: dict[str, list[int]]
+                                     ) -> dict[str, list[int]]:
+        for outcome, ordinals in outcomes.items():
+            if outcome not in DELIVERY_OUTCOMES:
+                raise ValueError(f"delivery_nth: unknown outcome {outcome!r}; outcomes: "
+                                 + ", ".join(DELIVERY_OUTCOMES))
+            _ordinals(f"delivery_nth.{outcome}", ordinals)
+        return outcomes
 
     @field_validator("short_pick_nth")
     @classmethod

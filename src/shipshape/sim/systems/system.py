@@ -211,7 +211,7 @@ class SimulatedSystem:
         applied = Applied(payload, reply, occurred_at,
                           negative=ordinal in self._settings.negative_ack_nth.get(operation, ()),
                           picks_short=self._picks_short, pays=self._settings.pays_invoices,
-                          delivery=self._delivery_odds(),
+                          delivery=self._delivery_odds(operation, ordinal),
                           damaged_rate=self._settings.return_damaged_rate)
         seen: Counter[object] = Counter()
         for event_type, data in reaction(applied):
@@ -222,12 +222,19 @@ class SimulatedSystem:
             self._events.append(_envelope(self._system, event_type,
                                           occurred_at + timedelta(microseconds=later), data))
 
-    def _delivery_odds(self) -> DeliveryOdds:
+    def _delivery_odds(self, operation: str, ordinal: int) -> DeliveryOdds:
         knobs = self._settings
+        forced = {outcome for outcome, ordinals in knobs.delivery_nth.items()
+                  if operation == "tracking" and ordinal in ordinals}
+
+        def rate(outcome: str, drawn: float) -> float:
+            return 1.0 if outcome in forced else drawn
+
         return DeliveryOdds(self._delivery_random.random, knobs.transit_days,
-                            knobs.transit_noise_days, knobs.delivery_late_rate, knobs.late_days,
-                            knobs.delivery_failure_rate, knobs.delivery_damage_rate,
-                            knobs.delivery_short_rate)
+                            knobs.transit_noise_days, rate("late", knobs.delivery_late_rate),
+                            knobs.late_days, rate("failed", knobs.delivery_failure_rate),
+                            rate("damaged", knobs.delivery_damage_rate),
+                            rate("short", knobs.delivery_short_rate))
 
     def _picks_short(self) -> bool:
         self._orders_picked += 1
