@@ -69,7 +69,7 @@ def test_concurrent_orders_never_reserve_more_than_is_on_hand(served: Served) ->
     with served.client() as client:
         stock = client.get("/api/v1/items/SKU1/stock").json()["sites"]
         assert stock == [{"site_id": "DAL", "sku": "SKU1", "on_hand": STOCK, "reserved": STOCK,
-                          "available": 0}]
+                          "available": 0, "quarantined": 0, "scrapped": 0}]
         held = client.get("/api/v1/orders", params={"status": "held"}).json()["orders"]
         assert len(held) == ORDERS - STOCK
         shortages = client.get("/api/v1/exceptions",

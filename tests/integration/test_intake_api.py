@@ -27,7 +27,7 @@ def test_accepted_order_reserves_stock_and_records_its_timeline(
     assert body["reservations"] == [{"line_no": 1, "site_id": "DAL", "sku": "SKU1", "quantity": 2}]
     stock = client.get("/api/v1/items/SKU1/stock", headers=auth(tokens["viewer"])).json()
     assert stock["sites"] == [{"site_id": "DAL", "sku": "SKU1", "on_hand": 100, "reserved": 2,
-                               "available": 98}]
+                               "available": 98, "quarantined": 0, "scrapped": 0}]
     events = client.get(f"/api/v1/orders/{body['order_id']}/events",
                         headers=auth(tokens["viewer"])).json()["events"]
     assert [e["type"] for e in events] == [

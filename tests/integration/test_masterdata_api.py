@@ -253,8 +253,10 @@ def test_receipts_add_to_on_hand_per_site(
          expiry="2027-06-30")
     move(client, writer, "receipts", site_id="ATL", sku="SKU1", quantity=5)
     assert stock(client, tokens["viewer"], "SKU1") == [
-        {"site_id": "ATL", "sku": "SKU1", "on_hand": 5, "reserved": 0, "available": 5},
-        {"site_id": "DAL", "sku": "SKU1", "on_hand": 42, "reserved": 0, "available": 42}]
+        {"site_id": "ATL", "sku": "SKU1", "on_hand": 5, "reserved": 0, "available": 5,
+         "quarantined": 0, "scrapped": 0},
+        {"site_id": "DAL", "sku": "SKU1", "on_hand": 42, "reserved": 0, "available": 42,
+         "quarantined": 0, "scrapped": 0}]
 
 
 def test_adjustments_change_on_hand_up_and_down(
@@ -270,7 +272,8 @@ def test_adjustments_change_on_hand_up_and_down(
     assert down.json()["on_hand"] == 7
     move(client, writer, "adjustments", site_id="DAL", sku="SKU1", quantity=1, reason="found")
     assert stock(client, tokens["viewer"], "SKU1") == [
-        {"site_id": "DAL", "sku": "SKU1", "on_hand": 8, "reserved": 0, "available": 8}]
+        {"site_id": "DAL", "sku": "SKU1", "on_hand": 8, "reserved": 0, "available": 8,
+         "quarantined": 0, "scrapped": 0}]
 
 
 def test_reservations_show_as_reserved_and_reduce_available(
@@ -279,7 +282,8 @@ def test_reservations_show_as_reserved_and_reduce_available(
     seed_distributor(container)
     post_order(client, tokens["integration"], order())
     assert stock(client, tokens["viewer"], "SKU1") == [
-        {"site_id": "DAL", "sku": "SKU1", "on_hand": 100, "reserved": 2, "available": 98}]
+        {"site_id": "DAL", "sku": "SKU1", "on_hand": 100, "reserved": 2, "available": 98,
+         "quarantined": 0, "scrapped": 0}]
 
 
 def test_inventory_of_a_sku_without_stock_lists_no_sites(
@@ -344,7 +348,8 @@ def test_an_adjustment_below_reserved_answers_422_and_changes_nothing(
     assert answer.headers["content-type"] == PROBLEM
     assert "reserved" in answer.json()["detail"]
     assert stock(client, tokens["viewer"], "SKU1") == [
-        {"site_id": "DAL", "sku": "SKU1", "on_hand": 100, "reserved": 2, "available": 98}]
+        {"site_id": "DAL", "sku": "SKU1", "on_hand": 100, "reserved": 2, "available": 98,
+         "quarantined": 0, "scrapped": 0}]
     movements = [m["kind"] for m in stored(container, tables.stock_movements)]
     assert "adjustment" not in movements
 
@@ -358,7 +363,8 @@ def test_an_adjustment_down_to_exactly_reserved_is_allowed(
                   quantity=-98)
     assert answer.status_code == 201
     assert stock(client, tokens["viewer"], "SKU1") == [
-        {"site_id": "DAL", "sku": "SKU1", "on_hand": 2, "reserved": 2, "available": 0}]
+        {"site_id": "DAL", "sku": "SKU1", "on_hand": 2, "reserved": 2, "available": 0,
+         "quarantined": 0, "scrapped": 0}]
 
 
 def test_an_adjustment_cannot_take_on_hand_below_zero(

@@ -171,5 +171,7 @@ def test_stock_lists_per_site_and_sku(
                                                         ("ATL", "SKU1", 7)]
     assert positions(site_id="DAL", sku="SKU2") == [("DAL", "SKU2", 40)]
     assert get(client, viewer, "/api/v1/items/SKU1/stock")["sites"] == [
-        {"site_id": "ATL", "sku": "SKU1", "on_hand": 7, "reserved": 0, "available": 7},
-        {"site_id": "DAL", "sku": "SKU1", "on_hand": 100, "reserved": 0, "available": 100}]
+        {"site_id": "ATL", "sku": "SKU1", "on_hand": 7, "reserved": 0, "available": 7,
+         "quarantined": 0, "scrapped": 0},
+        {"site_id": "DAL", "sku": "SKU1", "on_hand": 100, "reserved": 0, "available": 100,
+         "quarantined": 0, "scrapped": 0}]

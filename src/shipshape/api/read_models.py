@@ -138,9 +138,16 @@ class InventoryList(Paged):
     inventory: list[PositionOut]
 
 
+class HeldPositionOut(PositionOut):
+    """A site's stock of one SKU, and the returned units held back from sale."""
+
+    quarantined: int
+    scrapped: int
+
+
 class SkuStock(BaseModel):
     sku: str
-    sites: list[PositionOut]
+    sites: list[HeldPositionOut]
 
 
 # ------------------------------------------------------------------------------------ orders
@@ -215,6 +222,7 @@ class DeliveryOut(BaseModel):
     signee: str | None
     failure_reason: str | None
     attempts: int
+    """Failed delivery attempts so far (a re-delivery that arrives leaves it as it was)."""
     discrepancies: list[DiscrepancyOut]
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, Select, func, select
 
 from shipshape.adapters.db import delivery_queries, promise_queries
+from shipshape.adapters.db import return_tables as rtt
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.integration_store import OPEN
 from shipshape.adapters.db.paging import Page, order_by, page_of
@@ -130,11 +131,18 @@ def list_stock(engine: Engine, *, site_id: str | None = None, sku: str | None = 
 
 
 def stock_of(engine: Engine, sku: str) -> list[Row]:
-    """Every site's stock of `sku`, by site."""
-    query = select(_s.site, _s.sku, _s.on_hand, _s.reserved).where(_s.sku == sku)
+    """Every site's stock of `sku`, by site, with what returns held back from sale
+    (quarantined, scrapped)."""
+    held = rtt.held_stock.c
+    query = (select(_s.site, _s.sku, _s.on_hand, _s.reserved,
+                    func.coalesce(held.quarantined, 0).label("quarantined"),
+                    func.coalesce(held.scrapped, 0).label("scrapped"))
+             .outerjoin(rtt.held_stock, (held.site == _s.site) & (held.sku == _s.sku))
+             .where(_s.sku == sku))
     with engine.connect() as conn:
         rows = conn.execute(query.order_by(_s.site)).mappings().all()
-    return [_position(r) for r in rows]
+    return [{**_position(r), "quarantined": r["quarantined"], "scrapped": r["scrapped"]}
+            for r in rows]
 
 
 def matching(query: Select[Any], equal: dict[ColumnElement[Any], Any]) -> Select[Any]:
