@@ -56,9 +56,13 @@ DETAILS: Mapping[str, tuple[str, ...]] = {
     "order_held": ("blocking",),
     "shipped": ("shipment_id", "site", "ship_date", "carrier_service", "tracking_number"),
     "credited": ("credit_note_id", "credits", "total", "currency", "reason"),
+    "promise_at_risk": ("promised_date", "projected_date"),
+    "delivered": ("shipment_id", "delivered_at", "pod_reference", "signee"),
+    "delivery_failed": ("shipment_id", "reason", "attempt"),
+    "return_authorised": ("return_id", "reason", "lines"),
 }
-"""The source event's fields a webhook notice carries as `details`; the kinds not named here
-(events of other stages) carry the whole event body."""
+"""The source event's fields a webhook notice carries as `details`: what the customer may
+know, never who decided or our internal references (actor, case, webhook ids)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +86,7 @@ def order_of(message: Message, body: Mapping[str, object]) -> str:
 
 
 def details_of(kind: str, body: Mapping[str, object]) -> dict[str, object]:
-    fields = DETAILS.get(kind)
-    if fields is None:
-        return dict(body)
-    return {name: body.get(name) for name in fields}
+    return {name: body.get(name) for name in DETAILS.get(kind, ())}
 
 
 def context_of(kind: str, event_id: str, body: Mapping[str, object],
