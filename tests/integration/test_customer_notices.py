@@ -33,7 +33,7 @@ from shipshape.services.customer_notices import CUSTOMER_NOTICES
 from shipshape.services.delivery import replay as dlq
 from tests.builders import auth, order, post_order, seed_distributor
 from tests.conftest import BACKENDS
-from tests.integration.test_desk_notifications import Mailbox, Receiver, free_port, serve
+from tests.worlds.peers import Mailbox, Receiver, free_port, serve
 from tests.worlds.worker import work_until
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
