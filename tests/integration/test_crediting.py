@@ -142,3 +142,60 @@ def test_a_late_answer_of_the_erp_leaves_a_credited_invoice_credited(make_world:
                                           "order_id": journey.order_id, "erp_ref": "ERP-8",
                                           "total": "50.00"}, "erp-ack-2")
     assert status(world, journey.order_id) == "invoiced"
+
+
+# After a partial credit (a return's, a delivery `credit` from the desk) the invoice is credited
+# in full and billed again: the partial credit note stands beside the mirror and the new invoice,
+# so the customer is billed once, less the partial credit.
+
+
+def net_billed(world: World) -> Decimal:
+    """Every invoice ever issued (credited ones too), less every credit note."""
+    return sum((i["total"] if i["kind"] == "invoice" else -i["total"]
+                for i in invoices(world)), Decimal("0"))
+
+
+def returned_and_credited(world: World, order_id: str, units: int) -> None:
+    asked = world.client.post(f"/api/v1/orders/{order_id}/returns", headers=auth(world.token),
+                              json={"reason": "DAMAGED", "lines": [{"line_no": 1,
+                                                                     "quantity": units}]})
+    assert asked.status_code == 201, asked.text
+    received = send(world, "wms", "return_received", {
+        "return_id": asked.json()["return_id"], "order_id": order_id,
+        "lines": [{"line_no": 1, "good": units, "damaged": 0, "scrapped": 0}]}, "wms-rma")
+    assert received.status_code == 200, received.text
+
+
+def damaged_and_credited(world: World, units: int) -> None:
+    for kind, data, webhook in (
+            ("shipment_delivered", {}, "tms-1"),
+            ("delivery_discrepancy", {"lines": [{"line_no": 1, "damaged": units}]}, "tms-2")):
+        assert send(world, "tms", kind, {"shipment_id": "SHP-1", **data},
+                    webhook).status_code == 200
+    [case] = world.cases("DAMAGED_ON_DELIVERY")
+    answer = world.client.post(f"/api/v1/exceptions/{case['case_id']}/actions",
+                               json={"action": "credit", "reason_code": "CARRIER_DAMAGE"},
+                               headers=auth(world.token))
+    assert answer.status_code == 200, answer.text
+
+
+@pytest.mark.parametrize("partial", ["return", "delivery"])
+def test_an_invoice_credited_after_a_partial_credit_bills_the_customer_once(
+        make_world: Any, partial: str) -> None:
+    world = make_world({("DAL", "SKU1"): 100})
+    journey = acknowledged(world)  # 5 units at 10.00
+    if partial == "return":
+        returned_and_credited(world, journey.order_id, 2)
+    else:
+        damaged_and_credited(world, 2)
+    assert net_billed(world) == Decimal("30.00")
+
+    answer = credit(world, journey.invoice_id)
+
+    assert answer.status_code == 200, answer.text
+    by_id = {i["id"]: i for i in invoices(world)}
+    assert by_id[answer.json()["credit_note_id"]]["total"] == Decimal("50.00")
+    assert by_id[answer.json()["reissued_invoice_id"]]["total"] == Decimal("50.00")
+    # invoiced 50 + 50, credited 20 + 50: the 3 units kept, once
+    assert net_billed(world) == Decimal("30.00")
+    assert check_consistency(world.container.deps) == []

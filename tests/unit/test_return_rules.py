@@ -127,3 +127,25 @@ def test_policies_per_customer_and_their_checks() -> None:
         rt.ReturnPolicy(restocking_fee_pct=Decimal("1"))
     with pytest.raises(InvalidInput):
         rt.ReturnPolicy(accepted_reasons=frozenset())
+
+
+def received(good: int, damaged: int, credited: int) -> rt.ReturnLine:
+    return rt.ReturnLine(1, "S1", "DAL", "SKU1", good + damaged, good=good, damaged=damaged,
+                         accepted=credited, credited=credited)
+
+
+def test_settling_credits_what_was_received_and_not_credited_within_the_invoice() -> None:
+    [(line, units)] = rt.settlement([received(1, 2, credited=1)], [invoiced(credited=1)])
+    assert (line.line_no, units) == (1, 2)
+    [(_, capped)] = rt.settlement([received(1, 2, credited=1)], [invoiced(credited=4)])
+    assert capped == 1
+    assert rt.settlement([received(1, 2, credited=1)], [invoiced(credited=5)]) == []
+    assert rt.settlement([received(2, 0, credited=2)], [invoiced(credited=2)]) == []
+    settled = rt.ReturnLine(1, "S1", "DAL", "SKU1", 3, good=1, damaged=2, accepted=1,
+                            credited=1, settled=2)
+    assert rt.settlement([settled], [invoiced(credited=3)]) == []
+
+
+def test_a_settlement_is_priced_as_the_receipts_credit() -> None:
+    [credit] = rt.priced("NOT_NEEDED", POLICY, [(received(1, 2, credited=1), 2)], [invoiced()])
+    assert (credit.quantity, credit.unit_price) == (2, Decimal("8.50"))

@@ -61,7 +61,7 @@ def list_cmd(
     records = read(lambda c: return_queries.returns_of_order(c.engine, order_id))
     rows = [{"return_id": r.id, "status": r.status.value, "reason": r.reason,
              "units": sum(ln.authorised for ln in r.lines),
-             "credited": sum(ln.credited for ln in r.lines), "actor": r.actor}
+             "credited": sum(ln.credited + ln.settled for ln in r.lines), "actor": r.actor}
             for r in records]
     emit(Listing("returns", rows, LIST_COLUMNS, ids=("return_id",), total=len(rows)), output)
 

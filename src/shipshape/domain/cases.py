@@ -203,7 +203,8 @@ def open_case(
     )
 
 
-SUBJECT_DETAILS = ("subject", "shipment_id", "invoice_id", "document", "event_id")
+SUBJECT_DETAILS = ("subject", "shipment_id", "invoice_id", "document", "event_id",
+                   "return_id")
 """Details that name what, beyond the order, site and lines, a case is about."""
 
 

@@ -12,9 +12,10 @@ between tables whatever happened, so that a violation points at a bug or a hand-
 6. Every event written is published, and applied by each consumer that takes it (or stored as
    its dead letter), within the stated lag (`services/delivery.py`).
 7. Returns: no line of a shipment is returned (live returns) beyond what it shipped, nor received
-   beyond what was authorised; every unit a return credits was accepted on its receipt, and
-   the credit note it names credits exactly those units. Quarantined and scrapped stock is
-   the sum of its `quarantine` and `scrap` movements (check 4's on hand leaves them out).
+   beyond what was authorised; every unit a return credits was accepted on its receipt (or,
+   settling its dispute, received and not credited on it), and the credit note it names
+   credits exactly those units. Quarantined and scrapped stock is the sum of its `quarantine`
+   and `scrap` movements (check 4's on hand leaves them out).
 """
 
 from __future__ import annotations
@@ -193,6 +194,8 @@ class ReturnCredit:
     credit_note_id: str | None
     note_quantity: int | None
     """The units the credit note credits of the line (None: no such credit note line)."""
+    settled: bool = False
+    """A settled dispute's credit: `accepted` is what the receipt booked and did not credit."""
 
 
 def held_violations(tallies: Iterable[HeldTally]) -> list[Violation]:
@@ -227,8 +230,9 @@ def return_violations(tallies: Iterable[ReturnTally],
     for c in credits:
         subject = f"return {c.return_id} line {c.line_no} shipment {c.shipment_id}"
         if c.credited > c.accepted:
+            creditable = "received and not credited" if c.settled else "accepted"
             found.append(Violation(RETURNS, subject, f"{c.credited} credited, but "
-                                   f"{c.accepted} accepted on receipt"))
+                                   f"{c.accepted} {creditable} on receipt"))
         if c.status not in ("received", "disputed", "credited"):
             found.append(Violation(RETURNS, subject, f"credited while {c.status}: no receipt"))
         key = (c.credit_note_id, c.line_no)

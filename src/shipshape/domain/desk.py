@@ -46,6 +46,9 @@ ON_DELIVERY: dict[Action, frozenset[str]] = {
 }
 """Actions on a shipment's delivery (`services/delivery_actions.py`), and the case codes each
 answers; crediting a failed delivery in full cancels it."""
+ON_RETURN: dict[Action, frozenset[str]] = {A.CREDIT: frozenset({"RETURN_DISPUTED"})}
+"""Actions on a return (`services/returns.py`): `credit` settles a dispute in the customer's
+favour."""
 DESTRUCTIVE = frozenset({A.CANCEL_LINE, A.REJECT, A.RELEASE_HOLD, A.RESHIP, A.CREDIT})
 """Actions the console confirms before it takes them."""
 CLOSING = frozenset({A.APPROVE_SPLIT, A.SUBSTITUTE, A.CANCEL_LINE, A.RELEASE_HOLD, A.RESOURCE,
@@ -68,8 +71,9 @@ def applies(action: Action, case: ExceptionCase, order_status: OrderStatus | Non
         return False
     if action in ON_HELD_ORDER:
         return order_status is OrderStatus.HELD and case.code in ON_HELD_ORDER[action]
-    if action in ON_DELIVERY:
-        return case.code in ON_DELIVERY[action]
+    if action in ON_DELIVERY or action in ON_RETURN:
+        return (case.code in ON_DELIVERY.get(action, frozenset())
+                or case.code in ON_RETURN.get(action, frozenset()))
     if action is A.RETRY:
         return case.details.get("consumer") is not None  # a dead letter's case
     if action is A.PAUSE:

@@ -14,6 +14,10 @@
   (waived for the reasons that say the fault is ours, `FAULT_REASONS`); good units are always
   accepted, damaged and scrapped ones only for those reasons. Never more units of an invoice
   line are credited than it invoiced.
+* **Settlement.** Customer service may settle a dispute in the customer's favour (the desk's
+  `credit`): the units the receipt booked and no credit covers yet are credited, at the price
+  the receipt's credit used (the invoiced price less the restocking fee of the return's
+  reason), at most what their invoice line has left to credit, once.
 """
 
 from __future__ import annotations
@@ -102,10 +106,18 @@ class ReturnLine:
     accepted: int = 0
     credited: int = 0
     credit_note_id: str | None = None
+    settled: int = 0
+    """Units credited when the desk settled the dispute, by `settlement_note_id`."""
+    settlement_note_id: str | None = None
 
     @property
     def received(self) -> int:
         return self.good + self.damaged + self.scrapped
+
+    @property
+    def uncredited(self) -> int:
+        """Units the receipt booked that no credit covers."""
+        return self.received - self.credited - self.settled
 
 
 def check_reason(reason: str, policy: ReturnPolicy) -> str:
@@ -264,11 +276,32 @@ def credit_lines(reason: str, policy: ReturnPolicy, lines: Sequence[ReturnLine],
                  invoiced: Sequence[InvoicedLine]) -> list[CreditLine]:
     """The credit for the accepted units of `lines`, one line per invoice line, at the invoiced
     price less the restocking fee; Conflict when more would be credited than was invoiced."""
+    return priced(reason, policy, [(line, line.accepted) for line in lines], invoiced)
+
+
+def settlement(lines: Sequence[ReturnLine],
+               invoiced: Sequence[InvoicedLine]) -> list[tuple[ReturnLine, int]]:
+    """What settling a dispute credits of each line: the units the receipt booked and no credit
+    covers, at most what its invoice line has left (credit notes of every kind counted)."""
+    left = {(i.shipment_id, i.line_no): i.quantity - i.credited for i in invoiced}
+    found: list[tuple[ReturnLine, int]] = []
+    for line in lines:
+        key = (line.shipment_id, line.line_no)
+        units = min(line.uncredited, left.get(key, 0))
+        if units > 0:
+            left[key] -= units
+            found.append((line, units))
+    return found
+
+
+def priced(reason: str, policy: ReturnPolicy, units: Sequence[tuple[ReturnLine, int]],
+           invoiced: Sequence[InvoicedLine]) -> list[CreditLine]:
+    """The credit for `units` (a return line, how many of its units), as `credit_lines`."""
     fee = Decimal("0") if reason in FAULT_REASONS else policy.restocking_fee_pct
     by_key = {(i.shipment_id, i.line_no): i for i in invoiced}
     found: dict[tuple[str, int], CreditLine] = {}
-    for line in lines:
-        if not line.accepted:
+    for line, quantity in units:
+        if not quantity:
             continue
         billed = by_key.get((line.shipment_id, line.line_no))
         if billed is None:
@@ -276,13 +309,13 @@ def credit_lines(reason: str, policy: ReturnPolicy, lines: Sequence[ReturnLine],
                            "to credit")
         key = (billed.invoice_id, line.line_no)
         before = found[key].quantity if key in found else 0
-        if billed.credited + before + line.accepted > billed.quantity:
+        if billed.credited + before + quantity > billed.quantity:
             raise Conflict(f"invoice {billed.invoice_id} line {line.line_no} invoiced "
                            f"{billed.quantity}, {billed.credited} credited already; "
-                           f"{line.accepted} more would credit more than was invoiced")
+                           f"{quantity} more would credit more than was invoiced")
         price = (billed.unit_price * (1 - fee)).quantize(Decimal("0.01"), ROUND_HALF_UP)
         found[key] = CreditLine(billed.invoice_id, line.line_no, line.sku,
-                                before + line.accepted, price)
+                                before + quantity, price)
     return list(found.values())
 
 
@@ -308,4 +341,5 @@ def return_json(record: ReturnRecord) -> dict[str, object]:
                        "sku": ln.sku, "authorised": ln.authorised, "good": ln.good,
                        "damaged": ln.damaged, "scrapped": ln.scrapped,
                        "accepted": ln.accepted, "credited": ln.credited,
-                       "credit_note_id": ln.credit_note_id} for ln in record.lines]}
+                       "credit_note_id": ln.credit_note_id, "settled": ln.settled,
+                       "settlement_note_id": ln.settlement_note_id} for ln in record.lines]}

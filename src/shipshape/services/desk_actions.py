@@ -26,7 +26,7 @@ from shipshape.domain.desk import Action
 from shipshape.domain.errors import Conflict, InvalidInput
 from shipshape.domain.orders import OrderDraft, OrderLine, OrderStatus, ShipTo
 from shipshape.domain.picking import OrderToPick
-from shipshape.services import amendment, delivery_actions, desk_clock
+from shipshape.services import amendment, delivery_actions, desk_clock, returns
 from shipshape.services.acceptance import Consent, Decision, decide
 from shipshape.services.deps import Deps
 from shipshape.services.ports import UnitOfWork
@@ -226,6 +226,15 @@ def _on_delivery(deps: Deps, uow: UnitOfWork, case: ExceptionCase,
     return Outcome(True, body, tuple(events), _still_blocking(uow, case))
 
 
+def _credit(deps: Deps, uow: UnitOfWork, case: ExceptionCase, request: CaseAction) -> Outcome:
+    """On a disputed return the dispute is settled in the customer's favour; on a delivery
+    case the damaged, short or failed units are credited."""
+    if case.code not in desk.ON_RETURN[Action.CREDIT]:
+        return _on_delivery(deps, uow, case, request)
+    body, events = returns.settle_dispute(deps, uow, case, request.actor, request.reason_code)
+    return Outcome(True, body, tuple(events), _still_blocking(uow, case))
+
+
 Runner = Callable[[Deps, UnitOfWork, ExceptionCase, "CaseAction"], Outcome]
 RUNNERS: dict[Action, Runner] = {
     Action.APPROVE_SPLIT: _approve_split, Action.SUBSTITUTE: _substitute,
@@ -233,5 +242,5 @@ RUNNERS: dict[Action, Runner] = {
     Action.RELEASE_HOLD: _release_hold, Action.RESOURCE: _resource,
     Action.RESOLVE: _close_only, Action.REJECT: _close_only,
     Action.PAUSE: _pause, Action.RESUME: _resume,
-    Action.REDELIVER: _on_delivery, Action.RESHIP: _on_delivery, Action.CREDIT: _on_delivery,
+    Action.REDELIVER: _on_delivery, Action.RESHIP: _on_delivery, Action.CREDIT: _credit,
 }

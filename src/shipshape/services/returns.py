@@ -11,6 +11,13 @@ to quarantine, scrapped ones to scrap (a stock movement each); one credit note p
 accepted units were billed on (`CreditNoteIssued` naming the return, to finance through the
 outbox); a `RETURN_DISPUTED` case for customer service when the receipt differs from the
 authorisation.
+
+The desk settles a dispute in the customer's favour (`credit` on the case, `settle_dispute`, in
+the desk's transaction under the order's and the case's locks, then the return's): the units
+the receipt booked and no credit covers are credited like the receipt's (the invoiced price
+less the restocking fee of the return's reason, tax in proportion, no freight, a credit note
+per invoice, `CreditNoteIssued` naming the return), at most what their invoice line has left to
+credit, and the return becomes `credited`, so it is settled once.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from decimal import Decimal
 from shipshape.domain import invoicing as iv
 from shipshape.domain import returns as rt
 from shipshape.domain.billing import InvoiceLine, cents
+from shipshape.domain.cases import ExceptionCase
 from shipshape.domain.catalogue import (
     CreditNoteIssued,
     DomainEvent,
@@ -144,10 +152,72 @@ def return_received(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
 def _credit(deps: Deps, uow: UnitOfWork, order: OrderToPick, record: rt.ReturnRecord,
             lines: Sequence[rt.ReturnLine], now: datetime) -> list[CreditNoteIssued]:
     """One credit note per invoice the accepted units were billed on."""
-    accepted = [ln for ln in lines if ln.accepted]
-    invoiced = uow.returns.invoiced({ln.shipment_id for ln in accepted})
-    credit = rt.credit_lines(record.reason, deps.returns.of(record.customer_id), accepted,
-                             invoiced)
+    accepted = [(ln, ln.accepted) for ln in lines if ln.accepted]
+    invoiced = uow.returns.invoiced({ln.shipment_id for ln, _ in accepted})
+    issued = _credit_notes(deps, uow, order, record, accepted, invoiced, "system:wms",
+                           f"return {record.id} ({record.reason})", now)
+    for ln, _, note in _credited_by(accepted, invoiced, issued):
+        uow.returns.record_credit(record.id, ln, note)
+    return issued
+
+
+def settle_dispute(deps: Deps, uow: UnitOfWork, case: ExceptionCase, actor: str,
+                   reason: str) -> tuple[dict[str, object], list[DomainEvent]]:
+    """Credit what the disputed return of `case` received and did not credit; Conflict when
+    the return is settled or nothing is left to credit."""
+    record = _disputed(uow, case)
+    order = uow.picks.order(record.order_id, lock=True)
+    if order is None:
+        raise Conflict(f"return {record.id} names unknown order {record.order_id}")
+    invoiced = uow.returns.invoiced({ln.shipment_id for ln in record.lines})
+    units = rt.settlement(record.lines, invoiced)
+    if not units:
+        raise Conflict(f"return {record.id} has nothing left to credit: every unit received "
+                       "is credited, or its invoice line is")
+    now = deps.clock.now()
+    issued = _credit_notes(deps, uow, order, record, units, invoiced, actor,
+                           f"return {record.id} ({record.reason}) settled: case {case.id} "
+                           f"({reason})", now)
+    for ln, quantity, note in _credited_by(units, invoiced, issued):
+        uow.returns.record_settlement(record.id, ln, quantity, note)
+    uow.returns.set_status(record.id, rt.ReturnStatus.CREDITED, now)
+    body: dict[str, object] = {
+        "return_id": record.id, "status": rt.ReturnStatus.CREDITED.value,
+        "credit_note_ids": [n.note.number for n in issued],
+        "total": str(sum((n.note.total for n in issued), Decimal("0"))),
+        "lines": [{"line_no": ln.line_no, "shipment_id": ln.shipment_id, "quantity": q}
+                  for ln, q in units]}
+    return body, list(issued)
+
+
+def _disputed(uow: UnitOfWork, case: ExceptionCase) -> rt.ReturnRecord:
+    return_id = case.details.get("return_id")
+    record = uow.returns.get(return_id, lock=True) if isinstance(return_id, str) else None
+    if record is None or record.order_id != case.order_id:
+        raise Conflict(f"case {case.id} names no return of its order")
+    if record.status is not rt.ReturnStatus.DISPUTED:
+        raise Conflict(f"return {record.id} is {record.status.value}, not disputed; its "
+                       "dispute was settled or there is none")
+    return record
+
+
+def _credited_by(units: Sequence[tuple[rt.ReturnLine, int]],
+                 invoiced: Sequence[rt.InvoicedLine],
+                 issued: Sequence[CreditNoteIssued]) -> list[tuple[rt.ReturnLine, int, str]]:
+    """Each return line of `units`, its units and the credit note that credits them."""
+    note_of = {n.credits: n.note.number for n in issued}
+    by_key = {(i.shipment_id, i.line_no): note_of[i.invoice_id] for i in invoiced
+              if i.invoice_id in note_of}
+    return [(ln, quantity, by_key[(ln.shipment_id, ln.line_no)]) for ln, quantity in units
+            if (ln.shipment_id, ln.line_no) in by_key]
+
+
+def _credit_notes(deps: Deps, uow: UnitOfWork, order: OrderToPick, record: rt.ReturnRecord,
+                  units: Sequence[tuple[rt.ReturnLine, int]],
+                  invoiced: Sequence[rt.InvoicedLine], actor: str, reason: str,
+                  now: datetime) -> list[CreditNoteIssued]:
+    """One credit note per invoice `units` were billed on, naming the return."""
+    credit = rt.priced(record.reason, deps.returns.of(record.customer_id), units, invoiced)
     customer = uow.masterdata.customer(record.customer_id)
     issued: list[CreditNoteIssued] = []
     for invoice_id in sorted({c.invoice_id for c in credit}):
@@ -166,12 +236,7 @@ def _credit(deps: Deps, uow: UnitOfWork, order: OrderToPick, record: rt.ReturnRe
                        lines=note_lines, freight=Decimal("0"), tax=cents(subtotal * rate))
         uow.invoices.add(note, iv.InvoiceKind.CREDIT_NOTE, invoice_id, now)
         issued.append(CreditNoteIssued(occurred_at=now, note=note, credits=invoice_id,
-                                       reason=f"return {record.id} ({record.reason})",
-                                       actor="system:wms", return_id=record.id))
-        billed = {(i.shipment_id, i.line_no) for i in invoiced if i.invoice_id == invoice_id}
-        for ln in accepted:
-            if (ln.shipment_id, ln.line_no) in billed:
-                uow.returns.record_credit(record.id, ln, note.number)
+                                       reason=reason, actor=actor, return_id=record.id))
     return issued
 
 

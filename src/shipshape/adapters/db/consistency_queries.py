@@ -153,18 +153,26 @@ def return_tallies(conn: Connection) -> list[cs.ReturnTally]:
 
 
 def return_credits(conn: Connection) -> list[cs.ReturnCredit]:
-    """Return lines that credited something, or name a credit note, with the note's line."""
+    """Return lines that credited something, or name a credit note, with the note's line; and
+    those a settled dispute credited, beside the units the receipt booked and did not credit."""
+    rl = t.return_lines.c
+    return [*_credits(conn, rl.accepted, rl.credited, rl.credit_note_id),
+            *_credits(conn, rl.good + rl.damaged + rl.scrapped - rl.credited, rl.settled,
+                      rl.settlement_note_id, settled=True)]
+
+
+def _credits(conn: Connection, creditable: Any, credited: Any, note_id: Any,
+             settled: bool = False) -> list[cs.ReturnCredit]:
     rt, rl, il = t.returns.c, t.return_lines.c, t.invoice_lines.c
     rows = conn.execute(
-        select(rl.return_id, rt.status, rl.line_no, rl.shipment_id, rl.accepted, rl.credited,
-               rl.credit_note_id, il.quantity)
+        select(rl.return_id, rt.status, rl.line_no, rl.shipment_id, creditable, credited,
+               note_id, il.quantity)
         .join(t.returns, rt.id == rl.return_id)
-        .outerjoin(t.invoice_lines, (il.invoice_id == rl.credit_note_id)
-                   & (il.line_no == rl.line_no))
-        .where((rl.credited > 0) | rl.credit_note_id.is_not(None))
+        .outerjoin(t.invoice_lines, (il.invoice_id == note_id) & (il.line_no == rl.line_no))
+        .where((credited > 0) | note_id.is_not(None))
         .order_by(rl.return_id, rl.line_no, rl.shipment_id))
     return [cs.ReturnCredit(r, status, n, s, int(a), int(c), note,
-                            None if q is None else int(q))
+                            None if q is None else int(q), settled)
             for r, status, n, s, a, c, note, q in rows]
 
 

@@ -42,6 +42,10 @@ CREDIT = (update(t.return_lines)
           .where(rl.return_id == bindparam("k_return"), rl.line_no == bindparam("k_line"),
                  rl.shipment_id == bindparam("k_shipment"))
           .values(credited=bindparam("credited"), credit_note_id=bindparam("note")))
+SETTLEMENT = (update(t.return_lines)
+              .where(rl.return_id == bindparam("k_return"), rl.line_no == bindparam("k_line"),
+                     rl.shipment_id == bindparam("k_shipment"))
+              .values(settled=bindparam("settled"), settlement_note_id=bindparam("note")))
 MOVEMENT = t.stock_movements.insert()
 
 
@@ -80,7 +84,8 @@ class SqlReturns:
             {"return_id": record.id, "line_no": ln.line_no, "shipment_id": ln.shipment_id,
              "site": ln.site, "sku": ln.sku, "authorised": ln.authorised, "good": 0,
              "damaged": 0, "scrapped": 0, "accepted": 0, "credited": 0,
-             "credit_note_id": None} for ln in record.lines])
+             "credit_note_id": None, "settled": 0, "settlement_note_id": None}
+            for ln in record.lines])
 
     def get(self, return_id: str, lock: bool = False) -> ReturnRecord | None:
         query = LOCKED_RETURN if lock and self._row_locks else RETURN
@@ -112,6 +117,12 @@ class SqlReturns:
         self._conn.execute(CREDIT, {"k_return": return_id, "k_line": line.line_no,
                                     "k_shipment": line.shipment_id, "credited": line.accepted,
                                     "note": credit_note_id})
+
+    def record_settlement(self, return_id: str, line: ReturnLine, units: int,
+                          credit_note_id: str) -> None:
+        self._conn.execute(SETTLEMENT, {"k_return": return_id, "k_line": line.line_no,
+                                        "k_shipment": line.shipment_id, "settled": units,
+                                        "note": credit_note_id})
 
     def set_status(self, return_id: str, status: ReturnStatus, at: datetime) -> None:
         self._conn.execute(update(t.returns).where(rt.id == return_id).values(
@@ -165,7 +176,7 @@ def records(conn: Connection, rows: Sequence[object]) -> list[ReturnRecord]:
         lines.setdefault(ln.return_id, []).append(ReturnLine(
             ln.line_no, ln.shipment_id, ln.site, ln.sku, int(ln.authorised), int(ln.good),
             int(ln.damaged), int(ln.scrapped), int(ln.accepted), int(ln.credited),
-            ln.credit_note_id))
+            ln.credit_note_id, int(ln.settled), ln.settlement_note_id))
     return [ReturnRecord(r.id, r.order_id, r.customer_id,  # type: ignore[attr-defined]
                          ReturnStatus(r.status), r.reason_code,  # type: ignore[attr-defined]
                          r.actor, tuple(lines.get(r.id, ())))  # type: ignore[attr-defined]

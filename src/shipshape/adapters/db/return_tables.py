@@ -36,6 +36,8 @@ return_lines = Table(
     Column("accepted", Quantity, nullable=False),
     Column("credited", Quantity, nullable=False),
     Column("credit_note_id", String(40)),
+    Column("settled", Quantity, nullable=False, server_default="0"),
+    Column("settlement_note_id", String(40)),
 )
 
 held_stock = Table(

@@ -54,6 +54,9 @@ class ReturnLineOut(BaseModel):
     accepted: int
     credited: int
     credit_note_id: str | None
+    settled: int
+    """Units credited when customer service settled the return's dispute (the desk's credit)."""
+    settlement_note_id: str | None
 
 
 class ReturnOut(BaseModel):
