@@ -258,3 +258,35 @@ def test_a_settlement_after_the_invoice_was_credited_and_billed_again(make_world
     assert net_billed(world) == Decimal("20.00")
     assert_never_over_credited(world)
     assert check_consistency(world.container.deps) == []
+
+
+def test_a_delivery_credit_takes_no_unit_a_return_credited_before(make_world: Any) -> None:
+    world = make_world({("DAL", "SKU1"): 100})
+    journey = acknowledged(world)
+    agent = world.container.tokens.create("agent", "agent", world.container.deps.clock.now())
+    returned = world.client.post(
+        f"/api/v1/orders/{journey.order_id}/returns", headers=auth(world.token),
+        json={"reason": "DAMAGED", "lines": [{"line_no": 1, "quantity": 4}]})
+    assert returned.status_code == 201, returned.text
+    received = send(world, "wms", "return_received", {
+        "return_id": returned.json()["return_id"], "order_id": journey.order_id,
+        "lines": [{"line_no": 1, "good": 0, "damaged": 4, "scrapped": 0}]}, "wms-rma-1")
+    assert received.status_code == 200, received.text
+    # the carrier reports the same units damaged afterwards: only one unit is left to credit
+    for kind, data, webhook in (
+            ("shipment_delivered", {}, "tms-1"),
+            ("delivery_discrepancy", {"lines": [{"line_no": 1, "damaged": 4}]}, "tms-2")):
+        assert send(world, "tms", kind, {"shipment_id": "SHP-1", **data}, webhook).status_code \
+            == 200
+    [damaged] = world.cases("DAMAGED_ON_DELIVERY")
+    before = written(world)
+
+    answer = world.client.post(f"/api/v1/exceptions/{damaged['case_id']}/actions",
+                               headers=auth(agent),
+                               json={"action": "credit", "reason_code": "CARRIER_DAMAGE"})
+
+    assert answer.status_code == 409, answer.text
+    assert "1 of line 1 left to credit, not 4" in answer.json()["detail"]
+    assert written(world) == before
+    assert sorted(n["total"] for n in notes(world)) == [Decimal("40.00")]
+    assert_never_over_credited(world)

@@ -101,7 +101,8 @@ def credit_quantities(deps: Deps, uow: UnitOfWork, order_id: str, shipment_id: s
     """A credit note for part of a shipment's invoice in force (`quantities`: line -> units,
     e.g. what arrived damaged or short), at the invoiced unit prices with the invoice's tax in
     proportion and no freight; the invoice itself stands (it billed what shipped). Conflict
-    when the shipment has no invoice in force or a line asks more than it billed."""
+    when the shipment has no invoice in force or a line asks more than it has left to credit
+    (what it billed less what any credit note took back of it, a return's included)."""
     invoice = next((i for i in uow.invoices.of_order(order_id)
                     if i.shipment_id == shipment_id and i.kind is iv.InvoiceKind.INVOICE
                     and i.status is not iv.InvoiceStatus.CREDITED), None)
@@ -109,11 +110,15 @@ def credit_quantities(deps: Deps, uow: UnitOfWork, order_id: str, shipment_id: s
     if invoice is None or stored is None:
         raise Conflict(f"shipment {shipment_id} has no invoice in force to credit")
     billed = {ln.line_no: ln for ln in stored.lines}
+    credited = {i.line_no: i.credited for i in uow.returns.invoiced({shipment_id})
+                if i.invoice_id == invoice.id}
     lines = []
     for line_no, units in sorted(quantities.items()):
         line = billed.get(line_no)
-        if line is None or units > line.quantity:
-            raise Conflict(f"invoice {invoice.id} does not bill {units} of line {line_no}")
+        left = line.quantity - credited.get(line_no, 0) if line else 0
+        if line is None or units > left:
+            raise Conflict(f"invoice {invoice.id} has {left} of line {line_no} left to credit, "
+                           f"not {units}")
         if units:
             lines.append(replace(line, quantity=units))
     if not lines:
