@@ -87,8 +87,9 @@ def test_an_action_body_takes_only_the_fields_of_its_action() -> None:
 
 
 def test_destructive_actions_are_confirmed() -> None:
-    assert {"cancel_line", "reject", "release_hold"} == view.DESTRUCTIVE
+    assert {"cancel_line", "reject", "release_hold", "reship", "credit"} == view.DESTRUCTIVE
     assert "approve_split" not in view.DESTRUCTIVE
+    assert {"redeliver", "reship", "credit"} <= set(view.ACTION_LABELS)
 
 
 def test_a_refusal_reads_as_the_apis_words() -> None:

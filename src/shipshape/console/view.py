@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from shipshape.domain import desk
+
 JEOPARDY_COLOURS = {
     "on_track": "green", "at_risk": "amber", "breached": "red", "paused": "grey",
     "closed": "blue-grey"}
@@ -35,8 +37,9 @@ ACTION_LABELS = {
     "substitute": "Substitute item", "delay_release": "Delay release",
     "cancel_line": "Cancel line", "release_hold": "Release hold", "resource": "Ship from site",
     "retry": "Retry", "resolve": "Mark resolved", "reject": "Reject (not an exception)",
-    "pause": "Pause SLA clock", "resume": "Resume SLA clock"}
-DESTRUCTIVE = frozenset({"cancel_line", "reject", "release_hold"})
+    "pause": "Pause SLA clock", "resume": "Resume SLA clock",
+    "redeliver": "Deliver again", "reship": "Re-ship and credit", "credit": "Credit"}
+DESTRUCTIVE = frozenset(action.value for action in desk.DESTRUCTIVE)
 """Actions asked for a second time, in a confirmation dialog, before they are sent."""
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "substitute": ("line_no", "substitute_sku"), "delay_release": ("release_on",),
