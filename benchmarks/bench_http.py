@@ -166,9 +166,9 @@ def load(base: str, token: str, bodies: Sequence[dict[str, Any]], workers: int,
 # --------------------------------------------------------------------------- one backend
 
 
-ENGINES = {"threads": (), "process": ("--engine-process",)}
-"""How `serve` runs the embedded relay and workers: threads of the API's process (the default)
-or a process of their own (`--engine-process`)."""
+ENGINES = {"threads": ("--engine-threads",), "process": ("--engine-process",)}
+"""How `serve` runs the embedded relay and workers: a process of their own (the default,
+`--engine-process`) or threads of the API's process (`--engine-threads`)."""
 
 
 def bench_backend(backend: str, count: int, workers: int, seconds: float,

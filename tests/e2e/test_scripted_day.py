@@ -86,7 +86,10 @@ def server(env: dict[str, str], tmp_path: Path) -> Iterator[httpx.Client]:
     port = free_port()
     log = tmp_path / "server.log"
     with log.open("wb") as output:
-        process = subprocess.Popen([str(SCRIPT), "serve", "--port", str(port)], env=env,
+        # the engine as threads of the server's process (the other tests serve with the
+        # default, an engine process of its own)
+        process = subprocess.Popen([str(SCRIPT), "serve", "--port", str(port),
+                                    "--engine-threads"], env=env,
                                    cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:

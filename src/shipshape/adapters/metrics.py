@@ -4,16 +4,24 @@ Each `PrometheusMetrics` has a registry of its own (not the process-wide one), s
 applications can live in one process. Counters and histograms are kept as the services report;
 the store's gauges (outbox lag, open dead letters) are read at scrape time, and are left out of a
 scrape, with a warning in the log, when the store does not answer.
+
+When the relay and workers run in a process of their own (`serve`'s engine process), that
+process writes its scrape to a file every half second (`write_to`) and the API's scrape adds
+those counts to its own (`add_from`): counters and histograms summed, gauges the API's.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -39,6 +47,7 @@ class PrometheusMetrics:
         self.registry = CollectorRegistry()
         self._clock = clock
         self._store: _StoreCollector | None = None
+        self._other: Path | None = None
         r = self.registry
         self._published = Counter(f"{P}events_published", "Outbox events published by the relay",
                                   registry=r)
@@ -96,7 +105,68 @@ class PrometheusMetrics:
 
     def render(self) -> tuple[bytes, str]:
         """The scrape's body in the Prometheus text format, and its content type."""
-        return generate_latest(self.registry), CONTENT_TYPE
+        if self._other is None:
+            return generate_latest(self.registry), CONTENT_TYPE
+        return generate_latest(_Families(merged(self.registry.collect(),
+                                                _read(self._other)))), CONTENT_TYPE
+
+    def add_from(self, path: Path) -> None:
+        """Add the counts another process writes to `path` (`write_to`) to every scrape."""
+        self._other = path
+
+    def write_to(self, path: Path) -> None:
+        """This process's scrape, to `path` (whole: written aside, then renamed over it)."""
+        aside = path.with_name(f".{path.name}.{os.getpid()}")
+        aside.write_bytes(generate_latest(self.registry))
+        aside.replace(path)
+
+
+SUMMED = frozenset({"counter", "histogram", "summary"})
+
+
+def merged(ours: Iterable[Metric], theirs: Iterable[Metric]) -> list[Metric]:
+    """`ours` with `theirs` added: the samples of counters, histograms and summaries summed by
+    name and labels (their `_created` kept from the first); a gauge or a family only one side
+    has kept as it is (a gauge both have read from the same store: ours)."""
+    families = {family.name: family for family in ours}
+    for family in theirs:
+        mine = families.get(family.name)
+        if mine is None:
+            families[family.name] = family
+        elif mine.type in SUMMED and mine.type == family.type:
+            mine.samples = _summed(mine.samples, family.samples)
+    return list(families.values())
+
+
+def _summed(ours: list[Sample], theirs: list[Sample]) -> list[Sample]:
+    totals = {(s.name, tuple(sorted(s.labels.items()))): s for s in ours}
+    for sample in theirs:
+        key = (sample.name, tuple(sorted(sample.labels.items())))
+        mine = totals.get(key)
+        if mine is None:
+            totals[key] = sample
+        elif not sample.name.endswith("_created"):
+            totals[key] = mine._replace(value=mine.value + sample.value)
+    return list(totals.values())
+
+
+def _read(path: Path) -> list[Metric]:
+    """The families another process wrote; none while it has written nothing (or unreadable)."""
+    try:
+        text = path.read_text()
+    except OSError:
+        return []
+    return list(text_string_to_metric_families(text))
+
+
+class _Families:
+    """Fixed families, in the shape `generate_latest` reads."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> list[Metric]:
+        return self._families
 
 
 class _StoreCollector:

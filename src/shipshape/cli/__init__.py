@@ -96,9 +96,10 @@ def serve(
         help="run the outbox relay beside the API (default: when no broker URL is set)")
     ] | None = None,
     engine_process: Annotated[bool, typer.Option(
-        help="embedded: run the relay and workers in a process of their own instead of as "
-             "threads of the API's process (more orders/s; their event counters then stay in "
-             "that process, off /metrics)")] = False,
+        "--engine-process/--engine-threads",
+        help="embedded: run the relay and workers in a process of their own (the default: "
+             "delivering events never takes the API's interpreter from the requests; their "
+             "counters still reach /metrics) or as threads of the API's process")] = True,
     web_console: Annotated[bool, typer.Option(
         "--console/--no-console", help="serve the web console at /console")] = True,
 ) -> None:
@@ -135,7 +136,7 @@ def _start_engine(container: Container, relay: bool, embedded: bool,
                   own_process: bool) -> list[Callable[[], object]]:
     """What relays and applies events beside the API; the functions that stop it."""
     if relay and embedded and own_process:
-        return [start_engine_process()]
+        return [start_engine_process(container)]
     stops: list[Callable[[], object]] = []
     if relay:
         stops.append(start_relay_thread(container))
