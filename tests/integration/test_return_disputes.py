@@ -16,6 +16,7 @@ from shipshape.adapters.db import tables as t
 from shipshape.domain.catalogue import CreditNoteIssued
 from shipshape.domain.desk import Action
 from shipshape.domain.errors import Conflict
+from shipshape.services import perfect_order
 from shipshape.services.consistency import check_consistency
 from shipshape.services.desk import CaseAction, act
 from tests.builders import auth
@@ -290,3 +291,28 @@ def test_a_delivery_credit_takes_no_unit_a_return_credited_before(make_world: An
     assert written(world) == before
     assert sorted(n["total"] for n in notes(world)) == [Decimal("40.00")]
     assert_never_over_credited(world)
+
+
+def test_a_return_credit_is_no_invoicing_error_of_the_order(make_world: Any) -> None:
+    world = make_world({("DAL", "SKU1"): 100})
+    journey = acknowledged(world)
+    assert send(world, "tms", "shipment_delivered", {"shipment_id": "SHP-1"},
+                "tms-1").status_code == 200
+    returned = world.client.post(
+        f"/api/v1/orders/{journey.order_id}/returns", headers=auth(world.token),
+        json={"reason": "NOT_NEEDED", "lines": [{"line_no": 1, "quantity": 2}]})
+    assert returned.status_code == 201, returned.text
+    received = send(world, "wms", "return_received", {
+        "return_id": returned.json()["return_id"], "order_id": journey.order_id,
+        "lines": [{"line_no": 1, "good": 2, "damaged": 0, "scrapped": 0}]}, "wms-rma-1")
+    assert received.status_code == 200, received.text
+    assert [n["total"] for n in notes(world)] == [Decimal("20.00")]
+
+    with world.container.deps.uow() as uow:  # as any later milestone of the order would
+        order = uow.picks.order(journey.order_id, lock=True)
+        assert order is not None
+        facts = perfect_order.refresh(uow, order, world.container.deps.clock.now())
+        uow.commit()
+
+    assert facts is not None and facts.invoiced_accurately and facts.perfect
+    assert world.get(f"/orders/{journey.order_id}")["perfect_order"]["perfect"] is True

@@ -17,7 +17,9 @@ shipped.
 
 Perfect order (`perfect_order`): every shipment of the order delivered, the last by the
 promised date (`promised_by`), every ordered unit shipped and none short on delivery, nothing
-damaged, and no credit note against the order's invoices.
+damaged, and no credit note against the order's invoices (a correction, or a credit for what was
+delivered damaged, short or not at all); a credit for goods the customer sent back is no
+invoicing error and does not count.
 """
 
 from __future__ import annotations

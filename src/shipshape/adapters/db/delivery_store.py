@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, exists, select
+from sqlalchemy import Connection, and_, bindparam, exists, select, union
 
+from shipshape.adapters.db import return_tables as rtt
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.upsert import upsert_row
 from shipshape.domain.delivery import DeliveryRecord, DeliveryState, DiscrepantLine, PerfectOrder
@@ -20,6 +21,7 @@ dd = t.delivery_discrepancies.c
 po = t.perfect_orders.c
 sh = t.shipments.c
 iv = t.invoices.c
+rl = rtt.return_lines.c
 _RECORD = (d.shipment_id, d.order_id, d.state, d.delivered_at, d.pod_reference, d.signee,
            d.failure_reason, d.attempts)
 DELIVERY = select(*_RECORD).where(d.shipment_id == bindparam("shipment_id"))
@@ -28,8 +30,13 @@ DELIVERIES_OF_ORDER = (select(*_RECORD).where(d.order_id == bindparam("order_id"
 DISCREPANCIES = (select(dd.shipment_id, dd.line_no, dd.damaged, dd.short)
                  .where(dd.shipment_id.in_(bindparam("ids", expanding=True)))
                  .order_by(dd.shipment_id, dd.line_no))
+_RETURN_NOTES = union(
+    select(rl.credit_note_id).where(rl.credit_note_id.is_not(None)),
+    select(rl.settlement_note_id).where(rl.settlement_note_id.is_not(None)))
 CREDITED = select(exists().where(iv.order_id == bindparam("order_id"),
-                                 iv.kind == InvoiceKind.CREDIT_NOTE.value))
+                                 iv.kind == InvoiceKind.CREDIT_NOTE.value,
+                                 iv.id.not_in(_RETURN_NOTES)))
+"""A credit note against the order that no return of the customer's asked for."""
 PERFECT_ORDER = (select(po.order_id, po.promised_by, po.delivered, po.delivered_at, po.on_time,
                         po.in_full, po.damage_free, po.invoiced_accurately)
                  .where(po.order_id == bindparam("order_id")))
