@@ -166,9 +166,11 @@ def load(base: str, token: str, bodies: Sequence[dict[str, Any]], workers: int,
 # --------------------------------------------------------------------------- one backend
 
 
-ENGINES = {"threads": ("--engine-threads",), "process": ("--engine-process",)}
-"""How `serve` runs the embedded relay and workers: a process of their own (the default,
-`--engine-process`) or threads of the API's process (`--engine-threads`)."""
+ENGINES = {"threads": ("--engine-threads",), "process": ("--engine-process",),
+           "process-2api": ("--engine-process", "--workers", "2")}
+"""How `serve` runs: the embedded relay and workers in a process of their own (the default,
+`--engine-process`) or as threads of the API's process (`--engine-threads`); one API process,
+or two (`--workers 2`)."""
 
 
 def bench_backend(backend: str, count: int, workers: int, seconds: float,
@@ -205,13 +207,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                         help="each worker stops posting after this long (default 20)")
     parser.add_argument("--backend", choices=BACKENDS, action="append")
     parser.add_argument("--engine", choices=sorted(ENGINES), action="append",
-                        help="how serve runs the embedded relay and workers (default: both)")
+                        help="how serve runs the embedded relay and workers, and how many "
+                             "API processes (default: each way)")
     args = parser.parse_args(argv)
     engines = args.engine or list(ENGINES)
     rows, skips = over_backends("http", args.backend, lambda backend: [
         row for engine in engines
         for row in bench_backend(backend, args.orders, args.workers, args.seconds, engine)])
-    print_table("Intake through HTTP (shipshape serve, one uvicorn process)", rows, COLUMNS)
+    print_table("Intake through HTTP (shipshape serve)", rows, COLUMNS)
     console.print("[dim]latency is per request as the client saw it, keep-alive connections; "
                   "client and server share the machine's cores[/]")
     payload = {"results": rows, "skipped": skips, "workers": args.workers,

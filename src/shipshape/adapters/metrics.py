@@ -114,6 +114,10 @@ class PrometheusMetrics:
         """Add the counts another process writes to `path` (`write_to`) to every scrape."""
         self._other = path
 
+    @property
+    def added_from(self) -> Path | None:
+        return self._other
+
     def write_to(self, path: Path) -> None:
         """This process's scrape, to `path` (whole: written aside, then renamed over it)."""
         aside = path.with_name(f".{path.name}.{os.getpid()}")

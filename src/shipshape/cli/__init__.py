@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -100,36 +101,65 @@ def serve(
         help="embedded: run the relay and workers in a process of their own (the default: "
              "delivering events never takes the API's interpreter from the requests; their "
              "counters still reach /metrics) or as threads of the API's process")] = True,
-    web_console: Annotated[bool, typer.Option(
-        "--console/--no-console", help="serve the web console at /console")] = True,
+    web_console: Annotated[bool | None, typer.Option(
+        "--console/--no-console",
+        help="serve the web console at /console (default: with one API process)")] = None,
+    workers: Annotated[int, typer.Option(
+        min=1, max=64, help="API processes; with more than one the engine always runs in a "
+                            "process of its own and there is no web console (its sessions live "
+                            "in one process)")] = 1,
 ) -> None:
     """Serve the HTTP API (and, embedded, relay the outbox and apply its events); an embedded
     SQLite database is migrated first, any other must be at this version's schema
     (`shipshape db upgrade`)."""
-    import uvicorn
-
-    from shipshape.api.app import create_app
-
+    if workers > 1 and web_console:
+        raise typer.BadParameter("the web console keeps its sessions in one process: serve it "
+                                 "with --workers 1, or add --no-console", param_hint="--console")
     container = build(migrate="embedded")
     embedded = not container.settings.broker_url
     in_process = relay if relay is not None else embedded
-    stops = _start_engine(container, in_process, embedded, engine_process)
+    own_process = (engine_process or workers > 1) and in_process and embedded
+    stops = _start_engine(container, in_process, embedded, own_process)
     console.print(serve_banner(container.settings, f"http://{host}:{port}",
-                               relay=in_process, worker=embedded,
-                               own_process=engine_process and in_process and embedded))
-    api = create_app(container, console=web_console)
-    # Start-up objects never die: keep them out of the collector's full passes (long pauses).
-    gc.collect()
-    gc.freeze()
+                               relay=in_process, worker=embedded, own_process=own_process,
+                               workers=workers))
     try:
-        # Our access log (one JSON line per request) replaces uvicorn's; its other lines go
-        # through the process's logging, with times and levels.
-        uvicorn.run(api, host=host, port=port, log_level="warning", log_config=None,
-                    access_log=False)
+        if workers > 1:
+            _serve_processes(container, host, port, workers)
+        else:
+            _serve_here(container, host, port, web_console is not False)
     finally:
         for stop in stops:
             stop()
         container.close()
+
+
+def _serve_processes(container: Container, host: str, port: int, workers: int) -> None:
+    """`workers` API processes, each building the app itself (`api.workers.app`)."""
+    import uvicorn
+
+    from shipshape.api.workers import ENGINE_METRICS
+
+    engine_metrics = container.metrics.added_from
+    if engine_metrics is not None:
+        os.environ[ENGINE_METRICS] = str(engine_metrics)
+    uvicorn.run("shipshape.api.workers:app", factory=True, workers=workers, host=host,
+                port=port, log_level="warning", log_config=None, access_log=False)
+
+
+def _serve_here(container: Container, host: str, port: int, web_console: bool) -> None:
+    import uvicorn
+
+    from shipshape.api.app import create_app
+
+    api = create_app(container, console=web_console)
+    # Start-up objects never die: keep them out of the collector's full passes (long pauses).
+    gc.collect()
+    gc.freeze()
+    # Our access log (one JSON line per request) replaces uvicorn's; its other lines go
+    # through the process's logging, with times and levels.
+    uvicorn.run(api, host=host, port=port, log_level="warning", log_config=None,
+                access_log=False)
 
 
 def _start_engine(container: Container, relay: bool, embedded: bool,
@@ -146,13 +176,13 @@ def _start_engine(container: Container, relay: bool, embedded: bool,
 
 
 def serve_banner(settings: Settings, address: str, *, relay: bool, worker: bool,
-                 own_process: bool = False) -> str:
+                 own_process: bool = False, workers: int = 1) -> str:
     """What `serve` says it serves (the database password masked)."""
+    where = f"serving {settings.database_location} on {address}" + (
+        f" from {workers} API processes" if workers > 1 else "")
     if own_process:
-        return (f"serving {settings.database_location} on {address} with the outbox relay and "
-                "the worker in a process of their own")
-    return (f"serving {settings.database_location} on {address}"
-            + (" with the outbox relay" if relay else "")
+        return f"{where} with the outbox relay and the worker in a process of their own"
+    return (where + (" with the outbox relay" if relay else "")
             + (" and the in-process worker" if worker else ""))
 
 
