@@ -26,6 +26,7 @@ from shipshape.cli import (
     errors,
     events_cmd,
     exit_codes,
+    export_cmd,
     intake_cmd,
     integration_cmd,
     invoices_cmd,
@@ -60,6 +61,7 @@ app.add_typer(waves_cmd.app, name="waves")
 app.add_typer(invoices_cmd.app, name="invoices")
 app.add_typer(returns_cmd.app, name="returns")
 app.add_typer(events_cmd.app, name="events")
+app.add_typer(export_cmd.app, name="export")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(cases_cmd.app, name="cases")
 app.add_typer(orders_cmd.app, name="orders")
