@@ -22,7 +22,7 @@ from common import BENCH_DIR, RESULTS_DIR, console, print_table, write_json
 
 BENCHMARKS = ("bench_intake", "bench_http", "bench_large_order", "bench_edi",
               "bench_integration", "bench_prewave", "bench_journey", "bench_audit",
-              "bench_sla")
+              "bench_sla", "bench_mining")
 QUICK_ARGS = {
     "bench_intake": ["--orders", "500", "--seconds", "5"],
     "bench_http": ["--orders", "500", "--seconds", "5"],
@@ -34,6 +34,7 @@ QUICK_ARGS = {
     "bench_journey": ["--orders", "100"],
     "bench_audit": ["--entries", "100000"],
     "bench_sla": ["--runs", "5"],
+    "bench_mining": ["--copies", "2", "--runs", "1"],
 }
 COLUMNS = ("measure", "backend", "measured", "unit", "target", "status", "p50_ms", "p99_ms",
            "note")
@@ -110,7 +111,20 @@ def summary_rows() -> list[dict[str, Any]]:
                          higher_is_better=False, note="service layer"))
         rows.append(_row("500-line order over HTTP, p99", backend,
                          _find(http, backend, "http_500_lines"), "p99_ms", "ms", None))
-    return rows + edi_rows() + prewave_rows() + journey_rows() + sla_rows()
+    return (rows + edi_rows() + prewave_rows() + journey_rows() + sla_rows()
+            + mining_rows())
+
+
+def mining_rows() -> list[dict[str, Any]]:
+    """A flat log of about 1 million events mined end to end (issue 17)."""
+    result = _find(_load("mining").get("results", []), "memory")
+    note = f"{result['events']:,} events" if result else ""
+    return [_row("mine a flat log end to end", "memory", result, "end_to_end_s", "s", 20,
+                 higher_is_better=False, note=note),
+            _row("mine: DFG with waits", "memory", result, "dfg_s", "s", 1,
+                 higher_is_better=False, note=note),
+            _row("mine: peak memory", "memory", result, "peak_mb", "MB", 2048,
+                 higher_is_better=False, note=note)]
 
 
 def sla_rows() -> list[dict[str, Any]]:

@@ -31,6 +31,7 @@ from shipshape.cli import (
     integration_cmd,
     invoices_cmd,
     masterdata_cmd,
+    mine_cmd,
     orders_cmd,
     partners_cmd,
     purge_cmd,
@@ -260,6 +261,7 @@ app.command("worker")(integration_cmd.worker)
 app.command("reconcile")(reconcile_cmd.reconcile_cmd)
 app.command("check")(reconcile_cmd.check_cmd)
 app.command("purge")(purge_cmd.purge_cmd)
+app.command("mine")(mine_cmd.mine)
 
 
 def main() -> None:
