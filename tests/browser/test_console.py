@@ -215,7 +215,7 @@ def test_console_and_docs_load_without_a_request_leaving_the_machine(
     tab: Tab, served: Console
 ) -> None:
     tab.sign_in(served.tokens["admin"])
-    for path, ready in (("/console/queue", "queue"), ("/console/dashboard", "kpi-placeholder")):
+    for path, ready in (("/console/queue", "queue"), ("/console/dashboard", "kpis")):
         tab.open(path)
         tab.page.get_by_test_id(ready).wait_for()
         tab.page.wait_for_load_state("networkidle")

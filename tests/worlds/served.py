@@ -44,13 +44,13 @@ def wait_until_healthy(base_url: str, server: subprocess.Popen[bytes], log: Path
 
 
 @contextmanager
-def serving(env: dict[str, str], workdir: Path) -> Iterator[tuple[str, Path]]:
-    """`shipshape serve` on a free port in `workdir`, healthy: its base URL and its log;
-    stopped at the end (killed when it does not stop within 10 s)."""
+def serving(env: dict[str, str], workdir: Path, *options: str) -> Iterator[tuple[str, Path]]:
+    """`shipshape serve` on a free port in `workdir` (with `options`), healthy: its base URL
+    and its log; stopped at the end (killed when it does not stop within 10 s)."""
     port = free_port()
     log = workdir / "server.log"
     with log.open("wb") as output:
-        server = subprocess.Popen([str(SCRIPT), "serve", "--port", str(port)], env=env,
+        server = subprocess.Popen([str(SCRIPT), "serve", "--port", str(port), *options], env=env,
                                   cwd=workdir, stdout=output, stderr=subprocess.STDOUT)
     try:
         base_url = f"http://127.0.0.1:{port}"

@@ -19,6 +19,7 @@ from shipshape.api.routes import (
     exceptions,
     health,
     invoices,
+    kpis,
     masterdata,
     metrics,
     order_changes,
@@ -34,7 +35,7 @@ ROUTERS = ((health, "operations"), (masterdata, "master data"), (orders, "orders
            (exceptions, "exceptions"), (edi, "edi"), (events, "system events"),
            (waves, "waves"), (order_changes, "order changes"),
            (reconciliation, "reconciliation"), (invoices, "invoices"), (audit, "audit"),
-           (customers, "customer communication"), (returns, "returns"))
+           (customers, "customer communication"), (returns, "returns"), (kpis, "kpis"))
 """Each router under /api/v1 with its tag in the OpenAPI document (see `openapi.TAGS`)."""
 
 

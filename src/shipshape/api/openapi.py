@@ -35,6 +35,8 @@ TAGS: dict[str, str] = {
     "audit": "The hash-chained audit trail of decisions, by subject",
     "customer communication": "Customers' contacts for notices, and the notices each order's "
                               "customer was sent",
+    "kpis": "Perfect order, exception rate, cost of exceptions, time to resolve, integration "
+            "failures: in all and by dimension",
     "operations": "Health and metrics, for those who run Shipshape (no token)",
 }
 STOCK_PATHS = ("/api/v1/inventory", "/api/v1/items/{sku}/stock")

@@ -30,6 +30,7 @@ from shipshape.cli import (
     intake_cmd,
     integration_cmd,
     invoices_cmd,
+    kpis_cmd,
     masterdata_cmd,
     mine_cmd,
     orders_cmd,
@@ -261,6 +262,7 @@ app.command("worker")(integration_cmd.worker)
 app.command("reconcile")(reconcile_cmd.reconcile_cmd)
 app.command("check")(reconcile_cmd.check_cmd)
 app.command("purge")(purge_cmd.purge_cmd)
+app.command("kpis")(kpis_cmd.kpis)
 app.command("mine")(mine_cmd.mine)
 
 

@@ -14,6 +14,8 @@ from starlette.types import ASGIApp
 
 from shipshape.console import session as sessions
 from shipshape.console.client import Answer, ApiClient
+from shipshape.console.kpi_charts import kpi_section
+from shipshape.console.kpi_view import DEFAULT_DAYS, period_days
 from shipshape.console.view import (
     ACTION_FIELDS,
     ACTION_LABELS,
@@ -285,9 +287,10 @@ async def audit_page(subject: str = "") -> None:
     await found()
 
 
-async def dashboard_page() -> None:
+async def dashboard_page(days: str = "") -> None:
+    """Cases by status, team and code; the KPIs of the last `days` days (default 30)."""
     if signed_in("Dashboard") is not None:
-        await dashboard_view(api())
+        await dashboard_view(api(), period_days(days))
 
 
 def frame(title: str) -> None:
@@ -516,7 +519,7 @@ async def audit_view(client: ApiClient, subject: str) -> None:
         .props('data-testid="audit"')
 
 
-async def dashboard_view(client: ApiClient) -> None:
+async def dashboard_view(client: ApiClient, days: int = DEFAULT_DAYS) -> None:
     statuses = FILTER_CHOICES["status"]
     with ui.row().classes("gap-4"):
         for status in statuses:
@@ -540,7 +543,4 @@ async def dashboard_view(client: ApiClient) -> None:
                          columns=[{"name": "value", "label": label.split()[-1].capitalize(),
                                    "field": "value", "align": "left"},
                                   {"name": "count", "label": "Cases", "field": "count"}])
-    with ui.card().classes("w-full"):
-        ui.label("Key figures").classes("text-subtitle1")
-        ui.label("Fulfilment KPIs (perfect order rate, time to resolve, cost of exceptions) "
-                  "will appear here.").props('data-testid="kpi-placeholder"')
+    await kpi_section(client, days)
