@@ -4,6 +4,7 @@ perfect-order facts (on time, in full, damage-free, invoiced accurately)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -150,6 +151,22 @@ def test_damaged_and_short_quantities_open_cases_and_spoil_the_perfect_order(
     facts = world.get(f"/orders/{order_id}")["perfect_order"]
     assert (facts["on_time"], facts["in_full"], facts["damage_free"], facts["perfect"]) == (
         True, False, False, False)
+
+
+def test_damage_reported_at_the_moment_of_delivery_is_not_taken_for_an_older_update(
+        make_world: Any) -> None:
+    world = make_world({("DAL", "SKU1"): 100})
+    shipped_order(world)
+    at = (world.clock[0] + timedelta(minutes=5)).isoformat()
+    for kind, data, webhook in (
+            ("shipment_delivered", {}, "t1"),
+            ("delivery_discrepancy", {"lines": [{"line_no": 1, "damaged": 1}]}, "t2")):
+        raw = json.dumps({"type": kind, "occurred_at": at,
+                          "data": {"shipment_id": "SHP-1", **data}}).encode()
+        answer = world.resend("tms", raw, webhook)
+        assert answer.status_code == 200 and answer.json()["outcome"] == "applied", answer.text
+    [case] = world.cases("DAMAGED_ON_DELIVERY")
+    assert case["details"]["shipment_id"] == "SHP-1"
 
 
 def test_a_credit_note_afterwards_means_not_invoiced_accurately(make_world: Any) -> None:

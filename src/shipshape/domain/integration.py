@@ -48,6 +48,9 @@ class State(StrEnum):
     RESERVATION = "reservation"
     RETURN_RECEIPT = "return_receipt"
     DELIVERY = "delivery"
+    DELIVERY_CONDITION = "delivery_condition"
+    """What arrived damaged or short: a fact beside the delivery state, so a report of it
+    timed with (or before) the delivery itself is not taken for an older delivery update."""
 
 
 DEFAULT_OWNERSHIP: Mapping[State, System] = {
@@ -63,6 +66,7 @@ DEFAULT_OWNERSHIP: Mapping[State, System] = {
     State.RESERVATION: System.SHIPSHAPE,
     State.RETURN_RECEIPT: System.WMS,
     State.DELIVERY: System.TMS,
+    State.DELIVERY_CONDITION: System.TMS,
 }
 """DESIGN.md section 1: the ERP owns acceptance, credit and invoices; the WMS task execution,
 picked quantities and what left the dock; the TMS tendering; Shipshape the orchestration state
@@ -87,7 +91,7 @@ INBOUND_EVENTS: Mapping[str, State] = {
     "shipment_out_for_delivery": State.DELIVERY,
     "shipment_delivered": State.DELIVERY,
     "delivery_failed": State.DELIVERY,
-    "delivery_discrepancy": State.DELIVERY,
+    "delivery_discrepancy": State.DELIVERY_CONDITION,
 }
 """Which state each inbound event type changes."""
 
@@ -161,7 +165,7 @@ STATE_STAGES: Mapping[State, str] = {
     State.INVOICE: "invoice", State.PAYMENT: "invoice", State.TASK_EXECUTION: "execute",
     State.PICKED_QUANTITY: "execute", State.SHIPMENT: "ship", State.CARRIER_TENDER: "ship",
     State.ORCHESTRATION: "release", State.RESERVATION: "allocate",
-    State.RETURN_RECEIPT: "invoice", State.DELIVERY: "ship",
+    State.RETURN_RECEIPT: "invoice", State.DELIVERY: "ship", State.DELIVERY_CONDITION: "ship",
 }
 
 
