@@ -65,7 +65,8 @@ def test_concurrent_orders_never_reserve_more_than_on_hand(
     assert all(blocking_codes(r) == ["PARTIAL_AVAILABILITY"] for r in held)
     assert all(r.body["reservations"] == [] for r in held)
     assert stock_of(container.engine, "SKU1") == [
-        {"site_id": "DAL", "sku": "SKU1", "on_hand": 10, "reserved": 10, "available": 0}]
+        {"site_id": "DAL", "sku": "SKU1", "on_hand": 10, "reserved": 10, "available": 0,
+         "quarantined": 0, "scrapped": 0}]
     assert list_orders(container.engine, limit=1000).total == 50
 
 
