@@ -174,7 +174,7 @@ def test_duplicate_events_are_reported_and_kept_or_dropped(tmp_path: Path) -> No
     ({**MAPPING, "colour": "red"}, "mapping: unknown key(s) colour"),
     ({**MAPPING, "day_month_swaps": "maybe"}, "day_month_swaps must be one of keep, swap"),
     ({**MAPPING, "outcome": {"column": "late"}}, "outcome.positive missing"),
-    ({**MAPPING, "outcome": "late"}, "outcome must be a mapping"),
+    ({**MAPPING, "outcome": ["late"]}, "outcome must be a mapping"),
     ({**MAPPING, "cost": {"column": "value", "per_case": "avg"}}, "cost.per_case must be one"),
     ({**MAPPING, "case": ["a", "b"]}, "case must be one name"),
     ({**MAPPING, "patterns": {"bogus": ["x"]}}, "patterns.bogus is no pattern kind"),
@@ -221,3 +221,14 @@ def test_rows_without_case_or_activity_are_refused_with_their_lines(tmp_path: Pa
     with pytest.raises(LogError, match=r"2 row\(s\) have no case id \(order\) or no activity "
                                        r"\(step\) \(line 6, 7\)"):
         flat.read(write(tmp_path, rows), MAPPING)
+
+
+def test_an_outcome_column_named_alone_takes_its_values_beside_it(tmp_path: Path) -> None:
+    short = mappings.load({**MAPPING, "outcome": "late", "positive_values": ["yes"]})
+    long = mappings.load({**MAPPING, "outcome": {"column": "late", "positive": ["yes"]}})
+    assert short.options.outcome == long.options.outcome
+    with pytest.raises(LogError, match="needs the values that mean it happened"):
+        mappings.load({**MAPPING, "outcome": "late"})
+    with pytest.raises(LogError, match="positive_values goes with `outcome: COLUMN`"):
+        mappings.load({**MAPPING, "outcome": {"column": "late", "positive": ["yes"]},
+                             "positive_values": ["yes"]})

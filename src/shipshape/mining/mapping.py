@@ -31,8 +31,12 @@ from shipshape.mining.errors import LogError
 PATTERN_KINDS = ("block", "date_changed", "line_rejected", "stock_out", "failed_delivery")
 CHOICES = {"day_month_swaps": ("keep", "swap", "error"), "bad_rows": ("error", "skip"),
            "duplicates": ("keep", "drop"), "per_case": ("sum", "max", "first")}
+POSITIVE_KEYS = ("positive", "positive_values", "outcome_positive", "outcome_values")
+"""Where a flat mapping that names its outcome column alone (`outcome: Delayed`) may list the
+values that mean the outcome happened."""
 FLAT_KEYS = ("case", "activity", "timestamp", "timestamp_format", "timezone", "day_month_swaps",
-             "resource", "system", "attributes", "separator", "bad_rows", "duplicates")
+             "resource", "system", "attributes", "separator", "bad_rows", "duplicates",
+             *POSITIVE_KEYS)
 OPTION_KEYS = ("outcome", "cost", "subject", "facts", "patterns", "owner_team", "min_cases")
 
 
@@ -129,9 +133,10 @@ def load(source: Path | str | Mapping[str, Any]) -> FlatMapping:
         raise LogError(f"mapping: {', '.join(missing)} missing: name the column of each")
     attributes, facts = _attributes(raw.get("attributes"))
     options = load_options({**{k: v for k, v in raw.items() if k in OPTION_KEYS},
+                            "outcome": _outcome_of_flat(raw),
                             "facts": {**facts, **_dict(raw, "facts")}}, flat=True)
     text = {key: _text(raw, key) for key in FLAT_KEYS
-            if key not in ("attributes",) and raw.get(key) is not None}
+            if key not in ("attributes", *POSITIVE_KEYS) and raw.get(key) is not None}
     if "timezone" in text:
         _check_zone(text["timezone"])
     for key, allowed in CHOICES.items():
@@ -225,6 +230,23 @@ def _attributes(value: Any) -> tuple[tuple[str, ...], dict[str, str]]:
     if isinstance(value, str):
         return tuple(name.strip() for name in value.split(",") if name.strip()), {}
     return _names(value, "attributes"), {}
+
+
+def _outcome_of_flat(raw: Mapping[str, Any]) -> Any:
+    """The outcome as `_outcome` reads it: `outcome: COLUMN` with its values under one of
+    `POSITIVE_KEYS` is the same as `outcome: {column: COLUMN, positive: [...]}`."""
+    value = raw.get("outcome")
+    given = [key for key in POSITIVE_KEYS if raw.get(key) is not None]
+    if not isinstance(value, str):
+        if given:
+            raise LogError(f"mapping: {given[0]} goes with `outcome: COLUMN`; inside an outcome "
+                           "mapping write positive: [...]")
+        return value
+    if len(given) != 1:
+        raise LogError(f"mapping: outcome {value!r} needs the values that mean it happened, "
+                       f"under one of {', '.join(POSITIVE_KEYS)} (or write outcome: "
+                       "{column: ..., positive: [...]})")
+    return {"column": value, "positive": raw[given[0]]}
 
 
 def _outcome(value: Any) -> Outcome | None:
