@@ -26,8 +26,8 @@ from shipshape.api.app import create_app
 from shipshape.api.reference import current_document
 from shipshape.bootstrap import Container
 
-MAX_EXAMPLES = int(os.environ.get("SHIPSHAPE_CONTRACT_EXAMPLES", "8"))
-"""Examples per operation: 8 keeps `make test` short; set SHIPSHAPE_CONTRACT_EXAMPLES=100 for a
+MAX_EXAMPLES = int(os.environ.get("SHIPSHAPE_CONTRACT_EXAMPLES", "5"))
+"""Examples per operation: 5 keeps `make test` short; set SHIPSHAPE_CONTRACT_EXAMPLES=100 for a
 deeper run before a release (see the README)."""
 
 

@@ -92,7 +92,7 @@ def worker_summary(output: str) -> dict[str, int]:
 
 # -- 1. a worker SIGKILLed at random moments ------------------------------------------------
 
-ORDERS = 600
+ORDERS = 400
 KILLS = 3
 DRAIN_S = 90.0
 
@@ -142,9 +142,9 @@ def test_a_worker_killed_at_random_moments_loses_nothing_and_applies_nothing_twi
         assert status == 0 and last, procs[-1].output()[-2000:]
 
 
-# -- 2. the broker stopped for 12 s during intake ---------------------------------------------
+# -- 2. the broker stopped for 8 s during intake ----------------------------------------------
 
-OUTAGE_S = 12.0
+OUTAGE_S = 8.0
 OUTAGE_ORDERS = 300
 STOP_AFTER_S = 2.0
 """Into the intake (300 orders, 25 every ~0.6 s), while the relay and the worker are busy."""
