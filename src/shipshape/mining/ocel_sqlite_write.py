@@ -41,10 +41,10 @@ CREATE TABLE object (ocel_id TEXT PRIMARY KEY,
   ocel_type TEXT NOT NULL REFERENCES object_map_type (ocel_type));
 CREATE TABLE event_object (ocel_event_id TEXT NOT NULL REFERENCES event (ocel_id),
   ocel_object_id TEXT NOT NULL REFERENCES object (ocel_id), ocel_qualifier TEXT NOT NULL,
-  PRIMARY KEY (ocel_event_id, ocel_object_id, ocel_qualifier));
+  PRIMARY KEY (ocel_event_id, ocel_object_id, ocel_qualifier)) WITHOUT ROWID;
 CREATE TABLE object_object (ocel_source_id TEXT NOT NULL REFERENCES object (ocel_id),
   ocel_target_id TEXT NOT NULL REFERENCES object (ocel_id), ocel_qualifier TEXT NOT NULL,
-  PRIMARY KEY (ocel_source_id, ocel_target_id, ocel_qualifier));
+  PRIMARY KEY (ocel_source_id, ocel_target_id, ocel_qualifier)) WITHOUT ROWID;
 """
 INDEXES = """
 CREATE INDEX "event_object by object" ON event_object (ocel_object_id);
@@ -179,9 +179,13 @@ def _object_table(connection: sqlite3.Connection, objects: pl.DataFrame, values:
     initial = initial.with_columns(pl.lit(None, pl.String).alias(c) for c in columns
                                    if c not in initial.columns)
     _insert(connection, table, initial.select(KEY, KEY_TIME, KEY_CHANGED, *columns))
+    later = (values.filter(~is_start)
+             .select("object_id", pl.col("timestamp").dt.strftime(STAMP), "name", "value")
+             .partition_by("name", as_dict=True, maintain_order=True))
     for name in columns:
-        changes = values.filter(~is_start & (pl.col("name") == name)).select(
-            "object_id", pl.col("timestamp").dt.strftime(STAMP), "name", "value")
+        changes = later.get((name,))
+        if changes is None:
+            continue
         connection.executemany(
             f"INSERT INTO {quoted(table)} (ocel_id, ocel_time, ocel_changed_field, "
             f"{quoted(name)}) VALUES (?, ?, ?, ?)", changes.rows())
