@@ -10,8 +10,8 @@ from shipshape.adapters.notify.profile import SmtpProfile
 from shipshape.adapters.notify.retrying import RetryingMailSender, RetryingWebhookSender
 from shipshape.adapters.notify.smtp import SmtpMailer
 from shipshape.adapters.notify.webhook import WebhookNotifier
+from shipshape.adapters.systems.retrying import policy_of
 from shipshape.services.notifications import MAIL_SYSTEM, WEBHOOK_SYSTEM
-from shipshape.services.ports.connectors import RetryPolicy
 from shipshape.services.ports.metrics import Metrics
 from shipshape.services.ports.notifications import MailSender, WebhookSender
 
@@ -29,9 +29,7 @@ def build_notifiers(profile: NotificationProfile, metrics: Metrics | None = None
                     ) -> tuple[WebhookSender | None, MailSender | None]:
     """The webhook sender and the mail sender, each None when not configured. A webhook URL
     without a valid secret is a `ValueError`."""
-    policy = RetryPolicy(timeout_s=profile.timeout_s, max_attempts=profile.max_attempts,
-                         first_delay_s=profile.first_delay_s, max_delay_s=profile.max_delay_s,
-                         jitter_s=profile.jitter_s)
+    policy = policy_of(profile)
     webhook: WebhookSender | None = None
     mail: MailSender | None = None
     if profile.webhook_url:

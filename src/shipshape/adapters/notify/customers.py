@@ -19,6 +19,7 @@ from shipshape.adapters.notify.profile import SmtpProfile
 from shipshape.adapters.notify.retrying import RetryingMailSender, RetryingWebhookSender
 from shipshape.adapters.notify.smtp import SmtpMailer
 from shipshape.adapters.notify.webhook import WebhookNotifier
+from shipshape.adapters.systems.retrying import policy_of
 from shipshape.domain.communication import DEFAULT_LANGUAGE
 from shipshape.services.customer_notices import MAIL_SYSTEM, WEBHOOK_SYSTEM
 from shipshape.services.ports.connectors import ConnectorRejected, RetryPolicy
@@ -81,9 +82,7 @@ NoticeProfile = SmtpProfile
 def build_customer_senders(profile: NoticeProfile, metrics: Metrics | None = None
                            ) -> tuple[MailSender | None, CustomerWebhooks]:
     """The mail sender (None without an SMTP host) and the customers' webhooks."""
-    policy = RetryPolicy(timeout_s=profile.timeout_s, max_attempts=profile.max_attempts,
-                         first_delay_s=profile.first_delay_s, max_delay_s=profile.max_delay_s,
-                         jitter_s=profile.jitter_s)
+    policy = policy_of(profile)
     mail: MailSender | None = None
     if profile.smtp_host:
         mailer = SmtpMailer(profile.smtp_host, profile.smtp_port, profile.mail_from,

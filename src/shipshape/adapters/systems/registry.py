@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Generic, Protocol, TypeVar
 
-from shipshape.adapters.systems.retrying import RetryingConnector
+from shipshape.adapters.systems.retrying import RetryingConnector, policy_of
 from shipshape.adapters.systems.signing import validate_secret
 from shipshape.adapters.systems.webhook import WebhookConnector
 from shipshape.domain.errors import NotFound
 from shipshape.domain.integration import EXTERNAL_SYSTEMS
-from shipshape.services.ports.connectors import Connector, RetryPolicy
+from shipshape.services.ports.connectors import Connector
 from shipshape.services.ports.metrics import Metrics, NoMetrics
 
 SystemName = TypeVar("SystemName", bound=str)
@@ -104,7 +104,7 @@ def build_connectors(settings: Mapping[SystemName, ConnectorProfile],
                 inner = simulated[system] = _simulated(system, profile, simulate)
             else:
                 inner = _webhook(system, profile)
-            connectors[system] = RetryingConnector(inner, _policy(profile), measured)
+            connectors[system] = RetryingConnector(inner, policy_of(profile), measured)
     except Exception:
         ConnectorRegistry(connectors, secrets).close()
         raise
@@ -125,12 +125,6 @@ def _complete(profiles: dict[str, ConnectorProfile]) -> dict[str, ConnectorProfi
                          "(connectors.<system> in the SHIPSHAPE_CONFIG file, or "
                          "SHIPSHAPE_CONNECTORS__<SYSTEM>__KIND)")
     return {system: profiles[system] for system in known}
-
-
-def _policy(profile: ConnectorProfile) -> RetryPolicy:
-    return RetryPolicy(timeout_s=profile.timeout_s, max_attempts=profile.max_attempts,
-                       first_delay_s=profile.first_delay_s, max_delay_s=profile.max_delay_s,
-                       jitter_s=profile.jitter_s)
 
 
 def _simulated(system: str, profile: ConnectorProfile,

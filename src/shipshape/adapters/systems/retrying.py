@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from tenacity import (
     RetryCallState,
@@ -34,6 +34,27 @@ from shipshape.services.ports.connectors import (
 from shipshape.services.ports.metrics import Metrics, NoMetrics
 
 T = TypeVar("T")
+
+
+class RetryProfile(Protocol):
+    """The retry knobs every setting that calls another system carries."""
+
+    @property
+    def timeout_s(self) -> float: ...
+    @property
+    def max_attempts(self) -> int: ...
+    @property
+    def first_delay_s(self) -> float: ...
+    @property
+    def max_delay_s(self) -> float: ...
+    @property
+    def jitter_s(self) -> float: ...
+
+
+def policy_of(profile: RetryProfile) -> RetryPolicy:
+    return RetryPolicy(timeout_s=profile.timeout_s, max_attempts=profile.max_attempts,
+                       first_delay_s=profile.first_delay_s, max_delay_s=profile.max_delay_s,
+                       jitter_s=profile.jitter_s)
 
 
 def _retryable(error: BaseException) -> bool:
