@@ -30,9 +30,14 @@ DELIVERIES_OF_ORDER = (select(*_RECORD).where(d.order_id == bindparam("order_id"
 DISCREPANCIES = (select(dd.shipment_id, dd.line_no, dd.damaged, dd.short)
                  .where(dd.shipment_id.in_(bindparam("ids", expanding=True)))
                  .order_by(dd.shipment_id, dd.line_no))
+_OWN_RETURN_LINES = rtt.returns.join(rtt.return_lines, rl.return_id == rtt.returns.c.id)
 _RETURN_NOTES = union(
-    select(rl.credit_note_id).where(rl.credit_note_id.is_not(None)),
-    select(rl.settlement_note_id).where(rl.settlement_note_id.is_not(None)))
+    select(rl.credit_note_id).select_from(_OWN_RETURN_LINES).where(
+        rtt.returns.c.order_id == bindparam("order_id"), rl.credit_note_id.is_not(None)),
+    select(rl.settlement_note_id).select_from(_OWN_RETURN_LINES).where(
+        rtt.returns.c.order_id == bindparam("order_id"), rl.settlement_note_id.is_not(None)))
+"""The credit notes the order's own returns asked for (read through the returns' order index,
+not the whole of return_lines)."""
 CREDITED = select(exists().where(iv.order_id == bindparam("order_id"),
                                  iv.kind == InvoiceKind.CREDIT_NOTE.value,
                                  iv.id.not_in(_RETURN_NOTES)))
