@@ -275,3 +275,30 @@ def test_a_token_scoped_to_another_customer_sees_no_return_of_this_one(
                                                                     "quantity": 1}]}
                              ).status_code == 403
     assert len(world.get(f"/orders/{journey.order_id}/returns")["returns"]) == 1
+
+
+def test_hostile_return_requests_are_refused_and_nothing_is_written(make_world: Any) -> None:
+    world = make_world({("DAL", "SKU1"): 100})
+    journey = acknowledged(world)
+    path = f"/api/v1/orders/{journey.order_id}/returns"
+    bodies: list[Any] = [
+        {"reason": "DAMA\x00GED", "lines": [{"line_no": 1, "quantity": 1}]},
+        {"reason": "D" * 10_000, "lines": [{"line_no": 1, "quantity": 1}]},
+        {"reason": "DAMAGED", "lines": [{"line_no": 1, "quantity": 10**30}]},
+        {"reason": "DAMAGED", "lines": [{"line_no": 10**18, "quantity": 1}]},
+        {"reason": "DAMAGED", "lines": [{"line_no": 1, "quantity": -1}]},
+        {"reason": "DAMAGED", "lines": [{"line_no": 1, "quantity": 1.5}]},
+        {"reason": "DAMAGED", "lines": [{"line_no": 1, "quantity": 1}] * 100_000},
+        {"reason": "DAMAGED", "lines": []},
+        {"reason": "DAMAGED", "lines": [{"line_no": "1\x00", "quantity": 1}]},
+    ]
+    for body in bodies:
+        answer = world.client.post(path, headers=auth(world.token), json=body)
+        assert answer.status_code in (409, 413, 422), (str(body)[:80], answer.text[:200])
+    nul = world.client.post(path, headers={**auth(world.token),
+                                            "Idempotency-Key": "k\x00ey"},
+                            json={"reason": "DAMAGED", "lines": [{"line_no": 1,
+                                                                  "quantity": 1}]})
+    assert nul.status_code in (400, 422), nul.text
+    assert world.get(f"/orders/{journey.order_id}/returns") == {"returns": []}
+    assert ask(world, journey.order_id, {1: 1}).status_code == 201  # the good one still goes

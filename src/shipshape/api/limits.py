@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 from urllib.parse import unquote_to_bytes
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
@@ -20,6 +20,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shipshape.adapters.db.paging import sort_keys
 from shipshape.domain import bounds
+
+NO_CONTROL_CHARACTERS = "^[^\\x00-\\x1f\\x7f]*$"
+"""What the URL guard lets through in a path or a query string, and an idempotency key."""
+IdempotencyKey = Annotated[str | None, Header(min_length=1, max_length=200,
+                                              pattern=NO_CONTROL_CHARACTERS)]
+"""The caller's `Idempotency-Key` (a NUL or other control character is refused, 422)."""
 
 
 class BodySizeLimit:

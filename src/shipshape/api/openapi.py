@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic.json_schema import models_json_schema
 
 from shipshape.api.deps import Allowed
+from shipshape.api.limits import NO_CONTROL_CHARACTERS
 from shipshape.api.problems import Problem, ValidationProblem, error_response
 from shipshape.domain.access import ROLE_PERMISSIONS, Permission
 
@@ -51,8 +52,6 @@ WITH_PATH_ID = (404,)
 """What the path names may not exist."""
 WITH_IDEMPOTENCY_KEY = (409,)
 """The key was used before for another request."""
-NO_CONTROL_CHARACTERS = "^[^\\x00-\\x1f\\x7f]*$"
-"""What the URL guard lets through in a path or a query string."""
 
 
 def install(app: FastAPI) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 
 from shipshape.adapters.channels.canonical import (
@@ -29,7 +29,15 @@ from shipshape.api.deps import (
     not_found_outside_scope,
     scope_of,
 )
-from shipshape.api.limits import Between, Filter, PageLimit, PageOffset, Period, sort_query
+from shipshape.api.limits import (
+    Between,
+    Filter,
+    IdempotencyKey,
+    PageLimit,
+    PageOffset,
+    Period,
+    sort_query,
+)
 from shipshape.api.outcomes import http_status
 from shipshape.api.problems import errors
 from shipshape.api.read_models import (
@@ -64,7 +72,6 @@ Writer = Annotated[Principal, Depends(allowed(Permission.WRITE_MASTERDATA, every
 Stocker = Annotated[Principal, Depends(allowed(Permission.WRITE_INVENTORY, every_customer=True))]
 Reader = Annotated[Principal, Depends(allowed(Permission.READ))]
 App = Annotated[Container, Depends(container)]
-IdempotencyKey = Annotated[str | None, Header(min_length=1, max_length=200)]
 Country = Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")]
 Currency = Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")]
 Gtin = Annotated[str | None, Query(pattern=r"^[0-9]{8,14}$")]

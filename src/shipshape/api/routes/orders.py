@@ -17,7 +17,14 @@ from shipshape.api.deps import (
     empty_list,
     not_found_outside_scope,
 )
-from shipshape.api.limits import Between, Filter, PageLimit, PageOffset, sort_query
+from shipshape.api.limits import (
+    NO_CONTROL_CHARACTERS,
+    Between,
+    Filter,
+    PageLimit,
+    PageOffset,
+    sort_query,
+)
 from shipshape.api.outcomes import http_status
 from shipshape.api.read_models import OrderDetail, OrderEvents, OrderList, listed
 from shipshape.api.schemas import IntakeOut
@@ -39,7 +46,8 @@ OrderId = Annotated[str, Path(max_length=40)]
              responses={200: {"model": IntakeOut, "description": "duplicate or replay"}})
 def post_order(
     body: OrderIn, c: App, principal: Writer,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=200,
+                                                  pattern=NO_CONTROL_CHARACTERS)] = None,
 ) -> JSONResponse:
     """`Idempotency-Key` is the caller's own (scoped by its token's name); without it the
     order's key is `<channel>:<external_id>`, shared by every path of that channel. A token

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from shipshape.adapters.db import return_queries
 from shipshape.adapters.db.scope_queries import customer_of_order
 from shipshape.api.deps import allowed, container, not_found_outside_scope
+from shipshape.api.limits import IdempotencyKey
 from shipshape.api.outcomes import http_status
 from shipshape.bootstrap import Container
 from shipshape.domain.access import Permission
@@ -85,9 +86,7 @@ def _lines(body: ReturnIn) -> dict[int, int]:
 @router.post("/orders/{order_id}/returns", response_model=ReturnOut, status_code=201,
              responses={200: {"model": ReturnOut, "description": "replay"}})
 def post_return(order_id: OrderId, body: ReturnIn, c: App, who: Agent,
-                idempotency_key: Annotated[str | None,
-                                           Header(min_length=1, max_length=200)] = None,
-                ) -> JSONResponse:
+                idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Authorise the return of shipped units per line, for a reason code, within the
     customer's return window. With `Idempotency-Key`, a repeated request answers the first
     answer (`Idempotent-Replayed: true`) and authorises nothing again; more than is left to
