@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from shipshape.desk_settings import DeskSettings
+from shipshape.ml_settings import MlSettings
 from shipshape.domain.integration import DEFAULT_MAX_CLOCK_SKEW_S, ownership_table
 from shipshape.notice_settings import NoticeSettings
 from shipshape.promise_settings import PromiseSettings
@@ -193,6 +194,8 @@ class Settings(BaseSettings):
     (YAML `desk:`; see the README)."""
     notices: NoticeSettings = Field(default_factory=NoticeSettings)
     """Customer communication: the `customer-notices` consumer and its mail server."""
+    ml: MlSettings = Field(default_factory=MlSettings)
+    """The governed models: the order-risk model and the text classifier (YAML `ml:`)."""
     """The SSCC extension digit (packaging level) of the packages we ship."""
 
     @model_validator(mode="after")

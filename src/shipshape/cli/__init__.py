@@ -33,6 +33,7 @@ from shipshape.cli import (
     kpis_cmd,
     masterdata_cmd,
     mine_cmd,
+    ml_cmd,
     orders_cmd,
     partners_cmd,
     purge_cmd,
@@ -69,6 +70,7 @@ app.add_typer(cases_cmd.app, name="cases")
 app.add_typer(orders_cmd.app, name="orders")
 app.add_typer(masterdata_cmd.customers_app, name="customers")
 app.add_typer(masterdata_cmd.items_app, name="items")
+app.add_typer(ml_cmd.app, name="ml")
 console = Console()
 
 
