@@ -22,7 +22,7 @@ from common import BENCH_DIR, RESULTS_DIR, console, print_table, write_json
 
 BENCHMARKS = ("bench_intake", "bench_http", "bench_large_order", "bench_edi",
               "bench_integration", "bench_prewave", "bench_journey", "bench_audit",
-              "bench_sla", "bench_mining", "bench_kpis")
+              "bench_sla", "bench_mining", "bench_kpis", "bench_ml_risk", "bench_ml_text")
 QUICK_ARGS = {
     "bench_intake": ["--orders", "500", "--seconds", "5"],
     "bench_http": ["--orders", "500", "--seconds", "5"],
@@ -36,6 +36,8 @@ QUICK_ARGS = {
     "bench_sla": ["--runs", "5"],
     "bench_mining": ["--copies", "2", "--runs", "1"],
     "bench_kpis": ["--orders", "2000", "--runs", "3"],
+    "bench_ml_risk": ["--calls", "5000", "--rows", "20000", "--train-rows", "5000"],
+    "bench_ml_text": ["--calls", "2000", "--rows", "2000", "--rounds", "1"],
 }
 COLUMNS = ("measure", "backend", "measured", "unit", "target", "status", "p50_ms", "p99_ms",
            "note")
@@ -113,7 +115,7 @@ def summary_rows() -> list[dict[str, Any]]:
         rows.append(_row("500-line order over HTTP, p99", backend,
                          _find(http, backend, "http_500_lines"), "p99_ms", "ms", None))
     return (rows + edi_rows() + prewave_rows() + journey_rows() + sla_rows()
-            + mining_rows() + kpis_rows())
+            + mining_rows() + kpis_rows() + ml_rows())
 
 
 def mining_rows() -> list[dict[str, Any]]:
@@ -139,6 +141,23 @@ def kpis_rows() -> list[dict[str, Any]]:
         rows.append(_row("KPIs for the dashboard", backend, result, "p50_ms", "ms", None,
                          higher_is_better=False, note=note))
     return rows
+
+
+def ml_rows() -> list[dict[str, Any]]:
+    """The governed models: order risk inline and in batch, one message classified."""
+    risk = _load("ml_risk").get("results", [])
+    text = _load("ml_text").get("results", [])
+    inline = next((r for r in risk if str(r.get("measure", "")).startswith("inline score")), None)
+    batch = next((r for r in risk if r.get("measure") == "batch score_rows"), None)
+    classify = next((r for r in text if str(r.get("measure", "")).startswith("inline classify")),
+                    None)
+    note = f"limit p99 {inline['limit_p99_ms']:.3f} ms" if inline else ""
+    return [_row("order risk scored inline (p99)", "memory", inline, "p99_ms", "ms", 1,
+                 higher_is_better=False, note=note),
+            _row("order risk scored in batch", "memory", batch, "orders_per_s", "orders/s",
+                 50_000, note=f"{batch['ratio']:.2f} of Booster.predict" if batch else ""),
+            _row("a message classified (p99)", "memory", classify, "p99_ms", "ms", 2,
+                 higher_is_better=False)]
 
 
 def sla_rows() -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ from shipshape.adapters.metrics import PrometheusMetrics
 from shipshape.adapters.notify import build_notifiers
 from shipshape.adapters.notify.customers import JinjaNoticeRenderer, build_customer_senders
 from shipshape.adapters.rules.carriers import ZenCarrierRules
+from shipshape.adapters.rules.risk_review import ZenReleaseRiskRules
 from shipshape.adapters.rules.routing import ZenCaseRouting
 from shipshape.adapters.rules.zen import ZenPolicyRules
 from shipshape.adapters.systems.registry import ConnectorRegistry, build_connectors
@@ -36,6 +37,7 @@ from shipshape.domain.integration import State, System, ownership_table
 from shipshape.domain.invoicing import BillingPolicy
 from shipshape.domain.partners import OurIdentity
 from shipshape.domain.sla import BusinessCalendar, DeskCalendars
+from shipshape.ml.risk_scorer import ModelRiskScorer
 from shipshape.services import choreography
 from shipshape.services.auth import TokenService
 from shipshape.services.cancellation import cancellation_handlers
@@ -50,8 +52,10 @@ from shipshape.services.deps import Deps
 from shipshape.services.edi_outbound import SsccScheme, edi_document_handlers
 from shipshape.services.intake_together import OrderIntake
 from shipshape.services.notifications import notification_handlers
+from shipshape.services.ports import Clock
 from shipshape.services.ports.messaging import Transport
 from shipshape.services.ports.metrics import Metrics
+from shipshape.services.ports.risk import NoRiskModel, RiskScorer
 from shipshape.services.reconciliation import ReconcilePolicy
 from shipshape.services.returns import return_handlers
 from shipshape.sim.systems.system import SimulatedSystem, simulated_systems
@@ -181,7 +185,9 @@ def build(settings: Settings | None = None,
                 past_ship_date=PastShipDate(settings.past_ship_date),
                 routing=ZenCaseRouting(routing_table(settings.rules_dir)),
                 desk=desk_calendars(settings), promise=settings.promise.policy(),
-                returns=settings.returns.policies())
+                returns=settings.returns.policies(),
+                risk=risk_scorer(settings, SystemClock(), metrics),
+                release_risk=ZenReleaseRiskRules(release_risk_table(settings.rules_dir)))
     tokens = TokenService(SqlTokenStore(engine), settings.secret_key)
     try:
         connectors = connector_registry(settings, metrics)
@@ -248,6 +254,21 @@ def routing_table(rules_dir: Path) -> Path:
     relative = Path("desk") / "case_routing.json"
     own = rules_dir / relative
     return own if own.is_file() else PACKAGED_RULES / relative
+
+
+def release_risk_table(rules_dir: Path) -> Path:
+    """`release/risk_review.json` in the rules folder, else the packaged one."""
+    relative = Path("release") / "risk_review.json"
+    own = rules_dir / relative
+    return own if own.is_file() else PACKAGED_RULES / relative
+
+
+def risk_scorer(settings: Settings, clock: Clock, metrics: Metrics) -> RiskScorer:
+    """The order-risk model of `ml.risk_model`; none configured: a scorer that says so."""
+    folder = settings.ml.risk_model
+    if folder is None:
+        return NoRiskModel()
+    return ModelRiskScorer(folder, settings.ml.risk_max_age_days, clock, metrics)
 
 
 def desk_calendars(settings: Settings) -> DeskCalendars:

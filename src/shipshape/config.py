@@ -20,10 +20,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from shipshape.desk_settings import DeskSettings
-from shipshape.ml_settings import MlSettings
 from shipshape.domain.integration import DEFAULT_MAX_CLOCK_SKEW_S, ownership_table
+from shipshape.ml_settings import MlSettings
 from shipshape.notice_settings import NoticeSettings
 from shipshape.promise_settings import PromiseSettings
+from shipshape.recommend_settings import RecommendSettings
 from shipshape.return_settings import ReturnSettings
 
 PACKAGED_RULES = Path(__file__).parent / "rules"
@@ -183,6 +184,7 @@ class Settings(BaseSettings):
     edi_gs1_company_prefix: str = Field(default="0614141", pattern="^[0-9]{4,12}$")
     """Our GS1 company prefix: the SSCC-18 of each package in an 856 starts with it."""
     edi_sscc_extension: int = Field(default=0, ge=0, le=9)
+    """The SSCC extension digit (packaging level) of the packages we ship."""
     promise: PromiseSettings = Field(default_factory=PromiseSettings)
     """Each accepted order's promised delivery date: default transit days, the at-risk slack,
     the sweep (YAML `promise:`; see the README)."""
@@ -196,7 +198,9 @@ class Settings(BaseSettings):
     """Customer communication: the `customer-notices` consumer and its mail server."""
     ml: MlSettings = Field(default_factory=MlSettings)
     """The governed models: the order-risk model and the text classifier (YAML `ml:`)."""
-    """The SSCC extension digit (packaging level) of the packages we ship."""
+    recommend: RecommendSettings = Field(default_factory=RecommendSettings)
+    """The desk's recommendations: max splits, margin floor, extra shipment cost, assumed
+    replenishment days; per customer under `recommend.customers` (YAML `recommend:`)."""
 
     @model_validator(mode="after")
     def _secret_outside_development(self) -> Settings:

@@ -255,3 +255,37 @@ def test_an_agent_approves_a_split_and_the_order_is_accepted(tab: Tab, served: C
         assert stored["status"] == "resolved"
         audit = api.get("/api/v1/audit", params={"subject": case_id}).json()["entries"]
     assert audit, "no audit entry about the case"
+
+
+def test_an_agent_rejects_one_recommendation_and_accepts_another(
+        tab: Tab, served: Console) -> None:
+    """An order of 15 SKU9 (10 at each site) for C1, who takes no split shipments."""
+    with served.api() as api:
+        for path, body in [("/api/v1/items/SKU9", {"description": "Aprons", "weight_kg": "1"}),
+                           ("/api/v1/prices/C1/SKU9", {"unit_price": "4.00"})]:
+            assert api.put(path, json=body).status_code == 200
+        for site in ("DAL", "ATL"):
+            assert api.post("/api/v1/inventory/receipts", json={
+                "site_id": site, "sku": "SKU9", "quantity": 10}).status_code == 201
+        body = order("REC-1", "C1", 15)
+        body["lines"][0].update(sku="SKU9", unit_price="4.00")
+        case_id = api.post("/api/v1/orders", json=body).json()["cases"][0]
+    tab.sign_in(served.tokens["agent"])
+    tab.open(f"/console/cases/{case_id}")
+    panel = tab.page.get_by_test_id("recommendations")
+    panel.get_by_text("Approve split shipment").wait_for()
+    assert "consent" in panel.inner_text()
+    tab.shot("recommendations")
+    tab.page.get_by_test_id("reject-2").click()
+    tab.page.get_by_test_id("submit-reject").click()
+    tab.page.get_by_text("Say why the recommendation is not taken.").wait_for()
+    tab.page.get_by_test_id("reject-reason").fill("customer needs it now")
+    tab.page.get_by_test_id("submit-reject").click()
+    tab.page.get_by_test_id("recommendation-outcome").wait_for()
+    tab.page.get_by_test_id("accept-1").click()
+    tab.page.get_by_test_id("case-status").filter(has_text="resolved").wait_for()
+    tab.shot("accepted")
+    assert "accepted" in tab.page.get_by_test_id("order-status").inner_text()
+    with served.api() as api:
+        entries = api.get("/api/v1/audit", params={"subject": case_id}).json()["entries"]
+    assert {"RecommendationRejected", "RecommendationAccepted"} <= {e["action"] for e in entries}

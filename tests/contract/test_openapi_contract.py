@@ -13,6 +13,8 @@ read; `tests/integration/test_system_events.py` covers the signed path.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -24,7 +26,10 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 
 from shipshape.api.app import create_app
 from shipshape.api.reference import current_document
-from shipshape.bootstrap import Container
+from shipshape.bootstrap import Container, build
+from shipshape.config import Settings
+from shipshape.ml_settings import MlSettings
+from tests.text_corpus import trained_folder
 
 MAX_EXAMPLES = int(os.environ.get("SHIPSHAPE_CONTRACT_EXAMPLES", "5"))
 """Examples per operation: 5 keeps `make test` short; set SHIPSHAPE_CONTRACT_EXAMPLES=100 for a
@@ -32,6 +37,21 @@ deeper run before a release (see the README)."""
 
 
 schema = schemathesis.openapi.from_dict(current_document())
+
+
+@pytest.fixture(scope="module")
+def text_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small text model, so that `POST /cases/from-text` answers as it does when configured
+    (without one it answers 503 to everything)."""
+    return trained_folder(tmp_path_factory.mktemp("contract-text") / "model")
+
+
+@pytest.fixture
+def container(database_url: str, text_model: Path) -> Iterator[Container]:
+    built = build(Settings(database_url=database_url, env="test",
+                           ml=MlSettings(text_model=text_model)), migrate=True)
+    yield built
+    built.close()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import pytest
 
 from shipshape.domain import catalogue as cat
+from shipshape.domain import risk
 from shipshape.domain.amendment import LineChange
 from shipshape.domain.billing import Invoice, InvoiceLine, Party
 from shipshape.domain.delivery import DiscrepantLine
@@ -90,6 +91,24 @@ SAMPLES = [
                                  root_cause="forecast", rework_minutes=5),
            {"case_id", "actor", "code", "status", "action", "reason", "root_cause",
             "rework_minutes", "expedited_freight", "invoice_correction"}),
+    # services/recommendations.py
+    Sample(cat.RecommendationAccepted(**ON_ORDER, case_id="exc_1", actor="ann",
+                                      code="PARTIAL_AVAILABILITY", rank=1,
+                                      recommendation="approve_split", action="approve_split",
+                                      parameters={}, reasons=("ships complete",), service=3,
+                                      margin="15000.00", outcome="accepted",
+                                      reason="RECOMMENDATION"),
+           {"case_id", "actor", "code", "rank", "recommendation", "action", "parameters",
+            "reasons", "service", "margin", "outcome", "reason"}),
+    Sample(cat.RecommendationRejected(**ON_ORDER, case_id="exc_1", actor="ann",
+                                      code="CARRIER_TENDER_FAILED", rank=2,
+                                      recommendation="retender;carrier_service=DHL:EXP",
+                                      action="retender",
+                                      parameters={"carrier_service": "DHL:EXP"},
+                                      reasons=("not tried",), service=3, margin="100.00",
+                                      outcome="rejected", reason="too dear"),
+           {"case_id", "actor", "code", "rank", "recommendation", "action", "parameters",
+            "reasons", "service", "margin", "outcome", "reason"}),
     # services/picking.py, shipping.py, billing.py; release.py; payments.py
     Sample(cat.OrderStatusChanged(**ON_ORDER, from_status="released", to_status="picked",
                                   reason="picked in full", webhook_id="wh_1"),
@@ -293,6 +312,34 @@ SAMPLES = [
     Sample(cat.SystemEventRefused(**ON_ORDER, system="tms", webhook_id="wh_1",
                                   event_type="invoice_posted", reported_at=AT, case_id="exc_1"),
            {"system", "webhook_id", "event_type", "occurred_at", "case_id"}),
+    # services/risk.py (capture) and services/release_risk.py (release)
+    Sample(cat.OrderRiskScored(**ON_ORDER, stage="capture", rule_version="r7",
+                               assessment=risk.scored(0.9, "v1", (("total_quantity", 1.2),)),
+                               decided=("HIGH_RISK_ORDER",)),
+           {"risk_stage", "risk_status", "risk_score", "risk_model", "risk_reasons",
+            "rule_version", "risk_decided", "reason"}),
+    Sample(cat.OrderRiskScored(**ON_ORDER, stage="release", rule_version="risk_review@1",
+                               assessment=risk.unavailable(risk.RiskStatus.STALE, "old", "v1"),
+                               wave_id="wave_1"),
+           {"risk_stage", "risk_status", "risk_score", "risk_model", "risk_reasons",
+            "rule_version", "risk_decided", "reason", "detail", "wave_id"}, "release"),
+    # services/text_cases.py
+    Sample(cat.MessageClassified(**ON_ORDER, case_id="exc_1", actor="dana", source="email",
+                                 reference="msg-1", text="crushed cartons", label="damaged",
+                                 code="DAMAGED_ON_DELIVERY", owner_team="transport",
+                                 confidence=0.93, threshold=0.6, triage=False, attached=False,
+                                 top=({"label": "damaged", "confidence": 0.93},),
+                                 model_version="text-1"),
+           {"case_id", "actor", "source", "reference", "text", "label", "code", "owner_team",
+            "confidence", "threshold", "triage", "attached", "top", "reason", "rule_version"}),
+    Sample(cat.MessageClassified(occurred_at=AT, case_id="exc_2", actor="dana",
+                                 source="carrier", reference=None, text="?", label="late",
+                                 code="TEXT_TRIAGE", owner_team="customer_service",
+                                 confidence=0.3, threshold=0.6, triage=True, attached=False,
+                                 top=(), model_version="text-1"),
+           {"case_id", "actor", "source", "reference", "text", "label", "code", "owner_team",
+            "confidence", "threshold", "triage", "attached", "top", "reason", "rule_version"},
+           "triage without an order"),
 ]
 IDS = [f"{s.event.TYPE} {s.variant}".strip() for s in SAMPLES]
 EVENTS = {name: sample.event for name, sample in zip(IDS, SAMPLES, strict=True)}

@@ -67,6 +67,8 @@ class PrometheusMetrics:
                                 ["system", "operation"], registry=r)
         self._dead = Counter(f"{P}dead_letters", "Deliveries dead-lettered (system empty when "
                              "no connector was involved)", ["consumer", "system"], registry=r)
+        self._unscored = Counter(f"{P}risk_unscored", "Orders the risk model gave no score, by "
+                                 "status (missing, stale, failing)", ["status"], registry=r)
         if store is not None:
             self.attach_store(store)
 
@@ -100,6 +102,9 @@ class PrometheusMetrics:
 
     def dead_lettered(self, consumer: str, system: str) -> None:
         self._dead.labels(consumer, system or "").inc()
+
+    def risk_unscored(self, status: str) -> None:
+        self._unscored.labels(status).inc()
 
     # -- exposition -----------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from shipshape.api.access_log import AccessLog
 from shipshape.api.limits import BodySizeLimit, refuse_unknown_query
 from shipshape.api.routes import (
     audit,
+    cases_text,
     customers,
     edi,
     events,
@@ -24,6 +25,7 @@ from shipshape.api.routes import (
     metrics,
     order_changes,
     orders,
+    recommendations,
     reconciliation,
     returns,
     waves,
@@ -32,7 +34,9 @@ from shipshape.bootstrap import Container
 
 PREFIX = "/api/v1"
 ROUTERS = ((health, "operations"), (masterdata, "master data"), (orders, "orders"),
-           (exceptions, "exceptions"), (edi, "edi"), (events, "system events"),
+           (exceptions, "exceptions"), (cases_text, "exceptions"),
+           (recommendations, "exceptions"),
+           (edi, "edi"), (events, "system events"),
            (waves, "waves"), (order_changes, "order changes"),
            (reconciliation, "reconciliation"), (invoices, "invoices"), (audit, "audit"),
            (customers, "customer communication"), (returns, "returns"), (kpis, "kpis"))

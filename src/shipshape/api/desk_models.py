@@ -78,6 +78,8 @@ class ActionIn(BaseModel):
     waiting_on: Name | None = None
     """pause: `customer`, or the system waited on (`system:erp`)."""
     note: Text | None = None
+    carrier_service: Name | None = None
+    """retender: the carrier service (`CARRIER:SERVICE`) to tender to."""
 
 
 class ActionOut(BaseModel):

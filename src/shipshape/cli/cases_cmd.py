@@ -105,6 +105,8 @@ def act_cmd(
     release_on: Annotated[str | None, typer.Option(help="delay_release: YYYY-MM-DD")] = None,
     site: Annotated[str | None, typer.Option(help="resource: the site")] = None,
     waiting_on: Annotated[str | None, typer.Option(help="pause: customer or system:X")] = None,
+    carrier_service: Annotated[str | None, typer.Option(
+        help="retender: CARRIER:SERVICE")] = None,
     rework_minutes: Annotated[int, typer.Option(min=0)] = 0,
     expedited_freight: Annotated[str, typer.Option(help="an amount")] = "0",
     invoice_correction: Annotated[str, typer.Option(help="an amount")] = "0",
@@ -117,7 +119,7 @@ def act_cmd(
         cost=CaseCost(rework_minutes, _amount(expedited_freight), _amount(invoice_correction)),
         line_no=line, substitute_sku=substitute,
         release_on=date.fromisoformat(release_on) if release_on else None, site_id=site,
-        waiting_on=waiting_on)
+        waiting_on=waiting_on, carrier_service=carrier_service)
 
     def run(c: Container) -> dict[str, Any]:
         done = desk.act(c.deps, case_id, request, _everything, desk_view.retrier(c))

@@ -16,6 +16,7 @@ from shipshape.console import session as sessions
 from shipshape.console.client import Answer, ApiClient
 from shipshape.console.kpi_charts import kpi_section
 from shipshape.console.kpi_view import DEFAULT_DAYS, period_days
+from shipshape.console.recommend_panel import recommendations_view
 from shipshape.console.view import (
     ACTION_FIELDS,
     ACTION_LABELS,
@@ -368,6 +369,7 @@ async def case_view(api: Callable[[], ApiClient], case_id: str) -> None:
             ui.label("Findings").classes("text-subtitle1")
             key_values(case.get("details") or {})
         await actions_view(api, case)
+    await recommendations_view(api, case, confirm)
     availability = case.get("availability") or []
     if availability:
         ui.label("Availability per site").classes("text-subtitle1")

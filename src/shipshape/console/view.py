@@ -38,17 +38,19 @@ ACTION_LABELS = {
     "cancel_line": "Cancel line", "release_hold": "Release hold", "resource": "Ship from site",
     "retry": "Retry", "resolve": "Mark resolved", "reject": "Reject (not an exception)",
     "pause": "Pause SLA clock", "resume": "Resume SLA clock",
-    "redeliver": "Deliver again", "reship": "Re-ship and credit", "credit": "Credit"}
+    "redeliver": "Deliver again", "reship": "Re-ship and credit", "credit": "Credit",
+    "retender": "Tender to another carrier"}
 DESTRUCTIVE = frozenset(action.value for action in desk.DESTRUCTIVE)
 """Actions asked for a second time, in a confirmation dialog, before they are sent."""
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "substitute": ("line_no", "substitute_sku"), "delay_release": ("release_on",),
-    "cancel_line": ("line_no",), "resource": ("site_id",), "pause": ("waiting_on",)}
+    "cancel_line": ("line_no",), "resource": ("site_id",), "pause": ("waiting_on",),
+    "retender": ("carrier_service",)}
 """The fields an action needs besides its reason code, root cause and note."""
 FIELD_LABELS = {
     "line_no": "Line number", "substitute_sku": "Substitute SKU",
     "release_on": "Release on (YYYY-MM-DD)", "site_id": "Site", "waiting_on":
-    "Waiting on (customer, system:erp, ...)"}
+    "Waiting on (customer, system:erp, ...)", "carrier_service": "Carrier service (UPS:GND)"}
 REASON_CODES = (
     "CUSTOMER_CONSENT", "CUSTOMER_REQUEST", "STOCK_SHORTAGE", "DATA_CORRECTED",
     "DUPLICATE", "FALSE_ALARM", "CREDIT_APPROVED", "OTHER")

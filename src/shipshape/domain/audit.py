@@ -49,6 +49,9 @@ from shipshape.domain.catalogue import (
     SystemEventRefused,
     WaveReleased,
 )
+from shipshape.domain.catalogue.recommend import RecommendationAccepted, RecommendationRejected
+from shipshape.domain.catalogue.risk import OrderRiskScored
+from shipshape.domain.catalogue.text import MessageClassified
 
 GENESIS = "0" * 64
 """The `previous` hash of the first entry."""
@@ -62,13 +65,18 @@ AUDITED = frozenset(kind.TYPE for kind in (
     InvoiceRejected, CreditNoteIssued, ReconciliationFinding, SystemEventRefused,
     IntegrationFailed, ExceptionAssigned, ExceptionPaused, ExceptionResumed, ExceptionEscalated,
     ExceptionActed, ExceptionResolved, PromiseAtRisk, PromiseRecovered,
-    RedeliveryRequested, ReturnAuthorised, ReturnDisputed))
+    RedeliveryRequested, ReturnAuthorised, ReturnDisputed, OrderRiskScored,
+    RecommendationAccepted, RecommendationRejected, MessageClassified))
 """The event types that are decisions: an automated one, an override or an action taken."""
 
 _BEFORE = {"from": "status", "value_before": "value"}
 _AFTER = {"to": "status", "value_after": "value", "blocking": "blocking", "status": "status",
           "assignee": "assignee", "queue": "queue", "priority": "priority",
-          "jeopardy": "jeopardy", "waiting_on": "waiting_on", "root_cause": "root_cause"}
+          "jeopardy": "jeopardy", "waiting_on": "waiting_on", "root_cause": "root_cause",
+          "risk_stage": "risk_stage", "risk_status": "risk_status", "risk_score": "risk_score",
+          "risk_model": "risk_model", "risk_reasons": "risk_reasons",
+          "risk_decided": "risk_decided",
+          "outcome": "outcome", "recommendation": "recommendation", "parameters": "parameters"}
 _CAUSES = ("reason", "reason_code", "code", "error")
 """Where an event says why, in the order they are looked for; then its findings' codes, then
 the codes that blocked it."""

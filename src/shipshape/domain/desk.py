@@ -26,18 +26,30 @@ class Action(StrEnum):
     REDELIVER = "redeliver"
     RESHIP = "reship"
     CREDIT = "credit"
+    RETENDER = "retender"
 
 
 A = Action
 SHORTAGE = frozenset({"PARTIAL_AVAILABILITY"})
 CREDIT = frozenset({"CREDIT_HOLD", "CREDIT_LIMIT_EXCEEDED"})
+RISK_REVIEW = "RISK_REVIEW"
+"""The hold of an order the release-time risk table pulled from a wave: a supervisor's call."""
+SUPERVISOR_RELEASES = CREDIT | {RISK_REVIEW}
 LINE_PROBLEMS = SHORTAGE | {"INACTIVE_ITEM", "UNKNOWN_ITEM", "MISSING_PRICE", "PRICE_MISMATCH",
                             "MISSING_QUANTITY", "SHELF_LIFE_UNSATISFIABLE"}
 ON_HELD_ORDER: dict[Action, frozenset[str]] = {
     A.APPROVE_SPLIT: SHORTAGE, A.SUBSTITUTE: SHORTAGE, A.DELAY_RELEASE: SHORTAGE,
-    A.RESOURCE: SHORTAGE, A.CANCEL_LINE: LINE_PROBLEMS, A.RELEASE_HOLD: CREDIT,
+    A.RESOURCE: SHORTAGE, A.CANCEL_LINE: LINE_PROBLEMS | {RISK_REVIEW},
+    A.RELEASE_HOLD: SUPERVISOR_RELEASES,
 }
 """Actions that take a held order again, and the case codes each answers."""
+ON_MOVING_ORDER: dict[Action, tuple[frozenset[str], frozenset[OrderStatus]]] = {
+    A.RESOURCE: (frozenset({"SHORT_PICK"}), frozenset({OrderStatus.RELEASED})),
+    A.RETENDER: (frozenset({"CARRIER_TENDER_FAILED"}), frozenset({OrderStatus.PICKED})),
+}
+"""Actions on an order past release (`services/desk_reroute.py`): the case codes each answers
+and the order statuses it applies in: the backordered units of a short pick reserved at
+another site, a failed tender sent to another carrier service."""
 DELIVERY_PROBLEMS = frozenset({"DAMAGED_ON_DELIVERY", "SHORT_ON_DELIVERY"})
 ON_DELIVERY: dict[Action, frozenset[str]] = {
     A.REDELIVER: frozenset({"DELIVERY_FAILED"}),
@@ -52,7 +64,8 @@ favour."""
 DESTRUCTIVE = frozenset({A.CANCEL_LINE, A.REJECT, A.RELEASE_HOLD, A.RESHIP, A.CREDIT})
 """Actions the console confirms before it takes them."""
 CLOSING = frozenset({A.APPROVE_SPLIT, A.SUBSTITUTE, A.CANCEL_LINE, A.RELEASE_HOLD, A.RESOURCE,
-                     A.RETRY, A.RESOLVE, A.REJECT, A.REDELIVER, A.RESHIP, A.CREDIT})
+                     A.RETRY, A.RESOLVE, A.REJECT, A.REDELIVER, A.RESHIP, A.CREDIT,
+                     A.RETENDER})
 """Actions after which the case is closed (when the order is taken, for the order actions)."""
 
 
@@ -69,8 +82,13 @@ def applies(action: Action, case: ExceptionCase, order_status: OrderStatus | Non
     """Whether `action` can be taken on `case` now (its order in `order_status`)."""
     if not is_open(case):
         return False
+    codes, statuses = ON_MOVING_ORDER.get(action, (frozenset(), frozenset()))
+    if case.code in codes:
+        return order_status in statuses
     if action in ON_HELD_ORDER:
         return order_status is OrderStatus.HELD and case.code in ON_HELD_ORDER[action]
+    if action is A.RETENDER:
+        return False
     if action in ON_DELIVERY or action in ON_RETURN:
         return (case.code in ON_DELIVERY.get(action, frozenset())
                 or case.code in ON_RETURN.get(action, frozenset()))

@@ -26,8 +26,10 @@ from shipshape.domain.inventory import (
 from shipshape.domain.masterdata import Customer
 from shipshape.domain.orders import OrderDraft
 from shipshape.domain.policy import policy_facts
+from shipshape.domain.risk import NOT_CONFIGURED, RiskAssessment
 from shipshape.services.deps import Deps
 from shipshape.services.ports import UnitOfWork
+from shipshape.services.risk import assess_at_capture, informed, informed_facts
 
 DUPLICATE_WINDOW = timedelta(hours=24)
 SHORTAGE_OPTIONS = ("ship_available_and_backorder", "split_across_sites", "substitute",
@@ -44,6 +46,8 @@ class Decision:
     reservations: tuple[Reservation, ...] = field(default=())
     transit_days: int | None = None
     """The transit days of the order's carrier service, where master data names them."""
+    risk: RiskAssessment = NOT_CONFIGURED
+    """What the risk model said of the order (the rules read it under `risk`)."""
 
     @property
     def blocked(self) -> bool:
@@ -69,19 +73,21 @@ NO_CONSENT = Consent()
 def decide(deps: Deps, uow: UnitOfWork, draft: OrderDraft, now: datetime,
            consent: Consent = NO_CONSENT) -> Decision:
     ctx = load_context(uow, draft, now, deps.past_ship_date)
-    findings = run_controls(ctx) + deps.rules.evaluate(policy_facts(ctx))
+    risk = assess_at_capture(deps, uow, ctx)
+    findings = run_controls(ctx) + informed(
+        deps.rules.evaluate(informed_facts(policy_facts(ctx), risk)), risk)
     if not consent.stored:
         findings += possible_duplicate(_recent_po(uow, draft, now))
     if consent.waived:
         findings = [f for f in findings if f.code not in consent.waived]
     if any(f.blocks for f in findings):
-        return Decision(ctx.customer, ctx.draft, tuple(findings))
+        return Decision(ctx.customer, ctx.draft, tuple(findings), risk=risk)
     plan = _plan_allocation(uow, ctx, consent)
     if not plan.complete:
         findings.append(_shortage(plan.shortfalls, ctx.customer))
-        return Decision(ctx.customer, ctx.draft, tuple(findings))
+        return Decision(ctx.customer, ctx.draft, tuple(findings), risk=risk)
     return Decision(ctx.customer, ctx.draft, tuple(findings), plan.reservations,
-                    service_transit_days(ctx))
+                    service_transit_days(ctx), risk)
 
 
 def service_transit_days(ctx: OrderContext) -> int | None:

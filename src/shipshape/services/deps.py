@@ -17,6 +17,7 @@ from shipshape.services.ports import (
     UnitOfWorkFactory,
 )
 from shipshape.services.ports.metrics import Metrics, NoMetrics
+from shipshape.services.ports.risk import NoRiskModel, RiskScorer
 from shipshape.services.ports.routing import CaseRouting
 
 
@@ -43,3 +44,7 @@ class Deps:
     """Return windows, restocking fees and accepted reasons: the default and per customer."""
     promise: PromisePolicy = field(default_factory=PromisePolicy)
     """Default transit days and the at-risk slack of each order's promised date."""
+    risk: RiskScorer = field(default_factory=NoRiskModel)
+    """The order-risk model; by default none (the rules see `risk.available` false)."""
+    release_risk: PolicyRules | None = None
+    """The release-time decision table reading `risk`; without it the re-score decides nothing."""

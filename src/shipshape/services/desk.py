@@ -11,7 +11,7 @@ delivery machinery (`Retrier`, outside this transaction), and records the outcom
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -36,6 +36,8 @@ MAX_TEXT = 200
 Retrier = Callable[[str, str], tuple[bool, str]]
 """Replays the dead letter of a case (case id, actor): whether it was applied, and what
 happened."""
+Also = Callable[[UnitOfWork, ExceptionCase], Sequence[DomainEvent]]
+"""Run with an action under the case's lock, before it: events to record with it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,7 @@ class CaseAction:
     site_id: str | None = None
     waiting_on: str | None = None
     note: str = ""
+    carrier_service: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +85,11 @@ def assign_case(deps: Deps, case_id: str, assignee: str | None, actor: str, *,
 
 
 def act(deps: Deps, case_id: str, request: CaseAction, may: Callable[[Permission], bool],
-        retrier: Retrier | None = None) -> ActionOutcome:
+        retrier: Retrier | None = None, *, also: Also | None = None) -> ActionOutcome:
     """Take `request` on the case, or raise: Forbidden (the role may not), NotFound,
-    Conflict (closed, or the action does not apply), InvalidInput (refused, nothing changed)."""
+    Conflict (closed, or the action does not apply), InvalidInput (refused, nothing changed).
+    `also` (an accepted recommendation) checks the case under its lock and gives the events
+    to record before the action's, in the same transaction."""
     if not may(desk.permission_of(request.action)):
         raise Forbidden(f"your role may not take the action {request.action.value}")
     _check_request(request)
@@ -96,6 +101,8 @@ def act(deps: Deps, case_id: str, request: CaseAction, may: Callable[[Permission
         case = _open_case(uow, case_id)
         if not desk.applies(request.action, case, status):
             raise Conflict(_not_applicable(request.action, case, status))
+        if also is not None:
+            uow.events.append(list(also(uow, case)))
         outcome = desk_actions.run(deps, uow, case, request)
         closed = _record(deps, uow, case, request, outcome)
         uow.commit()

@@ -26,11 +26,13 @@ from shipshape.domain.desk import Action
 from shipshape.domain.errors import Conflict, InvalidInput
 from shipshape.domain.orders import OrderDraft, OrderLine, OrderStatus, ShipTo
 from shipshape.domain.picking import OrderToPick
-from shipshape.services import amendment, delivery_actions, desk_clock, returns
+from shipshape.domain.risk import RiskStage
+from shipshape.services import amendment, delivery_actions, desk_clock, desk_reroute, returns
 from shipshape.services.acceptance import Consent, Decision, decide
 from shipshape.services.deps import Deps
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.promise import promise_taken
+from shipshape.services.risk import risk_events
 
 if TYPE_CHECKING:
     from shipshape.services.desk import CaseAction
@@ -59,6 +61,9 @@ def _approve_split(deps: Deps, uow: UnitOfWork, case: ExceptionCase,
 
 def _resource(deps: Deps, uow: UnitOfWork, case: ExceptionCase, request: CaseAction) -> Outcome:
     site = request.site_id or ""
+    if case.code in desk.ON_MOVING_ORDER[Action.RESOURCE][0]:
+        body, events = desk_reroute.resource_short_pick(deps, uow, case, site)
+        return Outcome(True, body, tuple(events), _still_blocking(uow, case))
     if site not in uow.masterdata.sites():
         raise InvalidInput(f"resource needs a known site_id; {site!r} is not one")
     return take_again(deps, uow, _held(uow, case), Consent(stored=True, site_first=site))
@@ -66,7 +71,8 @@ def _resource(deps: Deps, uow: UnitOfWork, case: ExceptionCase, request: CaseAct
 
 def _release_hold(deps: Deps, uow: UnitOfWork, case: ExceptionCase,
                   request: CaseAction) -> Outcome:
-    return take_again(deps, uow, _held(uow, case), Consent(waived=desk.CREDIT, stored=True))
+    return take_again(deps, uow, _held(uow, case), Consent(waived=desk.SUPERVISOR_RELEASES,
+                                                                 stored=True))
 
 
 def _substitute(deps: Deps, uow: UnitOfWork, case: ExceptionCase, request: CaseAction) -> Outcome:
@@ -156,6 +162,8 @@ def take_again(deps: Deps, uow: UnitOfWork, order: OrderToPick, consent: Consent
     uow.orders.set_status(order.id, OrderStatus.ACCEPTED, now)
     uow.orders.add_findings(order.id, decision.findings, now)
     events: list[DomainEvent] = [
+        *risk_events(order.id, decision.risk, RiskStage.CAPTURE, deps.rules.version,
+                     decision.findings, now),
         ControlsEvaluated(occurred_at=now, order_id=order.id, rule_version=deps.rules.version,
                           findings=decision.findings),
         StockReserved(occurred_at=now, order_id=order.id, reservations=decision.reservations),
@@ -235,6 +243,11 @@ def _credit(deps: Deps, uow: UnitOfWork, case: ExceptionCase, request: CaseActio
     return Outcome(True, body, tuple(events), _still_blocking(uow, case))
 
 
+def _retender(deps: Deps, uow: UnitOfWork, case: ExceptionCase, request: CaseAction) -> Outcome:
+    body, events = desk_reroute.retender(deps, uow, case, request.carrier_service or "")
+    return Outcome(True, body, tuple(events), _still_blocking(uow, case))
+
+
 Runner = Callable[[Deps, UnitOfWork, ExceptionCase, "CaseAction"], Outcome]
 RUNNERS: dict[Action, Runner] = {
     Action.APPROVE_SPLIT: _approve_split, Action.SUBSTITUTE: _substitute,
@@ -243,4 +256,5 @@ RUNNERS: dict[Action, Runner] = {
     Action.RESOLVE: _close_only, Action.REJECT: _close_only,
     Action.PAUSE: _pause, Action.RESUME: _resume,
     Action.REDELIVER: _on_delivery, Action.RESHIP: _on_delivery, Action.CREDIT: _credit,
+    Action.RETENDER: _retender,
 }

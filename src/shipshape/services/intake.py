@@ -25,6 +25,7 @@ from shipshape.domain.catalogue.parts import finding_json, reservation_json
 from shipshape.domain.errors import ConcurrencyConflict, Conflict, InvalidInput, ShipshapeError
 from shipshape.domain.findings import Kind, Team, block
 from shipshape.domain.orders import Order, OrderDraft, OrderStatus
+from shipshape.domain.risk import RiskStage
 from shipshape.services import correlation
 from shipshape.services.acceptance import Decision, decide
 from shipshape.services.cases import OpenedCase, open_case
@@ -32,6 +33,7 @@ from shipshape.services.deps import Deps
 from shipshape.services.outcomes import Outcome
 from shipshape.services.ports import StoredResponse, UnitOfWork
 from shipshape.services.promise import promise_order
+from shipshape.services.risk import risk_events
 
 T = TypeVar("T")
 RETRY_PAUSE_S = 0.005
@@ -292,6 +294,8 @@ def _decision_events(
                       external_id=draft.external_id, customer_id=draft.customer_id,
                       customer_po=draft.customer_po, line_count=len(draft.lines),
                       value=draft.value),
+        *risk_events(order.id, decision.risk, RiskStage.CAPTURE, order.rule_version,
+                     decision.findings, now),
         ControlsEvaluated(occurred_at=now, order_id=order.id, rule_version=order.rule_version,
                           findings=decision.findings),
     ]

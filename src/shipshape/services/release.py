@@ -44,6 +44,7 @@ from shipshape.services.cases import OpenedCase, open_case
 from shipshape.services.deps import Deps
 from shipshape.services.ports import OpenOrder, UnitOfWork, WaveEntry, WaveRecord
 from shipshape.services.promise import check_orders
+from shipshape.services.release_risk import rescore_wave
 from shipshape.services.status import check_moves, status_changed
 
 DEMAND, CADENCE = "demand", "cadence"
@@ -125,6 +126,9 @@ def release_in(deps: Deps, uow: UnitOfWork, site: str, limit: int, trigger: str)
     if run is None:
         return WaveResult(None, site, trigger)
     wave_id = deps.new_id("wave")
+    outcomes, scored = rescore_wave(deps, uow, run.outcomes, run.facts, wave_id, now)
+    run = PrewaveRun(outcomes, run.facts, run.check_ms)
+    uow.events.append(scored)
     released = [o for o in run.outcomes if o.released]
     pulled = _pull(deps, uow, wave_id, run, now)
     _move(uow, released, now)

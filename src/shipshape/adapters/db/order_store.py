@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
@@ -199,6 +199,12 @@ class SqlCases:
     def open_of_order(self, order_id: str, code: str) -> list[tuple[str, dict[str, object]]]:
         rows = self._conn.execute(OPEN_CASES_OF_ORDER, {"order_id": order_id, "code": code}).all()
         return [(row.id, dict(row.details or {})) for row in rows]
+
+    def released_by_desk(self, order_ids: Collection[str], code: str) -> set[str]:
+        cases = t.exception_cases.c
+        return set(self._conn.execute(
+            select(cases.order_id).where(cases.order_id.in_(list(order_ids)), cases.code == code,
+                                         cases.resolution_action == "release_hold")).scalars())
 
     def open_like(self, code: str, subject: str) -> str | None:
         """The open (or assigned) case of `code` about `subject`, locked, if there is one."""

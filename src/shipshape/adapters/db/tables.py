@@ -296,6 +296,7 @@ tenders = Table(
     Column("label_ref", String(200)),
     Column("error", Text),
     Column("at", UtcDateTime, nullable=False),
+    Index("ix_tenders_carrier_service", "carrier_service", "at"),
 )
 
 shipments = Table(

@@ -33,6 +33,7 @@ from shipshape.adapters.db.outbox_store import SqlInbox, SqlOutbox
 from shipshape.adapters.db.pick_store import SqlPicks
 from shipshape.adapters.db.reconcile_queries import SqlReconciliation
 from shipshape.adapters.db.return_store import SqlReturns
+from shipshape.adapters.db.risk_queries import SqlRiskHistory
 from shipshape.adapters.db.shipment_store import SqlShipments
 from shipshape.adapters.db.tender_store import SqlTenders
 from shipshape.adapters.db.wave_store import SqlWaves
@@ -64,6 +65,7 @@ class SqlUnitOfWork:
     reconciliation: SqlReconciliation
     consistency: SqlConsistency
     returns: SqlReturns
+    risk_history: SqlRiskHistory
 
     def __init__(self, engine: Engine, writer_lock: AbstractContextManager[Any],
                  subject_prefix: str = "shipshape", partitions: int = 1,
@@ -111,6 +113,7 @@ class SqlUnitOfWork:
         self.consistency = SqlConsistency(conn)
         self.returns = SqlReturns(conn)
         self.contacts = SqlContacts(conn)
+        self.risk_history = SqlRiskHistory(conn)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

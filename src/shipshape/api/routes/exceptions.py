@@ -87,7 +87,8 @@ def _act(c: Container, who: Principal, case_id: str, body: ActionIn) -> dict[str
         cost=CaseCost(body.cost.rework_minutes, body.cost.expedited_freight,
                       body.cost.invoice_correction),
         line_no=body.line_no, substitute_sku=body.substitute_sku, release_on=body.release_on,
-        site_id=body.site_id, waiting_on=body.waiting_on, note=body.note or "")
+        site_id=body.site_id, waiting_on=body.waiting_on, note=body.note or "",
+        carrier_service=body.carrier_service)
     done = desk.act(c.deps, case_id, request, desk_view.may(who), desk_view.retrier(c))
     return {"case": _detail(c, who, _visible(c, who, case_id)), "closed": done.closed,
             "outcome": done.outcome}

@@ -50,12 +50,24 @@ class DeliveryOut(SectionOut):
     max_lag_s: float | None = None
 
 
+class RiskModelOut(SectionOut):
+    """The order-risk model: ready, or why the rules run without its score (missing, stale,
+    failing); not configured is ok."""
+
+    status: str
+    model_version: str | None = None
+    trained_at: str | None = None
+    scored: int = 0
+    failures: int = 0
+
+
 class HealthOut(BaseModel):
     status: Literal["ok", "degraded"]
     store: StoreOut
     broker: PartOut
     delivery: DeliveryOut
     connectors: dict[str, PartOut]
+    risk_model: RiskModelOut | None = None
 
 
 @router.get("/health", response_model=HealthOut, responses={503: {
@@ -65,16 +77,18 @@ def health(c: Annotated[Container, Depends(container)]) -> Any:
 
     HTTP 503 only when the store or the broker is not ok: then this process cannot do its job.
     A connector that is down gives "degraded" with HTTP 200: the work for that system waits in
-    the queues and is retried, and the rest carries on.
+    the queues and is retried, and the rest carries on. So does a configured order-risk model
+    that is missing, stale or failing: orders are taken and released without its score.
     """
     store, broker = store_health(c), broker_health(c)
     connectors = connectors_health(c.connectors)
     delivery = delivery_health(c) if store["ok"] else {"ok": False, "detail": "no store"}
+    risk = risk_model_health(c)
     essential = store["ok"] and broker["ok"]
-    everything = (essential and delivery["ok"]
+    everything = (essential and delivery["ok"] and risk["ok"]
                   and all(entry["ok"] for entry in connectors.values()))
     body = {"status": "ok" if everything else "degraded", "store": store, "broker": broker,
-            "delivery": delivery, "connectors": connectors}
+            "delivery": delivery, "connectors": connectors, "risk_model": risk}
     return JSONResponse(body, status_code=200 if essential else 503)
 
 
@@ -92,6 +106,15 @@ def delivery_health(c: Container) -> Section:
         section["detail"] = (f"an event has waited {age:.0f} s to be published and applied "
                              f"(more than {limit:.0f} s)")
     return section
+
+
+def risk_model_health(c: Container) -> Section:
+    """The order-risk model's state: a model missing, stale or failing degrades (the rules run
+    without its score); none configured is ok."""
+    try:
+        return asdict(c.deps.risk.health())
+    except Exception as error:  # health must report, not raise
+        return {"ok": False, "status": "failing", "detail": str(error)}
 
 
 def store_health(c: Container) -> Section:

@@ -67,6 +67,7 @@ from shipshape.domain.catalogue.picking import (
     SiteQuantity,
 )
 from shipshape.domain.catalogue.promise import OrderPromised, PromiseAtRisk, PromiseRecovered
+from shipshape.domain.catalogue.recommend import RecommendationAccepted, RecommendationRejected
 from shipshape.domain.catalogue.reconciliation import ReconciliationFinding, ReconciliationRun
 from shipshape.domain.catalogue.registry import CATALOGUE, describe, objects_of_stored
 from shipshape.domain.catalogue.release import (
@@ -78,6 +79,7 @@ from shipshape.domain.catalogue.release import (
     WaveReleased,
 )
 from shipshape.domain.catalogue.returns import ReturnAuthorised, ReturnDisputed, ReturnReceived
+from shipshape.domain.catalogue.risk import OrderRiskScored
 from shipshape.domain.catalogue.shipping import (
     CarrierTendered,
     CarrierTenderRequested,
@@ -88,6 +90,7 @@ from shipshape.domain.catalogue.shipping import (
     TenderedGoods,
     TenderLine,
 )
+from shipshape.domain.catalogue.text import MessageClassified
 
 __all__ = [
     "ALL_OBJECT_TYPES",
@@ -122,6 +125,7 @@ __all__ = [
     "InvoiceRejected",
     "LotNonCompliant",
     "LotRecord",
+    "MessageClassified",
     "ObjectRef",
     "OrderAccepted",
     "OrderAmended",
@@ -132,6 +136,7 @@ __all__ = [
     "OrderPulledFromWave",
     "OrderReceived",
     "OrderReleased",
+    "OrderRiskScored",
     "OrderStatusChanged",
     "PackedLine",
     "PaymentReceived",
@@ -140,6 +145,8 @@ __all__ = [
     "PickedLot",
     "PromiseAtRisk",
     "PromiseRecovered",
+    "RecommendationAccepted",
+    "RecommendationRejected",
     "ReconciliationFinding",
     "ReconciliationRun",
     "RedeliveryRequested",

@@ -17,10 +17,13 @@ from shipshape.domain.catalogue import (
     integration,
     picking,
     promise,
+    recommend,
     reconciliation,
     release,
     returns,
+    risk,
     shipping,
+    text,
 )
 from shipshape.domain.catalogue.base import DomainEvent, ObjectRef, order_ref
 
@@ -48,7 +51,10 @@ CATALOGUE: Mapping[str, type[DomainEvent]] = MappingProxyType({
         promise.OrderPromised, promise.PromiseAtRisk, promise.PromiseRecovered,
         reconciliation.ReconciliationRun, reconciliation.ReconciliationFinding,
         integration.SystemCalled, integration.IntegrationFailed,
-        integration.SystemEventReceived, integration.SystemEventRefused)})
+        integration.SystemEventReceived, integration.SystemEventRefused,
+        recommend.RecommendationAccepted, recommend.RecommendationRejected,
+        risk.OrderRiskScored,
+        text.MessageClassified)})
 """Each event type by its stored name."""
 
 

@@ -25,6 +25,10 @@ class Metrics(Protocol):
 
     def dead_lettered(self, consumer: str, system: str) -> None: ...
 
+    def risk_unscored(self, status: str) -> None:
+        """A configured risk model gave an order no score: status missing, stale or failing."""
+        ...
+
 
 class NoMetrics:
     """Counts nothing (tests, one-shot commands)."""
@@ -42,4 +46,7 @@ class NoMetrics:
         pass
 
     def dead_lettered(self, consumer: str, system: str) -> None:
+        pass
+
+    def risk_unscored(self, status: str) -> None:
         pass

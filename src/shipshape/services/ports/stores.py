@@ -3,7 +3,7 @@ invoices, credit, cases and the event log."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -171,6 +171,9 @@ class CaseStore(Protocol):
         ...
     def open_of_order(self, order_id: str, code: str) -> list[tuple[str, dict[str, object]]]:
         """(id, details) of the order's open or assigned cases with `code`, oldest first."""
+        ...
+    def released_by_desk(self, order_ids: Collection[str], code: str) -> set[str]:
+        """The orders of `order_ids` whose case `code` the desk closed by releasing the hold."""
         ...
     def resolve(self, case_id: str, action: str, reason: str, actor: str, at: datetime,
                 automatic: bool) -> bool:

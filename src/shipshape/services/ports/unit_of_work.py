@@ -27,6 +27,7 @@ from shipshape.services.ports.edi_waves import EdiStore, WaveStore
 from shipshape.services.ports.notices import ContactStore
 from shipshape.services.ports.order_changes import OrderChangeStore
 from shipshape.services.ports.returns import ReturnStore
+from shipshape.services.ports.risk import RiskHistory
 from shipshape.services.ports.stores import (
     CaseStore,
     CreditStore,
@@ -92,6 +93,8 @@ class UnitOfWork(Protocol):
     def returns(self) -> ReturnStore: ...
     @property
     def contacts(self) -> ContactStore: ...
+    @property
+    def risk_history(self) -> RiskHistory: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
