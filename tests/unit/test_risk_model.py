@@ -160,3 +160,39 @@ def test_without_features_every_other_column_is_a_candidate() -> None:
     with pytest.raises(LeakageRefused) as caught:
         train(prepared({"features": None, "exclude": ["shipped_at"]}, rows=1500))
     assert caught.value.features == ["status_code"]
+
+
+def test_the_linear_half_scores_as_the_fitted_regression_and_missing_values_score(
+        record: ModelRecord) -> None:
+    import numpy as np
+
+    from shipshape.ml.risk_data import encode_frame
+    from shipshape.ml.risk_eval import MISSING
+    from shipshape.ml.risk_linear import LinearPart, LinearScorer, linear_part
+
+    assert record.baseline is not None
+    part = LinearPart.from_json(json.loads(json.dumps(linear_part(record.baseline, MISSING)
+                                                      .to_json())))
+    scorer = LinearScorer(part, record.features)
+    frame = prepared(rows=400).frame
+    ours = scorer.probabilities(encode_frame(frame, record.features))
+    assert np.allclose(ours, record.baseline.predict(frame), atol=1e-9)
+    gaps = scorer.probabilities(np.full((1, len(record.features)), np.nan))
+    assert 0.0 < float(gaps[0]) < 1.0
+
+
+def test_the_saved_score_blends_the_booster_with_the_regression(folder: Path) -> None:
+    import numpy as np
+
+    from shipshape.ml.risk_data import encode_frame
+    from shipshape.ml.risk_linear import BOOSTER_WEIGHT
+
+    model = RiskModel.load(folder)
+    assert model.meta["blend"]["booster_weight"] == BOOSTER_WEIGHT
+    matrix = encode_frame(prepared(rows=50).frame, model.features)
+    booster = model.calibration.apply(np.asarray(model.booster.predict(matrix)))
+    linear = model.linear.probabilities(matrix)
+    expected = BOOSTER_WEIGHT * booster + (1 - BOOSTER_WEIGHT) * linear
+    assert np.allclose(model.score_matrix(matrix), expected)
+    rows = prepared(rows=50).frame.to_dicts()
+    assert model.score_one(rows[0]) == pytest.approx(float(expected[0]))

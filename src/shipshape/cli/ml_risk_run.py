@@ -157,7 +157,7 @@ def _metric_table(title: str, model: dict[str, Any], baseline: dict[str, Any] | 
     table.add_column("")
     for key in METRIC_KEYS:
         table.add_column(key, justify="right")
-    for name, values in (("model (LightGBM, calibrated)", model),
+    for name, values in (("model (LightGBM blended with logistic)", model),
                          ("baseline (logistic)", baseline)):
         if values is not None:
             table.add_row(name, *(_cell(values.get(key)) for key in METRIC_KEYS))

@@ -91,7 +91,20 @@ def model_meta(record: ModelRecord, trained_at: datetime, digest: str) -> dict[s
         "leakage_checks": [dict(check) for check in record.leakage_checks],
         "notes": list(record.notes),
         "params": dict(record.params),
+        **_linear(record),
     }
+
+
+def _linear(record: ModelRecord) -> dict[str, Any]:
+    """The baseline's numbers, blended into the model's score (`risk_linear`)."""
+    if record.baseline is None:
+        return {}
+    from shipshape.ml.risk_eval import MISSING
+    from shipshape.ml.risk_linear import BOOSTER_WEIGHT, linear_part
+
+    return {"linear": linear_part(record.baseline, MISSING).to_json(),
+            "blend": {"booster_weight": BOOSTER_WEIGHT,
+                      "linear": "the logistic baseline fitted on the same rows"}}
 
 
 def _write(path: Path, text: str) -> None:

@@ -165,6 +165,7 @@ class RiskModel:
         self.version: str = str(meta["version"])
         self.trained_at: datetime = datetime.fromisoformat(str(meta["trained_at"]))
         self.feature_names: list[str] = [f.name for f in self.features]
+        self.linear = _linear_scorer(meta, self.features)
 
     @classmethod
     def load(cls, folder: Path | str) -> RiskModel:
@@ -189,7 +190,17 @@ class RiskModel:
 
     def score_matrix(self, matrix: np.ndarray, num_threads: int = 0) -> np.ndarray:
         raw = self.booster.predict(matrix, num_threads=num_threads)
-        return self.calibration.apply(np.asarray(raw, dtype=np.float64))
+        return self._with_linear(self.calibration.apply(np.asarray(raw, dtype=np.float64)),
+                                 matrix)
+
+    def _with_linear(self, calibrated: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+        """The booster's calibrated probabilities blended with the linear part's (a folder
+        written before the blend has none: the booster alone)."""
+        if self.linear is None:
+            return calibrated
+        from shipshape.ml.risk_linear import blended
+
+        return blended(calibrated, self.linear.probabilities(matrix))
 
     def score_rows(self, rows: Sequence[Mapping[str, object]]) -> list[float]:
         """Calibrated probabilities of `rows`, in their order."""
@@ -199,8 +210,10 @@ class RiskModel:
 
     def score_one(self, row: Mapping[str, object]) -> float:
         """One row's calibrated probability, on one thread (the inline path)."""
-        raw = self.booster.predict(self.encoder.row(row), num_threads=1)
-        return self.calibration.one(float(raw[0]))
+        matrix = self.encoder.row(row)
+        raw = self.booster.predict(matrix, num_threads=1)
+        calibrated = np.array([self.calibration.one(float(raw[0]))])
+        return float(self._with_linear(calibrated, matrix)[0])
 
     def contributions(self, matrix: np.ndarray, num_threads: int = 0) -> np.ndarray:
         """Per-feature contributions in log-odds, (rows, features); the bias column dropped."""
@@ -243,9 +256,19 @@ def _read_meta(folder: Path) -> dict[str, Any]:
         [FeatureSpec.from_json(f) for f in meta["features"]]
         Calibration(meta["calibration"]["x"], meta["calibration"]["y"])
         datetime.fromisoformat(str(meta["trained_at"]))
-    except (KeyError, TypeError, ValueError) as error:
+        _linear_scorer(meta, [])
+    except (KeyError, TypeError, ValueError, IndexError) as error:
         raise ModelUnusable(f"{path}: corrupt content ({error})") from None
     return meta
+
+
+def _linear_scorer(meta: Mapping[str, Any], features: Sequence[FeatureSpec]) -> Any:
+    """The linear part model.json records (`risk_linear`), or None."""
+    if "linear" not in meta:
+        return None
+    from shipshape.ml.risk_linear import LinearPart, LinearScorer
+
+    return LinearScorer(LinearPart.from_json(meta["linear"]), features)
 
 
 def _booster(text_path: Path, meta: Mapping[str, Any]) -> Any:

@@ -7,8 +7,9 @@ which an isotonic calibration is then fitted. So the calibration never sees the 
 rows, and every fit only looks back in time.
 
 1. Features are typed and checked on the training rows (`risk_guard`): leakage refuses.
-2. The recipe runs on the training rows; the model and the logistic baseline (trained on the
-   same rows) are measured on the validation rows: the metrics reported.
+2. The recipe runs on the training rows, the logistic baseline is trained on the same rows;
+   the model (the calibrated booster blended with that regression, `risk_linear`) and the
+   baseline alone are measured on the validation rows: the metrics reported.
 3. The recipe runs again on all rows: the model saved, so it knows the latest period too;
    the logistic baseline is refitted on the same rows and saved beside it (`evaluate` measures
    both on later data).
@@ -25,9 +26,10 @@ import polars as pl
 
 from shipshape.ml.errors import MlError
 from shipshape.ml.risk_data import LABEL, TIME, Prepared, categories_of, encode_frame
-from shipshape.ml.risk_eval import LogisticBaseline, metrics
+from shipshape.ml.risk_eval import MISSING, LogisticBaseline, metrics
 from shipshape.ml.risk_files import ModelRecord
 from shipshape.ml.risk_guard import Typed, guard_leakage, type_features
+from shipshape.ml.risk_linear import LinearScorer, blended, linear_part
 from shipshape.ml.risk_model import CATEGORICAL, Calibration, FeatureSpec
 
 TRAIN_SHARE = 0.8
@@ -82,11 +84,13 @@ def train(prepared: Prepared, progress: Progress = lambda _: None) -> ModelRecor
     progress(f"training on {train_rows.height:,} rows, validating on {validation.height:,}")
     fitted = fit_recipe(train_rows, features)
     labels = validation.get_column(LABEL).to_numpy()
-    model_metrics = metrics(labels, fitted.predict(encode_frame(validation, features)))
     progress("training the logistic baseline")
     baseline = LogisticBaseline(features).fit(train_rows, train_rows.get_column(LABEL)
                                               .to_numpy())
     baseline_metrics = metrics(labels, baseline.predict(validation))
+    matrix = encode_frame(validation, features)
+    linear = LinearScorer(linear_part(baseline, MISSING), features).probabilities(matrix)
+    model_metrics = metrics(labels, blended(fitted.predict(matrix), linear))
     progress(f"refitting on all {frame.height:,} rows")
     final_features = _specs(frame, typed)
     final = fit_recipe(frame, final_features)
