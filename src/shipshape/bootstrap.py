@@ -14,6 +14,8 @@ from uuid import uuid4
 
 from sqlalchemy import Engine
 
+from shipshape.adapters.channels.edifact.documents import EdifactDocumentWriter
+from shipshape.adapters.channels.resend import EdiRebuilder
 from shipshape.adapters.channels.x12.documents import X12DocumentWriter
 from shipshape.adapters.db.communication_store import SqlNoticeSource
 from shipshape.adapters.db.edi_document_store import SqlEdiDocumentSource
@@ -187,7 +189,8 @@ def build(settings: Settings | None = None,
                 desk=desk_calendars(settings), promise=settings.promise.policy(),
                 returns=settings.returns.policies(),
                 risk=risk_scorer(settings, SystemClock(), metrics),
-                release_risk=ZenReleaseRiskRules(release_risk_table(settings.rules_dir)))
+                release_risk=ZenReleaseRiskRules(release_risk_table(settings.rules_dir)),
+                edi_rebuilder=edi_rebuilder(settings, engine))
     tokens = TokenService(SqlTokenStore(engine), settings.secret_key)
     try:
         connectors = connector_registry(settings, metrics)
@@ -225,11 +228,21 @@ def connector_settings(settings: Settings) -> dict[str, ConnectorSettings]:
 
 
 def edi_document_parts(container: Container
-                       ) -> tuple[X12DocumentWriter, SqlEdiDocumentSource, SsccScheme]:
-    """What the `edi-documents` consumer builds 856s and 810s with."""
+                       ) -> tuple[X12DocumentWriter, SqlEdiDocumentSource, SsccScheme,
+                                  EdifactDocumentWriter]:
+    """What the `edi-documents` consumer builds 856s and 810s (DESADVs and INVOICs) with."""
     s = container.settings
     return (X12DocumentWriter(container.edi_identity), SqlEdiDocumentSource(container.engine),
-            SsccScheme(s.edi_gs1_company_prefix, s.edi_sscc_extension))
+            SsccScheme(s.edi_gs1_company_prefix, s.edi_sscc_extension),
+            EdifactDocumentWriter(container.edi_identity))
+
+
+def edi_rebuilder(settings: Settings, engine: Engine) -> EdiRebuilder:
+    """What the desk's `resend` builds a sent EDI document again with."""
+    our = OurIdentity(settings.edi_isa_qualifier, settings.edi_isa_id, settings.edi_gs_code,
+                      settings.edi_edifact_id)
+    return EdiRebuilder(X12DocumentWriter(our), SqlEdiDocumentSource(engine),
+                        settings.invoice_seller)
 
 
 def reconcile_policy(settings: Settings, repair: bool = True) -> ReconcilePolicy:

@@ -72,6 +72,24 @@ def _explicit(connector: ConnectorSettings | None) -> bool:
                                       or "kind" in connector.model_fields_set)
 
 
+class As2Settings(BaseModel):
+    """AS2 (YAML `as2:`): our AS2 name, key and certificate, and the retry policy of sends."""
+
+    model_config = {"extra": "forbid"}
+
+    id: str = ""
+    """Our AS2 name: the AS2-To partners send to, the AS2-From of what we send."""
+    key_file: str = ""
+    """Our private key (PEM, unencrypted): decrypts what partners send, signs MDNs and sends."""
+    cert_file: str = ""
+    """Our certificate (PEM), as partners have it."""
+    timeout_s: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=4, ge=1)
+    first_delay_s: float = Field(default=5.0, ge=0)
+    max_delay_s: float = Field(default=300.0, ge=0)
+    jitter_s: float = Field(default=1.0, ge=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHIPSHAPE_", extra="ignore",
                                       env_nested_delimiter="__")
@@ -197,6 +215,8 @@ class Settings(BaseSettings):
     notices: NoticeSettings = Field(default_factory=NoticeSettings)
     """Customer communication: the `customer-notices` consumer and its mail server."""
     ml: MlSettings = Field(default_factory=MlSettings)
+    as2: As2Settings = Field(default_factory=As2Settings)
+    """AS2: our identity and the retry policy of outbound sends (YAML `as2:`)."""
     """The governed models: the order-risk model and the text classifier (YAML `ml:`)."""
     recommend: RecommendSettings = Field(default_factory=RecommendSettings)
     """The desk's recommendations: max splits, margin floor, extra shipment cost, assumed

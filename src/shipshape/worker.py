@@ -27,6 +27,7 @@ from shipshape.services import promise
 from shipshape.services.delivery.consume import ConsumeResult, Handler
 from shipshape.services.delivery.dispatch import dispatch_once
 from shipshape.services.delivery.inbound import take_events
+from shipshape.services.edi_ack_sweep import sweep_missing_acks
 from shipshape.services.escalation import sweep
 from shipshape.services.ports.messaging import ConsumerPolicy
 from shipshape.services.reconciliation import reconcile
@@ -200,8 +201,21 @@ class Worker:
             return
         log.info("reconciliation %s: %d findings %s", report.run_id, len(report.findings),
                  report.actions)
+        self.sweep_missing_acks()
         with self.tally.lock:
             self.tally.reconciliations += 1
+
+    def sweep_missing_acks(self) -> None:
+        """EDI documents not acknowledged within their partner's window open EDI_ACK_MISSING."""
+        try:
+            found = sweep_missing_acks(self.container.deps)
+        except Exception as error:
+            with self.tally.lock:
+                self.tally.errors += 1
+            log.warning("acknowledgement sweep: %s", error)
+            return
+        if found.missing:
+            log.info("acknowledgement sweep: %d documents unacknowledged", len(found.missing))
 
     def _sweep_escalations(self, stop: StopFlag) -> None:
         """An escalation sweep every `desk.escalation_interval_s` seconds, until `stop`."""

@@ -269,7 +269,7 @@ def test_the_same_850_in_any_layout_becomes_the_same_accepted_order(
     assert order["external_id"] == "000003438-1421-000000010"
 
 
-def test_an_850_with_an_unmapped_item_is_stored_held_and_answered_with_ih(
+def test_an_850_with_an_unmapped_item_is_stored_held_and_its_line_rejected(
     client: TestClient, container: Container, tokens: dict[str, str]
 ) -> None:
     seed(container)
@@ -286,8 +286,8 @@ def test_an_850_with_an_unmapped_item_is_stored_held_and_answered_with_ih(
     [ack997] = [x12_segments(t) for t in acks(interchange, "997")]
     assert tagged(ack997, "AK9") == [["AK9", "A", "1", "1", "1"]]
     [ack855] = [x12_segments(t) for t in acks(interchange, "855")]
-    assert tagged(ack855, "BAK")[0][1:4] == ["00", "AH", "----------"]
-    assert [s[1] for s in tagged(ack855, "ACK")] == ["IH"]
+    assert tagged(ack855, "BAK")[0][1:4] == ["00", "RD", "----------"]
+    assert [s[1] for s in tagged(ack855, "ACK")] == ["IR"]
     [stored] = listed(client, tokens["viewer"], customer_po="----------")
     assert stored["status"] == "held"
     cases = client.get("/api/v1/exceptions", params={"order_id": order["order_id"]},

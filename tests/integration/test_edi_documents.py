@@ -165,8 +165,8 @@ def test_an_edifact_only_partner_is_told_apart_not_sent_a_document(make_world: A
     asn, invoice = world.events(order_id, "EdiDocumentNotSent")
     assert (asn["document"], asn["standard"], asn["partner"]) == ("856", "EDIFACT",
                                                                    "ACME-EDIFACT")
-    assert "DESADV is not built yet" in asn["reason"]
-    assert "INVOIC is not built yet" in invoice["reason"]
+    assert "no EDIFACT writer is configured for the DESADV" in asn["reason"]
+    assert "no EDIFACT writer is configured for the INVOIC" in invoice["reason"]
     assert world.get("/exceptions")["total"] == 0
 
 

@@ -58,7 +58,9 @@ def test_a_rules_folder_may_bring_its_own_table(tmp_path: Path) -> None:
     own = tmp_path / "desk" / "case_routing.json"
     own.parent.mkdir()
     table = json.loads(routing_table(PACKAGED_RULES).read_text(encoding="utf-8"))
-    table["nodes"][1]["content"]["rules"][1]["queue"] = '"desk-" + owner_team'
+    [business] = [row for row in table["nodes"][1]["content"]["rules"]
+                  if row["_id"] == "business"]
+    business["queue"] = '"desk-" + owner_team'
     own.write_text(json.dumps(table), encoding="utf-8")
     assert routing_table(tmp_path) == own
     assert ZenCaseRouting(own).route({"kind": "business", "owner_team": "credit"}).queue == (
@@ -71,3 +73,9 @@ def test_a_broken_table_is_refused_with_its_path(tmp_path: Path) -> None:
     broken.write_text("{not json", encoding="utf-8")
     with pytest.raises(InvalidInput, match=r"case_routing\.json"):
         ZenCaseRouting(broken)
+
+
+def test_a_risk_review_goes_to_the_customer_service_supervisors() -> None:
+    got = ROUTING.route({"kind": "business", "code": "RISK_REVIEW",
+                         "owner_team": "customer_service"})
+    assert got.queue == "customer_service-supervisor"

@@ -15,6 +15,11 @@ from shipshape.domain import catalogue as cat
 from shipshape.domain import risk
 from shipshape.domain.amendment import LineChange
 from shipshape.domain.billing import Invoice, InvoiceLine, Party
+from shipshape.domain.catalogue.edi_acks import (
+    EdiAcknowledgementUnmatched,
+    EdiDocumentAcknowledged,
+    EdiDocumentResent,
+)
 from shipshape.domain.delivery import DiscrepantLine
 from shipshape.domain.findings import Kind, Team, block, warn
 from shipshape.domain.inventory import Reservation
@@ -253,6 +258,36 @@ SAMPLES = [
     Sample(cat.EdiDocumentFailed(**ON_ORDER, document="810", partner="P1", reason="no PO",
                                  case_id="exc_1", shipment_id=None, invoice_id="inv_1"),
            {"document", "partner", "reason", "case_id", "invoice_id", "shipment_id"}),
+    # services/edi_ack_intake.py, services/edi_resend.py
+    Sample(EdiDocumentAcknowledged(occurred_at=AT, partner="P1", document="810",
+                                   control_number="8", acknowledgement="997", ack_control="90",
+                                   status="rejected", latency_s=60.0, errors=("e",),
+                                   case_id="exc_1"),
+           {"partner", "document", "control_number", "acknowledgement", "ack_control",
+            "status", "latency_s", "errors", "case_id"}),
+    Sample(EdiAcknowledgementUnmatched(occurred_at=AT, partner="P1", acknowledgement="997",
+                                       ack_control="91", reference="4242", functional_id="SH",
+                                       status="accepted"),
+           {"partner", "acknowledgement", "ack_control", "reference", "functional_id",
+            "status"}),
+    Sample(EdiDocumentResent(occurred_at=AT, partner="P1", document="810",
+                             control_number="9", previous_control="8", document_id=2,
+                             resend_of=1, actor="ann", reason="fixed", case_id="exc_1"),
+           {"partner", "document", "control_number", "previous_control", "document_id",
+            "resend_of", "actor", "reason", "case_id"}),
+    # services/edi_changes.py
+    Sample(cat.EdiOrderChangeReceived(
+        **ON_ORDER, partner="P1", control_number="000000902", document="860", reference="0001",
+        purpose="change", po_number="PO-1", release=None, outcome="held_for_desk",
+        reason="released", lines=({"line_no": 1, "verdict": "held"},), case_id="exc_1"),
+        {"partner", "control_number", "document", "reference", "purpose", "po_number",
+         "release", "outcome", "reason", "lines", "order_id", "case_id"}),
+    Sample(cat.EdiOrderChangeReceived(
+        occurred_at=AT, partner="P1", control_number="000000942", document="ORDCHG",
+        reference="1", purpose="cancel", po_number="PO-X", release=None, outcome="refused",
+        reason="no order"),
+        {"partner", "control_number", "document", "reference", "purpose", "po_number",
+         "release", "outcome", "reason", "lines"}, "for no order"),
     # services/customer_notices.py
     Sample(cat.CustomerNotified(**ON_ORDER, customer_id="C1", kind="shipped", status="sent",
                                 channel="email", recipient="a***@example.com",

@@ -9,8 +9,6 @@ import pytest
 
 from shipshape.adapters.channels.x12 import (
     Interchange,
-    LineOutcome,
-    LineStatus,
     Order850,
     build_855,
     build_997,
@@ -22,6 +20,7 @@ from shipshape.adapters.channels.x12 import (
     validate,
 )
 from shipshape.domain.errors import InvalidInput
+from shipshape.domain.order_response import LineResponse, LineStatus, OrderResponse
 from shipshape.domain.partners import OurIdentity, TradingPartner
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "edi" / "x12"
@@ -161,21 +160,42 @@ def ack_lines(segments: list[list[str]]) -> list[tuple[str, str, str]]:
                                                                                  strict=True)]
 
 
-def test_855_carries_a_line_status_per_line() -> None:
-    outcome = {1: LineStatus.ACCEPTED, 2: LineStatus.HELD, 3: LineStatus.REJECTED,
-               4: LineOutcome(LineStatus.ACCEPTED, quantity=50), 5: LineStatus.ACCEPTED,
-               6: LineOutcome(LineStatus.ACCEPTED, quantity=696)}
+def respond(order: Order850, outcomes: LineStatus | dict[int, list[tuple[LineStatus, int]]],
+            shipping: date | None = None) -> OrderResponse:
+    """An order response: one status for every line (its quantity), or per line its ACKs."""
+    lines = []
+    for line in order.lines:
+        ordered = line.quantity or 0
+        acks = ([(outcomes, ordered)] if isinstance(outcomes, LineStatus)
+                else outcomes.get(line.line_no, []))
+        lines += [LineResponse(line.line_no, f"SKU-{line.line_no}", ordered, quantity, status,
+                               "EA", shipping if status is LineStatus.ACCEPTED else None)
+                  for status, quantity in acks]
+    return OrderResponse(order.draft.external_id, order.po_number, order.release, tuple(lines))
 
-    ix, segments = read_back(build_855(order_850(), outcome, 77, OUR, AT))
+
+def test_855_carries_each_line_s_own_outcomes() -> None:
+    outcome = {1: [(LineStatus.ACCEPTED, 120)], 2: [(LineStatus.HELD, 220)],
+               3: [(LineStatus.REJECTED, 126)], 4: [(LineStatus.QUANTITY_CHANGED, 50)],
+               5: [(LineStatus.ACCEPTED, 30), (LineStatus.BACKORDERED, 42)],
+               6: [(LineStatus.BACKORDERED, 696)]}
+
+    ix, segments = read_back(build_855(order_850(), respond(order_850(), outcome,
+                                                            date(2026, 3, 5)), 77, OUR, AT))
 
     assert ix.groups[0].functional_id == "PR"
     assert segments[0] == ["ST", "855", "0001"]
     assert tagged(segments, "BAK") == [["BAK", "00", "AC", "08292233294", "20101127", "", "",
                                         "", "000003438-1421-000000010"]]
-    assert ack_lines(segments) == [("1", "IA", "120"), ("2", "IH", "220"), ("3", "IR", "0"),
-                                   ("4", "IQ", "50"), ("5", "IA", "72"), ("6", "IA", "696")]
+    assert [s[:3] for s in tagged(segments, "ACK")] == [
+        ["ACK", "IA", "120"], ["ACK", "IH", "220"], ["ACK", "IR", "126"], ["ACK", "IQ", "50"],
+        ["ACK", "IA", "30"], ["ACK", "IB", "42"], ["ACK", "IB", "696"]]
+    assert tagged(segments, "ACK")[0] == ["ACK", "IA", "120", "EA", "068", "20260305"]
+    assert tagged(segments, "ACK")[5] == ["ACK", "IB", "42", "EA"]
     assert tagged(segments, "PO1")[0] == ["PO1", "1", "120", "EA", "9.25", "TE", "CB",
                                           "065322-117", "PR", "RO", "VN", "AB3542"]
+    po1_then_acks = [s[0] for s in segments if s[0] in ("PO1", "ACK")]
+    assert po1_then_acks[-5:] == ["PO1", "ACK", "ACK", "PO1", "ACK"]
     assert tagged(segments, "CTT") == [["CTT", "6", "1310"]]
 
 
@@ -185,7 +205,7 @@ def test_855_carries_a_line_status_per_line() -> None:
     (LineStatus.HELD, "AH", "IH"),
 ])
 def test_855_for_a_whole_order(status: LineStatus, bak02: str, ack01: str) -> None:
-    _, segments = read_back(build_855(order_850(), status, 78, OUR, AT))
+    _, segments = read_back(build_855(order_850(), respond(order_850(), status), 78, OUR, AT))
 
     assert tagged(segments, "BAK")[0][2] == bak02
     assert {ack for _, ack, _ in ack_lines(segments)} == {ack01}
@@ -197,7 +217,7 @@ def test_855_for_a_store_order_names_the_store() -> None:
     orders = orders_from_850(ix.groups[0].transaction_sets[0], PARTNER, date(2026, 3, 2))
     store = next(o for o in orders if o.store == "0007")
 
-    _, segments = read_back(build_855(store, LineStatus.ACCEPTED, 79, OUR, AT))
+    _, segments = read_back(build_855(store, respond(store, LineStatus.ACCEPTED), 79, OUR, AT))
 
     assert tagged(segments, "SDQ") == [["SDQ", "EA", "92", "0007", "200"]]
     assert ack_lines(segments) == [("2", "IA", "200")]
@@ -205,7 +225,8 @@ def test_855_for_a_store_order_names_the_store() -> None:
 
 def test_855_needs_an_outcome_for_every_line() -> None:
     with pytest.raises(ValueError, match="line 2"):
-        build_855(order_850(), {1: LineStatus.ACCEPTED}, 80, OUR, AT)
+        build_855(order_850(), respond(order_850(), {1: [(LineStatus.ACCEPTED, 120)]}),
+                  80, OUR, AT)
 
 
 @pytest.mark.parametrize("number", [0, 1_000_000_000])

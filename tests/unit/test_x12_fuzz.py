@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from shipshape.adapters.channels.x12 import (
     Interchange,
-    LineStatus,
+    Order850,
     X12SyntaxError,
     build_855,
     build_997,
@@ -20,6 +20,7 @@ from shipshape.adapters.channels.x12 import (
     validate,
 )
 from shipshape.domain.errors import InvalidInput
+from shipshape.domain.order_response import LineResponse, LineStatus, OrderResponse
 from shipshape.domain.partners import OurIdentity, TradingPartner
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "edi" / "x12"
@@ -82,8 +83,14 @@ def _answer(ix: Interchange) -> None:
             orders = orders_from_850(ts, PARTNER, date(2026, 3, 2)) if ts.id == "850" else []
             results.append(set_result(ts, orders))
             for order in orders:
-                _ack_or_refuse(lambda o=order: build_855(o, LineStatus.ACCEPTED, 2, OUR, AT))
+                _ack_or_refuse(lambda o=order: build_855(o, _all_accepted(o), 2, OUR, AT))
         _ack_or_refuse(lambda g=group, r=results: build_997(ix, g, r, 1, OUR, AT))
+
+
+def _all_accepted(order: Order850) -> OrderResponse:
+    return OrderResponse(order.draft.external_id, order.po_number, order.release, tuple(
+        LineResponse(line.line_no, str(line.line_no), line.quantity or 0, line.quantity or 0,
+                     LineStatus.ACCEPTED) for line in order.lines))
 
 
 def _ack_or_refuse(build: object) -> None:

@@ -51,7 +51,7 @@ def make_shipment(**overrides: Any) -> Shipment:
     first = Package(sscc=sscc(0, "0614141", 1), weight_kg=Decimal("7.50"), lines=(
         ShippedLine(line_no=1, sku="SKU-100", quantity=12, gtin="012345678905"),
         ShippedLine(line_no=2, sku="SKU-200", quantity=6, uom="CA", vendor_item="V-200",
-                    lot="LOT2026A"),
+                    lot="LOT2026A", expiry=date(2027, 3, 1)),
     ))
     second = Package(sscc=sscc(0, "0614141", 2), weight_kg=Decimal("4.25"), lines=(
         ShippedLine(line_no=3, sku="SKU-300", quantity=24, gtin="10012345678902"),

@@ -12,10 +12,12 @@ from shipshape.api import errors, openapi
 from shipshape.api.access_log import AccessLog
 from shipshape.api.limits import BodySizeLimit, refuse_unknown_query
 from shipshape.api.routes import (
+    as2,
     audit,
     cases_text,
     customers,
     edi,
+    edi_acks,
     events,
     exceptions,
     health,
@@ -36,7 +38,7 @@ PREFIX = "/api/v1"
 ROUTERS = ((health, "operations"), (masterdata, "master data"), (orders, "orders"),
            (exceptions, "exceptions"), (cases_text, "exceptions"),
            (recommendations, "exceptions"),
-           (edi, "edi"), (events, "system events"),
+           (edi, "edi"), (as2, "edi"), (edi_acks, "edi"), (events, "system events"),
            (waves, "waves"), (order_changes, "order changes"),
            (reconciliation, "reconciliation"), (invoices, "invoices"), (audit, "audit"),
            (customers, "customer communication"), (returns, "returns"), (kpis, "kpis"))

@@ -15,13 +15,15 @@ from rich.table import Table
 
 from shipshape.adapters.channels.bulk_files import brief
 from shipshape.adapters.channels.canonical import PartnerIn
+from shipshape.adapters.db.edi_ack_queries import partner_dashboard, partner_exists
 from shipshape.adapters.db.edi_document_store import StoredDocument, edi_documents
-from shipshape.bootstrap import build
+from shipshape.bootstrap import Container, build
 from shipshape.cli.output import Listing, OutputFormat, OutputOption, emit
 from shipshape.cli.reading import read
-from shipshape.domain.errors import InvalidInput
+from shipshape.domain.errors import InvalidInput, NotFound
 from shipshape.domain.partners import TradingPartner
 from shipshape.services import edi_intake as edi
+from shipshape.services.edi_ack_sweep import sweep_missing_acks
 
 app = typer.Typer(help="Trading partners (EDI).", no_args_is_help=True)
 DOCUMENT_FIELDS: tuple[str, ...] = ("id", "partner_id", "direction", "doc_type",
@@ -54,6 +56,28 @@ def documents(
     fields = DOCUMENT_FIELDS + (("content",) if content else ())
     rows = [{name: getattr(document, name) for name in fields} for document in found]
     emit(Listing("documents", rows, fields, limit=limit), output)
+
+
+@app.command("dashboard")
+def dashboard(partner: Annotated[str, typer.Argument(help="the partner id")]) -> None:
+    """The partner's EDI figures: documents in and out, acknowledgement rate and latency,
+    rejections, documents awaiting past their window, open EDI cases (JSON)."""
+    def look(c: Container) -> dict[str, object]:
+        if not partner_exists(c.engine, partner):
+            raise NotFound(f"no trading partner {partner}")
+        return partner_dashboard(c.engine, partner, c.deps.clock.now())
+    console.print_json(json.dumps(read(look)))
+
+
+@app.command("sweep-acks")
+def sweep_acks() -> None:
+    """Open EDI_ACK_MISSING for each document not acknowledged within its partner's window."""
+    container = build(migrate="embedded")
+    try:
+        report = sweep_missing_acks(container.deps)
+    finally:
+        container.close()
+    console.print_json(json.dumps(report.as_json()))
 
 
 def print_documents(partner: str, found: list[StoredDocument], content: bool) -> None:

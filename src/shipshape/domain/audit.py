@@ -49,6 +49,8 @@ from shipshape.domain.catalogue import (
     SystemEventRefused,
     WaveReleased,
 )
+from shipshape.domain.catalogue.edi_acks import EdiDocumentResent
+from shipshape.domain.catalogue.edi_changes import EdiOrderChangeReceived
 from shipshape.domain.catalogue.recommend import RecommendationAccepted, RecommendationRejected
 from shipshape.domain.catalogue.risk import OrderRiskScored
 from shipshape.domain.catalogue.text import MessageClassified
@@ -66,7 +68,8 @@ AUDITED = frozenset(kind.TYPE for kind in (
     IntegrationFailed, ExceptionAssigned, ExceptionPaused, ExceptionResumed, ExceptionEscalated,
     ExceptionActed, ExceptionResolved, PromiseAtRisk, PromiseRecovered,
     RedeliveryRequested, ReturnAuthorised, ReturnDisputed, OrderRiskScored,
-    RecommendationAccepted, RecommendationRejected, MessageClassified))
+    RecommendationAccepted, RecommendationRejected, MessageClassified, EdiDocumentResent,
+    EdiOrderChangeReceived))
 """The event types that are decisions: an automated one, an override or an action taken."""
 
 _BEFORE = {"from": "status", "value_before": "value"}

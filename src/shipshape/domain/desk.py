@@ -27,6 +27,7 @@ class Action(StrEnum):
     RESHIP = "reship"
     CREDIT = "credit"
     RETENDER = "retender"
+    RESEND = "resend"
 
 
 A = Action
@@ -61,11 +62,15 @@ answers; crediting a failed delivery in full cancels it."""
 ON_RETURN: dict[Action, frozenset[str]] = {A.CREDIT: frozenset({"RETURN_DISPUTED"})}
 """Actions on a return (`services/returns.py`): `credit` settles a dispute in the customer's
 favour."""
+ON_EDI_DOCUMENT: dict[Action, frozenset[str]] = {
+    A.RESEND: frozenset({"EDI_DOCUMENT_REJECTED", "EDI_ACK_MISSING"})}
+"""Actions on an EDI document we sent (`services/edi_resend.py`): `resend` builds it again from
+the current data under a new control number."""
 DESTRUCTIVE = frozenset({A.CANCEL_LINE, A.REJECT, A.RELEASE_HOLD, A.RESHIP, A.CREDIT})
 """Actions the console confirms before it takes them."""
 CLOSING = frozenset({A.APPROVE_SPLIT, A.SUBSTITUTE, A.CANCEL_LINE, A.RELEASE_HOLD, A.RESOURCE,
                      A.RETRY, A.RESOLVE, A.REJECT, A.REDELIVER, A.RESHIP, A.CREDIT,
-                     A.RETENDER})
+                     A.RETENDER, A.RESEND})
 """Actions after which the case is closed (when the order is taken, for the order actions)."""
 
 
@@ -89,6 +94,8 @@ def applies(action: Action, case: ExceptionCase, order_status: OrderStatus | Non
         return order_status is OrderStatus.HELD and case.code in ON_HELD_ORDER[action]
     if action is A.RETENDER:
         return False
+    if action in ON_EDI_DOCUMENT:
+        return case.code in ON_EDI_DOCUMENT[action]
     if action in ON_DELIVERY or action in ON_RETURN:
         return (case.code in ON_DELIVERY.get(action, frozenset())
                 or case.code in ON_RETURN.get(action, frozenset()))

@@ -8,7 +8,7 @@ the master data to fix.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -16,6 +16,7 @@ from shipshape.domain.billing import Invoice, InvoiceLine, Party
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.findings import Finding, Kind, Team, warn
 from shipshape.domain.masterdata import Customer, Item, Site
+from shipshape.domain.packing import Carton, single_carton
 from shipshape.domain.picking import OrderToPick
 from shipshape.domain.shipments import ShipmentRecord
 from shipshape.domain.shipping import (
@@ -40,6 +41,19 @@ class ShipmentFacts:
     customer: Customer | None
     site: Site | None
     items: Mapping[str, Item]
+    lot_expiry: Mapping[tuple[int, str], date] = field(default_factory=dict)
+    """The expiry date of each (line, lot) picked for the order, from the pick confirmations."""
+
+    @property
+    def cartons(self) -> tuple[Carton, ...]:
+        """As the WMS packed it; one carton of every shipped line when it sent no cartons."""
+        return self.shipment.cartons or single_carton(
+            [(line.line_no, line.shipped, None) for line in self.shipment.lines])
+
+    @property
+    def ssccs_needed(self) -> int:
+        """How many cartons the WMS did not label: each needs an SSCC of ours."""
+        return sum(1 for carton in self.cartons if not carton.sscc)
 
     @property
     def shipped_anything(self) -> bool:
@@ -84,7 +98,7 @@ def ship_from(site_id: str, site: Site | None) -> ShipFrom:
     if site is None:
         raise InvalidInput(f"site {site_id} is not in the master data")
     return ShipFrom(site_id=site.id, name=site.name, postal_code=site.postal_code,
-                    country=site.country)
+                    country=site.country, line1=site.line1, city=site.city, region=site.region)
 
 
 def _item(items: Mapping[str, Item], sku: str) -> Item:
@@ -100,6 +114,7 @@ def _uom(order: OrderToPick, line_no: int, item: Item) -> str:
 
 
 def shipped_lines(facts: ShipmentFacts) -> tuple[ShippedLine, ...]:
+    """Every shipped line once, with its total (lots and cartons added up)."""
     lines = []
     for line in facts.shipment.lines:
         if not line.shipped:
@@ -115,17 +130,43 @@ def shipped_weight(facts: ShipmentFacts) -> Decimal:
                 for ln in facts.shipment.lines), Decimal("0"))
 
 
-def asn_shipment(facts: ShipmentFacts, sscc: str) -> Shipment:
-    """The shipment as one package (SSCC `sscc`) holding every shipped line."""
+def asn_shipment(facts: ShipmentFacts, sscc: str | Sequence[str]) -> Shipment:
+    """The shipment with one package per carton: a carton the WMS labelled keeps its SSCC,
+    the others take the codes of `sscc` in turn (`facts.ssccs_needed` of them)."""
     record, order = facts.shipment, facts.order
     scac, service = carrier_parts(record.carrier_service)
-    package = Package(sscc=sscc, weight_kg=shipped_weight(facts), lines=shipped_lines(facts))
+    codes = [sscc] if isinstance(sscc, str) else list(sscc)
+    if len(codes) < facts.ssccs_needed:
+        raise InvalidInput(f"shipment {record.id} has {facts.ssccs_needed} cartons without an "
+                           f"SSCC but {len(codes)} codes were given")
+    free = iter(codes)
+    packages = tuple(_package(facts, carton, carton.sscc or next(free))
+                     for carton in facts.cartons)
     if order.ship_to is None:
         raise InvalidInput(f"order {order.id} has no ship-to")
     return Shipment(id=record.id, order_id=order.id, customer_po=order.customer_po,
                     ship_date=record.ship_date, site=ship_from(record.site, facts.site),
                     ship_to=order.ship_to, carrier_scac=scac, service=service,
-                    tracking_number=record.tracking_number, packages=(package,))
+                    tracking_number=record.tracking_number, packages=packages)
+
+
+def _package(facts: ShipmentFacts, carton: Carton, code: str) -> Package:
+    skus = {line.line_no: line.sku for line in facts.shipment.lines}
+    lines = []
+    for entry in carton.lines:
+        sku = skus.get(entry.line_no)
+        if sku is None:
+            raise InvalidInput(f"shipment {facts.shipment.id}: a carton holds line "
+                               f"{entry.line_no}, which the shipment does not ship")
+        item = _item(facts.items, sku)
+        expiry = entry.expiry or (facts.lot_expiry.get((entry.line_no, entry.lot))
+                                  if entry.lot else None)
+        lines.append(ShippedLine(line_no=entry.line_no, sku=sku, quantity=entry.quantity,
+                                 uom=_uom(facts.order, entry.line_no, item), gtin=item.gtin,
+                                 lot=entry.lot, expiry=expiry))
+    weight = carton.weight_kg or sum((_item(facts.items, ln.sku).weight_kg * ln.quantity
+                                      for ln in lines), Decimal("0"))
+    return Package(sscc=code, weight_kg=weight, lines=tuple(lines))
 
 
 def _invoice_line(facts: InvoiceFacts, line: BilledLine) -> InvoiceLine:

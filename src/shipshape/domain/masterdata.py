@@ -23,6 +23,10 @@ class Site:
     name: str
     country: str
     postal_code: str
+    line1: str | None = None
+    city: str | None = None
+    region: str | None = None
+    """The street address: the ship-from of shipping documents (856 N1*SF N3/N4)."""
 
 
 @dataclass(frozen=True, slots=True)

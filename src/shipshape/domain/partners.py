@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-X12_ACKS = frozenset({"997", "TA1", "855"})
-EDIFACT_ACKS = frozenset({"CONTRL", "APERAK"})
+X12_ACKS = frozenset({"997", "TA1", "855", "865"})
+EDIFACT_ACKS = frozenset({"CONTRL", "APERAK", "ORDRSP"})
+"""ORDRSP (a per-line order response) is sent only to partners whose profile names it."""
 DEFAULT_ITEM_ID_PREFERENCE = ("VN", "BP", "IN", "UP", "EN")
 
 
@@ -28,6 +29,20 @@ class TradingPartner:
     element_separator: str = "*"
     segment_terminator: str = "~"
     component_separator: str = ">"
+    ack_window_hours: int = 24
+    """Hours within which it acknowledges what we send (997/999/CONTRL); 0: it sends none."""
+    as2_id: str = ""
+    """The partner's AS2 name (the AS2-From of what it sends us); empty: no AS2."""
+    as2_url: str = ""
+    """Its AS2 endpoint: our outbound documents are POSTed there (empty: not sent by AS2)."""
+    as2_certificate: str = ""
+    """Its certificate (PEM): checks its signatures, encrypts what we send it."""
+    as2_mdn: str = "sync"
+    """How we ask it for receipts of what we send: "sync" (in the HTTP answer) or "async"."""
+    as2_encrypt: bool = True
+    """Encrypt what we send it, and require what it sends to be encrypted."""
+    as2_sign: bool = True
+    """Sign what we send it, and require what it sends to be signed."""
 
     def sku_for(self, ids: Mapping[str, str]) -> str | None:
         """The SKU for a line's product ids ({qualifier: value}), in the partner's preference."""

@@ -17,13 +17,14 @@ has confirmed its shipment.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from shipshape.domain.errors import Conflict, InvalidInput
 from shipshape.domain.event_data import is_whole, optional_date, text
 from shipshape.domain.findings import Finding, Kind, Team, block, warn
 from shipshape.domain.orders import OrderStatus
+from shipshape.domain.packing import Carton, parse_cartons, single_carton
 from shipshape.domain.picking import Pick
 
 EVENT = "shipment_confirmed"
@@ -53,6 +54,8 @@ class ShipmentConfirmation:
     shipment_id: str
     ship_date: date | None
     entries: tuple[ShippedEntry, ...]
+    cartons: tuple[Carton, ...] = ()
+    """How it was packed (`domain.packing`); one carton of everything when the WMS is silent."""
 
     def shipped_by_line(self) -> dict[int, int]:
         totals: dict[int, int] = {}
@@ -87,6 +90,7 @@ class ShipmentRecord:
     tracking_number: str | None
     label_ref: str | None
     lines: tuple[ShippedLine, ...]
+    cartons: tuple[Carton, ...] = ()
 
 
 def parse_shipment(data: Mapping[str, object]) -> ShipmentConfirmation:
@@ -94,12 +98,16 @@ def parse_shipment(data: Mapping[str, object]) -> ShipmentConfirmation:
     lines = data.get("lines")
     if not isinstance(lines, list):
         raise InvalidInput("shipment_confirmed: lines must be a list")
-    return ShipmentConfirmation(
+    confirmation = ShipmentConfirmation(
         order_id=text(EVENT, data.get("order_id"), "order_id", 40),
         site=text(EVENT, data.get("site"), "site", MAX_ID),
         shipment_id=text(EVENT, data.get("shipment_id"), "shipment_id", MAX_ID),
         ship_date=optional_date(EVENT, data.get("ship_date"), "ship_date"),
         entries=tuple(_entry(raw, i) for i, raw in enumerate(lines)))
+    packed = data.get("cartons")
+    cartons = (single_carton([(e.line_no, e.quantity, e.lot) for e in confirmation.entries])
+               if packed is None else parse_cartons(packed, confirmation.shipped_by_line()))
+    return replace(confirmation, cartons=cartons)
 
 
 def _entry(raw: object, index: int) -> ShippedEntry:

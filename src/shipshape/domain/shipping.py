@@ -75,6 +75,7 @@ class ShippedLine:
     vendor_item: str | None = None
     buyer_item: str | None = None
     lot: str | None = None
+    expiry: date | None = None
 
     def __post_init__(self) -> None:
         check_line(self.line_no, self.sku, self.quantity, self.uom)

@@ -16,6 +16,7 @@ from shipshape.services.ports import (
     PolicyRules,
     UnitOfWorkFactory,
 )
+from shipshape.services.ports.edi_acks import DocumentRebuilder
 from shipshape.services.ports.metrics import Metrics, NoMetrics
 from shipshape.services.ports.risk import NoRiskModel, RiskScorer
 from shipshape.services.ports.routing import CaseRouting
@@ -47,4 +48,6 @@ class Deps:
     risk: RiskScorer = field(default_factory=NoRiskModel)
     """The order-risk model; by default none (the rules see `risk.available` false)."""
     release_risk: PolicyRules | None = None
+    edi_rebuilder: DocumentRebuilder | None = None
+    """Builds a sent EDI document again for the desk's `resend`; without it none is resent."""
     """The release-time decision table reading `risk`; without it the re-score decides nothing."""

@@ -30,6 +30,7 @@ from shipshape.domain.risk import RiskStage
 from shipshape.services import amendment, delivery_actions, desk_clock, desk_reroute, returns
 from shipshape.services.acceptance import Consent, Decision, decide
 from shipshape.services.deps import Deps
+from shipshape.services.edi_resend import resend_document
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.promise import promise_taken
 from shipshape.services.risk import risk_events
@@ -248,6 +249,11 @@ def _retender(deps: Deps, uow: UnitOfWork, case: ExceptionCase, request: CaseAct
     return Outcome(True, body, tuple(events), _still_blocking(uow, case))
 
 
+def _resend(deps: Deps, uow: UnitOfWork, case: ExceptionCase, request: CaseAction) -> Outcome:
+    body, events = resend_document(deps, uow, case, request.actor, request.reason_code)
+    return Outcome(True, body, tuple(events))
+
+
 Runner = Callable[[Deps, UnitOfWork, ExceptionCase, "CaseAction"], Outcome]
 RUNNERS: dict[Action, Runner] = {
     Action.APPROVE_SPLIT: _approve_split, Action.SUBSTITUTE: _substitute,
@@ -256,5 +262,5 @@ RUNNERS: dict[Action, Runner] = {
     Action.RESOLVE: _close_only, Action.REJECT: _close_only,
     Action.PAUSE: _pause, Action.RESUME: _resume,
     Action.REDELIVER: _on_delivery, Action.RESHIP: _on_delivery, Action.CREDIT: _credit,
-    Action.RETENDER: _retender,
+    Action.RETENDER: _retender, Action.RESEND: _resend,
 }

@@ -8,10 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from shipshape.domain.edi_acks import AckReport
+from shipshape.domain.edi_changes import ChangeOutcome
 from shipshape.domain.errors import Conflict, NotFound
+from shipshape.domain.order_response import OrderResponse
 from shipshape.domain.partners import TradingPartner
 from shipshape.services.deps import Deps
+from shipshape.services.edi_ack_intake import take_acknowledgements
+from shipshape.services.edi_changes import answer_changes, consult_orders, take_changes
 from shipshape.services.intake import IntakeResult, SubmitOrder, submit_in
+from shipshape.services.order_responses import order_responses
 from shipshape.services.ports import EdiStore, InterchangeRecord, UnitOfWork
 
 Result = IntakeResult | Conflict
@@ -45,8 +51,14 @@ class InterchangeHandler(Protocol):
         ...
     def find_partner(self, store: EdiStore) -> TradingPartner | None: ...
     def orders(self, partner: TradingPartner) -> list[SubmitOrder]: ...
+    def acknowledgements(self) -> list[AckReport]:
+        """The 997s, 999s or CONTRLs in the interchange: what the partner says of ours."""
+        ...
     def answers(self, partner: TradingPartner, results: Sequence[Result], allocate: Allocate,
-                duplicate: bool) -> list[OutboundDocument]: ...
+                duplicate: bool, responses: Sequence[OrderResponse] = ()
+                ) -> list[OutboundDocument]:
+        """The acknowledgements; `responses`: per order taken, each line's outcome (855)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +68,8 @@ class InterchangeOutcome:
     duplicate: bool
     results: tuple[Result, ...]
     acknowledgements: tuple[OutboundDocument, ...]
+    changes: tuple[ChangeOutcome, ...] = ()
+    """What became of the order changes and cancellations it carried (860, ORDCHG)."""
 
 
 def upsert_partners(deps: Deps, partners: Sequence[TradingPartner]) -> int:
@@ -82,7 +96,10 @@ def receive_interchange(deps: Deps, handler: InterchangeHandler) -> InterchangeO
         partner = _partner(uow, handler)
         now = deps.clock.now()
         duplicate = _resent(uow, partner, handler, now)
-        results = () if duplicate else tuple(submit_in(deps, uow, handler.orders(partner)))
+        consult_orders(uow, partner, handler)
+        commands = [] if duplicate else handler.orders(partner)
+        results = tuple(submit_in(deps, uow, commands)) if commands else ()
+        changes = () if duplicate else take_changes(deps, uow, partner, handler)
         status = "duplicate" if duplicate else "rejected" if handler.rejected else "accepted"
         record = _record(partner, handler, results, status, now)
         kept = uow.edi.holds_copy(partner.id, handler.standard, handler.control_number,
@@ -91,9 +108,15 @@ def receive_interchange(deps: Deps, handler: InterchangeHandler) -> InterchangeO
         if not kept:
             uow.edi.store_document(partner.id, "in", handler.standard, handler.control_number,
                                    interchange_id, as_text(handler.raw), now)
-        acks = _answer(uow, partner, handler, results, duplicate, interchange_id, now)
+        responses = order_responses(uow, commands, results, now.date())
+        acks = _answer(uow, partner, handler, results, duplicate, interchange_id, now,
+                       responses)
+        acks += answer_changes(uow, partner, handler, changes, interchange_id, now)
+        if not duplicate:
+            take_acknowledgements(deps, uow, partner, handler.acknowledgements(), now)
         uow.commit()
-    return InterchangeOutcome(interchange_id, partner.id, duplicate, results, acks)
+    return InterchangeOutcome(interchange_id, partner.id, duplicate, results, acks,
+                              changes=changes)
 
 
 def as_text(raw: bytes) -> str:
@@ -118,10 +141,11 @@ def _resent(uow: UnitOfWork, partner: TradingPartner, handler: InterchangeHandle
 def _answer(
     uow: UnitOfWork, partner: TradingPartner, handler: InterchangeHandler,
     results: Sequence[Result], duplicate: bool, interchange_id: int, now: datetime,
+    responses: Sequence[OrderResponse] = (),
 ) -> tuple[OutboundDocument, ...]:
     def allocate(kind: str) -> int:
         return uow.edi.next_control_number(partner.id, kind)
-    acks = handler.answers(partner, results, allocate, duplicate)
+    acks = handler.answers(partner, results, allocate, duplicate, responses=responses)
     for ack in acks:
         uow.edi.store_document(partner.id, "out", ack.doc_type, ack.control_number,
                                interchange_id, ack.text, now)

@@ -1,4 +1,5 @@
-"""The 856 ship notice and the 810 invoice, sent to customers that trade with us by X12.
+"""The 856 ship notice and the 810 invoice (DESADV and INVOIC), sent to customers that trade
+with us by X12 (or EDIFACT).
 
 The consumer `edi-documents` takes `ShipmentConfirmed` and `InvoiceIssued`. `prepare` reads the
 stored shipment or invoice and the customer's trading partners (committed facts that no longer
@@ -7,9 +8,12 @@ builds and stores the document in the transaction that writes the inbox row, so 
 event sends nothing twice. Per customer:
 
 * no trading partner (or a shipment of nothing): nothing;
-* only an EDIFACT partner: `EdiDocumentNotSent` (DESADV and INVOIC are not built yet);
-* an X12 partner: the document is stored as outbound in `edi_documents`, under the partner's next
-  interchange control number, with `AsnSent` / `EdiInvoiceSent` on the order;
+* an X12 partner (it has an ISA id): the document is stored as outbound in `edi_documents`,
+  under the partner's next interchange control number, with `AsnSent` / `EdiInvoiceSent` on the
+  order;
+* else an EDIFACT partner (an `edifact_id`): the same, as a DESADV / INVOIC (`document` on the
+  event), numbered from the same counter (UNB and UNH references);
+* a partner with neither id (or EDIFACT without an EDIFACT writer): `EdiDocumentNotSent`;
 * master data that cannot make a valid document (no customer PO, an invalid GTIN, a carrier code
   that is not a SCAC...): `EdiDocumentFailed` and an `EDI_DOCUMENT_FAILED` case, no error, so the
   consumer goes on. The document is tried once with placeholder numbers first, so a failure uses
@@ -49,7 +53,8 @@ SSCC_COUNTER = "sscc"
 
 
 class EdiDocumentWriter(Protocol):
-    """Turns documents into X12 text for a partner; `InvalidInput` when the data cannot be sent."""
+    """Turns documents into X12 (or EDIFACT) text for a partner; `InvalidInput` when the
+    data cannot be sent."""
 
     def ship_notice(self, shipment: Shipment, partner: TradingPartner, control_number: int,
                     when: datetime) -> str: ...
@@ -90,6 +95,8 @@ class SsccScheme:
 class Numbers:
     control: int
     sscc: str | None = None
+    ssccs: tuple[str, ...] = ()
+    """Our SSCCs for the cartons the WMS did not label, in carton order (`sscc`: the first)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +139,10 @@ EDIFACT_NAMES = {"856": "DESADV", "810": "INVOIC"}
 
 class EdiDocumentHandler:
     def __init__(self, deps: Deps, writer: EdiDocumentWriter, source: EdiDocumentSource,
-                 sscc_scheme: SsccScheme) -> None:
+                 sscc_scheme: SsccScheme, edifact: EdiDocumentWriter | None = None) -> None:
         self._deps = deps
         self._writer = writer
+        self._edifact = edifact
         self._source = source
         self._sscc = sscc_scheme
 
@@ -170,45 +178,59 @@ class EdiDocumentHandler:
         if not isinstance(prepared, _Job):
             return
         now = self._deps.clock.now()
-        x12 = [partner for partner in prepared.partners if partner.isa_id]
-        if not x12:
+        route = self._route(prepared)
+        if route is None:
             uow.events.append([_not_sent(prepared, prepared.partners[0], now)])
             return
-        partner = x12[0]
+        partner, writer, document = route
         try:
-            self._compose(prepared, partner, self._placeholder(prepared), now)
+            self._compose(prepared, partner, self._placeholder(prepared), now, writer)
         except InvalidInput as error:
-            self._failed(uow, prepared, partner, str(error), message.id, now)
+            self._failed(uow, prepared, partner, str(error), message.id, now, document)
             return
         numbers = self._numbers(uow, prepared, partner)
-        text = self._compose(prepared, partner, numbers, now)
-        uow.edi.store_document(partner.id, "out", prepared.doc_type, str(numbers.control),
+        text = self._compose(prepared, partner, numbers, now, writer)
+        uow.edi.store_document(partner.id, "out", document, str(numbers.control),
                                None, text, now)
-        uow.events.append([_sent(prepared, partner, numbers, message.id, now)])
+        uow.events.append([_sent(prepared, partner, numbers, message.id, now, document)])
+
+    def _route(self, job: _Job) -> tuple[TradingPartner, EdiDocumentWriter, str] | None:
+        """The partner, writer and document name: an X12 partner first (856 / 810), else an
+        EDIFACT one (DESADV / INVOIC); None when no partner can take the document."""
+        for partner in job.partners:
+            if partner.isa_id:
+                return partner, self._writer, job.doc_type
+        for partner in job.partners:
+            if partner.edifact_id and self._edifact is not None:
+                return partner, self._edifact, EDIFACT_NAMES[job.doc_type]
+        return None
 
     def _placeholder(self, job: _Job) -> Numbers:
-        return Numbers(1, self._sscc.code(0) if job.is_asn else None)
+        codes = tuple(self._sscc.code(n) for n in range(_ssccs_needed(job)))
+        return Numbers(1, codes[0] if codes else None, codes)
 
     def _numbers(self, uow: UnitOfWork, job: _Job, partner: TradingPartner) -> Numbers:
         control = uow.edi.next_control_number(partner.id, CONTROL_COUNTER)
         if not job.is_asn:
             return Numbers(control)
-        serial = uow.edi.next_control_number(self._sscc.counter_owner, SSCC_COUNTER)
-        return Numbers(control, self._sscc.code(serial))
+        codes = tuple(self._sscc.code(uow.edi.next_control_number(self._sscc.counter_owner,
+                                                                  SSCC_COUNTER))
+                      for _ in range(_ssccs_needed(job)))
+        return Numbers(control, codes[0] if codes else None, codes)
 
     def _compose(self, job: _Job, partner: TradingPartner, numbers: Numbers,
-                 now: datetime) -> str:
+                 now: datetime, writer: EdiDocumentWriter) -> str:
         facts = job.facts
         if isinstance(facts, eo.ShipmentFacts):
-            shipment = eo.asn_shipment(facts, numbers.sscc or "")
-            return self._writer.ship_notice(shipment, partner, numbers.control, now)
+            shipment = eo.asn_shipment(facts, numbers.ssccs)
+            return writer.ship_notice(shipment, partner, numbers.control, now)
         invoice = eo.edi_invoice(facts, self._deps.billing.seller)
-        return self._writer.invoice(invoice, partner, numbers.control, now)
+        return writer.invoice(invoice, partner, numbers.control, now)
 
     def _failed(self, uow: UnitOfWork, job: _Job, partner: TradingPartner, reason: str,
-                source_event: str, now: datetime) -> None:
+                source_event: str, now: datetime, document: str) -> None:
         order, facts = job.facts.order, job.facts
-        finding = eo.document_failed(job.doc_type, partner.id, reason, job.line_nos,
+        finding = eo.document_failed(document, partner.id, reason, job.line_nos,
                                      source_event=source_event, **job.subject)
         site = facts.shipment.site if isinstance(facts, eo.ShipmentFacts) else None
         origin = CaseOrigin(order.id, facts.customer, order.value, None, now,
@@ -216,29 +238,35 @@ class EdiDocumentHandler:
         opened = open_case(self._deps, uow, finding, origin,
                            stage=None if job.is_asn else Stage.INVOICE.value)
         uow.events.append([
-            EdiDocumentFailed(occurred_at=now, order_id=order.id, document=job.doc_type,
+            EdiDocumentFailed(occurred_at=now, order_id=order.id, document=document,
                               partner=partner.id, reason=reason, case_id=opened.case.id,
                               shipment_id=job.shipment_id, invoice_id=job.invoice_id),
             opened.event])
 
 
+def _ssccs_needed(job: _Job) -> int:
+    """One SSCC of ours per carton the WMS did not label."""
+    return job.facts.ssccs_needed if isinstance(job.facts, eo.ShipmentFacts) else 0
+
+
 def _sent(job: _Job, partner: TradingPartner, numbers: Numbers, source_event: str,
-          now: datetime) -> AsnSent | EdiInvoiceSent:
+          now: datetime, document: str) -> AsnSent | EdiInvoiceSent:
     """`AsnSent` for a ship notice, `EdiInvoiceSent` for an invoice."""
     facts = job.facts
     if isinstance(facts, eo.ShipmentFacts):
         return AsnSent(occurred_at=now, order_id=facts.order.id, partner=partner.id,
                        control_number=numbers.control, source_event=source_event,
-                       shipment_id=facts.shipment.id, sscc=numbers.sscc)
+                       shipment_id=facts.shipment.id, sscc=numbers.sscc, document=document)
     return EdiInvoiceSent(occurred_at=now, order_id=facts.order.id, partner=partner.id,
                           control_number=numbers.control, source_event=source_event,
-                          invoice_id=facts.number, shipment_id=facts.shipment_id)
+                          invoice_id=facts.number, shipment_id=facts.shipment_id,
+                          document=document)
 
 
 def _not_sent(job: _Job, partner: TradingPartner, now: datetime) -> EdiDocumentNotSent:
     if partner.edifact_id:
-        standard, why = "EDIFACT", (f"trades by EDIFACT only and the EDIFACT "
-                                    f"{EDIFACT_NAMES[job.doc_type]} is not built yet")
+        standard, why = "EDIFACT", (f"trades by EDIFACT only and no EDIFACT writer is "
+                                    f"configured for the {EDIFACT_NAMES[job.doc_type]}")
     else:
         standard, why = "none", "has neither an X12 nor an EDIFACT id"
     return EdiDocumentNotSent(
@@ -249,6 +277,8 @@ def _not_sent(job: _Job, partner: TradingPartner, now: datetime) -> EdiDocumentN
 
 
 def edi_document_handlers(deps: Deps, writer: EdiDocumentWriter, source: EdiDocumentSource,
-                          sscc_scheme: SsccScheme) -> dict[str, Handler]:
-    """The consumer a worker runs for outbound EDI documents, by name."""
-    return {EDI_DOCUMENTS: EdiDocumentHandler(deps, writer, source, sscc_scheme)}
+                          sscc_scheme: SsccScheme, edifact: EdiDocumentWriter | None = None
+                          ) -> dict[str, Handler]:
+    """The consumer a worker runs for outbound EDI documents, by name; `writer` writes X12,
+    `edifact` EDIFACT."""
+    return {EDI_DOCUMENTS: EdiDocumentHandler(deps, writer, source, sscc_scheme, edifact)}

@@ -78,7 +78,8 @@ def _record(order: OrderToPick, confirmation: sh.ShipmentConfirmation,
         id=confirmation.shipment_id, order_id=order.id, site=confirmation.site,
         ship_date=confirmation.ship_date or now.date(), carrier_service=tender.carrier_service,
         tracking_number=tender.tracking_number, label_ref=tender.label_ref,
-        lines=tuple(sh.shipped_lines(confirmation, picked, skus)))
+        lines=tuple(sh.shipped_lines(confirmation, picked, skus)),
+        cartons=confirmation.cartons)
 
 
 def _move_stock(uow: UnitOfWork, record: sh.ShipmentRecord,

@@ -171,9 +171,13 @@ class SiteIn(Edge):
     name: Text
     country: Country
     postal_code: Annotated[str, Field(min_length=1, max_length=20), PLAIN]
+    line1: Annotated[str, Field(min_length=1, max_length=200), PLAIN] | None = None
+    city: Annotated[str, Field(min_length=1, max_length=100), PLAIN] | None = None
+    region: Annotated[str, Field(min_length=1, max_length=60), PLAIN] | None = None
 
     def to_domain(self, site_id: str) -> Site:
-        return Site(site_id, self.name, self.country.upper(), self.postal_code)
+        return Site(site_id, self.name, self.country.upper(), self.postal_code, self.line1,
+                    self.city, self.region)
 
 
 class CustomerIn(Edge):
@@ -346,7 +350,8 @@ class PartnerIn(Edge):
     gs_code: Annotated[str, Field(max_length=15), PLAIN] = ""
     edifact_id: Annotated[str, Field(max_length=35), PLAIN] = ""
     x12_version: Annotated[str, Field(pattern=r"^00[0-9]{4}[A-Z]*$")] = "004010"
-    acknowledgements: list[Literal["997", "TA1", "855", "CONTRL", "APERAK"]] = [
+    acknowledgements: list[Literal["997", "TA1", "855", "CONTRL", "APERAK",
+                                   "ORDRSP", "865"]] = [
         "997", "TA1", "855", "CONTRL", "APERAK"]
     item_id_preference: list[Literal["VN", "BP", "IN", "UP", "EN"]] = [
         "VN", "BP", "IN", "UP", "EN"]
@@ -355,6 +360,13 @@ class PartnerIn(Edge):
     element_separator: Annotated[str, Field(min_length=1, max_length=1)] = "*"
     segment_terminator: Annotated[str, Field(min_length=1, max_length=1)] = "~"
     component_separator: Annotated[str, Field(min_length=1, max_length=1)] = ">"
+    ack_window_hours: Annotated[int, Field(ge=0, le=8760), NOT_A_BOOLEAN] = 24
+    as2_id: Annotated[str, Field(max_length=128), PLAIN] = ""
+    as2_url: Annotated[str, Field(max_length=2000, pattern=r"^(https?://\S+)?$")] = ""
+    as2_certificate: Annotated[str, Field(max_length=20000)] = ""
+    as2_mdn: Literal["sync", "async"] = "sync"
+    as2_encrypt: bool = True
+    as2_sign: bool = True
 
     @field_validator("item_xref")
     @classmethod

@@ -162,4 +162,5 @@ def _interchange_json(outcome: InterchangeOutcome) -> dict[str, object]:
                    for r in outcome.results],
         "acknowledgements": [{"type": a.doc_type, "control_number": a.control_number,
                               "text": a.text} for a in outcome.acknowledgements],
+        "changes": [c.as_json() for c in outcome.changes],
     }

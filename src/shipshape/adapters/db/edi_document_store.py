@@ -44,9 +44,11 @@ class SqlEdiDocumentSource:
             record = next(s for s in SqlShipments(conn).of_order(order.id)
                           if s.id == shipment_id)
             masterdata = SqlMasterData(conn)
+            expiry = {(p.line_no, p.lot): p.expiry for p in SqlPicks(conn).picks(order.id)
+                      if p.lot and p.expiry and p.site == record.site}
             return ShipmentFacts(record, order, masterdata.customer(order.customer_id),
                                  masterdata.sites().get(record.site),
-                                 masterdata.items({line.sku for line in record.lines}))
+                                 masterdata.items({line.sku for line in record.lines}), expiry)
 
     def invoice(self, invoice_id: str) -> InvoiceFacts | None:
         with self._engine.connect() as conn:

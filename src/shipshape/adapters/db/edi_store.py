@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select, update
 
 from shipshape.adapters.db import tables as t
+from shipshape.adapters.db.edi_ack_store import SqlEdiAcks, ack_columns
 from shipshape.adapters.db.upsert import upsert_row
 from shipshape.domain.partners import TradingPartner
 from shipshape.services.ports import InterchangeRecord
@@ -19,10 +20,11 @@ PARTNERS_OF_CUSTOMER = (select(t.trading_partners).where(p.customer_id == bindpa
                         .order_by(p.id))
 PROFILE_FIELDS = ("x12_version", "acknowledgements", "item_id_preference", "item_xref",
                   "duplicate_window_days", "element_separator", "segment_terminator",
-                  "component_separator")
+                  "component_separator", "ack_window_hours", "as2_id", "as2_url",
+                  "as2_certificate", "as2_mdn", "as2_encrypt", "as2_sign")
 
 
-class SqlEdi:
+class SqlEdi(SqlEdiAcks):
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
@@ -38,6 +40,10 @@ class SqlEdi:
 
     def partner_by_edifact(self, edifact_id: str) -> TradingPartner | None:
         query = select(t.trading_partners).where(p.edifact_id == edifact_id.strip())
+        return _partner(self._conn.execute(query).mappings().first())
+
+    def partner(self, partner_id: str) -> TradingPartner | None:
+        query = select(t.trading_partners).where(p.id == partner_id)
         return _partner(self._conn.execute(query).mappings().first())
 
     def partners_of_customer(self, customer_id: str) -> list[TradingPartner]:
@@ -96,7 +102,8 @@ class SqlEdi:
         self._conn.execute(t.edi_documents.insert(), {
             "partner_id": partner_id, "direction": direction, "doc_type": doc_type,
             "control_number": control_number, "interchange_id": interchange_id,
-            "content": content, "created_at": at})
+            "content": content, "created_at": at,
+            **ack_columns(self._conn, partner_id, direction, doc_type, content, at)})
 
 
 def _partner(row: Any) -> TradingPartner | None:

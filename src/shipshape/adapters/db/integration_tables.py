@@ -199,5 +199,15 @@ edi_documents = Table(
     Column("interchange_id", BigInteger),
     Column("content", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # acknowledgement of an outbound document (migration 0021, domain/edi_acks.py)
+    Column("ack_key", String(60)),
+    Column("ack_status", String(24)),
+    Column("ack_due_at", UtcDateTime),
+    Column("acknowledged_at", UtcDateTime),
+    Column("ack_detail", JSON),
+    Column("ack_case_id", String(40)),
+    Column("resend_of", BigInteger),
     Index("ix_edi_documents_partner", "partner_id", "doc_type", "created_at"),
+    Index("ix_edi_documents_ack_key", "partner_id", "ack_key"),
+    Index("ix_edi_documents_ack_due", "ack_status", "ack_due_at"),
 )

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, select
 
 from shipshape.adapters.db import tables as t
+from shipshape.adapters.db.carton_store import add_cartons, cartons_of
 from shipshape.domain.shipments import ShipmentRecord, ShippedLine
 
 sh = t.shipments.c
@@ -37,6 +38,7 @@ class SqlShipments:
             self._conn.execute(INSERT_SHIPMENT_LINES, [
                 {"shipment_id": shipment.id, "line_no": ln.line_no, "sku": ln.sku,
                  "picked": ln.picked, "shipped": ln.shipped} for ln in shipment.lines])
+        add_cartons(self._conn, shipment.id, shipment.cartons)
 
     def of_order(self, order_id: str) -> list[ShipmentRecord]:
         rows = self._conn.execute(SHIPMENTS_OF_ORDER, {"order_id": order_id}).all()
@@ -46,7 +48,9 @@ class SqlShipments:
         for row in self._conn.execute(SHIPPED_LINES, {"ids": [r.id for r in rows]}):
             lines.setdefault(row.shipment_id, []).append(
                 ShippedLine(row.line_no, row.sku, row.picked, row.shipped))
-        return [ShipmentRecord(*row, lines=tuple(lines.get(row.id, []))) for row in rows]
+        cartons = cartons_of(self._conn, [r.id for r in rows])
+        return [ShipmentRecord(*row, lines=tuple(lines.get(row.id, [])),
+                               cartons=cartons.get(row.id, ())) for row in rows]
 
     def exists(self, shipment_id: str) -> bool:
         return self._conn.execute(SHIPMENT, {"shipment_id": shipment_id}).first() is not None

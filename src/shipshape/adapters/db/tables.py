@@ -18,6 +18,7 @@ from sqlalchemy import (
     text,
 )
 
+from shipshape.adapters.db.as2_tables import as2_messages
 from shipshape.adapters.db.communication_tables import customer_contacts
 from shipshape.adapters.db.delivery_tables import (
     delivery_discrepancies,
@@ -38,6 +39,7 @@ from shipshape.adapters.db.integration_tables import (
     system_states,
     trading_partners,
 )
+from shipshape.adapters.db.packing_tables import shipment_cartons
 from shipshape.adapters.db.return_tables import held_stock, return_lines, returns
 from shipshape.adapters.db.schema_base import Id, Key, Quantity, metadata
 from shipshape.adapters.db.types import ExactDecimal, UtcDateTime
@@ -48,6 +50,9 @@ sites = Table(
     Column("name", String(200), nullable=False),
     Column("country", String(2), nullable=False),
     Column("postal_code", String(20), nullable=False),
+    Column("line1", String(200)),
+    Column("city", String(100)),
+    Column("region", String(60)),
 )
 
 customers = Table(
@@ -361,6 +366,7 @@ __all__ = [
     "Key",
     "Quantity",
     "api_tokens",
+    "as2_messages",
     "customer_contacts",
     "dead_letters",
     "delivery_discrepancies",
@@ -377,6 +383,7 @@ __all__ = [
     "returns",
     "saga_steps",
     "sagas",
+    "shipment_cartons",
     "shipment_deliveries",
     "system_states",
     "trading_partners",

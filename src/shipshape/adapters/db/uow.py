@@ -140,6 +140,13 @@ class SqlUnitOfWork:
         if wrote_events:
             self._on_events()
 
+    def savepoint(self) -> AbstractContextManager[object]:
+        """A SAVEPOINT: work inside it that raises is undone, the transaction goes on. Append
+        events after it: their outbox rows wait for the commit."""
+        if self._conn is None:
+            raise RuntimeError("a savepoint outside the unit of work")
+        return self._conn.begin_nested()
+
     def rollback(self) -> None:
         if self._conn is not None:
             self.events.discard()

@@ -57,6 +57,9 @@ class InterchangeOut(BaseModel):
     duplicate: bool
     orders: list[IntakeOut | RejectedOrderOut]
     acknowledgements: list[AcknowledgementOut]
+    changes: list[dict[str, Any]] = []
+    """Order changes and cancellations (860, 850 BEG01 01/05, ORDCHG): per request its order,
+    outcome (applied, partly_applied, held_for_desk, refused), reason, case and line verdicts."""
 
 
 class EdiOut(BaseModel):

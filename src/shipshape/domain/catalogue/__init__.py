@@ -50,6 +50,7 @@ from shipshape.domain.catalogue.edi import (
     EdiDocumentNotSent,
     EdiInvoiceSent,
 )
+from shipshape.domain.catalogue.edi_changes import EdiOrderChangeReceived
 from shipshape.domain.catalogue.integration import (
     IntegrationFailed,
     SystemCalled,
@@ -110,6 +111,7 @@ __all__ = [
     "EdiDocumentFailed",
     "EdiDocumentNotSent",
     "EdiInvoiceSent",
+    "EdiOrderChangeReceived",
     "ExceptionActed",
     "ExceptionAssigned",
     "ExceptionEscalated",

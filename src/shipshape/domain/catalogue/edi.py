@@ -25,12 +25,14 @@ from shipshape.domain.catalogue.base import (
 )
 
 SHIP_NOTICE, INVOICE_DOCUMENT = "856", "810"
+INVOICES = frozenset({INVOICE_DOCUMENT, "INVOIC"})
+"""The X12 and EDIFACT names of an invoice document (DESADV is the EDIFACT ship notice)."""
 
 
 def _subject(document: str, shipment_id: str | None,
              invoice_id: str | None) -> dict[str, object]:
     """What the document is about: a ship notice its shipment, an invoice the invoice too."""
-    if document == INVOICE_DOCUMENT:
+    if document in INVOICES:
         return {"invoice_id": invoice_id, "shipment_id": shipment_id}
     return {"shipment_id": shipment_id}
 
@@ -58,10 +60,12 @@ class AsnSent(OrderEvent):
     source_event: str
     shipment_id: str
     sscc: str | None
+    document: str = SHIP_NOTICE
+    """"856", or "DESADV" for a partner that trades by EDIFACT."""
 
     def payload(self) -> dict[str, object]:
         body: dict[str, object] = {
-            "document": SHIP_NOTICE, "partner": self.partner,
+            "document": self.document, "partner": self.partner,
             "control_number": str(self.control_number), "source_event": self.source_event,
             "shipment_id": self.shipment_id}
         if self.sscc:
@@ -85,9 +89,11 @@ class EdiInvoiceSent(OrderEvent):
     source_event: str
     invoice_id: str
     shipment_id: str | None
+    document: str = INVOICE_DOCUMENT
+    """"810", or "INVOIC" for a partner that trades by EDIFACT."""
 
     def payload(self) -> dict[str, object]:
-        return {"document": INVOICE_DOCUMENT, "partner": self.partner,
+        return {"document": self.document, "partner": self.partner,
                 "control_number": str(self.control_number), "source_event": self.source_event,
                 **_subject(INVOICE_DOCUMENT, self.shipment_id, self.invoice_id)}
 

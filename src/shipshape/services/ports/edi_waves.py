@@ -12,6 +12,7 @@ from shipshape.domain.findings import Finding
 from shipshape.domain.orders import OrderStatus
 from shipshape.domain.partners import TradingPartner
 from shipshape.domain.waves import WaveCandidate
+from shipshape.services.ports.edi_acks import EdiAckStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,7 @@ class InterchangeRecord:
     received_at: datetime
 
 
-class EdiStore(Protocol):
+class EdiStore(EdiAckStore, Protocol):
     def lock_partner(self, partner_id: str) -> None:
         """Serialise this partner's interchanges until the transaction ends."""
         ...

@@ -4,6 +4,7 @@ queries of reconciliation and the consistency check."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -103,6 +104,9 @@ class UnitOfWork(Protocol):
     ) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+    def savepoint(self) -> AbstractContextManager[object]:
+        """Work inside that raises is undone, the transaction goes on (events: after it)."""
+        ...
 
 
 class UnitOfWorkFactory(Protocol):

@@ -92,8 +92,19 @@ def _shipments_confirmed(call: Applied) -> list[Event]:
         "order_id": order_id, "site": site["site"], "shipment_id": f"SHP-{site['site']}-{order_id}",
         "ship_date": ship_date,
         "lines": [{"line_no": line.get("line_no"), "quantity": _quantity(line),
-                   **_present(line, "lot")} for line in _mappings(site.get("lines"))]})
+                   **_present(line, "lot")} for line in _mappings(site.get("lines"))],
+        "cartons": _cartons(_mappings(site.get("lines")))})
         for site in _mappings(call.payload.get("sites")) if isinstance(site.get("site"), str)]
+
+
+def _cartons(lines: list[Mapping[str, object]]) -> list[dict[str, object]]:
+    """The WMS packs each line (each lot of it) in a carton of its own, unlabelled: Shipshape
+    gives each carton its SSCC in the ship notice."""
+    packed = [line for line in lines if _quantity(line) > 0]
+    return [{"ref": f"CTN-{n}", "lines": [{"line_no": line.get("line_no"),
+                                           "quantity": _quantity(line),
+                                           **_present(line, "lot", "expiry")}]}
+            for n, line in enumerate(packed, start=1)]
 
 
 def _return_received(call: Applied) -> list[Event]:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from shipshape.adapters.channels import edifact
+from shipshape.adapters.channels.edifact.contrl_in import contrl_report, is_contrl
+from shipshape.adapters.channels.edifact.ordchg import is_ordchg
+from shipshape.adapters.channels.edifact.ordrsp import build_ordrsp
+from shipshape.adapters.channels.edifact.ordrsp_change import EdifactChanges
+from shipshape.domain import edi_changes as ec
+from shipshape.domain.edi_acks import AckReport
+from shipshape.domain.errors import InvalidInput
+from shipshape.domain.order_response import OrderResponse
 from shipshape.domain.partners import OurIdentity, TradingPartner
 from shipshape.services.edi_intake import Allocate, OutboundDocument, Result
 from shipshape.services.intake import IntakeResult, SubmitOrder
@@ -25,6 +33,7 @@ class EdifactInterchangeIn:
     standard: str = "edifact"
     _taken: list[tuple[edifact.EdifactMessage, str]] = field(default_factory=list)
     _errors: list[edifact.EdifactError] = field(default_factory=list)
+    _changes: EdifactChanges = field(default_factory=EdifactChanges)
 
     @property
     def control_number(self) -> str:
@@ -55,6 +64,11 @@ class EdifactInterchangeIn:
             return []
         commands = []
         for message in self.interchange.messages:
+            if is_contrl(message):
+                continue  # an acknowledgement of ours: `acknowledgements`
+            if is_ordchg(message):  # an order change: `change_requests`
+                self._changes.take(message)
+                continue
             try:
                 draft = edifact.order_from_orders(message, partner, self.control_number)
             except edifact.EdifactSyntaxError as error:
@@ -65,15 +79,58 @@ class EdifactInterchangeIn:
         return commands
 
     def answers(self, partner: TradingPartner, results: Sequence[Result], allocate: Allocate,
-                duplicate: bool) -> list[OutboundDocument]:
+                duplicate: bool, responses: Sequence[OrderResponse] = ()
+                ) -> list[OutboundDocument]:
         documents = []
-        if partner.wants("CONTRL"):
+        if partner.wants("CONTRL") and not self._only_contrl:
             documents.append(self._contrl(duplicate, allocate))
         if partner.wants("APERAK") and not duplicate:
             documents += [self._aperak(partner, message, po, result, allocate)
                           for (message, po), result in zip(self._taken, results, strict=True)
                           if _complaints(result)]
+        if partner.wants("ORDRSP") and not duplicate and responses:
+            documents += self._ordrsps(partner, responses, allocate)
         return documents
+
+    def _ordrsps(self, partner: TradingPartner, responses: Sequence[OrderResponse],
+                 allocate: Allocate) -> list[OutboundDocument]:
+        """Per order taken, its ORDRSP with each line's own outcome. A response EDIFACT cannot
+        carry (a value too long for its element) is left out rather than failing the intake."""
+        documents = []
+        for (message, _), response in zip(self._taken, responses, strict=True):
+            try:
+                build_ordrsp(response, partner, self.our, 1, self.at,
+                             message_ref=message.reference)
+            except InvalidInput:
+                continue
+            control = allocate("interchange")
+            text = build_ordrsp(response, partner, self.our, control, self.at,
+                                message_ref=message.reference)
+            documents.append(OutboundDocument("ORDRSP", str(control), text))
+        return documents
+
+    def consult(self, known: Callable[[str, str], bool]) -> None:
+        """ORDCHG names its purpose; nothing to tell apart."""
+
+    def change_requests(self) -> list[ec.ChangeRequest]:
+        return self._changes.requests()
+
+    def change_answers(self, partner: TradingPartner, outcomes: Sequence[ec.ChangeOutcome],
+                       allocate: Allocate) -> list[OutboundDocument]:
+        """An ORDRSP per ORDCHG, when the partner wants them."""
+        return self._changes.answers(partner, outcomes, allocate, self.our, self.at)
+
+    def acknowledgements(self) -> list[AckReport]:
+        """The CONTRL messages in it (acknowledging what we sent)."""
+        found = (contrl_report(m, self.control_number) for m in self.interchange.messages
+                 if is_contrl(m))
+        return [report for report in found if report is not None]
+
+    @property
+    def _only_contrl(self) -> bool:
+        """A CONTRL is never answered with a CONTRL: that would start a loop."""
+        messages = self.interchange.messages
+        return bool(messages) and all(is_contrl(m) for m in messages)
 
     def _contrl(self, duplicate: bool, allocate: Allocate) -> OutboundDocument:
         errors = list(self._errors)

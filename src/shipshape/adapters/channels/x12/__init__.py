@@ -1,10 +1,7 @@
 """X12 inbound: tokenizer, envelope checks, 850 to canonical orders, 997 / TA1 / 855."""
 
 from shipshape.adapters.channels.x12.acks import (
-    LineOutcome,
-    LineStatus,
     SetResult,
-    build_855,
     build_997,
     build_ta1,
     set_result,
@@ -26,6 +23,7 @@ from shipshape.adapters.channels.x12.model import (
 )
 from shipshape.adapters.channels.x12.parser import interchanges, parse
 from shipshape.adapters.channels.x12.po850 import Line850, Order850, Party, orders_from_850
+from shipshape.adapters.channels.x12.po855 import build_855
 
 __all__ = [
     "ElementError",
@@ -34,8 +32,6 @@ __all__ = [
     "FunctionalGroup",
     "Interchange",
     "Line850",
-    "LineOutcome",
-    "LineStatus",
     "Order850",
     "Party",
     "SegmentError",

@@ -241,10 +241,13 @@ def _pack_level(package: Package) -> list[Segment]:
 
 
 def _item_level(line: ShippedLine, partner: TradingPartner) -> list[Segment]:
+    """LIN (LT: the lot), SN1, and DTM*036 (expiration) for a lot with an expiry date."""
     lot = ("LT", line.lot) if line.lot else ()
+    expiry: list[Segment] = [("DTM", "036", _date(line.expiry))] if line.expiry else []
     return [
         ("LIN", str(line.line_no), *item_ids(line, partner), *lot),
         ("SN1", "", str(line.quantity), line.uom),
+        *expiry,
     ]
 
 

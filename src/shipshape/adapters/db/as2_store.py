@@ -1,0 +1,69 @@
+"""AS2 messages in and out (`as2_messages`), each write in its own short transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine, select
+
+from shipshape.adapters.db import tables as t
+from shipshape.adapters.db.as2_tables import as2_messages
+from shipshape.adapters.db.edi_store import _partner
+from shipshape.domain.partners import TradingPartner
+from shipshape.services.as2 import As2Record, OutboundDocument, StoredReceipt
+
+m = as2_messages.c
+d = t.edi_documents.c
+
+
+class SqlAs2:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def partner_by_as2_id(self, as2_id: str) -> TradingPartner | None:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(t.trading_partners)).mappings()
+            for row in rows:
+                partner = _partner(row)
+                if partner is not None and partner.as2_id and partner.as2_id == as2_id:
+                    return partner
+        return None
+
+    def as2_partners(self) -> list[TradingPartner]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(t.trading_partners).order_by(t.trading_partners.c.id))
+            return [p for row in rows.mappings() if (p := _partner(row)) and p.as2_url]
+
+    def receipt_of(self, partner_id: str, message_id: str) -> StoredReceipt | None:
+        query = select(m.status, m.mdn_type, m.mdn).where(
+            m.direction == "in", m.partner_id == partner_id, m.message_id == message_id)
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else StoredReceipt(row.status, row.mdn_type or "",
+                                                      (row.mdn or "").encode("latin-1"))
+
+    def record(self, record: As2Record, at: datetime) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(as2_messages.insert(), {
+                "direction": record.direction, "partner_id": record.partner_id,
+                "message_id": record.message_id, "document_id": record.document_id,
+                "status": record.status, "mic": record.mic, "disposition": record.disposition,
+                "detail": record.detail, "attempts": record.attempts,
+                "mdn_type": record.mdn_type, "mdn": record.mdn.decode("latin-1"),
+                "created_at": at, "updated_at": at})
+
+    def unsent(self, partner_ids: list[str], limit: int = 100) -> list[OutboundDocument]:
+        """Outbound documents of `partner_ids` that have no transmission yet, oldest first."""
+        sent = select(m.document_id).where(m.direction == "out", m.document_id.is_not(None))
+        query = (select(d.id, d.partner_id, d.doc_type, d.control_number, d.content)
+                 .where(d.direction == "out", d.partner_id.in_(partner_ids),
+                        d.id.not_in(sent)).order_by(d.id).limit(limit))
+        with self._engine.connect() as conn:
+            return [OutboundDocument(*row) for row in conn.execute(query)]
+
+    def transmissions(self, document_id: int) -> list[As2Record]:
+        query = select(as2_messages).where(m.direction == "out", m.document_id == document_id)
+        with self._engine.connect() as conn:
+            return [As2Record(row.direction, row.partner_id, row.message_id, row.status,
+                              row.document_id, row.mic, row.disposition, row.detail,
+                              row.attempts) for row in conn.execute(query)]
