@@ -93,9 +93,13 @@ def test_a_ship_release_is_confirmed_once_per_site_with_the_released_quantities(
     assert dal == {"order_id": "SO-1", "site": "DAL", "shipment_id": "SHP-DAL-SO-1",
                    "ship_date": "2026-11-27",
                    "lines": [{"line_no": 1, "quantity": 4, "lot": "L1"},
-                             {"line_no": 1, "quantity": 2, "lot": "L2"}]}
-    assert rno == {"order_id": "SO-1", "site": "RNO", "shipment_id": "SHP-RNO-SO-1",
-                   "ship_date": "2026-11-27", "lines": [{"line_no": 2, "quantity": 3}]}
+                             {"line_no": 1, "quantity": 2, "lot": "L2"}],
+                   "cartons": [{"ref": "CTN-1", "lines": [{"line_no": 1, "lot": "L1",
+                                                           "quantity": 4}]},
+                               {"ref": "CTN-2", "lines": [{"line_no": 1, "lot": "L2",
+                                                           "quantity": 2}]}]}
+    assert rno["lines"] == [{"line_no": 2, "quantity": 3}]
+    assert [c["lines"] for c in rno["cartons"]] == [[{"line_no": 2, "quantity": 3}]]
 
 
 def test_the_erp_acknowledges_a_posted_invoice_with_its_ref_and_the_total() -> None:

@@ -43,7 +43,9 @@ def station(c: Container) -> Station | None:
 
 @router.post("/as2", openapi_extra=BODY, response_class=Response,
              responses={200: {"description": "The MDN (multipart/signed), or empty when the "
-                                             "partner asked for none or for an async one"},
+                                             "partner asked for none or for an async one",
+                              "content": {"multipart/signed": {
+                                  "schema": {"type": "string", "format": "binary"}}}},
                         400: {"description": "No AS2-From or Message-ID"},
                         404: {"description": "AS2 is not configured here"}})
 async def post_as2(request: Request, c: App, background: BackgroundTasks) -> Response:
