@@ -17,6 +17,7 @@ from shipshape.adapters.channels.edifact.model import (
     EdifactInterchange,
     EdifactMessage,
 )
+from shipshape.adapters.channels.edifact.writer import seg as _segment
 from shipshape.domain.partners import OurIdentity, TradingPartner
 
 REJECTED = "4"
@@ -187,22 +188,6 @@ def _text(text: str) -> list[str]:
 
 def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
-
-
-def _segment(tag: str, *elements: Element) -> Segment:
-    trimmed = [_trim(e) for e in elements]
-    while trimmed and trimmed[-1] in ("", []):
-        trimmed.pop()
-    return Segment(tag, *trimmed)
-
-
-def _trim(element: Element) -> Element:
-    if isinstance(element, str):
-        return element
-    parts = list(element)
-    while parts and parts[-1] == "":
-        parts.pop()
-    return parts if len(parts) > 1 else (parts[0] if parts else "")
 
 
 def _message(identifier: list[str], body: list[Segment], reference: str = "1"

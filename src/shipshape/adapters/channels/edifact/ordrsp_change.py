@@ -22,6 +22,7 @@ from pydifact.serializer import Serializer
 
 from shipshape.adapters.channels.edifact.model import EdifactMessage
 from shipshape.adapters.channels.edifact.ordchg import change_from_ordchg
+from shipshape.adapters.channels.edifact.writer import seg as _segment
 from shipshape.domain import edi_changes as ec
 from shipshape.domain.partners import OurIdentity, TradingPartner
 from shipshape.services.edi_intake import Allocate, OutboundDocument
@@ -96,22 +97,6 @@ def _id(value: str) -> str:
 def _party(edifact_id: str) -> Element:
     identifier, _, qualifier = edifact_id.partition(":")
     return [identifier, qualifier] if qualifier else identifier
-
-
-def _segment(tag: str, *elements: Element) -> Segment:
-    trimmed = list(elements)
-    while trimmed and trimmed[-1] in ("", []):
-        trimmed.pop()
-    return Segment(tag, *[_trim(e) for e in trimmed])
-
-
-def _trim(element: Element) -> Element:
-    if isinstance(element, str):
-        return element
-    parts = list(element)
-    while parts and parts[-1] == "":
-        parts.pop()
-    return parts if len(parts) > 1 else (parts[0] if parts else "")
 
 
 @dataclass
