@@ -87,7 +87,8 @@ class _Inventory:
 
 def test_the_intake_855_facts_of_an_order_held_for_an_unknown_item() -> None:
     """850: one line in stock, one short, one unknown -> IA / IA 3 + IB 5 / IR."""
-    draft = SimpleNamespace(customer_po="PO1", release_number=None, requested_ship_date=SHIP,
+    draft = SimpleNamespace(customer_id="C1", customer_po="PO1", release_number=None,
+                            requested_ship_date=SHIP,
                             lines=(OrderLine(1, "IN-STOCK", 10), OrderLine(2, "SHORT", 8),
                                    OrderLine(3, "UNKNOWN", 5)))
     held = IntakeResult(Outcome.CREATED, {

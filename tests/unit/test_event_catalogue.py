@@ -258,6 +258,9 @@ SAMPLES = [
     Sample(cat.EdiDocumentFailed(**ON_ORDER, document="810", partner="P1", reason="no PO",
                                  case_id="exc_1", shipment_id=None, invoice_id="inv_1"),
            {"document", "partner", "reason", "case_id", "invoice_id", "shipment_id"}),
+    Sample(cat.OrderResponseSent(**ON_ORDER, partner="P1", control_number=9,
+                                 source_event="evt_3", answers="OrderAccepted", response="AD"),
+           {"document", "partner", "control_number", "source_event", "answers", "response"}),
     # services/edi_ack_intake.py, services/edi_resend.py
     Sample(EdiDocumentAcknowledged(occurred_at=AT, partner="P1", document="810",
                                    control_number="8", acknowledgement="997", ack_control="90",

@@ -15,6 +15,8 @@ simulated systems' reactions to what is declared here.
     shipment_confirmed ──▶ ShipmentConfirmed, InvoiceIssued
     InvoiceIssued ──▶ erp-invoice-posting: erp.invoice_posting ──▶ invoice_posted | rejected
                   ──▶ edi-documents: the 810 (with ShipmentConfirmed: the 856) to EDI customers
+    OrderAccepted (from held) | OrderCancelled ──▶ edi-documents: the 855 / ORDRSP again to the
+        partner whose 850 / ORDERS it was
     invoice_posted ──▶ InvoicePosted ──▶ payment_received ──▶ PaymentReceived (order paid)
     OrderCancelled / held after release ──▶ wms-task-cancel, tms-tender-cancel
     CreditNoteIssued ──▶ finance-credit-note: finance.credit_note
@@ -63,8 +65,8 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer("tms-delivery-tracking", frozenset({"ShipmentConfirmed"}), "tms", "tracking"),
     Consumer("tms-redelivery", frozenset({"RedeliveryRequested"}), "tms", "redelivery"),
     Consumer("wms-return-expected", frozenset({"ReturnAuthorised"}), "wms", "return_expected"),
-    Consumer("edi-documents", frozenset({"ShipmentConfirmed", "InvoiceIssued"}), "edi",
-             "856/810"),
+    Consumer("edi-documents", frozenset({"ShipmentConfirmed", "InvoiceIssued", "OrderAccepted",
+                                         "OrderCancelled"}), "edi", "856/810/855"),
 )
 """Each event type's consumers, in the order of the journey (the order a worker runs them in)."""
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from shipshape.domain.controls import PastShipDate
 from shipshape.domain.invoicing import BillingPolicy
 from shipshape.domain.promise import PromisePolicy
+from shipshape.domain.replenishment import Replenishment
 from shipshape.domain.returns import ReturnPolicies
 from shipshape.domain.sla import DeskCalendars
 from shipshape.services.ports import (
@@ -45,6 +46,9 @@ class Deps:
     """Return windows, restocking fees and accepted reasons: the default and per customer."""
     promise: PromisePolicy = field(default_factory=PromisePolicy)
     """Default transit days and the at-risk slack of each order's promised date."""
+    replenishment: Replenishment = field(default_factory=Replenishment)
+    """Days assumed until stock is back (settings `recommend.replenishment_days`): the date of
+    a backordered line in an 855 / ORDRSP; by default not known (no date)."""
     risk: RiskScorer = field(default_factory=NoRiskModel)
     """The order-risk model; by default none (the rules see `risk.available` false)."""
     release_risk: PolicyRules | None = None

@@ -1,5 +1,6 @@
 """The 856 ship notice and the 810 invoice (DESADV and INVOIC), sent to customers that trade
-with us by X12 (or EDIFACT).
+with us by X12 (or EDIFACT); and the 855 (ORDRSP) of an order whose answer changed after intake
+(`OrderAccepted` from held, `OrderCancelled`: `services/edi_later_responses.py`).
 
 The consumer `edi-documents` takes `ShipmentConfirmed` and `InvoiceIssued`. `prepare` reads the
 stored shipment or invoice and the customer's trading partners (committed facts that no longer
@@ -43,6 +44,16 @@ from shipshape.domain.shipping import Shipment, sscc
 from shipshape.services.cases import open_case
 from shipshape.services.delivery.consume import Handler
 from shipshape.services.deps import Deps
+from shipshape.services.edi_later_responses import (
+    ANSWERED,
+    EDIFACT,
+    X12,
+    InboundOrders,
+    LaterResponses,
+    OrderResponseWriter,
+    ResponseJob,
+    response_job,
+)
 from shipshape.services.ports import UnitOfWork
 from shipshape.services.ports.messaging import Message, body_of, event_type_of
 
@@ -52,7 +63,7 @@ CONTROL_COUNTER = "interchange"
 SSCC_COUNTER = "sscc"
 
 
-class EdiDocumentWriter(Protocol):
+class EdiDocumentWriter(OrderResponseWriter, Protocol):
     """Turns documents into X12 (or EDIFACT) text for a partner; `InvalidInput` when the
     data cannot be sent."""
 
@@ -63,7 +74,7 @@ class EdiDocumentWriter(Protocol):
                 when: datetime) -> str: ...
 
 
-class EdiDocumentSource(Protocol):
+class EdiDocumentSource(InboundOrders, Protocol):
     """Committed facts the documents are made of."""
 
     def partners_of_order(self, order_id: str) -> list[TradingPartner]:
@@ -145,14 +156,17 @@ class EdiDocumentHandler:
         self._edifact = edifact
         self._source = source
         self._sscc = sscc_scheme
+        self._later = LaterResponses(deps, {X12: writer, EDIFACT: edifact})
 
     def wants(self, message: Message) -> bool:
-        return event_type_of(message) in (ShipmentConfirmed.TYPE, InvoiceIssued.TYPE)
+        return event_type_of(message) in (ShipmentConfirmed.TYPE, InvoiceIssued.TYPE, *ANSWERED)
 
     def prepare(self, message: Message) -> object:
         """The job, or None when there is nothing to send (no EDI partner, nothing shipped).
         Most customers have no partner: that is asked first (the message is keyed by its order),
         before the document's facts are read."""
+        if event_type_of(message) in ANSWERED:
+            return response_job(self._source, message)
         partners = tuple(self._source.partners_of_order(message.key))
         if not partners:
             return None
@@ -175,6 +189,9 @@ class EdiDocumentHandler:
         return facts
 
     def apply(self, uow: UnitOfWork, message: Message, prepared: object) -> None:
+        if isinstance(prepared, ResponseJob):
+            self._later.apply(uow, message, prepared)
+            return
         if not isinstance(prepared, _Job):
             return
         now = self._deps.clock.now()

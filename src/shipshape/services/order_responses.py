@@ -5,7 +5,9 @@ held for partial availability, what each line has available. An order held only 
 of its own lines (an unknown item, a shortage) gets its other lines' availability read from
 the stock positions in the same unit of work, so an in-stock line is answered `IA` and a short
 one `IA` + `IB`; an order held for an order-level reason (credit, price, duplicate...) is
-answered `IH` per line.
+answered `IH` per line. A backordered rest is dated when stock is assumed back (`Replenishment`:
+today + the replenishment days, the customer's own where set), not before the requested ship
+date; with 0 days it carries no date.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import date
 from shipshape.domain import order_response as orr
 from shipshape.domain.findings import Finding, Kind, Severity
 from shipshape.domain.orders import OrderDraft
+from shipshape.domain.replenishment import Replenishment
 from shipshape.services.intake import IntakeResult, SubmitOrder
 from shipshape.services.ports import UnitOfWork
 
@@ -25,16 +28,19 @@ LINE_LEVEL_HOLDS = orr.REJECTING_CODES | {orr.SHORTAGE_CODE}
 
 
 def order_responses(uow: UnitOfWork, commands: Sequence[SubmitOrder],
-                    results: Sequence[object], today: date) -> list[orr.OrderResponse]:
+                    results: Sequence[object], today: date,
+                    replenishment: Replenishment | None = None) -> list[orr.OrderResponse]:
     """One response per command, in order."""
-    return [order_response_for(uow, command.draft, result, today)
+    return [order_response_for(uow, command.draft, result, today, replenishment=replenishment)
             for command, result in zip(commands, results, strict=True)]
 
 
 def order_response_for(uow: UnitOfWork, draft: OrderDraft, result: object, today: date,
-                       requested: Mapping[int, int] | None = None) -> orr.OrderResponse:
+                       requested: Mapping[int, int] | None = None,
+                       replenishment: Replenishment | None = None) -> orr.OrderResponse:
     """`requested`: per line, the quantity the partner sent where the order was taken with
-    another (an amendment, a split), which makes the line `IQ`."""
+    another (an amendment, a split), which makes the line `IQ`. `replenishment`: when stock is
+    assumed back, which dates a backordered rest (none: no date)."""
     lines = tuple(orr.OrderedLine(line.line_no, line.sku, line.quantity or 0,
                                   line.uom or orr.DEFAULT_UOM,
                                   (requested or {}).get(line.line_no))
@@ -48,7 +54,10 @@ def order_response_for(uow: UnitOfWork, draft: OrderDraft, result: object, today
                   reserved=_reserved(result.body.get("reservations")))
     if result.status == "accepted":
         return orr.order_response(replace(facts, ship_date=_ship_date(draft, today)))
-    return orr.order_response(replace(facts, available=_available(uow, lines, findings)))
+    expected = (replenishment or Replenishment()).expected_on(today, draft.customer_id)
+    return orr.order_response(replace(
+        facts, available=_available(uow, lines, findings),
+        backorder_date=orr.backorder_ship_date(draft.requested_ship_date, expected)))
 
 
 def _available(uow: UnitOfWork, lines: tuple[orr.OrderedLine, ...],

@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, Engine, bindparam, select
 
 from shipshape.adapters.db import tables as t
+from shipshape.adapters.db.edi_inbound_orders import inbound_order
 from shipshape.adapters.db.edi_store import SqlEdi
 from shipshape.adapters.db.masterdata_store import SqlMasterData
 from shipshape.adapters.db.pick_store import SqlPicks
@@ -17,6 +18,7 @@ from shipshape.adapters.db.shipment_store import SqlShipments
 from shipshape.domain.edi_outbound import BilledLine, InvoiceFacts, ShipmentFacts
 from shipshape.domain.partners import TradingPartner
 from shipshape.domain.picking import OrderToPick
+from shipshape.services.edi_later_responses import InboundOrder
 
 sh = t.shipments.c
 iv = t.invoices.c
@@ -34,6 +36,10 @@ class SqlEdiDocumentSource:
         with self._engine.connect() as conn:
             customer_id = conn.execute(CUSTOMER_OF_ORDER, {"order_id": order_id}).scalar()
             return [] if customer_id is None else SqlEdi(conn).partners_of_customer(customer_id)
+
+    def inbound_order(self, order_id: str) -> InboundOrder | None:
+        with self._engine.connect() as conn:
+            return inbound_order(conn, order_id)
 
     def shipment(self, shipment_id: str) -> ShipmentFacts | None:
         with self._engine.connect() as conn:

@@ -49,6 +49,7 @@ from shipshape.domain.catalogue.edi import (
     EdiDocumentFailed,
     EdiDocumentNotSent,
     EdiInvoiceSent,
+    OrderResponseSent,
 )
 from shipshape.domain.catalogue.edi_changes import EdiOrderChangeReceived
 from shipshape.domain.catalogue.integration import (
@@ -138,6 +139,7 @@ __all__ = [
     "OrderPulledFromWave",
     "OrderReceived",
     "OrderReleased",
+    "OrderResponseSent",
     "OrderRiskScored",
     "OrderStatusChanged",
     "PackedLine",

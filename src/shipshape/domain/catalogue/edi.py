@@ -1,5 +1,5 @@
 """Events of outbound EDI: the 856 ship notice and the 810 invoice sent to a trading partner, or
-not sent, or failed.
+not sent, or failed; an order answered again (855 / ORDRSP) when its answer changed.
 
 An interchange is identified by the partner and its control number (`<partner>:<number>`).
 """
@@ -150,3 +150,31 @@ class EdiDocumentFailed(OrderEvent):
     @classmethod
     def links(cls, stream: str, data: Mapping[str, object]) -> tuple[ObjectRef, ...]:
         return unique(*_subject_links(stream, data), ref(CASE, data.get("case_id")))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderResponseSent(OrderEvent):
+    """The order answered again after intake because its answer changed: the 855 (X12, BAK01
+    `05` replace) or ORDRSP (EDIFACT) `document` stored under the partner's interchange
+    `control_number`. `answers` is the event it answers (`OrderAccepted` from held,
+    `OrderCancelled`), `source_event` that event's id, `response` the order's answer as a
+    whole (BAK02: AD, AC, RD, AH)."""
+
+    TYPE = "OrderResponseSent"
+    OBJECT_TYPES = (ORDER, INTERCHANGE)
+
+    partner: str
+    control_number: int
+    source_event: str
+    answers: str
+    response: str
+    document: str = "855"
+
+    def payload(self) -> dict[str, object]:
+        return {"document": self.document, "partner": self.partner,
+                "control_number": str(self.control_number), "source_event": self.source_event,
+                "answers": self.answers, "response": self.response}
+
+    @classmethod
+    def links(cls, stream: str, data: Mapping[str, object]) -> tuple[ObjectRef, ...]:
+        return unique(order_ref(stream), _interchange(data))

@@ -49,6 +49,7 @@ CATALOGUE: Mapping[str, type[DomainEvent]] = MappingProxyType({
         billing.InvoiceRejected, billing.PaymentReceived, billing.CreditNoteIssued,
         returns.ReturnAuthorised, returns.ReturnReceived, returns.ReturnDisputed,
         edi.AsnSent, edi.EdiInvoiceSent, edi.EdiDocumentNotSent, edi.EdiDocumentFailed,
+        edi.OrderResponseSent,
         edi_acks.EdiDocumentAcknowledged, edi_acks.EdiAcknowledgementUnmatched,
         edi_acks.EdiDocumentResent,
         edi_changes.EdiOrderChangeReceived,

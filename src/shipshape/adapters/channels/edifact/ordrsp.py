@@ -13,8 +13,8 @@ the 855, made of the same `OrderResponse` (each line's own outcomes).
 
 BGM 1225 (the order as a whole): 29 accepted without amendment (every line as sent), 27 not
 accepted (every line rejected), 12 not processed (every line on hold), 4 change otherwise.
-LIN 1229 (each line): 5 accepted without amendment, 3 changed (a quantity changed or part
-backordered), 7 not accepted, 4 no action (on hold: availability not known yet).
+LIN 1229 (each line): 5 accepted without amendment, 3 changed (a quantity or the item changed,
+or part backordered), 7 not accepted, 4 no action (on hold: availability not known yet).
 """
 
 from __future__ import annotations
