@@ -7,16 +7,19 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Literal
 from uuid import uuid4
 
 from sqlalchemy import Engine
 
+from shipshape.adapters.channels.as2.crypto import Identity
+from shipshape.adapters.channels.as2.http import HttpAs2Transmitter
 from shipshape.adapters.channels.edifact.documents import EdifactDocumentWriter
 from shipshape.adapters.channels.resend import EdiRebuilder
 from shipshape.adapters.channels.x12.documents import X12DocumentWriter
+from shipshape.adapters.db.as2_store import SqlAs2
 from shipshape.adapters.db.communication_store import SqlNoticeSource
 from shipshape.adapters.db.edi_document_store import SqlEdiDocumentSource
 from shipshape.adapters.db.engine import make_engine
@@ -32,6 +35,7 @@ from shipshape.adapters.rules.risk_review import ZenReleaseRiskRules
 from shipshape.adapters.rules.routing import ZenCaseRouting
 from shipshape.adapters.rules.zen import ZenPolicyRules
 from shipshape.adapters.systems.registry import ConnectorRegistry, build_connectors
+from shipshape.adapters.systems.retrying import policy_of, retried
 from shipshape.config import PACKAGED_RULES, SYSTEMS, ConnectorSettings, Settings
 from shipshape.domain.controls import PastShipDate
 from shipshape.domain.errors import InvalidInput
@@ -41,6 +45,7 @@ from shipshape.domain.partners import OurIdentity
 from shipshape.domain.sla import BusinessCalendar, DeskCalendars
 from shipshape.ml.risk_scorer import ModelRiskScorer
 from shipshape.services import choreography
+from shipshape.services.as2 import Delivered, SendReport, send_pending
 from shipshape.services.auth import TokenService
 from shipshape.services.cancellation import cancellation_handlers
 from shipshape.services.crediting import crediting_handlers
@@ -187,6 +192,7 @@ def build(settings: Settings | None = None,
                 past_ship_date=PastShipDate(settings.past_ship_date),
                 routing=ZenCaseRouting(routing_table(settings.rules_dir)),
                 desk=desk_calendars(settings), promise=settings.promise.policy(),
+                replenishment=settings.recommend.replenishment(),
                 returns=settings.returns.policies(),
                 risk=risk_scorer(settings, SystemClock(), metrics),
                 release_risk=ZenReleaseRiskRules(release_risk_table(settings.rules_dir)),
@@ -282,6 +288,24 @@ def risk_scorer(settings: Settings, clock: Clock, metrics: Metrics) -> RiskScore
     if folder is None:
         return NoRiskModel()
     return ModelRiskScorer(folder, settings.ml.risk_max_age_days, clock, metrics)
+
+
+def as2_sender(container: Container) -> Callable[[], SendReport] | None:
+    """One pass of AS2 outbound (`services/as2.send_pending`) as `as2:` configures it: our key
+    and certificate, the retry policy, the transmissions in `as2_messages`. None when AS2 is
+    not configured."""
+    s = container.settings.as2
+    if not s.configured:
+        return None
+    ours = Identity.from_files(s.key_file, s.cert_file)
+    transmitter = HttpAs2Transmitter(s.id, ours, s.timeout_s)
+    policy = policy_of(s)
+
+    def under_policy(call: Callable[[], Delivered]) -> Delivered:
+        return retried("as2", "send", call, policy, container.metrics)
+
+    return partial(send_pending, container.deps, SqlAs2(container.engine), transmitter,
+                   under_policy, s.claim_lease)
 
 
 def desk_calendars(settings: Settings) -> DeskCalendars:

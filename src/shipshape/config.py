@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -88,6 +89,19 @@ class As2Settings(BaseModel):
     first_delay_s: float = Field(default=5.0, ge=0)
     max_delay_s: float = Field(default=300.0, ge=0)
     jitter_s: float = Field(default=1.0, ge=0)
+    send_interval_s: float = Field(default=10.0, ge=0)
+    """Seconds between the worker's passes that send outbound documents by AS2 (0: off)."""
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.id and self.key_file and self.cert_file)
+
+    @property
+    def claim_lease(self) -> timedelta:
+        """Longer than a send under the retry policy can take: a claim older than this belongs
+        to a sender that died, and another takes the document over."""
+        per_attempt = self.timeout_s + self.max_delay_s + self.jitter_s
+        return timedelta(seconds=self.max_attempts * per_attempt)
 
 
 class Settings(BaseSettings):

@@ -22,8 +22,9 @@ from datetime import timedelta
 from typing import Protocol
 
 from shipshape.adapters.messaging import partition_subject
-from shipshape.bootstrap import Container, handlers_of, reconcile_policy
+from shipshape.bootstrap import Container, as2_sender, handlers_of, reconcile_policy
 from shipshape.services import promise
+from shipshape.services.as2 import SendReport
 from shipshape.services.delivery.consume import ConsumeResult, Handler
 from shipshape.services.delivery.dispatch import dispatch_once
 from shipshape.services.delivery.inbound import take_events
@@ -60,6 +61,9 @@ class WorkerTally:
     """Cases escalated by the sweeps on the interval (`desk.escalation_interval_s`)."""
     promises_at_risk: int = 0
     """Orders the promise sweeps found newly at risk (`promise.sweep_interval_s`)."""
+    as2_delivered: int = 0
+    as2_failed: int = 0
+    """Outbound documents sent by AS2 (`as2.send_interval_s`), and those whose sending failed."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, got: ConsumeResult) -> None:
@@ -96,6 +100,7 @@ class Worker:
         self.group: Sequence[str] | None = None if set(chosen) == set(handlers) else chosen
         self.tally = WorkerTally()
         self.max_skew = timedelta(seconds=container.settings.event_max_clock_skew_s)
+        self._as2: Callable[[], SendReport] | None = None
 
     def run(self, stop: StopFlag, on_start: Callable[[int], None] | None = None) -> WorkerTally:
         """Consume until `stop` is set, then let the threads finish what they hold."""
@@ -104,18 +109,9 @@ class Worker:
                    for partition in range(self.container.settings.broker_partitions)]
         threads.append(threading.Thread(target=self._take_system_events, args=(stop,),
                                         name="worker-system-events", daemon=True))
-        if self.container.settings.wave_cadence_s > 0:
-            threads.append(threading.Thread(target=self._release_waves, args=(stop,),
-                                            name="worker-waves", daemon=True))
-        if self.container.settings.reconcile_interval_s > 0:
-            threads.append(threading.Thread(target=self._reconcile, args=(stop,),
-                                            name="worker-reconcile", daemon=True))
-        if self.container.settings.desk.escalation_interval_s > 0:
-            threads.append(threading.Thread(target=self._sweep_escalations, args=(stop,),
-                                            name="worker-escalation", daemon=True))
-        if self.container.settings.promise.sweep_interval_s > 0:
-            threads.append(threading.Thread(target=self._sweep_promises, args=(stop,),
-                                            name="worker-promise", daemon=True))
+        threads += [threading.Thread(target=self._every, args=(interval, action, stop),
+                                     name=f"worker-{name}", daemon=True)
+                    for name, interval, action in self._timers()]
         for thread in threads:
             thread.start()
         if on_start is not None:
@@ -124,6 +120,27 @@ class Worker:
             thread.join(JOIN_TIMEOUT_S if stop.is_set() else None)
         self.take_system_events()
         return self.tally
+
+    def _timers(self) -> list[tuple[str, float, Callable[[], None]]]:
+        """The work done on an interval: (name, seconds, one pass); an interval of 0 is off."""
+        s = self.container.settings
+        timers = [("waves", s.wave_cadence_s, lambda: self.release_waves(s.wave_limit)),
+                  ("reconcile", s.reconcile_interval_s, self.reconcile),
+                  ("escalation", s.desk.escalation_interval_s, self.sweep_escalations),
+                  ("promise", s.promise.sweep_interval_s, self.sweep_promises),
+                  ("as2", s.as2.send_interval_s if self._as2_sender() else 0, self.send_as2)]
+        return [(name, interval, action) for name, interval, action in timers if interval > 0]
+
+    @staticmethod
+    def _every(interval_s: float, action: Callable[[], None], stop: StopFlag) -> None:
+        """`action` every `interval_s` seconds (the first after one interval), until `stop`."""
+        next_at = time.monotonic() + interval_s
+        while not stop.is_set():
+            if time.monotonic() < next_at:
+                time.sleep(STOP_POLL_S)
+                continue
+            action()
+            next_at = time.monotonic() + interval_s
 
     def _loop(self, partition: int, stop: StopFlag) -> None:
         container = self.container
@@ -149,17 +166,6 @@ class Worker:
             self.take_system_events()
             time.sleep(SYSTEM_EVENTS_INTERVAL_S)
 
-    def _release_waves(self, stop: StopFlag) -> None:
-        """A wave at every site every `wave_cadence_s` seconds, until `stop`."""
-        settings = self.container.settings
-        next_at = time.monotonic() + settings.wave_cadence_s
-        while not stop.is_set():
-            if time.monotonic() < next_at:
-                time.sleep(STOP_POLL_S)
-                continue
-            self.release_waves(settings.wave_limit)
-            next_at = time.monotonic() + settings.wave_cadence_s
-
     def release_waves(self, limit: int) -> None:
         """One tick of the wave cadence: a wave at every site (logged, counted)."""
         try:
@@ -177,17 +183,6 @@ class Worker:
                          len(result.released), len(result.pulled))
                 with self.tally.lock:
                     self.tally.waves += 1
-
-    def _reconcile(self, stop: StopFlag) -> None:
-        """A reconciliation run every `reconcile_interval_s` seconds, until `stop`."""
-        settings = self.container.settings
-        next_at = time.monotonic() + settings.reconcile_interval_s
-        while not stop.is_set():
-            if time.monotonic() < next_at:
-                time.sleep(STOP_POLL_S)
-                continue
-            self.reconcile()
-            next_at = time.monotonic() + settings.reconcile_interval_s
 
     def reconcile(self) -> None:
         """One reconciliation run (logged, counted)."""
@@ -217,17 +212,6 @@ class Worker:
         if found.missing:
             log.info("acknowledgement sweep: %d documents unacknowledged", len(found.missing))
 
-    def _sweep_escalations(self, stop: StopFlag) -> None:
-        """An escalation sweep every `desk.escalation_interval_s` seconds, until `stop`."""
-        interval = self.container.settings.desk.escalation_interval_s
-        next_at = time.monotonic() + interval
-        while not stop.is_set():
-            if time.monotonic() < next_at:
-                time.sleep(STOP_POLL_S)
-                continue
-            self.sweep_escalations()
-            next_at = time.monotonic() + interval
-
     def sweep_escalations(self) -> None:
         """One escalation sweep (logged, counted)."""
         try:
@@ -241,17 +225,6 @@ class Worker:
             log.info("escalation: %d cases escalated %s", len(report.cases), dict(report.steps))
         with self.tally.lock:
             self.tally.escalations += len(report.cases)
-
-    def _sweep_promises(self, stop: StopFlag) -> None:
-        """A promise sweep every `promise.sweep_interval_s` seconds, until `stop`."""
-        interval = self.container.settings.promise.sweep_interval_s
-        next_at = time.monotonic() + interval
-        while not stop.is_set():
-            if time.monotonic() < next_at:
-                time.sleep(STOP_POLL_S)
-                continue
-            self.sweep_promises()
-            next_at = time.monotonic() + interval
 
     def sweep_promises(self) -> None:
         """One promise sweep (logged, counted)."""
@@ -267,6 +240,34 @@ class Worker:
                      len(report.recovered))
         with self.tally.lock:
             self.tally.promises_at_risk += len(report.at_risk)
+
+    def _as2_sender(self) -> Callable[[], SendReport] | None:
+        """AS2 outbound as configured; None (logged) when it is not, or its key or
+        certificate cannot be read."""
+        if self._as2 is None and self.container.settings.as2.configured:
+            try:
+                self._as2 = as2_sender(self.container)
+            except (OSError, ValueError) as error:
+                log.error("AS2 outbound is off: %s", error)
+        return self._as2
+
+    def send_as2(self) -> None:
+        """One pass of AS2 outbound: every document due to an AS2 partner (logged, counted)."""
+        sender = self._as2_sender()
+        if sender is None:
+            return
+        try:
+            report = sender()
+        except Exception as error:
+            with self.tally.lock:
+                self.tally.errors += 1
+            log.warning("AS2 outbound: %s", error)
+            return
+        if report.delivered or report.failed:
+            log.info("AS2 outbound: %d delivered, %d failed", report.delivered, report.failed)
+        with self.tally.lock:
+            self.tally.as2_delivered += report.delivered
+            self.tally.as2_failed += report.failed
 
     def take_system_events(self) -> None:
         """Receive the events the simulated systems of this process sent (webhook systems

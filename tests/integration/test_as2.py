@@ -7,66 +7,44 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import shutil
-import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from typer.testing import CliRunner
 
-from shipshape.adapters.channels.as2.crypto import Identity
-from shipshape.adapters.channels.as2.http import HttpAs2Transmitter
 from shipshape.adapters.db import tables
 from shipshape.adapters.db.as2_store import SqlAs2
-from shipshape.adapters.systems.retrying import policy_of, retried
-from shipshape.bootstrap import Container, build
+from shipshape.bootstrap import Container, as2_sender, build
+from shipshape.cli import app, exit_codes
 from shipshape.config import As2Settings, Settings
 from shipshape.services import as2 as as2_service
 from shipshape.services import edi_intake as edi
-from shipshape.services.ports.metrics import NoMetrics
+from tests.cli_support import failing
+from tests.conftest import BACKENDS
 from tests.integration.test_edi_api import NODE_850, PARTNERS, count, seed
+from tests.worlds.as2_partner import (
+    OURS,
+    THEIRS,
+    Peer,
+    as2_headers,
+    checked_mdn,
+    keys_in,
+    openssl,
+    partner_message,
+    serve_peer,
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
-OURS, THEIRS = "SHIPSHAPE-AS2", "XYZ-AS2"
-
-
-def _keypair(folder: Path, name: str) -> tuple[Path, Path]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=30)).sign(key, hashes.SHA256()))
-    key_file, cert_file = folder / f"{name}.key", folder / f"{name}.pem"
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return key_file, cert_file
-
-
-def openssl(*args: str | Path, data: bytes | None = None) -> bytes:
-    done = subprocess.run(["openssl", *map(str, args)], input=data, capture_output=True,
-                          check=False)
-    assert done.returncode == 0, done.stderr.decode()
-    return done.stdout
 
 
 @pytest.fixture
 def keys(tmp_path: Path) -> dict[str, Path]:
-    us_key, us_cert = _keypair(tmp_path, "us")
-    them_key, them_cert = _keypair(tmp_path, "them")
-    return {"us_key": us_key, "us_cert": us_cert, "them_key": them_key, "them_cert": them_cert,
-            "dir": tmp_path}
+    return keys_in(tmp_path)
 
 
 @pytest.fixture
@@ -81,34 +59,6 @@ def container(database_url: str, keys: dict[str, Path]) -> Iterator[Container]:
         "as2_id": THEIRS, "as2_certificate": keys["them_cert"].read_text()}).to_domain()])
     yield built
     built.close()
-
-
-def partner_message(keys: dict[str, Path], edi_text: str) -> tuple[bytes, bytes, bytes]:
-    """What a partner sends, made by openssl: the signed entity, the signed S/MIME, and
-    the enveloped DER of it."""
-    entity = b"Content-Type: application/edi-x12\r\n\r\n" + edi_text.encode()
-    folder = keys["dir"]
-    (folder / "entity").write_bytes(entity)
-    signed = openssl("cms", "-sign", "-binary", "-crlfeol", "-md", "sha256", "-in",
-                     folder / "entity", "-signer", keys["them_cert"], "-inkey", keys["them_key"])
-    enveloped = openssl("cms", "-encrypt", "-binary", "-aes256", "-outform", "DER",
-                        keys["us_cert"], data=signed)
-    return entity, signed, enveloped
-
-
-def as2_headers(message_id: str) -> dict[str, str]:
-    return {"AS2-From": THEIRS, "AS2-To": OURS, "AS2-Version": "1.2", "Message-ID": message_id,
-            "Content-Type": 'application/pkcs7-mime; smime-type=enveloped-data',
-            "Disposition-Notification-To": "edi@xyz.example",
-            "Disposition-Notification-Options":
-                "signed-receipt-protocol=optional, pkcs7-signature; "
-                "signed-receipt-micalg=optional, sha-256"}
-
-
-def checked_mdn(keys: dict[str, Path], content_type: str, body: bytes) -> bytes:
-    """The MDN's report, its signature checked by openssl with our certificate."""
-    (keys["dir"] / "mdn").write_bytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
-    return openssl("cms", "-verify", "-in", keys["dir"] / "mdn", "-CAfile", keys["us_cert"])
 
 
 def test_a_signed_encrypted_850_is_taken_and_answered_with_a_signed_mdn(
@@ -150,64 +100,6 @@ def test_a_tampered_message_gets_an_error_mdn_and_nothing_is_taken(
 # ------------------------------------------------------------------------------ outbound
 
 
-class Peer:
-    """A partner's AS2 endpoint: decrypts and checks with openssl, answers an openssl-signed
-    MDN (`mode`: good, bad-mic, none)."""
-
-    def __init__(self, keys: dict[str, Path], mode: str) -> None:
-        self.keys, self.mode, self.received = keys, mode, 0
-
-    def answer(self, headers: dict[str, str], body: bytes) -> tuple[dict[str, str], bytes]:
-        self.received += 1
-        folder = self.keys["dir"]
-        signed = openssl("cms", "-decrypt", "-binary", "-inform", "DER", "-recip",
-                         self.keys["them_cert"], "-inkey", self.keys["them_key"], data=body)
-        (folder / "in.msg").write_bytes(signed)
-        content = openssl("cms", "-verify", "-in", folder / "in.msg", "-CAfile",
-                          self.keys["us_cert"])
-        if self.mode == "none":
-            return {}, b""
-        mic = base64.b64encode(openssl("dgst", "-sha256", "-binary", data=content)).decode()
-        if self.mode == "bad-mic":
-            mic = base64.b64encode(b"x" * 32).decode()
-        report = ("Content-Type: multipart/report; report-type=disposition-notification; "
-                  "boundary=\"rep\"\r\n\r\n--rep\r\nContent-Type: text/plain\r\n\r\nok\r\n"
-                  "--rep\r\nContent-Type: message/disposition-notification\r\n\r\n"
-                  f"Original-Message-ID: {headers['Message-ID']}\r\n"
-                  f"Received-Content-MIC: {mic}, sha-256\r\n"
-                  "Disposition: automatic-action/MDN-sent-automatically; processed\r\n"
-                  "\r\n--rep--\r\n").encode()
-        (folder / "report").write_bytes(report)
-        smime = openssl("cms", "-sign", "-binary", "-crlfeol", "-md", "sha256", "-in",
-                        folder / "report", "-signer", self.keys["them_cert"], "-inkey",
-                        self.keys["them_key"])
-        head, _, mdn = smime.partition(b"\r\n\r\n")
-        content_type = next(line.split(b":", 1)[1].strip() for line in head.split(b"\r\n")
-                            if line.lower().startswith(b"content-type"))
-        return {"Content-Type": content_type.decode()}, mdn
-
-
-def serve_peer(peer: Peer) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            headers, mdn = peer.answer(dict(self.headers.items()), body)
-            self.send_response(200)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(mdn)))
-            self.end_headers()
-            self.wfile.write(mdn)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                     daemon=True).start()
-    return server
-
-
 @pytest.mark.parametrize("mode", ["good", "bad-mic", "none"])
 def test_outbound_documents_go_over_as2_and_a_missing_receipt_opens_a_case(
         container: Container, keys: dict[str, Path], mode: str) -> None:
@@ -224,17 +116,9 @@ def test_outbound_documents_go_over_as2_and_a_missing_receipt_opens_a_case(
                 "partner_id": "XYZ-RETAIL", "direction": "out", "doc_type": "856",
                 "control_number": "7", "interchange_id": None, "content": NODE_850,
                 "created_at": dt.datetime.now(dt.UTC)})
-        store = SqlAs2(container.engine)
-        s = container.settings.as2
-        transmitter = HttpAs2Transmitter(OURS, Identity.from_files(s.key_file, s.cert_file),
-                                         s.timeout_s)
-        policy = policy_of(s)
-
-        def under_policy(call: object) -> as2_service.Delivered:
-            return retried("as2", "send", call, policy, NoMetrics())  # type: ignore[arg-type]
-
-        report = as2_service.send_pending(container.deps, store, transmitter, under_policy)
-        again = as2_service.send_pending(container.deps, store, transmitter, under_policy)
+        send = as2_sender(container)
+        assert send is not None
+        report, again = send(), send()
     finally:
         server.shutdown()
     with container.engine.connect() as conn:
@@ -248,3 +132,77 @@ def test_outbound_documents_go_over_as2_and_a_missing_receipt_opens_a_case(
         assert report.failed == 1 and row.status == "failed" and row.attempts == 2
         assert peer.received == 2
         assert "AS2_TRANSMISSION_FAILED" in codes
+
+
+def _give_as2_url(container: Container, keys: dict[str, Path], url: str) -> None:
+    xyz = next(p for p in PARTNERS if p.id == "XYZ-RETAIL")
+    edi.upsert_partners(container.deps, [xyz.model_copy(update={
+        "as2_id": THEIRS, "as2_url": url,
+        "as2_certificate": keys["them_cert"].read_text()}).to_domain()])
+
+
+def _store_outbound(container: Container, control_number: str, at: dt.datetime) -> int:
+    with container.engine.begin() as conn:
+        return int(conn.execute(tables.edi_documents.insert().returning(
+            tables.edi_documents.c.id), {
+            "partner_id": "XYZ-RETAIL", "direction": "out", "doc_type": "856",
+            "control_number": control_number, "interchange_id": None, "content": NODE_850,
+            "created_at": at}).scalar_one())
+
+
+def test_a_partner_newly_given_an_as2_endpoint_is_sent_only_what_is_stored_from_then_on(
+        container: Container, keys: dict[str, Path]) -> None:
+    before = _store_outbound(container, "5", dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
+    _give_as2_url(container, keys, "http://127.0.0.1:9/as2")
+    [given] = SqlAs2(container.engine).as2_partners()
+    since = given.as2_since
+    after = _store_outbound(container, "6", dt.datetime.now(dt.UTC))
+    _give_as2_url(container, keys, "http://127.0.0.1:9/as2-moved")
+    store = SqlAs2(container.engine)
+    [xyz] = store.as2_partners()
+    assert xyz.as2_since == since is not None
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    assert [d.id for d in store.unsent([xyz], long_ago)] == [after] != [before]
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_a_document_is_claimed_by_one_sender_and_a_dead_senders_claim_is_taken_over(
+        container: Container, keys: dict[str, Path]) -> None:
+    _give_as2_url(container, keys, "http://127.0.0.1:9/as2")
+    now = dt.datetime.now(dt.UTC)
+    document_id = _store_outbound(container, "8", now)
+    store = SqlAs2(container.engine)
+    [document] = store.unsent(store.as2_partners(), now - dt.timedelta(minutes=5))
+    assert document.id == document_id
+    lease_start = now - dt.timedelta(minutes=5)
+    assert store.claim(document, "<a@shipshape>", now, lease_start) == "<a@shipshape>"
+    assert store.claim(document, "<b@shipshape>", now, lease_start) is None
+    assert store.unsent(store.as2_partners(), lease_start) == []
+    later = now + dt.timedelta(hours=1)
+    assert store.unsent(store.as2_partners(), later) == [document]
+    assert store.claim(document, "<c@shipshape>", later, later) == "<a@shipshape>"
+    store.settle(as2_service.As2Record("out", "XYZ-RETAIL", "<a@shipshape>", "delivered",
+                                       document.id, "mic", "processed"), later)
+    assert store.unsent(store.as2_partners(), later + dt.timedelta(days=1)) == []
+    assert [t.status for t in store.transmissions(document.id)] == ["delivered"]
+
+
+def test_the_send_as2_command_sends_what_is_due_and_says_what_to_set_without_as2(
+        container: Container, keys: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    peer = Peer(keys, "good")
+    server = serve_peer(peer)
+    url = str(container.engine.url)
+    try:
+        _give_as2_url(container, keys, f"http://127.0.0.1:{server.server_address[1]}/as2")
+        _store_outbound(container, "9", dt.datetime.now(dt.UTC))
+        ours = {"SHIPSHAPE_AS2__ID": OURS, "SHIPSHAPE_AS2__KEY_FILE": str(keys["us_key"]),
+                "SHIPSHAPE_AS2__CERT_FILE": str(keys["us_cert"])}
+        sent = CliRunner().invoke(app, ["partners", "send-as2"],
+                                  env={"SHIPSHAPE_DATABASE_URL": url, **ours})
+    finally:
+        server.shutdown()
+    assert sent.exit_code == 0, sent.output
+    assert json.loads(sent.output) == {"delivered": 1, "failed": 0} and peer.received == 1
+    code, said = failing(monkeypatch, capsys, url, "partners", "send-as2")
+    assert code == exit_codes.USAGE and "AS2 is not configured: set as2.id" in said

@@ -17,7 +17,7 @@ from shipshape.adapters.channels.bulk_files import brief
 from shipshape.adapters.channels.canonical import PartnerIn
 from shipshape.adapters.db.edi_ack_queries import partner_dashboard, partner_exists
 from shipshape.adapters.db.edi_document_store import StoredDocument, edi_documents
-from shipshape.bootstrap import Container, build
+from shipshape.bootstrap import Container, as2_sender, build
 from shipshape.cli.output import Listing, OutputFormat, OutputOption, emit
 from shipshape.cli.reading import read
 from shipshape.domain.errors import InvalidInput, NotFound
@@ -78,6 +78,21 @@ def sweep_acks() -> None:
     finally:
         container.close()
     console.print_json(json.dumps(report.as_json()))
+
+
+@app.command("send-as2")
+def send_as2() -> None:
+    """Send every outbound document due to an AS2 partner now (what the worker does every
+    `as2.send_interval_s`); prints how many were delivered and how many failed."""
+    container = build(migrate="embedded")
+    try:
+        sender = as2_sender(container)
+        if sender is None:
+            raise InvalidInput("AS2 is not configured: set as2.id, as2.key_file, as2.cert_file")
+        report = sender()
+    finally:
+        container.close()
+    console.print_json(json.dumps({"delivered": report.delivered, "failed": report.failed}))
 
 
 def print_documents(partner: str, found: list[StoredDocument], content: bool) -> None:

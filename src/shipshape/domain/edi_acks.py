@@ -278,7 +278,7 @@ def document_status(report: AckReport, set_controls: Sequence[str] = ()) -> AckS
                 or status is AckStatus.ACCEPTED)
 
 
-def due_at(sent_at: datetime, window_hours: int) -> datetime | None:
+def due_at(sent_at: datetime, window_hours: float) -> datetime | None:
     """When an acknowledgement is due, or None when the partner sends none."""
     return sent_at + timedelta(hours=window_hours) if window_hours > 0 else None
 
@@ -298,11 +298,11 @@ def rejected_finding(doc_type: str, partner_id: str, control_number: str,
 
 
 def missing_finding(doc_type: str, partner_id: str, control_number: str, sent_at: datetime,
-                    window_hours: int) -> Finding:
+                    window_hours: float) -> Finding:
     """`EDI_ACK_MISSING`: the partner did not acknowledge the document within its window."""
     return warn(MISSING_CASE, Kind.INTEGRATION, Team.INTEGRATION,
                 f"partner {partner_id} has not acknowledged our {doc_type} {control_number} "
-                f"sent {sent_at.isoformat()} within {window_hours} h",
+                f"sent {sent_at.isoformat()} within {window_hours:g} h",
                 document=doc_type, partner=partner_id, control_number=control_number,
                 subject=f"edi:{partner_id}:{doc_type}:{control_number}",
                 sent_at=sent_at.isoformat(), window_hours=window_hours)

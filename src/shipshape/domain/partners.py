@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 X12_ACKS = frozenset({"997", "TA1", "855", "865"})
 EDIFACT_ACKS = frozenset({"CONTRL", "APERAK", "ORDRSP"})
@@ -29,8 +30,9 @@ class TradingPartner:
     element_separator: str = "*"
     segment_terminator: str = "~"
     component_separator: str = ">"
-    ack_window_hours: int = 24
-    """Hours within which it acknowledges what we send (997/999/CONTRL); 0: it sends none."""
+    ack_window_hours: float = 24
+    """Hours within which it acknowledges what we send (997/999/CONTRL), 0.25 for a quarter
+    of an hour; 0: it sends none."""
     as2_id: str = ""
     """The partner's AS2 name (the AS2-From of what it sends us); empty: no AS2."""
     as2_url: str = ""
@@ -43,6 +45,9 @@ class TradingPartner:
     """Encrypt what we send it, and require what it sends to be encrypted."""
     as2_sign: bool = True
     """Sign what we send it, and require what it sends to be signed."""
+    as2_since: datetime | None = None
+    """When it was given its `as2_url`: only documents stored from then on are sent by AS2
+    (None: every document not yet sent)."""
 
     def sku_for(self, ids: Mapping[str, str]) -> str | None:
         """The SKU for a line's product ids ({qualifier: value}), in the partner's preference."""
@@ -59,6 +64,18 @@ class TradingPartner:
 
     def wants(self, acknowledgement: str) -> bool:
         return acknowledgement in self.acknowledgements
+
+
+def with_as2_start(partner: TradingPartner, stored: TradingPartner | None,
+                   now: datetime) -> TradingPartner:
+    """A profile about to be stored, with the time from which its documents go out by AS2: kept
+    from the stored profile while it had an endpoint, now when the endpoint is new, none
+    without one. So a partner newly given an endpoint is not sent its old documents."""
+    if not partner.as2_url:
+        return replace(partner, as2_since=None)
+    if stored is not None and stored.as2_url:
+        return replace(partner, as2_since=stored.as2_since)
+    return replace(partner, as2_since=now)
 
 
 @dataclass(frozen=True, slots=True)

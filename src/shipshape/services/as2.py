@@ -1,6 +1,7 @@
-"""AS2 transmissions of outbound EDI documents: each stored outbound document of a partner with
-an AS2 endpoint is sent once (signed, encrypted as its profile says) under the retry policy; a
-receipt (MDN) that is signed, says `processed` and returns our MIC marks it delivered. No
+"""AS2 transmissions of outbound EDI documents: each outbound document stored for a partner
+since it was given an AS2 endpoint is sent once (claimed first, so two senders never both send
+it; signed, encrypted as its profile says) under the retry policy; a receipt (MDN) that is
+signed, says `processed` and returns our MIC marks it delivered. No
 receipt, a wrong MIC, an error disposition or retries run out: the transmission is `failed`
 and an `AS2_TRANSMISSION_FAILED` case opens for integration (consolidated per document)."""
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Protocol
@@ -63,7 +64,24 @@ class Delivered:
 
 class As2Store(Protocol):
     def as2_partners(self) -> list[TradingPartner]: ...
-    def unsent(self, partner_ids: list[str], limit: int = 100) -> list[OutboundDocument]: ...
+
+    def unsent(self, partners: list[TradingPartner], stale_before: datetime,
+               limit: int = 100) -> list[OutboundDocument]:
+        """Documents of `partners` stored since each was given its AS2 endpoint with no
+        transmission yet, or with a claim last renewed before `stale_before`; oldest first."""
+        ...
+
+    def claim(self, document: OutboundDocument, message_id: str, at: datetime,
+              stale_before: datetime) -> str | None:
+        """Take the document for sending: the Message-ID to send it under (`message_id` for a
+        new claim, the first Message-ID when a stale claim is taken over, so the partner's AS2
+        sees a resend), None when another sender holds it or it was sent."""
+        ...
+
+    def settle(self, record: As2Record, at: datetime) -> None:
+        """The claimed transmission's outcome."""
+        ...
+
     def record(self, record: As2Record, at: datetime) -> None: ...
 
 
@@ -87,21 +105,26 @@ class SendReport:
 
 
 def send_pending(deps: Deps, store: As2Store, transmitter: As2Transmitter, retried: Retried,
-                 limit: int = 100) -> SendReport:
+                 lease: timedelta, limit: int = 100) -> SendReport:
     """Send every outbound document not yet transmitted to the AS2 partners; one case per
-    failed document."""
+    failed document. `lease`: how long a claim stays another sender's (longer than the retry
+    policy can take), after which a sender that died is taken over."""
     partners = {p.id: p for p in store.as2_partners()}
+    stale_before = deps.clock.now() - lease
     delivered = failed = 0
-    for document in store.unsent(sorted(partners), limit) if partners else []:
+    for document in store.unsent(list(partners.values()), stale_before, limit) if partners else []:
         partner = partners[document.partner_id]
-        message_id = f"<{deps.new_id('as2')}@shipshape>"
+        message_id = store.claim(document, f"<{deps.new_id('as2')}@shipshape>",
+                                 deps.clock.now(), stale_before)
+        if message_id is None:
+            continue
         try:
             outcome = retried(partial(transmitter.transmit, partner, document, message_id))
         except ConnectorError as error:
             _failed(deps, store, partner, document, message_id, error)
             failed += 1
             continue
-        store.record(As2Record("out", partner.id, message_id, "delivered", document.id,
+        store.settle(As2Record("out", partner.id, message_id, "delivered", document.id,
                                outcome.mic, outcome.disposition), deps.clock.now())
         delivered += 1
     return SendReport(delivered, failed)
@@ -119,5 +142,5 @@ def _failed(deps: Deps, store: As2Store, partner: TradingPartner, document: Outb
                            stage=Stage.SHIP.value)
         uow.events.append([opened.event])
         uow.commit()
-    store.record(As2Record("out", partner.id, message_id, "failed", document.id,
+    store.settle(As2Record("out", partner.id, message_id, "failed", document.id,
                            detail=error.reason, attempts=error.attempts), now)

@@ -55,7 +55,7 @@ def sweep_missing_acks(deps: Deps, now: datetime | None = None,
 
 def _missing(deps: Deps, uow: UnitOfWork, document: SentDocument, now: datetime) -> MissingAck:
     due = document.ack_due_at or now
-    hours = round((due - document.created_at).total_seconds() / 3600)
+    hours = round((due - document.created_at).total_seconds() / 3600, 4)
     finding = missing_finding(document.doc_type, document.partner_id, document.control_number,
                               document.created_at, hours)
     origin = origin_of(uow, uow.edi.partner_customer(document.partner_id), now)

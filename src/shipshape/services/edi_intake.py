@@ -12,7 +12,7 @@ from shipshape.domain.edi_acks import AckReport
 from shipshape.domain.edi_changes import ChangeOutcome
 from shipshape.domain.errors import Conflict, NotFound
 from shipshape.domain.order_response import OrderResponse
-from shipshape.domain.partners import TradingPartner
+from shipshape.domain.partners import TradingPartner, with_as2_start
 from shipshape.services.deps import Deps
 from shipshape.services.edi_ack_intake import take_acknowledgements
 from shipshape.services.edi_changes import answer_changes, consult_orders, take_changes
@@ -73,9 +73,10 @@ class InterchangeOutcome:
 
 
 def upsert_partners(deps: Deps, partners: Sequence[TradingPartner]) -> int:
+    now = deps.clock.now()
     with deps.uow() as uow:
         for partner in partners:
-            uow.edi.upsert_partner(partner)
+            uow.edi.upsert_partner(with_as2_start(partner, uow.edi.partner(partner.id), now))
         uow.commit()
     return len(partners)
 
@@ -108,7 +109,7 @@ def receive_interchange(deps: Deps, handler: InterchangeHandler) -> InterchangeO
         if not kept:
             uow.edi.store_document(partner.id, "in", handler.standard, handler.control_number,
                                    interchange_id, as_text(handler.raw), now)
-        responses = order_responses(uow, commands, results, now.date())
+        responses = order_responses(uow, commands, results, now.date(), deps.replenishment)
         acks = _answer(uow, partner, handler, results, duplicate, interchange_id, now,
                        responses)
         acks += answer_changes(uow, partner, handler, changes, interchange_id, now)

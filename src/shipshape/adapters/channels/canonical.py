@@ -360,7 +360,8 @@ class PartnerIn(Edge):
     element_separator: Annotated[str, Field(min_length=1, max_length=1)] = "*"
     segment_terminator: Annotated[str, Field(min_length=1, max_length=1)] = "~"
     component_separator: Annotated[str, Field(min_length=1, max_length=1)] = ">"
-    ack_window_hours: Annotated[int, Field(ge=0, le=8760), NOT_A_BOOLEAN] = 24
+    ack_window_hours: Annotated[float, Field(ge=0, le=8760, allow_inf_nan=False),
+                                NOT_A_BOOLEAN] = 24
     as2_id: Annotated[str, Field(max_length=128), PLAIN] = ""
     as2_url: Annotated[str, Field(max_length=2000, pattern=r"^(https?://\S+)?$")] = ""
     as2_certificate: Annotated[str, Field(max_length=20000)] = ""

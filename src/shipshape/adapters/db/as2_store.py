@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.as2_tables import as2_messages
@@ -14,6 +16,7 @@ from shipshape.services.as2 import As2Record, OutboundDocument, StoredReceipt
 
 m = as2_messages.c
 d = t.edi_documents.c
+SENDING = "sending"
 
 
 class SqlAs2:
@@ -44,22 +47,43 @@ class SqlAs2:
 
     def record(self, record: As2Record, at: datetime) -> None:
         with self._engine.begin() as conn:
-            conn.execute(as2_messages.insert(), {
-                "direction": record.direction, "partner_id": record.partner_id,
-                "message_id": record.message_id, "document_id": record.document_id,
-                "status": record.status, "mic": record.mic, "disposition": record.disposition,
-                "detail": record.detail, "attempts": record.attempts,
-                "mdn_type": record.mdn_type, "mdn": record.mdn.decode("latin-1"),
-                "created_at": at, "updated_at": at})
+            conn.execute(as2_messages.insert(), _row(record, at))
 
-    def unsent(self, partner_ids: list[str], limit: int = 100) -> list[OutboundDocument]:
-        """Outbound documents of `partner_ids` that have no transmission yet, oldest first."""
-        sent = select(m.document_id).where(m.direction == "out", m.document_id.is_not(None))
+    def unsent(self, partners: list[TradingPartner], stale_before: datetime,
+               limit: int = 100) -> list[OutboundDocument]:
+        taken = select(m.document_id).where(
+            m.direction == "out", m.document_id.is_not(None),
+            or_(m.status != SENDING, m.updated_at >= stale_before))
+        theirs = or_(*(and_(d.partner_id == p.id, *_since(p)) for p in partners))
         query = (select(d.id, d.partner_id, d.doc_type, d.control_number, d.content)
-                 .where(d.direction == "out", d.partner_id.in_(partner_ids),
-                        d.id.not_in(sent)).order_by(d.id).limit(limit))
+                 .where(d.direction == "out", theirs, d.id.not_in(taken))
+                 .order_by(d.id).limit(limit))
         with self._engine.connect() as conn:
             return [OutboundDocument(*row) for row in conn.execute(query)]
+
+    def claim(self, document: OutboundDocument, message_id: str, at: datetime,
+              stale_before: datetime) -> str | None:
+        with self._engine.begin() as conn:
+            row = conn.execute(update(as2_messages).where(
+                m.direction == "out", m.document_id == document.id, m.status == SENDING,
+                m.updated_at < stale_before).values(updated_at=at)
+                .returning(m.message_id)).first()
+            if row is not None:
+                return str(row.message_id)
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(as2_messages.insert(), _row(
+                    As2Record("out", document.partner_id, message_id, SENDING, document.id), at))
+        except IntegrityError:
+            return None
+        return message_id
+
+    def settle(self, record: As2Record, at: datetime) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(update(as2_messages).where(
+                m.direction == "out", m.document_id == record.document_id).values(
+                status=record.status, mic=record.mic, disposition=record.disposition,
+                detail=record.detail, attempts=record.attempts, updated_at=at))
 
     def transmissions(self, document_id: int) -> list[As2Record]:
         query = select(as2_messages).where(m.direction == "out", m.document_id == document_id)
@@ -67,3 +91,16 @@ class SqlAs2:
             return [As2Record(row.direction, row.partner_id, row.message_id, row.status,
                               row.document_id, row.mic, row.disposition, row.detail,
                               row.attempts) for row in conn.execute(query)]
+
+
+def _since(partner: TradingPartner) -> list[ColumnElement[bool]]:
+    return [] if partner.as2_since is None else [d.created_at >= partner.as2_since]
+
+
+def _row(record: As2Record, at: datetime) -> dict[str, Any]:
+    return {"direction": record.direction, "partner_id": record.partner_id,
+            "message_id": record.message_id, "document_id": record.document_id,
+            "status": record.status, "mic": record.mic, "disposition": record.disposition,
+            "detail": record.detail, "attempts": record.attempts,
+            "mdn_type": record.mdn_type, "mdn": record.mdn.decode("latin-1"),
+            "created_at": at, "updated_at": at}

@@ -26,5 +26,6 @@ as2_messages = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("direction", "partner_id", "message_id", name="uq_as2_messages_message"),
     Index("ix_as2_messages_document", "document_id"),
+    Index("uq_as2_messages_document", "direction", "document_id", unique=True),
 )
-"""`status`: in: processed | error; out: delivered | failed."""
+"""`status`: in: processed | error; out: sending (claimed by a sender) | delivered | failed."""

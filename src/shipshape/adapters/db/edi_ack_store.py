@@ -44,7 +44,7 @@ def ack_columns(conn: Connection, partner_id: str, direction: str, doc_type: str
         return {}
     profile = conn.execute(select(t.trading_partners.c.profile)
                            .where(t.trading_partners.c.id == partner_id)).scalar()
-    hours = int((profile or {}).get("ack_window_hours", 24))
+    hours = float((profile or {}).get("ack_window_hours", 24))
     due = due_at(at, hours)
     status = AckStatus.AWAITING if due else AckStatus.NOT_EXPECTED
     return {"ack_key": key_of(content), "ack_status": status.value, "ack_due_at": due}

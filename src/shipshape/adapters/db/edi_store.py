@@ -21,7 +21,7 @@ PARTNERS_OF_CUSTOMER = (select(t.trading_partners).where(p.customer_id == bindpa
 PROFILE_FIELDS = ("x12_version", "acknowledgements", "item_id_preference", "item_xref",
                   "duplicate_window_days", "element_separator", "segment_terminator",
                   "component_separator", "ack_window_hours", "as2_id", "as2_url",
-                  "as2_certificate", "as2_mdn", "as2_encrypt", "as2_sign")
+                  "as2_certificate", "as2_mdn", "as2_encrypt", "as2_sign", "as2_since")
 
 
 class SqlEdi(SqlEdiAcks):
@@ -56,6 +56,7 @@ class SqlEdi(SqlEdiAcks):
         profile["acknowledgements"] = sorted(partner.acknowledgements)
         profile["item_id_preference"] = list(partner.item_id_preference)
         profile["item_xref"] = dict(partner.item_xref)
+        profile["as2_since"] = partner.as2_since.isoformat() if partner.as2_since else None
         upsert_row(self._conn, t.trading_partners, {
             "id": partner.id, "customer_id": partner.customer_id,
             "isa_qualifier": partner.isa_qualifier, "isa_id": partner.isa_id,
@@ -112,6 +113,8 @@ def _partner(row: Any) -> TradingPartner | None:
     profile = dict(row["profile"])
     profile["acknowledgements"] = frozenset(profile.get("acknowledgements", ()))
     profile["item_id_preference"] = tuple(profile.get("item_id_preference", ()))
+    since = profile.get("as2_since")
+    profile["as2_since"] = datetime.fromisoformat(since) if since else None
     return TradingPartner(id=row["id"], customer_id=row["customer_id"],
                           isa_qualifier=row["isa_qualifier"], isa_id=row["isa_id"],
                           gs_code=row["gs_code"], edifact_id=row["edifact_id"], **profile)

@@ -36,7 +36,7 @@ def _identity(key_file: str, cert_file: str) -> Identity:
 def station(c: Container) -> Station | None:
     """Our AS2 station from the settings; None when AS2 is not configured."""
     s = c.settings.as2
-    if not (s.id and s.key_file and s.cert_file):
+    if not s.configured:
         return None
     return Station(s.id, _identity(s.key_file, s.cert_file), c.edi_identity)
 
