@@ -16,6 +16,7 @@ from shipshape.console import session as sessions
 from shipshape.console.client import Answer, ApiClient
 from shipshape.console.kpi_charts import kpi_section
 from shipshape.console.kpi_view import DEFAULT_DAYS, period_days
+from shipshape.console.partners_panel import partner_detail, partners_list
 from shipshape.console.recommend_panel import recommendations_view
 from shipshape.console.view import (
     ACTION_FIELDS,
@@ -39,11 +40,13 @@ from shipshape.console.view import (
     timeline_rows,
 )
 
-MOUNT = "/console"
 TIMEOUT_S = 30.0
 """How long a page may take to build (it waits for the API)."""
 NAV = (("Queue", "/queue"), ("Orders", "/orders"), ("Audit", "/audit"),
-       ("Dashboard", "/dashboard"))
+       ("Dashboard", "/dashboard"), ("Partners", "/partners"))
+EVERY_CUSTOMER = frozenset({"/partners"})
+"""Pages of data about every customer, whose API refuses a customer's token: not offered to
+one."""
 SLA_SLOT = r"""
 <q-td :props="props">
   <q-badge :color="props.row.colour" :label="props.row.sla_label" class="q-mr-sm"/>
@@ -86,7 +89,9 @@ def register(app: ASGIApp, identify: sessions.Identify) -> None:
     for path, title, page in (
             ("/", "Shipshape console", sign_in_page), ("/queue", "Queue", queue_page),
             ("/cases/{case_id}", "Case", case_page), ("/orders", "Orders", orders_page),
-            ("/audit", "Audit", audit_page), ("/dashboard", "Dashboard", dashboard_page)):
+            ("/audit", "Audit", audit_page), ("/dashboard", "Dashboard", dashboard_page),
+            ("/partners", "Partners", partners_page),
+            ("/partners/{partner_id}", "Partner", partner_page)):
         full_title = title if path == "/" else f"{title} · Shipshape"
         ui.page(path, title=full_title, response_timeout=TIMEOUT_S)(page)
 
@@ -294,14 +299,27 @@ async def dashboard_page(days: str = "") -> None:
         await dashboard_view(api(), period_days(days))
 
 
+async def partners_page() -> None:
+    """Every trading partner with its EDI figures and acknowledgement rate."""
+    if signed_in("Partners") is not None:
+        await partners_list(api())
+
+
+async def partner_page(partner_id: str) -> None:
+    if signed_in(f"Partner {partner_id}") is not None:
+        await partner_detail(api(), partner_id)
+
+
 def frame(title: str) -> None:
     """The header every page shares: where to go, who is signed in, signing out."""
     current = sessions.current()
     with ui.header(fixed=False).classes("items-center gap-4 bg-blue-grey-9"):
-        ui.link("Shipshape", MOUNT + "/").classes("text-white text-lg no-underline")
+        # ui.link puts the mount path (/console) before a path of the console itself
+        ui.link("Shipshape", "/").classes("text-white text-lg no-underline")
         if current is not None:
             for label, path in NAV:
-                ui.link(label, MOUNT + path).classes("text-white")
+                if not (current.customer_id and path in EVERY_CUSTOMER):
+                    ui.link(label, path).classes("text-white")
             ui.space()
             ui.label(f"{current.name} · {current.role}").props('data-testid="who"')
             ui.button("Sign out", on_click=sign_out).props("flat color=white")
@@ -313,7 +331,7 @@ def signed_in(title: str) -> sessions.Session | None:
     current = sessions.current()
     if current is None:
         ui.label("You are not signed in.")
-        ui.link("Sign in", MOUNT + "/")
+        ui.link("Sign in", "/")
         ui.navigate.to("/")
     return current
 
