@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property, partial
 from pathlib import Path
 from typing import Literal
@@ -298,14 +298,14 @@ def as2_sender(container: Container) -> Callable[[], SendReport] | None:
     if not s.configured:
         return None
     ours = Identity.from_files(s.key_file, s.cert_file)
-    transmitter = HttpAs2Transmitter(s.id, ours, s.timeout_s)
+    transmitter = HttpAs2Transmitter(s.id, ours, s.timeout_s, s.receipt_url)
     policy = policy_of(s)
 
     def under_policy(call: Callable[[], Delivered]) -> Delivered:
         return retried("as2", "send", call, policy, container.metrics)
 
     return partial(send_pending, container.deps, SqlAs2(container.engine), transmitter,
-                   under_policy, s.claim_lease)
+                   under_policy, s.claim_lease, timedelta(seconds=s.receipt_wait_s))
 
 
 def desk_calendars(settings: Settings) -> DeskCalendars:

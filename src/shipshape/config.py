@@ -91,6 +91,11 @@ class As2Settings(BaseModel):
     jitter_s: float = Field(default=1.0, ge=0)
     send_interval_s: float = Field(default=10.0, ge=0)
     """Seconds between the worker's passes that send outbound documents by AS2 (0: off)."""
+    receipt_url: str = ""
+    """Where partners reach our `/api/v1/as2`, e.g. `https://edi.example.com/api/v1/as2`:
+    partners whose profile says `as2_mdn: async` are asked to post their MDN there."""
+    receipt_wait_s: float = Field(default=3600.0, gt=0)
+    """How long an asynchronous MDN may take; then the transmission fails and a case opens."""
 
     @property
     def configured(self) -> bool:

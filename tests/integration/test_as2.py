@@ -17,6 +17,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from shipshape.adapters.channels.as2.crypto import Identity
+from shipshape.adapters.channels.as2.http import HttpAs2Transmitter
 from shipshape.adapters.db import tables
 from shipshape.adapters.db.as2_store import SqlAs2
 from shipshape.bootstrap import Container, as2_sender, build
@@ -134,10 +136,11 @@ def test_outbound_documents_go_over_as2_and_a_missing_receipt_opens_a_case(
         assert "AS2_TRANSMISSION_FAILED" in codes
 
 
-def _give_as2_url(container: Container, keys: dict[str, Path], url: str) -> None:
+def _give_as2_url(container: Container, keys: dict[str, Path], url: str,
+                  as2_mdn: str = "sync") -> None:
     xyz = next(p for p in PARTNERS if p.id == "XYZ-RETAIL")
     edi.upsert_partners(container.deps, [xyz.model_copy(update={
-        "as2_id": THEIRS, "as2_url": url,
+        "as2_id": THEIRS, "as2_url": url, "as2_mdn": as2_mdn,
         "as2_certificate": keys["them_cert"].read_text()}).to_domain()])
 
 
@@ -206,3 +209,44 @@ def test_the_send_as2_command_sends_what_is_due_and_says_what_to_set_without_as2
     assert json.loads(sent.output) == {"delivered": 1, "failed": 0} and peer.received == 1
     code, said = failing(monkeypatch, capsys, url, "partners", "send-as2")
     assert code == exit_codes.USAGE and "AS2 is not configured: set as2.id" in said
+
+
+@pytest.mark.parametrize("receipt", ["good", "wrong-mic", "never"])
+def test_an_async_mdn_delivers_the_document_and_a_wrong_or_missing_one_opens_a_case(
+        client: TestClient, container: Container, keys: dict[str, Path], receipt: str) -> None:
+    peer = Peer(keys, "none")
+    server = serve_peer(peer)
+    store = SqlAs2(container.engine)
+    s = container.settings.as2
+    transmitter = HttpAs2Transmitter(OURS, Identity.from_files(s.key_file, s.cert_file), 5,
+                                     "https://edi.example.test/api/v1/as2")
+    try:
+        _give_as2_url(container, keys, f"http://127.0.0.1:{server.server_address[1]}/as2",
+                      as2_mdn="async")
+        document_id = _store_outbound(container, "11", dt.datetime.now(dt.UTC))
+        sent = as2_service.send_pending(container.deps, store, transmitter,
+                                        lambda call: call(), dt.timedelta(minutes=5))
+    finally:
+        server.shutdown()
+    assert sent == as2_service.SendReport(0, 0) and peer.received == 1
+    assert peer.headers[0]["Receipt-Delivery-Option"] == "https://edi.example.test/api/v1/as2"
+    assert [t.status for t in store.transmissions(document_id)] == ["awaiting_mdn"]
+    if receipt == "never":
+        later = as2_service.send_pending(container.deps, store, transmitter,
+                                         lambda call: call(), dt.timedelta(minutes=5),
+                                         receipt_wait=dt.timedelta(0))
+        assert later == as2_service.SendReport(0, 1)
+    else:
+        headers, mdn = peer.receipt(0, wrong_mic=receipt == "wrong-mic")
+        answer = client.post("/api/v1/as2", content=mdn, headers={
+            **headers, "AS2-From": THEIRS, "AS2-To": OURS, "Message-ID": "<mdn-1@xyz>"})
+        outcome = "delivered" if receipt == "good" else "failed"
+        assert (answer.status_code, answer.text) == (200, f"MDN {outcome}")
+    [transmission] = store.transmissions(document_id)
+    with container.engine.connect() as conn:
+        codes = conn.execute(select(tables.exception_cases.c.code)).scalars().all()
+    if receipt == "good":
+        assert transmission.status == "delivered" and codes == []
+    else:
+        assert transmission.status == "failed" and codes == ["AS2_TRANSMISSION_FAILED"]
+    assert count(container, "orders") == 0  # an MDN is never taken as EDI

@@ -93,6 +93,7 @@ class Peer:
     keys: dict[str, Path]
     mode: str = "good"
     documents: list[bytes] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -107,12 +108,19 @@ class Peer:
                           self.keys["us_cert"])
         with self.lock:
             self.documents.append(content)
+            self.headers.append(headers)
         if self.mode == "none":
             return {}, b""
+        return self.receipt(len(self.documents) - 1, wrong_mic=self.mode == "bad-mic")
+
+    def receipt(self, index: int, wrong_mic: bool = False) -> tuple[dict[str, str], bytes]:
+        """The signed MDN for the `index`-th message received: its Content-Type and body."""
+        with self.lock:
+            content, message_id = self.documents[index], self.headers[index]["Message-ID"]
         mic = base64.b64encode(openssl("dgst", "-sha256", "-binary", data=content)).decode()
-        if self.mode == "bad-mic":
+        if wrong_mic:
             mic = base64.b64encode(b"x" * 32).decode()
-        return self._mdn(headers["Message-ID"], mic)
+        return self._mdn(message_id, mic)
 
     def _mdn(self, message_id: str, mic: str) -> tuple[dict[str, str], bytes]:
         report = ("Content-Type: multipart/report; report-type=disposition-notification; "

@@ -60,6 +60,30 @@ class Delivered:
     message_id: str
     mic: str
     disposition: str
+    awaiting_receipt: bool = False
+    """Sent, and its MDN is to come later to our receipt URL (an asynchronous MDN)."""
+
+
+AWAITING_RECEIPT = "awaiting_mdn"
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitedReceipt:
+    """A transmission sent with an asynchronous MDN asked for, still without one."""
+
+    document: OutboundDocument
+    message_id: str
+    mic: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArrivedReceipt:
+    """An MDN a partner posted to us, its signature checked."""
+
+    original_message_id: str
+    disposition: str
+    mic: str | None
+    processed: bool
 
 
 class As2Store(Protocol):
@@ -80,6 +104,14 @@ class As2Store(Protocol):
 
     def settle(self, record: As2Record, at: datetime) -> None:
         """The claimed transmission's outcome."""
+        ...
+
+    def awaited(self, partner_id: str, message_id: str) -> AwaitedReceipt | None:
+        """The transmission awaiting an asynchronous MDN under this Message-ID."""
+        ...
+
+    def overdue_receipts(self, sent_before: datetime) -> list[AwaitedReceipt]:
+        """Transmissions sent before `sent_before` still awaiting their asynchronous MDN."""
         ...
 
     def record(self, record: As2Record, at: datetime) -> None: ...
@@ -105,42 +137,81 @@ class SendReport:
 
 
 def send_pending(deps: Deps, store: As2Store, transmitter: As2Transmitter, retried: Retried,
-                 lease: timedelta, limit: int = 100) -> SendReport:
+                 lease: timedelta, receipt_wait: timedelta = timedelta(hours=1),
+                 limit: int = 100) -> SendReport:
     """Send every outbound document not yet transmitted to the AS2 partners; one case per
-    failed document. `lease`: how long a claim stays another sender's (longer than the retry
+    failed document, and per document whose asynchronous MDN did not come within
+    `receipt_wait`. `lease`: how long a claim stays another sender's (longer than the retry
     policy can take), after which a sender that died is taken over."""
+    failed = _receipts_overdue(deps, store, deps.clock.now() - receipt_wait)
     partners = {p.id: p for p in store.as2_partners()}
     stale_before = deps.clock.now() - lease
-    delivered = failed = 0
+    delivered = 0
     for document in store.unsent(list(partners.values()), stale_before, limit) if partners else []:
-        partner = partners[document.partner_id]
         message_id = store.claim(document, f"<{deps.new_id('as2')}@shipshape>",
                                  deps.clock.now(), stale_before)
         if message_id is None:
             continue
         try:
-            outcome = retried(partial(transmitter.transmit, partner, document, message_id))
+            outcome = retried(partial(transmitter.transmit, partners[document.partner_id],
+                                      document, message_id))
         except ConnectorError as error:
-            _failed(deps, store, partner, document, message_id, error)
+            _failed(deps, store, document, message_id, error.reason, error.attempts)
             failed += 1
             continue
-        store.settle(As2Record("out", partner.id, message_id, "delivered", document.id,
-                               outcome.mic, outcome.disposition), deps.clock.now())
-        delivered += 1
+        status = AWAITING_RECEIPT if outcome.awaiting_receipt else "delivered"
+        store.settle(As2Record("out", document.partner_id, message_id, status, document.id,
+                               outcome.mic, outcome.disposition or None), deps.clock.now())
+        delivered += 0 if outcome.awaiting_receipt else 1
     return SendReport(delivered, failed)
 
 
-def _failed(deps: Deps, store: As2Store, partner: TradingPartner, document: OutboundDocument,
-            message_id: str, error: ConnectorError) -> None:
+def receipt_arrived(deps: Deps, store: As2Store, partner_id: str,
+                    receipt: ArrivedReceipt) -> str:
+    """An asynchronous MDN for a message we sent: `delivered` when it says processed and
+    returns our MIC, else `failed` (a case opens); `unknown` when no transmission of the partner
+    awaits an MDN under its Original-Message-ID."""
+    awaited = store.awaited(partner_id, receipt.original_message_id)
+    if awaited is None:
+        return "unknown"
+    problem = receipt_problem(awaited.mic, receipt)
+    if problem is not None:
+        _failed(deps, store, awaited.document, awaited.message_id, problem, 1)
+        return "failed"
+    store.settle(As2Record("out", partner_id, awaited.message_id, "delivered",
+                           awaited.document.id, awaited.mic, receipt.disposition),
+                 deps.clock.now())
+    return "delivered"
+
+
+def receipt_problem(mic: str, receipt: ArrivedReceipt) -> str | None:
+    """What is wrong with a receipt for a message whose MIC is `mic`; None when nothing."""
+    if not receipt.processed:
+        return f"the partner answered {receipt.disposition}"
+    if receipt.mic != mic:
+        return f"the MDN's MIC {receipt.mic} differs from ours {mic}"
+    return None
+
+
+def _receipts_overdue(deps: Deps, store: As2Store, sent_before: datetime) -> int:
+    overdue = store.overdue_receipts(sent_before)
+    for awaited in overdue:
+        _failed(deps, store, awaited.document, awaited.message_id,
+                "the partner's asynchronous MDN did not come in time", 1)
+    return len(overdue)
+
+
+def _failed(deps: Deps, store: As2Store, document: OutboundDocument, message_id: str,
+            reason: str, attempts: int) -> None:
     """The case first (a crash after it sends the document again, and the case consolidates),
     then the transmission's state."""
     now = deps.clock.now()
-    finding = transmission_failed(partner.id, document.doc_type, document.control_number,
-                                  document.id, error.reason)
+    finding = transmission_failed(document.partner_id, document.doc_type,
+                                  document.control_number, document.id, reason)
     with deps.uow() as uow:
         opened = open_case(deps, uow, finding, CaseOrigin(None, None, Decimal(0), None, now),
                            stage=Stage.SHIP.value)
         uow.events.append([opened.event])
         uow.commit()
-    store.settle(As2Record("out", partner.id, message_id, "failed", document.id,
-                           detail=error.reason, attempts=error.attempts), now)
+    store.settle(As2Record("out", document.partner_id, message_id, "failed", document.id,
+                           detail=reason, attempts=attempts), now)

@@ -12,11 +12,20 @@ from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.as2_tables import as2_messages
 from shipshape.adapters.db.edi_store import _partner
 from shipshape.domain.partners import TradingPartner
-from shipshape.services.as2 import As2Record, OutboundDocument, StoredReceipt
+from shipshape.services.as2 import (
+    AWAITING_RECEIPT,
+    As2Record,
+    AwaitedReceipt,
+    OutboundDocument,
+    StoredReceipt,
+)
 
 m = as2_messages.c
 d = t.edi_documents.c
 SENDING = "sending"
+AWAITED = (select(d.id, d.partner_id, d.doc_type, d.control_number, m.message_id, m.mic)
+           .select_from(as2_messages.join(t.edi_documents, d.id == m.document_id))
+           .where(m.direction == "out", m.status == AWAITING_RECEIPT))
 
 
 class SqlAs2:
@@ -85,6 +94,17 @@ class SqlAs2:
                 status=record.status, mic=record.mic, disposition=record.disposition,
                 detail=record.detail, attempts=record.attempts, updated_at=at))
 
+    def awaited(self, partner_id: str, message_id: str) -> AwaitedReceipt | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(AWAITED.where(m.partner_id == partner_id,
+                                             m.message_id == message_id)).first()
+        return None if row is None else _awaited(row)
+
+    def overdue_receipts(self, sent_before: datetime) -> list[AwaitedReceipt]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(AWAITED.where(m.updated_at < sent_before).order_by(m.id))
+            return [_awaited(row) for row in rows]
+
     def transmissions(self, document_id: int) -> list[As2Record]:
         query = select(as2_messages).where(m.direction == "out", m.document_id == document_id)
         with self._engine.connect() as conn:
@@ -104,3 +124,8 @@ def _row(record: As2Record, at: datetime) -> dict[str, Any]:
             "detail": record.detail, "attempts": record.attempts,
             "mdn_type": record.mdn_type, "mdn": record.mdn.decode("latin-1"),
             "created_at": at, "updated_at": at}
+
+
+def _awaited(row: Any) -> AwaitedReceipt:
+    document = OutboundDocument(row.id, row.partner_id, row.doc_type, row.control_number, "")
+    return AwaitedReceipt(document, row.message_id, row.mic or "")

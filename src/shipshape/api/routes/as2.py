@@ -43,13 +43,18 @@ def station(c: Container) -> Station | None:
 
 @router.post("/as2", openapi_extra=BODY, response_class=Response,
              responses={200: {"description": "The MDN (multipart/signed), or empty when the "
-                                             "partner asked for none or for an async one",
+                                             "partner asked for none or for an async one; "
+                                             "for an MDN posted to us, `MDN delivered`, "
+                                             "`MDN failed` or `MDN unknown` (text)",
                               "content": {"multipart/signed": {
-                                  "schema": {"type": "string", "format": "binary"}}}},
-                        400: {"description": "No AS2-From or Message-ID"},
+                                  "schema": {"type": "string", "format": "binary"}},
+                                  "text/plain": {"schema": {"type": "string"}}}},
+                        400: {"description": "No AS2-From or Message-ID, or an MDN whose "
+                                             "signature does not verify"},
                         404: {"description": "AS2 is not configured here"}})
 async def post_as2(request: Request, c: App, background: BackgroundTasks) -> Response:
-    """One AS2 message (RFC 4130): decrypted, its signature checked, its EDI taken."""
+    """One AS2 message (RFC 4130): decrypted, its signature checked, its EDI taken; or the
+    asynchronous MDN of a message we sent, which settles its transmission."""
     us = station(c)
     if us is None:
         return problem(404, "AS2 is not configured: set as2.id, as2.key_file, as2.cert_file")

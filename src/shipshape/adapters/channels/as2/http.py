@@ -17,10 +17,15 @@ PAYLOAD_TYPES = {"x12": "application/edi-x12", "edifact": "application/edifact"}
 
 
 class HttpAs2Transmitter:
-    def __init__(self, our_id: str, ours: Identity, timeout_s: float) -> None:
+    """`receipt_url`: where partners whose profile says `as2_mdn: async` post their MDN (our
+    `/api/v1/as2` as they reach it); without it every partner is asked for a sync MDN."""
+
+    def __init__(self, our_id: str, ours: Identity, timeout_s: float,
+                 receipt_url: str = "") -> None:
         self._our_id = our_id
         self._ours = ours
         self._timeout = timeout_s
+        self._receipt_url = receipt_url
 
     def transmit(self, partner: TradingPartner, document: OutboundDocument,
                  message_id: str) -> Delivered:
@@ -36,6 +41,10 @@ class HttpAs2Transmitter:
                    "Disposition-Notification-Options":
                        "signed-receipt-protocol=required, pkcs7-signature; "
                        "signed-receipt-micalg=required, sha-256"}
+        if partner.as2_mdn == "async" and self._receipt_url:
+            headers["Receipt-Delivery-Option"] = self._receipt_url
+            self._post(partner.as2_url, headers, built.body)
+            return Delivered(message_id, built.mic, "", awaiting_receipt=True)
         answer = self._post(partner.as2_url, headers, built.body)
         return _checked(answer, partner, message_id, built.mic)
 

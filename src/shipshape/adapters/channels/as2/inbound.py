@@ -1,32 +1,44 @@
 """An AS2 message in: the partner by AS2-From, decrypted, its signature checked, its EDI taken
 by the same intake as an uploaded file, and an MDN (signed) to answer with, synchronously or
 to the partner's `Receipt-Delivery-Option` URL. A message taken before (same partner and
-Message-ID) is answered with the MDN it had, and taken no second time."""
+Message-ID) is answered with the MDN it had, and taken no second time. An MDN posted here for a
+message we sent (an asynchronous one) settles that transmission."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol
 
 from shipshape.adapters.channels.as2 import crypto
 from shipshape.adapters.channels.as2.crypto import As2CryptoError, Identity
-from shipshape.adapters.channels.as2.mdn import PROCESSED, Receipt, error_disposition, write_receipt
+from shipshape.adapters.channels.as2.mdn import (
+    PROCESSED,
+    Receipt,
+    error_disposition,
+    is_receipt,
+    read_receipt,
+    write_receipt,
+)
 from shipshape.adapters.channels.as2.message import Opened, load_security, open_message
 from shipshape.adapters.channels.receive import Standard, receive_file, standard_of
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.partners import OurIdentity, TradingPartner
-from shipshape.services.as2 import As2Record, StoredReceipt
+from shipshape.services.as2 import (
+    ArrivedReceipt,
+    As2Record,
+    As2Store,
+    StoredReceipt,
+    receipt_arrived,
+)
 from shipshape.services.deps import Deps
 
 STANDARDS: dict[str, Standard] = {"application/edi-x12": "x12", "application/edifact": "edifact"}
 
 
-class InboundStore(Protocol):
+class InboundStore(As2Store, Protocol):
     def partner_by_as2_id(self, as2_id: str) -> TradingPartner | None: ...
     def receipt_of(self, partner_id: str, message_id: str) -> StoredReceipt | None: ...
-    def record(self, record: As2Record, at: datetime) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +71,8 @@ def receive_as2(deps: Deps, store: InboundStore, us: Station, headers: Mapping[s
         return _reply(us, sender, h, Receipt(message_id, us.as2_id, sender,
                                              error_disposition("authentication-failed"),
                                              f"unknown AS2-From {sender}"))
+    if is_receipt(h.get("content-type", ""), body):
+        return _take_receipt(deps, store, partner, h, body)
     kept = store.receipt_of(partner.id, message_id)
     if kept is not None:
         return _stored_reply(us, sender, h, kept)
@@ -68,6 +82,21 @@ def receive_as2(deps: Deps, store: InboundStore, us: Station, headers: Mapping[s
                            disposition=receipt.disposition, detail=receipt.text,
                            mdn_type=_mdn_type(answer), mdn=_mdn_body(answer)), deps.clock.now())
     return answer
+
+
+def _take_receipt(deps: Deps, store: InboundStore, partner: TradingPartner,
+                  h: Mapping[str, str], body: bytes) -> Answer:
+    """An asynchronous MDN for a message we sent: matched, its signature and MIC checked. An
+    MDN that does not verify changes nothing (the wait for a true one runs on); the answer to
+    an MDN is never an MDN."""
+    try:
+        read = read_receipt(h.get("content-type", ""), body,
+                            load_security(partner).certificate, require_signed=partner.as2_sign)
+    except As2CryptoError as error:
+        return Answer(400, {"Content-Type": "text/plain"}, f"MDN refused: {error}".encode())
+    outcome = receipt_arrived(deps, store, partner.id, ArrivedReceipt(
+        read.original_message_id, read.disposition, read.mic, read.processed))
+    return Answer(200, {"Content-Type": "text/plain"}, f"MDN {outcome}".encode())
 
 
 def _take(deps: Deps, us: Station, partner: TradingPartner, h: Mapping[str, str], body: bytes,

@@ -112,6 +112,19 @@ def read_receipt(content_type: str, body: bytes, partner: x509.Certificate | Non
                        signed)
 
 
+def is_receipt(content_type: str, body: bytes) -> bool:
+    """Whether a message posted to us is an MDN (a report, signed or not), not a document."""
+    try:
+        entity = Entity(header_block({"Content-Type": content_type}), body)
+        if entity.content_type == "multipart/signed":
+            boundary = entity.param("boundary").encode("latin-1")
+            first = next(iter(parts_of(entity.body, boundary)), None)
+            entity = parse_entity(first) if first is not None else entity
+    except (As2CryptoError, ValueError):
+        return False
+    return entity.content_type == "multipart/report"
+
+
 def _notification(report: Entity) -> dict[str, str]:
     for part in parts_of(report.body, report.param("boundary").encode("latin-1")):
         entity = parse_entity(part)
