@@ -8,7 +8,7 @@ answers a tender with a tracking number."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +29,8 @@ class Applied:
     """`negative_ack_nth` names this call: its acknowledgement is the negative one."""
     picks_short: Callable[[], bool] = lambda: False
     """Asked once per order picked, in order: whether `short_pick_nth` names that order."""
+    lots: Mapping[str, Sequence[str]] | None = None
+    """wms `pick_lots`: the lot (and expiry) it picks each SKU from."""
     pays: bool = False
     """`pays_invoices`: the customer pays a booked invoice at once."""
     delivery: DeliveryOdds | None = None
@@ -68,18 +70,27 @@ def _picks_confirmed(call: Applied) -> list[Event]:
         return []
     return [("pick_confirmed", {"order_id": order["order_id"], "site": site,
                                 "lines": _picked(_mappings(order.get("lines")),
-                                                 short=call.picks_short())})
+                                                 short=call.picks_short(),
+                                                 lots=call.lots or {})})
             for order in _mappings(call.payload.get("orders"))
             if isinstance(order.get("order_id"), str)]
 
 
-def _picked(lines: list[Mapping[str, object]], short: bool) -> list[dict[str, object]]:
-    """The lines as picked; a short pick finds one less of the first line."""
+def _picked(lines: list[Mapping[str, object]], short: bool,
+            lots: Mapping[str, Sequence[str]]) -> list[dict[str, object]]:
+    """The lines as picked, from the lot the wave names or else the one `lots` gives for the
+    SKU; a short pick finds one less of the first line."""
     picked = [{"line_no": line.get("line_no"), "quantity": _quantity(line),
-               **_present(line, "lot", "expiry")} for line in lines]
+               **(_present(line, "lot", "expiry") or _lot_of(lots, line.get("sku")))}
+              for line in lines]
     if short and picked:
         picked[0]["quantity"] = max(_quantity(picked[0]) - 1, 0)
     return picked
+
+
+def _lot_of(lots: Mapping[str, Sequence[str]], sku: object) -> dict[str, object]:
+    given = lots.get(sku) if isinstance(sku, str) else None
+    return dict(zip(("lot", "expiry"), given, strict=False)) if given else {}
 
 
 def _shipments_confirmed(call: Applied) -> list[Event]:

@@ -18,7 +18,7 @@ from shipshape.domain.integration import OPERATIONS
 
 SystemName = TypeVar("SystemName", bound=str)
 STRUCTURED_KNOBS = frozenset({"outages", "reject_when", "negative_ack_nth", "short_pick_nth",
-                              "delivery_nth"})
+                              "delivery_nth", "pick_lots"})
 """Knobs that hold a list or a mapping: as text (from the environment) they are read as JSON."""
 DELIVERY_OUTCOMES = ("late", "failed", "damaged", "short")
 
@@ -52,6 +52,9 @@ class SimulationSettings(BaseModel):
     short_pick_nth: list[int] = Field(default_factory=list)
     """wms: ordinals (1-based, over the orders of every wave released, in payload order) of the
     orders picked short: one less of their first line."""
+    pick_lots: dict[str, list[str]] = Field(default_factory=dict)
+    """wms: SKU -> [lot] or [lot, expiry (ISO date)]: the lot it picks a line of that SKU from
+    when the wave names none, e.g. `{SKU1: [L-0425, "2031-01-31"]}`."""
     pays_invoices: bool = False
     """erp: each invoice it books is paid at once (`payment_received`)."""
     transit_days: float = Field(default=1.0, ge=0, le=60)

@@ -210,7 +210,8 @@ class SimulatedSystem:
         occurred_at = self._clock()
         applied = Applied(payload, reply, occurred_at,
                           negative=ordinal in self._settings.negative_ack_nth.get(operation, ()),
-                          picks_short=self._picks_short, pays=self._settings.pays_invoices,
+                          picks_short=self._picks_short, lots=self._settings.pick_lots,
+                          pays=self._settings.pays_invoices,
                           delivery=self._delivery_odds(operation, ordinal),
                           damaged_rate=self._settings.return_damaged_rate)
         seen: Counter[object] = Counter()
