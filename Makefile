@@ -23,8 +23,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Two test processes (pytest-xdist): most tests wait on a server, a broker or a disk, so two
+# share the machine's cores well.
 test: lint chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 # The browser tests drive Debian's chromium (never a downloaded browser); without it they skip.
 chromium:

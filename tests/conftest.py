@@ -24,6 +24,13 @@ from shipshape.bootstrap import Container, build
 from shipshape.config import Settings
 from tests.services import POSTGRES_ADMIN, POSTGRES_SQLALCHEMY, postgres_or_skip
 
+if "PYTEST_XDIST_WORKER" in os.environ:
+    # pytest-xdist hands its workers the COLUMNS and LINES of its own terminal; the CLI's
+    # consoles would take their width from those when imported, where a test sets COLUMNS for
+    # the command it runs.
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
+
 BACKENDS = ["sqlite", "postgres"]
 HEAD = head_revision()
 

@@ -31,6 +31,7 @@ from shipshape.services.delivery.consume import Handler
 from shipshape.services.delivery.dispatch import dispatch_once
 from shipshape.services.delivery.outbound import ERP_ORDER_MIRROR
 from shipshape.services.delivery.relay import relay_pending
+from shipshape.services.edi_outbound import EDI_DOCUMENTS
 from shipshape.services.intake import SubmitOrder, submit_order
 from shipshape.services.outcomes import Outcome
 from shipshape.services.ports import UnitOfWork
@@ -97,7 +98,7 @@ def test_events_published_and_not_applied_are_delivered_again_after_a_restart(
     ids = published_not_applied(database_url)
     with process(database_url) as second:
         debt = second.delivery_debt()
-        assert debt.by_consumer == {ERP_ORDER_MIRROR: ORDERS}
+        assert debt.by_consumer == {ERP_ORDER_MIRROR: ORDERS, EDI_DOCUMENTS: ORDERS}
         assert debt.unsent == 0
 
         stop_relay = start_relay_thread(second)
@@ -159,7 +160,7 @@ def test_health_metrics_and_check_report_events_waiting_to_be_applied(
         health = client.get("/api/v1/health").json()
         assert health["status"] == "degraded"
         assert health["delivery"]["ok"] is False
-        assert health["delivery"]["unapplied"] == {ERP_ORDER_MIRROR: ORDERS}
+        assert health["delivery"]["unapplied"] == {ERP_ORDER_MIRROR: ORDERS, EDI_DOCUMENTS: ORDERS}
         assert "waited" in health["delivery"]["detail"]
         scrape = client.get("/metrics").text
         assert f'shipshape_events_unapplied{{consumer="{ERP_ORDER_MIRROR}"}} {ORDERS}.0' in scrape
