@@ -96,6 +96,8 @@ class As2Settings(BaseModel):
     partners whose profile says `as2_mdn: async` are asked to post their MDN there."""
     receipt_wait_s: float = Field(default=3600.0, gt=0)
     """How long an asynchronous MDN may take; then the transmission fails and a case opens."""
+    max_unsent_s: float = Field(default=300.0, gt=0)
+    """A document due to an AS2 partner and not sent for longer than this degrades `/health`."""
 
     @property
     def configured(self) -> bool:

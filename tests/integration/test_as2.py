@@ -53,7 +53,8 @@ def keys(tmp_path: Path) -> dict[str, Path]:
 def container(database_url: str, keys: dict[str, Path]) -> Iterator[Container]:
     settings = Settings(database_url=database_url, env="test", as2=As2Settings(
         id=OURS, key_file=str(keys["us_key"]), cert_file=str(keys["us_cert"]),
-        max_attempts=2, first_delay_s=0, max_delay_s=0, jitter_s=0, timeout_s=5))
+        max_attempts=2, first_delay_s=0, max_delay_s=0, jitter_s=0, timeout_s=5,
+        max_unsent_s=0.001))
     built = build(settings, migrate=True)
     seed(built)
     xyz = next(p for p in PARTNERS if p.id == "XYZ-RETAIL")
@@ -250,3 +251,24 @@ def test_an_async_mdn_delivers_the_document_and_a_wrong_or_missing_one_opens_a_c
     else:
         assert transmission.status == "failed" and codes == ["AS2_TRANSMISSION_FAILED"]
     assert count(container, "orders") == 0  # an MDN is never taken as EDI
+
+
+def test_health_goes_degraded_while_a_document_due_by_as2_waits_unsent(
+        client: TestClient, container: Container, keys: dict[str, Path]) -> None:
+    assert client.get("/api/v1/health").json()["as2"] is None  # no partner has an endpoint
+    peer = Peer(keys, "good")
+    server = serve_peer(peer)
+    try:
+        _give_as2_url(container, keys, f"http://127.0.0.1:{server.server_address[1]}/as2")
+        [partner] = SqlAs2(container.engine).as2_partners()
+        assert partner.as2_since is not None
+        _store_outbound(container, "12", partner.as2_since)
+        waiting = client.get("/api/v1/health").json()
+        send = as2_sender(container)
+        assert send is not None and send() == as2_service.SendReport(1, 0)
+    finally:
+        server.shutdown()
+    assert waiting["status"] == "degraded" and waiting["as2"]["ok"] is False
+    assert waiting["as2"]["unsent"] == 1 and "1 document(s) due" in waiting["as2"]["detail"]
+    sent = client.get("/api/v1/health").json()
+    assert sent["as2"]["ok"] is True and sent["as2"]["unsent"] == 0

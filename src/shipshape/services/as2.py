@@ -116,6 +116,20 @@ class As2Store(Protocol):
 
     def record(self, record: As2Record, at: datetime) -> None: ...
 
+    def backlog(self, partners: list[TradingPartner], stale_before: datetime) -> As2Backlog:
+        """Documents `unsent` would give (without a limit), and those awaiting an MDN."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class As2Backlog:
+    """What AS2 outbound owes: documents due and not sent (the oldest stored when), and
+    transmissions awaiting their asynchronous MDN."""
+
+    unsent: int
+    oldest_unsent: datetime | None
+    awaiting_receipt: int
+
 
 class As2Transmitter(Protocol):
     """Sends one document to a partner and checks the receipt; `ConnectorUnavailable` when it

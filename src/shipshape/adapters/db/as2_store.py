@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, or_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shipshape.adapters.db import tables as t
@@ -14,6 +14,7 @@ from shipshape.adapters.db.edi_store import _partner
 from shipshape.domain.partners import TradingPartner
 from shipshape.services.as2 import (
     AWAITING_RECEIPT,
+    As2Backlog,
     As2Record,
     AwaitedReceipt,
     OutboundDocument,
@@ -60,15 +61,18 @@ class SqlAs2:
 
     def unsent(self, partners: list[TradingPartner], stale_before: datetime,
                limit: int = 100) -> list[OutboundDocument]:
-        taken = select(m.document_id).where(
-            m.direction == "out", m.document_id.is_not(None),
-            or_(m.status != SENDING, m.updated_at >= stale_before))
-        theirs = or_(*(and_(d.partner_id == p.id, *_since(p)) for p in partners))
         query = (select(d.id, d.partner_id, d.doc_type, d.control_number, d.content)
-                 .where(d.direction == "out", theirs, d.id.not_in(taken))
-                 .order_by(d.id).limit(limit))
+                 .where(*_due(partners, stale_before)).order_by(d.id).limit(limit))
         with self._engine.connect() as conn:
             return [OutboundDocument(*row) for row in conn.execute(query)]
+
+    def backlog(self, partners: list[TradingPartner], stale_before: datetime) -> As2Backlog:
+        due = select(func.count(), func.min(d.created_at)).where(*_due(partners, stale_before))
+        awaiting = select(func.count()).select_from(as2_messages).where(
+            m.direction == "out", m.status == AWAITING_RECEIPT)
+        with self._engine.connect() as conn:
+            unsent, oldest = conn.execute(due).one() if partners else (0, None)
+            return As2Backlog(int(unsent), oldest, int(conn.execute(awaiting).scalar_one()))
 
     def claim(self, document: OutboundDocument, message_id: str, at: datetime,
               stale_before: datetime) -> str | None:
@@ -111,6 +115,16 @@ class SqlAs2:
             return [As2Record(row.direction, row.partner_id, row.message_id, row.status,
                               row.document_id, row.mic, row.disposition, row.detail,
                               row.attempts) for row in conn.execute(query)]
+
+
+def _due(partners: list[TradingPartner], stale_before: datetime) -> list[ColumnElement[bool]]:
+    """Outbound documents of `partners` stored since each was given its AS2 endpoint, with no
+    transmission or a claim last renewed before `stale_before`."""
+    taken = select(m.document_id).where(
+        m.direction == "out", m.document_id.is_not(None),
+        or_(m.status != SENDING, m.updated_at >= stale_before))
+    theirs = or_(*(and_(d.partner_id == p.id, *_since(p)) for p in partners))
+    return [d.direction == "out", theirs, d.id.not_in(taken)]
 
 
 def _since(partner: TradingPartner) -> list[ColumnElement[bool]]:

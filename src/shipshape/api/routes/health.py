@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
+from shipshape.adapters.db.as2_store import SqlAs2
 from shipshape.adapters.db.engine import write_problem
 from shipshape.adapters.db.errors import first_line
 from shipshape.adapters.db.migrate import current_revision, head_revision
@@ -61,6 +62,16 @@ class RiskModelOut(SectionOut):
     failures: int = 0
 
 
+class As2Out(SectionOut):
+    """AS2 outbound, when a partner has an AS2 endpoint: documents due and not sent (the
+    oldest's age), transmissions awaiting an asynchronous MDN."""
+
+    unsent: int = 0
+    oldest_unsent_age_s: float | None = None
+    awaiting_receipt: int = 0
+    max_unsent_s: float | None = None
+
+
 class HealthOut(BaseModel):
     status: Literal["ok", "degraded"]
     store: StoreOut
@@ -68,6 +79,7 @@ class HealthOut(BaseModel):
     delivery: DeliveryOut
     connectors: dict[str, PartOut]
     risk_model: RiskModelOut | None = None
+    as2: As2Out | None = None
 
 
 @router.get("/health", response_model=HealthOut, responses={503: {
@@ -78,17 +90,19 @@ def health(c: Annotated[Container, Depends(container)]) -> Any:
     HTTP 503 only when the store or the broker is not ok: then this process cannot do its job.
     A connector that is down gives "degraded" with HTTP 200: the work for that system waits in
     the queues and is retried, and the rest carries on. So does a configured order-risk model
-    that is missing, stale or failing: orders are taken and released without its score.
+    that is missing, stale or failing: orders are taken and released without its score. And
+    so do documents due to AS2 partners that have waited unsent past `as2.max_unsent_s`.
     """
     store, broker = store_health(c), broker_health(c)
     connectors = connectors_health(c.connectors)
     delivery = delivery_health(c) if store["ok"] else {"ok": False, "detail": "no store"}
     risk = risk_model_health(c)
+    as2 = as2_health(c) if store["ok"] else None
     essential = store["ok"] and broker["ok"]
-    everything = (essential and delivery["ok"] and risk["ok"]
+    everything = (essential and delivery["ok"] and risk["ok"] and (as2 is None or as2["ok"])
                   and all(entry["ok"] for entry in connectors.values()))
     body = {"status": "ok" if everything else "degraded", "store": store, "broker": broker,
-            "delivery": delivery, "connectors": connectors, "risk_model": risk}
+            "delivery": delivery, "connectors": connectors, "risk_model": risk, "as2": as2}
     return JSONResponse(body, status_code=200 if essential else 503)
 
 
@@ -105,6 +119,31 @@ def delivery_health(c: Container) -> Section:
     if age > limit:
         section["detail"] = (f"an event has waited {age:.0f} s to be published and applied "
                              f"(more than {limit:.0f} s)")
+    return section
+
+
+def as2_health(c: Container) -> Section | None:
+    """AS2 outbound when some partner has an AS2 endpoint (else None): not ok when a document
+    due to one has waited longer than `as2.max_unsent_s` (the worker's sends are off, failing
+    before they record anything, or AS2 is not set up here)."""
+    settings, store = c.settings.as2, SqlAs2(c.engine)
+    try:
+        partners = store.as2_partners()
+        if not partners:
+            return None
+        owed = store.backlog(partners, datetime.now(UTC) - settings.claim_lease)
+    except Exception as error:  # health must report, not raise
+        return {"ok": False, "detail": str(error)}
+    age = (datetime.now(UTC) - owed.oldest_unsent).total_seconds() if owed.oldest_unsent else 0
+    section: Section = {"ok": age <= settings.max_unsent_s, "unsent": owed.unsent,
+                        "oldest_unsent_age_s": round(age, 1),
+                        "awaiting_receipt": owed.awaiting_receipt,
+                        "max_unsent_s": settings.max_unsent_s}
+    if not section["ok"]:
+        why = "" if settings.configured else (" (AS2 is not set up here: as2.id, key_file, "
+                                              "cert_file)")
+        section["detail"] = (f"{owed.unsent} document(s) due to AS2 partners not sent, the "
+                             f"oldest for {age:.0f} s{why}")
     return section
 
 
