@@ -20,12 +20,13 @@ from typing import Any
 
 from common import BENCH_DIR, RESULTS_DIR, console, print_table, write_json
 
-BENCHMARKS = ("bench_intake", "bench_http", "bench_large_order", "bench_edi",
+BENCHMARKS = ("bench_intake", "bench_http", "bench_event_lag", "bench_large_order", "bench_edi",
               "bench_integration", "bench_prewave", "bench_journey", "bench_audit",
               "bench_sla", "bench_mining", "bench_kpis", "bench_ml_risk", "bench_ml_text")
 QUICK_ARGS = {
     "bench_intake": ["--orders", "500", "--seconds", "5"],
     "bench_http": ["--orders", "500", "--seconds", "5"],
+    "bench_event_lag": ["--orders", "60"],
     "bench_large_order": ["--repeat", "10"],
     "bench_edi": ["--interchanges", "300", "--parse-interchanges", "500", "--seconds", "4"],
     "bench_integration": ["--messages", "600", "--orders", "400", "--e2e-orders", "300",
@@ -114,8 +115,17 @@ def summary_rows() -> list[dict[str, Any]]:
                          higher_is_better=False, note="service layer"))
         rows.append(_row("500-line order over HTTP, p99", backend,
                          _find(http, backend, "http_500_lines"), "p99_ms", "ms", None))
-    return (rows + edi_rows() + prewave_rows() + journey_rows() + sla_rows()
+    return (rows + lag_rows() + edi_rows() + prewave_rows() + journey_rows() + sla_rows()
             + mining_rows() + kpis_rows() + ml_rows())
+
+
+def lag_rows() -> list[dict[str, Any]]:
+    """Event lag from the API's commit to the engine process's handler, `serve` as shipped."""
+    lag = _load("event_lag").get("results", [])
+    return [_row("event lag, API commit -> handler applied", backend, _find(lag, backend),
+                 "p50_ms", "ms p50", None, higher_is_better=False,
+                 note="paced orders, engine in its own process")
+            for backend in ("sqlite", "postgres")]
 
 
 def mining_rows() -> list[dict[str, Any]]:

@@ -163,6 +163,7 @@ class Container:
     def close(self) -> None:
         self.lazy_transport.close()
         self.connectors.close()
+        self.deps.uow.close()
         self.engine.dispose()
 
 

@@ -83,7 +83,7 @@ def test_the_migrations_match_the_tables(store: Wired) -> None:
     with engine.begin() as conn:
         t.metadata.drop_all(conn)
         conn.exec_driver_sql("DROP TABLE alembic_version")
-    assert upgrade(engine, replay=True) == head_revision() == "0026"
+    assert upgrade(engine, replay=True) == head_revision() == "0027"
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), t.metadata) == []
         indexes = {ix["name"] for ix in inspect(conn).get_indexes("outbox")}

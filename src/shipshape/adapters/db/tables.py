@@ -39,6 +39,7 @@ from shipshape.adapters.db.integration_tables import (
     system_states,
     trading_partners,
 )
+from shipshape.adapters.db.outbox_notify import notifying
 from shipshape.adapters.db.packing_tables import shipment_cartons
 from shipshape.adapters.db.return_tables import held_stock, return_lines, returns
 from shipshape.adapters.db.schema_base import Id, Key, Quantity, metadata
@@ -228,7 +229,7 @@ event_objects = Table(
 )
 """Every object each stored event touches (OCEL 2.0's event-to-object relation)."""
 
-outbox = Table(
+outbox = notifying(Table(
     "outbox", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("event_id", String(40), nullable=False, unique=True),
@@ -245,7 +246,7 @@ outbox = Table(
     Index("ix_outbox_owed", "id",
           postgresql_where=text("published_at IS NOT NULL AND delivered_at IS NULL"),
           sqlite_where=text("published_at IS NOT NULL AND delivered_at IS NULL")),
-)
+))
 
 inbox = Table(
     "inbox", metadata,

@@ -10,6 +10,7 @@ from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
 
+from shipshape.adapters.db.commit_wake import wake_of
 from shipshape.adapters.db.communication_store import SqlContacts
 from shipshape.adapters.db.consistency_queries import SqlConsistency
 from shipshape.adapters.db.delivery_store import SqlDeliveries
@@ -156,7 +157,8 @@ class SqlUnitOfWork:
 
 class SqlUnitOfWorkFactory:
     """On SQLite, writers queue on `writer_lock.WriterLock` instead of SQLite's sleeping
-    busy-wait."""
+    busy-wait. A commit with events wakes a waiting relay, in this process or, once it
+    `listen_for_commits`, in another (`commit_wake`)."""
 
     def __init__(self, engine: Engine, subject_prefix: str = "shipshape",
                  partitions: int = 1) -> None:
@@ -166,10 +168,21 @@ class SqlUnitOfWorkFactory:
         self._writer_lock: AbstractContextManager[Any] = (
             writer_lock_of(engine) if is_sqlite(engine) else nullcontext())
         self._events_written = threading.Event()
+        self._wake = wake_of(engine)
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self._writer_lock, self.subject_prefix,
-                             self.partitions, on_events=self._events_written.set)
+                             self.partitions, on_events=self._committed)
+
+    def _committed(self) -> None:
+        self._events_written.set()
+        self._wake.notify()
+
+    def listen_for_commits(self) -> bool:
+        return self._wake.listen(self._events_written.set)
+
+    def close(self) -> None:
+        self._wake.close()
 
     def await_events(self, timeout_s: float) -> bool:
         woken = self._events_written.wait(timeout_s)

@@ -105,6 +105,9 @@ def relay_forever(deps: Deps, transport: Transport, stop: StopSignal,
     """
     total, failures = 0, 0
     settled_at = float("-inf")
+    if not deps.uow.listen_for_commits():
+        log.warning("relay: not woken by other processes' commits; polling every %.1f s",
+                    interval_s)
     while not stop.is_set():
         try:
             count = relay_once(deps, transport, batch)

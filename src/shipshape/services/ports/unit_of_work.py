@@ -113,9 +113,18 @@ class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
 
     def await_events(self, timeout_s: float) -> bool:
-        """Wait until a unit of work of this factory commits events (True), at most
-        `timeout_s` (False); each commit wakes one call. The relay's wake-up: another process's
-        commits it still finds by polling."""
+        """Wait until a unit of work commits events (True), at most `timeout_s` (False); each
+        commit wakes one call. The relay's wake-up: the commits of this factory, and once
+        `listen_for_commits` those of other processes."""
+        ...
+
+    def listen_for_commits(self) -> bool:
+        """Be woken by other processes' commits too: True once listening, False when that
+        cannot start (the relay then finds their events by polling)."""
+        ...
+
+    def close(self) -> None:
+        """Stop listening."""
         ...
 
     def reading(self) -> UnitOfWork:
