@@ -14,7 +14,7 @@ import os
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -27,14 +27,13 @@ from aiosmtpd.controller import Controller
 from standardwebhooks.webhooks import Webhook
 
 from tests.worlds.peers import Mailbox, Receiver, free_port, serve
-from tests.worlds.served import SCRIPT, serving
+from tests.worlds.served import SCRIPT, eventually, serving
 
 pytestmark = pytest.mark.slow
 
 T = TypeVar("T")
 HOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 ORDERS_EACH = 3
-SETTLE_S = 90
 MASTER_DATA = {
     "sites": [{"id": "DAL", "name": "Dallas DC", "country": "US", "postal_code": "75201"}],
     "customers": [
@@ -98,16 +97,6 @@ class Shop:
     def shipshape(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([str(SCRIPT), *args], env=self.env, cwd=self.workdir,
                               capture_output=True, text=True, timeout=120)
-
-
-def eventually(probe: Callable[[], T | None], what: str, within_s: float = SETTLE_S) -> T:
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        found = probe()
-        if found is not None:
-            return found
-        time.sleep(0.25)
-    pytest.fail(f"not within {within_s} s: {what}")
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ import json
 import os
 import shutil
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -32,13 +31,12 @@ from tests.worlds.as2_partner import (
     partner_message,
     serve_peer,
 )
-from tests.worlds.served import SCRIPT, serving
+from tests.worlds.served import SCRIPT, eventually, serving
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")]
 
 T = TypeVar("T")
-SETTLE_S = 90
 PARTNER = "XYZ-RETAIL"
 ACK_WINDOW_HOURS = 0.005
 """18 s: long enough for the partner to acknowledge what it wants to, short enough to wait for
@@ -160,16 +158,6 @@ class Partner:
         """Our outbound documents by (type, control number), with their acknowledgement."""
         found = self.get(f"/api/v1/partners/{PARTNER}/documents", direction="out", limit=500)
         return {(d["doc_type"], d["control_number"]): d for d in found["documents"]}
-
-
-def eventually(probe: Callable[[], T | None], what: str, within_s: float = SETTLE_S) -> T:
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        found = probe()
-        if found is not None:
-            return found
-        time.sleep(0.25)
-    pytest.fail(f"not within {within_s} s: {what}")
 
 
 def shipshape(env: dict[str, str], workdir: Path, *args: str) -> str:

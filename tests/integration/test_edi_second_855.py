@@ -25,6 +25,7 @@ from shipshape.services.edi_outbound import EDI_DOCUMENTS, edi_document_handlers
 from shipshape.services.ports.messaging import Message
 from tests.builders import auth, order, post_order, seed_distributor
 from tests.conftest import BACKENDS
+from tests.integration.test_edi_changes import x12
 
 pytestmark = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 ITEMS = {"VN:GLV-1": "SKU1", "VN:MSK-5": "SKU2"}
@@ -33,17 +34,7 @@ X12_PARTNER = PartnerIn(id="ACME-STORES", customer_id="C1", isa_qualifier="ZZ",
                         acknowledgements=["997", "855", "865"])
 EDIFACT_PARTNER = PartnerIn(id="ACME-EU", customer_id="C1", edifact_id="4012345000009",
                             item_xref=ITEMS, acknowledgements=["CONTRL", "ORDRSP"])
-ISA = ("ISA*00*          *00*          *ZZ*ACMESTORES     *ZZ*SHIPSHAPE      *261105*0900*U"
-       "*00401*{:09d}*0*P*>")
 SHIP_ON = datetime.now(UTC).date() + timedelta(days=1)
-
-
-def x12(control: int, set_id: str, segments: list[str]) -> str:
-    gs = "PC" if set_id == "860" else "PO"
-    body = [ISA.format(control), f"GS*{gs}*ACMESTORES*SHIPSHAPE*20261105*0900*{control}*X*004010",
-            f"ST*{set_id}*0001", *segments, f"SE*{len(segments) + 2}*0001",
-            f"GE*1*{control}", f"IEA*1*{control:09d}"]
-    return "~\n".join(body) + "~\n"
 
 
 def po850(control: int, po: str, masks: int = 12) -> str:

@@ -7,11 +7,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -20,6 +20,19 @@ SCRIPT = Path(sys.executable).parent / "shipshape"
 STARTUP_SECONDS = 20
 STOCK = 10
 """What `seed` receives of SKU1 at DAL."""
+SETTLE_S = 90
+T = TypeVar("T")
+
+
+def eventually(probe: Callable[[], T | None], what: str, within_s: float = SETTLE_S) -> T:
+    """What `probe` finds (not None), asked every 0.25 s; the test fails after `within_s`."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        found = probe()
+        if found is not None:
+            return found
+        time.sleep(0.25)
+    pytest.fail(f"not within {within_s} s: {what}")
 
 
 def free_port() -> int:
