@@ -263,8 +263,9 @@ class Worker:
                 self.tally.errors += 1
             log.warning("AS2 outbound: %s", error)
             return
-        if report.delivered or report.failed:
-            log.info("AS2 outbound: %d delivered, %d failed", report.delivered, report.failed)
+        if report.delivered or report.failed or report.awaiting_receipt:
+            log.info("AS2 outbound: %d delivered, %d failed, %d awaiting an MDN",
+                     report.delivered, report.failed, report.awaiting_receipt)
         with self.tally.lock:
             self.tally.as2_delivered += report.delivered
             self.tally.as2_failed += report.failed

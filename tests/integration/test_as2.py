@@ -207,7 +207,8 @@ def test_the_send_as2_command_sends_what_is_due_and_says_what_to_set_without_as2
     finally:
         server.shutdown()
     assert sent.exit_code == 0, sent.output
-    assert json.loads(sent.output) == {"delivered": 1, "failed": 0} and peer.received == 1
+    assert json.loads(sent.output) == {"delivered": 1, "failed": 0, "awaiting_receipt": 0}
+    assert peer.received == 1
     code, said = failing(monkeypatch, capsys, url, "partners", "send-as2")
     assert code == exit_codes.USAGE and "AS2 is not configured: set as2.id" in said
 
@@ -229,7 +230,7 @@ def test_an_async_mdn_delivers_the_document_and_a_wrong_or_missing_one_opens_a_c
                                         lambda call: call(), dt.timedelta(minutes=5))
     finally:
         server.shutdown()
-    assert sent == as2_service.SendReport(0, 0) and peer.received == 1
+    assert sent == as2_service.SendReport(0, 0, awaiting_receipt=1) and peer.received == 1
     assert peer.headers[0]["Receipt-Delivery-Option"] == "https://edi.example.test/api/v1/as2"
     assert [t.status for t in store.transmissions(document_id)] == ["awaiting_mdn"]
     if receipt == "never":

@@ -83,7 +83,8 @@ def sweep_acks() -> None:
 @app.command("send-as2")
 def send_as2() -> None:
     """Send every outbound document due to an AS2 partner now (what the worker does every
-    `as2.send_interval_s`); prints how many were delivered and how many failed."""
+    `as2.send_interval_s`); prints how many were delivered, how many failed, and how many
+    await an asynchronous MDN."""
     container = build(migrate="embedded")
     try:
         sender = as2_sender(container)
@@ -92,7 +93,8 @@ def send_as2() -> None:
         report = sender()
     finally:
         container.close()
-    console.print_json(json.dumps({"delivered": report.delivered, "failed": report.failed}))
+    console.print_json(json.dumps({"delivered": report.delivered, "failed": report.failed,
+                                   "awaiting_receipt": report.awaiting_receipt}))
 
 
 def print_documents(partner: str, found: list[StoredDocument], content: bool) -> None:

@@ -148,6 +148,8 @@ Retried = Callable[[Callable[[], Delivered]], Delivered]
 class SendReport:
     delivered: int = 0
     failed: int = 0
+    awaiting_receipt: int = 0
+    """Sent, their asynchronous MDN still to come."""
 
 
 def send_pending(deps: Deps, store: As2Store, transmitter: As2Transmitter, retried: Retried,
@@ -160,7 +162,7 @@ def send_pending(deps: Deps, store: As2Store, transmitter: As2Transmitter, retri
     failed = _receipts_overdue(deps, store, deps.clock.now() - receipt_wait)
     partners = {p.id: p for p in store.as2_partners()}
     stale_before = deps.clock.now() - lease
-    delivered = 0
+    delivered = awaiting = 0
     for document in store.unsent(list(partners.values()), stale_before, limit) if partners else []:
         message_id = store.claim(document, f"<{deps.new_id('as2')}@shipshape>",
                                  deps.clock.now(), stale_before)
@@ -176,8 +178,11 @@ def send_pending(deps: Deps, store: As2Store, transmitter: As2Transmitter, retri
         status = AWAITING_RECEIPT if outcome.awaiting_receipt else "delivered"
         store.settle(As2Record("out", document.partner_id, message_id, status, document.id,
                                outcome.mic, outcome.disposition or None), deps.clock.now())
-        delivered += 0 if outcome.awaiting_receipt else 1
-    return SendReport(delivered, failed)
+        if outcome.awaiting_receipt:
+            awaiting += 1
+        else:
+            delivered += 1
+    return SendReport(delivered, failed, awaiting)
 
 
 def receipt_arrived(deps: Deps, store: As2Store, partner_id: str,
