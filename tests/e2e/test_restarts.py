@@ -85,7 +85,7 @@ def serving(store: Store, **extra: str) -> Iterator[tuple[subprocess.Popen[bytes
     with log.open("wb") as output:
         server = subprocess.Popen([str(SCRIPT), "serve", "--port", str(port)],
                                   env=store.env(**extra), cwd=store.directory, stdout=output,
-                                  stderr=subprocess.STDOUT)
+                                  stderr=subprocess.STDOUT, start_new_session=True)
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base_url, server, log)
@@ -119,7 +119,10 @@ def wait_for(check: object, within_s: float = 60.0) -> bool:
 
 
 def interrupted(store: Store, first: int, stop: signal.Signals) -> list[str]:
-    """Serve, place a batch, stop the server with `stop` while the ERP mirror is under way."""
+    """Serve, place a batch, stop the server with `stop` while the ERP mirror is under way. A
+    SIGKILL goes to the whole process group, the engine's process with the API's, as when the
+    machine or its container dies: the engine has no half second to notice and finish what it
+    holds (tests/e2e/test_engine_process.py kills the server alone: its engine stops too)."""
     with serving(store) as (server, base_url):
         if first == 0:
             with client(store, base_url) as http:
@@ -127,7 +130,10 @@ def interrupted(store: Store, first: int, stop: signal.Signals) -> list[str]:
         before = store.mirrored()
         ids = place(store, base_url, first)
         assert wait_for(lambda: store.mirrored() > before, 30)
-        server.send_signal(stop)
+        if stop == signal.SIGKILL:
+            os.killpg(server.pid, stop)
+        else:
+            server.send_signal(stop)
         server.wait(timeout=60)
     assert store.mirrored() < before + BATCH, "the ERP mirror finished before the stop"
     return ids
