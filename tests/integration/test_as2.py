@@ -273,3 +273,22 @@ def test_health_goes_degraded_while_a_document_due_by_as2_waits_unsent(
     assert waiting["as2"]["unsent"] == 1 and "1 document(s) due" in waiting["as2"]["detail"]
     sent = client.get("/api/v1/health").json()
     assert sent["as2"]["ok"] is True and sent["as2"]["unsent"] == 0
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+@pytest.mark.parametrize("original", ["<m\x00-1@xyz>", "<" + "x" * 100_000 + "@xyz>", ""])
+def test_a_hostile_receipt_is_answered_unknown_and_changes_nothing(
+        client: TestClient, container: Container, keys: dict[str, Path], original: str) -> None:
+    xyz = next(p for p in PARTNERS if p.id == "XYZ-RETAIL")
+    edi.upsert_partners(container.deps, [xyz.model_copy(update={
+        "as2_id": THEIRS, "as2_sign": False,
+        "as2_certificate": keys["them_cert"].read_text()}).to_domain()])
+    report = ("--r\r\nContent-Type: message/disposition-notification\r\n\r\n"
+              f"Original-Message-ID: {original}\r\n"
+              "Disposition: automatic-action/MDN-sent-automatically; processed\r\n"
+              "\r\n--r--\r\n").encode("latin-1")
+    answer = client.post("/api/v1/as2", content=report, headers={
+        "Content-Type": 'multipart/report; report-type=disposition-notification; boundary="r"',
+        "AS2-From": THEIRS, "AS2-To": OURS, "Message-ID": "<mdn-hostile@xyz>"})
+    assert (answer.status_code, answer.text) == (200, "MDN unknown")
+    assert count(container, "as2_messages") == 0 and count(container, "orders") == 0

@@ -65,6 +65,8 @@ class Delivered:
 
 
 AWAITING_RECEIPT = "awaiting_mdn"
+MESSAGE_ID_MAX = 255
+"""The longest Message-ID a transmission keeps (`as2_messages.message_id`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +191,10 @@ def receipt_arrived(deps: Deps, store: As2Store, partner_id: str,
                     receipt: ArrivedReceipt) -> str:
     """An asynchronous MDN for a message we sent: `delivered` when it says processed and
     returns our MIC, else `failed` (a case opens); `unknown` when no transmission of the partner
-    awaits an MDN under its Original-Message-ID."""
-    awaited = store.awaited(partner_id, receipt.original_message_id)
+    awaits an MDN under its Original-Message-ID (one no message of ours could have, too long or
+    with a NUL, is not looked up)."""
+    wanted = receipt.original_message_id
+    awaited = store.awaited(partner_id, wanted) if _could_be_ours(wanted) else None
     if awaited is None:
         return "unknown"
     problem = receipt_problem(awaited.mic, receipt)
@@ -201,6 +205,10 @@ def receipt_arrived(deps: Deps, store: As2Store, partner_id: str,
                            awaited.document.id, awaited.mic, receipt.disposition),
                  deps.clock.now())
     return "delivered"
+
+
+def _could_be_ours(message_id: str) -> bool:
+    return 0 < len(message_id) <= MESSAGE_ID_MAX and "\x00" not in message_id
 
 
 def receipt_problem(mic: str, receipt: ArrivedReceipt) -> str | None:
