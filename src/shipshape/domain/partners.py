@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+CONTROL_COUNTER = "interchange"
+"""The partner's counter that numbers everything we send it (documents and acknowledgements)."""
 X12_ACKS = frozenset({"997", "TA1", "855", "865"})
 EDIFACT_ACKS = frozenset({"CONTRL", "APERAK", "ORDRSP"})
 """ORDRSP (a per-line order response) is sent only to partners whose profile names it."""

@@ -37,7 +37,7 @@ from shipshape.domain.catalogue import (
 )
 from shipshape.domain.errors import InvalidInput
 from shipshape.domain.orders import OrderLine, OrderStatus
-from shipshape.domain.partners import TradingPartner
+from shipshape.domain.partners import CONTROL_COUNTER, TradingPartner
 from shipshape.services.cases import open_case
 from shipshape.services.deps import Deps
 from shipshape.services.ports import UnitOfWork
@@ -46,8 +46,6 @@ from shipshape.services.ports.messaging import Message, body_of, event_type_of
 X12, EDIFACT = "x12", "edifact"
 """The standards an order came by, as the interchange log names them."""
 DOCUMENTS = {X12: "855", EDIFACT: "ORDRSP"}
-CONTROL_COUNTER = "interchange"
-"""The partner's one counter for everything we send it."""
 ANSWERED = frozenset({OrderAccepted.TYPE, OrderCancelled.TYPE})
 
 

@@ -39,7 +39,7 @@ from shipshape.domain.catalogue import (
     ShipmentConfirmed,
 )
 from shipshape.domain.errors import InvalidInput, NotFound
-from shipshape.domain.partners import TradingPartner
+from shipshape.domain.partners import CONTROL_COUNTER, TradingPartner
 from shipshape.domain.shipping import Shipment, sscc
 from shipshape.services.cases import open_case
 from shipshape.services.delivery.consume import Handler
@@ -58,8 +58,6 @@ from shipshape.services.ports import UnitOfWork
 from shipshape.services.ports.messaging import Message, body_of, event_type_of
 
 EDI_DOCUMENTS = "edi-documents"
-CONTROL_COUNTER = "interchange"
-"""The partner's counter that numbers everything we send it (acknowledgements too)."""
 SSCC_COUNTER = "sscc"
 
 

@@ -11,12 +11,9 @@ from shipshape.domain.cases import ExceptionCase
 from shipshape.domain.catalogue import DomainEvent
 from shipshape.domain.catalogue.edi_acks import EdiDocumentResent
 from shipshape.domain.errors import Conflict, InvalidInput
-from shipshape.domain.partners import TradingPartner
+from shipshape.domain.partners import CONTROL_COUNTER, TradingPartner
 from shipshape.services.deps import Deps
 from shipshape.services.ports import UnitOfWork
-
-CONTROL_COUNTER = "interchange"
-"""The partner's counter that numbers everything we send it (as `services.edi_outbound`)."""
 
 
 def resend_document(deps: Deps, uow: UnitOfWork, case: ExceptionCase, actor: str,

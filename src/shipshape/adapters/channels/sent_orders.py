@@ -10,9 +10,8 @@ from shipshape.adapters.channels import edifact, x12
 from shipshape.domain.order_response import DEFAULT_UOM, OrderedLine
 from shipshape.domain.orders import OrderDraft
 from shipshape.domain.partners import TradingPartner
+from shipshape.services.edi_later_responses import EDIFACT, X12
 
-X12, EDIFACT = "x12", "edifact"
-"""The standards, as `edi_interchanges.standard` names them."""
 UNREADABLE = (x12.X12SyntaxError, edifact.EdifactSyntaxError, ValueError)
 
 
