@@ -10,13 +10,15 @@ import subprocess
 import tempfile
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+from tests.worlds.peers import serve_answers
 
 OURS, THEIRS = "SHIPSHAPE-AS2", "XYZ-AS2"
 
@@ -139,27 +141,6 @@ class Peer:
         return {"Content-Type": content_type.decode()}, mdn
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-
 def serve_peer(peer: Peer) -> ThreadingHTTPServer:
     """`peer` on a free port of 127.0.0.1, in a thread; shut it down when done."""
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            headers, mdn = peer.answer(dict(self.headers.items()), body)
-            self.send_response(200)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(mdn)))
-            self.end_headers()
-            self.wfile.write(mdn)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = _Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                     daemon=True).start()
-    return server
+    return serve_answers(lambda headers, body: (200, *peer.answer(headers, body)))

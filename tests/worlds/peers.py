@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message as EmailMessage
@@ -38,14 +39,27 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
 
+Answer = Callable[[dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
+"""A POST's headers and body -> the status, headers and body to answer with."""
+
+
 def serve(receiver: Receiver) -> _Server:
+    return serve_answers(lambda headers, body: (receiver.answer(headers, body), {}, b""))
+
+
+def serve_answers(answer: Answer) -> _Server:
+    """An HTTP endpoint on a free port of 127.0.0.1, in a thread, answering each POST with
+    `answer`; shut it down when done."""
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            status = receiver.answer(dict(self.headers.items()), body)
+            status, headers, content = answer(dict(self.headers.items()), body)
             self.send_response(status)
-            self.send_header("Content-Length", "0")
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(content)))
             self.end_headers()
+            self.wfile.write(content)
 
         def log_message(self, format: str, *args: object) -> None:
             pass
