@@ -9,6 +9,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.parser import text_string_to_metric_families
 
 from shipshape.adapters.metrics import PrometheusMetrics
+from shipshape.services.delivery.accounting import DeliveryDebt
 
 
 def samples(metrics: PrometheusMetrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -68,3 +69,21 @@ class _Gauge:
         family = GaugeMetricFamily("shipshape_outbox_unsent", "Outbox rows not yet published")
         family.add_metric([], self._value)
         return [family]
+
+
+def test_the_engine_writes_its_counts_without_reading_the_stores_gauges(tmp_path: Path) -> None:
+    engine = PrometheusMetrics()
+    engine.published(1)
+    reads: list[str] = []
+
+    def debt() -> DeliveryDebt:
+        reads.append("debt")
+        return DeliveryDebt(0, 0, None, ())
+
+    engine.watch_delivery(debt)
+    engine.write_to(tmp_path / "engine.prom")
+    written = (tmp_path / "engine.prom").read_text()
+    assert "shipshape_events_published_total 1.0" in written
+    assert reads == []
+    engine.render()
+    assert reads == ["debt"]

@@ -6,8 +6,8 @@ the store's gauges (outbox lag, open dead letters) are read at scrape time, and 
 scrape, with a warning in the log, when the store does not answer.
 
 When the relay and workers run in a process of their own (`serve`'s engine process), that
-process writes its scrape to a file every half second (`write_to`) and the API's scrape adds
-those counts to its own (`add_from`): counters and histograms summed, gauges the API's.
+process writes its counters and histograms to a file every half second (`write_to`; the store's
+gauges are not read there) and the API's scrape adds those counts to its own (`add_from`).
 """
 
 from __future__ import annotations
@@ -45,10 +45,14 @@ class PrometheusMetrics:
     def __init__(self, store: Engine | None = None,
                  clock: Callable[[], datetime] = _utc_now) -> None:
         self.registry = CollectorRegistry()
+        self._counts = CollectorRegistry()
+        """This process's counters and histograms alone: what `write_to` writes, without the
+        store's gauges, which the process that serves `/metrics` reads itself."""
+        self.registry.register(_Counts(self._counts))
         self._clock = clock
         self._store: _StoreCollector | None = None
         self._other: Path | None = None
-        r = self.registry
+        r = self._counts
         self._published = Counter(f"{P}events_published", "Outbox events published by the relay",
                                   registry=r)
         self._consumed = Counter(
@@ -126,7 +130,7 @@ class PrometheusMetrics:
     def write_to(self, path: Path) -> None:
         """This process's scrape, to `path` (whole: written aside, then renamed over it)."""
         aside = path.with_name(f".{path.name}.{os.getpid()}")
-        aside.write_bytes(generate_latest(self.registry))
+        aside.write_bytes(generate_latest(self._counts))
         aside.replace(path)
 
 
@@ -207,6 +211,16 @@ class _StoreCollector:
         yield GaugeMetricFamily(f"{P}outbox_oldest_age_seconds",
                                 "Age of the oldest unpublished outbox row (0 when none)")
         yield GaugeMetricFamily(f"{P}dead_letters_open", "Dead letters not yet replayed")
+
+
+class _Counts:
+    """Another registry's metrics, collected as part of this one."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._registry = registry
+
+    def collect(self) -> Iterator[Metric]:
+        return self._registry.collect()
 
 
 class _DeliveryCollector:
