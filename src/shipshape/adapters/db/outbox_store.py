@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.messaging import event_subject
-from shipshape.services.ports import OutboxLag, OutboxMessage, OwedEvents
+from shipshape.services.ports import OutboxLag, OutboxMessage, OwedEvent, OwedEvents
 
 OUTBOX_LOCK = 0x5348_4950_4F42_5831
 """The advisory lock key that serialises outbox inserts on PostgreSQL ("SHIPOBX1")."""
@@ -66,8 +66,11 @@ class SqlOutbox:
     def lag(self) -> OutboxLag:
         return _lag(self._conn)
 
-    def owed(self, limit: int, after: int = 0) -> list[OutboxMessage]:
-        return self._messages(OWED, after, limit)
+    def owed(self, limit: int, after: int = 0) -> list[OwedEvent]:
+        rows = self._conn.execute(OWED_PAGE, {"after": after, "limit": limit}).all()
+        return [OwedEvent(row.id, row.event_id, self._type(row.topic), row.stream,
+                          self._subject(self._type(row.topic), row.stream), row.created_at)
+                for row in rows]
 
     def owed_lag(self) -> OwedEvents:
         count, oldest = self._conn.execute(OWED_LAG).one()
@@ -90,14 +93,22 @@ class SqlOutbox:
             .where(condition, ob.id > after).order_by(ob.id).limit(limit)).all()
         out = []
         for row in rows:
-            event_type = row.topic.removeprefix(TOPIC_PREFIX)
-            out.append(OutboxMessage(
-                row.id, row.event_id, event_type, row.stream,
-                event_subject(event_type, row.stream, self._prefix, self._partitions),
-                row.payload, row.created_at))
+            event_type = self._type(row.topic)
+            out.append(OutboxMessage(row.id, row.event_id, event_type, row.stream,
+                                     self._subject(event_type, row.stream), row.payload,
+                                     row.created_at))
         return out
 
+    @staticmethod
+    def _type(topic: str) -> str:
+        return topic.removeprefix(TOPIC_PREFIX)
 
+    def _subject(self, event_type: str, stream: str) -> str:
+        return event_subject(event_type, stream, self._prefix, self._partitions)
+
+
+OWED_PAGE = (select(ob.id, ob.event_id, ob.topic, ob.stream, ob.created_at)
+             .where(OWED, ob.id > bindparam("after")).order_by(ob.id).limit(bindparam("limit")))
 MARK_PUBLISHED = (update(t.outbox).where(ob.id.in_(bindparam("ids", expanding=True)), UNSENT)
                   .values(published_at=bindparam("at")))
 

@@ -24,7 +24,7 @@ from datetime import datetime
 from shipshape.domain.consistency import DELIVERY, Violation
 from shipshape.services.delivery.consume import Handler
 from shipshape.services.deps import Deps
-from shipshape.services.ports import OutboxMessage, UnitOfWork
+from shipshape.services.ports import OwedEvent, UnitOfWork
 from shipshape.services.ports.messaging import EVENT_TYPE_HEADER, Message
 
 SETTLE_PAGE = 1000
@@ -138,7 +138,7 @@ def _age(moment: datetime | None, now: datetime) -> float:
 
 
 def _missing(uow: UnitOfWork, consumers: Consumers,
-             rows: Sequence[OutboxMessage]) -> dict[str, list[str]]:
+             rows: Sequence[OwedEvent]) -> dict[str, list[str]]:
     """Event id -> the consumers that take it and have not applied it."""
     messages = [(row.event_id, _probe(row)) for row in rows]
     missing: dict[str, list[str]] = {}
@@ -151,7 +151,7 @@ def _missing(uow: UnitOfWork, consumers: Consumers,
     return missing
 
 
-def _probe(row: OutboxMessage) -> Message:
+def _probe(row: OwedEvent) -> Message:
     """The message of a row as far as `Handler.wants` looks: its id, subject, key and type."""
     return Message(row.event_id, row.subject, row.stream, b"",
                    {EVENT_TYPE_HEADER: row.event_type})

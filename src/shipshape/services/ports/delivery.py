@@ -27,6 +27,19 @@ class OutboxMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class OwedEvent:
+    """A published outbox row not yet marked delivered, as far as settling it looks: which
+    consumers take it and whether they applied it (its payload is not read)."""
+
+    position: int
+    event_id: str
+    event_type: str
+    stream: str
+    subject: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxLag:
     """How far the relay is behind: unsent rows and when the oldest of them was written."""
 
@@ -58,7 +71,7 @@ class Outbox(Protocol):
     def mark_published(self, positions: Sequence[int], at: datetime) -> None: ...
     def lag(self) -> OutboxLag: ...
 
-    def owed(self, limit: int, after: int = 0) -> list[OutboxMessage]:
+    def owed(self, limit: int, after: int = 0) -> list[OwedEvent]:
         """Published rows not yet marked delivered, in id order, from after position `after`."""
         ...
 
