@@ -34,6 +34,7 @@ from shipshape.services.ports.messaging import ConsumerPolicy
 KEY_HEADER = "Shipshape-Key"
 ID_HEADER = "Nats-Msg-Id"
 _ESCAPED = frozenset(". *>%\t\r\n")
+_ESCAPES = str.maketrans({char: f"%{ord(char):02X}" for char in _ESCAPED})
 
 
 class TransportError(ShipshapeError):
@@ -52,7 +53,7 @@ def subject_token(value: str) -> str:
     """`value` as one subject token: `.`, `*`, `>`, `%` and whitespace become `%XX`."""
     if not value:
         return "_"
-    return "".join(f"%{ord(char):02X}" if char in _ESCAPED else char for char in value)
+    return value.translate(_ESCAPES)
 
 
 def partition_of(key: str, partitions: int) -> int:
@@ -91,6 +92,11 @@ def exhausted(policy: ConsumerPolicy, attempt: int) -> bool:
 
 def subject_matches(pattern: str, subject: str) -> bool:
     """NATS subject matching: `*` matches one token, a final `>` one or more."""
+    if "*" not in pattern:
+        if pattern == ">" or pattern.endswith(".>"):
+            stem = pattern[:-1]
+            return subject.startswith(stem) and len(subject) > len(stem)
+        return pattern == subject
     wanted, tokens = pattern.split("."), subject.split(".")
     for index, token in enumerate(wanted):
         if token == ">":
