@@ -3,12 +3,14 @@
 For each backend (SQLite file; PostgreSQL when reachable): a fresh store migrated with
 `shipshape db upgrade`, master data loaded with `shipshape load FILE`, a token from
 `shipshape tokens create`, then the server on a free loopback port. Worker processes, each with
-one keep-alive `httpx.Client`, post a bounded number of distinct 3-line orders (every control
-point on) to POST /api/v1/orders; orders/s over the whole run and per-request p50/p99 latency
-are reported. A few 500-line orders are posted afterwards, one at a time. The server is always
-terminated.
+`--connections` keep-alive `httpx.Client`s (one thread each), post a bounded number of distinct
+3-line orders (every control point on) to POST /api/v1/orders; orders/s over the whole run and
+per-request p50/p99 latency are reported, and afterwards the orders in the store are counted
+against the answers (`lost_or_doubled` must be 0). A few 500-line orders are posted afterwards,
+one at a time. The server is always terminated.
 
-Usage: python benchmarks/bench_http.py [--orders N] [--workers W] [--backend ...] [--engine ...]
+Usage: python benchmarks/bench_http.py [--orders N] [--workers W] [--connections C]
+       [--backend ...] [--engine ...]
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 from common import (
     BACKENDS,
     Catalog,
@@ -46,8 +49,8 @@ ORDERS_PATH = "/api/v1/orders"
 WARMUP = 100
 LARGE_ORDERS = 10
 LARGE_LINES = 500
-COLUMNS = ("backend", "engine", "path", "workers", "orders", "seconds", "orders_per_s", "p50_ms",
-           "p99_ms", "errors")
+COLUMNS = ("backend", "engine", "path", "workers", "connections", "orders", "seconds",
+           "orders_per_s", "p50_ms", "p99_ms", "errors", "lost_or_doubled")
 
 
 # --------------------------------------------------------------------------- the server
@@ -145,20 +148,31 @@ def post_all(base: str, token: str, bodies: Sequence[dict[str, Any]], start_at: 
     return {"samples": samples, "errors": errors, "started": started, "finished": finished}
 
 
+def post_on_connections(base: str, token: str, bodies: Sequence[dict[str, Any]],
+                        connections: int, start_at: float,
+                        deadline_s: float) -> list[dict[str, Any]]:
+    """One worker process: `connections` threads, each posting its share on its own client."""
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        return list(pool.map(lambda part: post_all(base, token, part, start_at, deadline_s),
+                             [bodies[i::connections] for i in range(connections)]))
+
+
 def load(base: str, token: str, bodies: Sequence[dict[str, Any]], workers: int,
-         deadline_s: float) -> dict[str, Any]:
+         deadline_s: float, connections: int = 1) -> dict[str, Any]:
     slices = [bodies[i::workers] for i in range(workers)]
     start_at = time.time() + 1.0 + 0.2 * workers
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(post_all, base, token, s, start_at, deadline_s) for s in slices]
-        parts = [f.result() for f in futures]
+        futures = [pool.submit(post_on_connections, base, token, s, connections, start_at,
+                               deadline_s) for s in slices]
+        parts = [part for f in futures for part in f.result()]
     samples = [s for p in parts for s in p["samples"]]
     errors = [e for p in parts for e in p["errors"]]
     # perf_counter is CLOCK_MONOTONIC on Linux, shared by the worker processes
     elapsed = max(p["finished"] for p in parts) - min(p["started"] for p in parts)
     if errors:
         console.print(f"[red]{len(errors)} requests failed[/], first: {errors[0]}")
-    return {"workers": workers, "orders": len(samples), "seconds": elapsed,
+    return {"workers": workers, "connections": connections, "orders": len(samples),
+            "accepted": len(samples) - len(errors), "seconds": elapsed,
             "orders_per_s": len(samples) / elapsed, "errors": len(errors),
             **latency_ms(samples)}
 
@@ -173,8 +187,17 @@ ENGINES = {"threads": ("--engine-threads",), "process": ("--engine-process",),
 or two (`--workers 2`)."""
 
 
+def stored_orders(url: str) -> int:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(sa.text("SELECT count(*) FROM orders")).scalar_one())
+    finally:
+        engine.dispose()
+
+
 def bench_backend(backend: str, count: int, workers: int, seconds: float,
-                  engine: str) -> list[dict[str, Any]]:
+                  engine: str, connections: int = 1) -> list[dict[str, Any]]:
     catalog = Catalog()
     warm = order_bodies(catalog, WARMUP, f"{backend}-{engine}-httpwarm")
     bodies = order_bodies(catalog, count, f"{backend}-{engine}-http")
@@ -184,14 +207,18 @@ def bench_backend(backend: str, count: int, workers: int, seconds: float,
           fresh_store(backend) as store,
           running_server(store, Path(tmp), catalog, ENGINES[engine]) as (base, token)):
         console.print(f"[bold]{backend}[/] (engine: {engine}): serving on {base}; warming up")
-        load(base, token, warm, workers, seconds)
-        console.print(f"[bold]{backend}[/]: {count} orders from {workers} worker processes")
-        orders = {"backend": backend, "engine": engine, "path": "http",
-                  **load(base, token, bodies, workers, seconds)}
+        before = stored_orders(store.url)
+        warmed = load(base, token, warm, workers, seconds, connections)
+        console.print(f"[bold]{backend}[/]: {count} orders from {workers} worker processes "
+                      f"x {connections} connections")
+        measured = load(base, token, bodies, workers, seconds, connections)
+        answered = warmed["accepted"] + measured["accepted"]
+        orders = {"backend": backend, "engine": engine, "path": "http", **measured,
+                  "lost_or_doubled": stored_orders(store.url) - before - answered}
         console.print(f"[bold]{backend}[/]: {LARGE_ORDERS} orders of {LARGE_LINES} lines")
         big = post_all(base, token, large, 0, seconds)
     big_row = {"backend": backend, "engine": engine, "path": f"http_{LARGE_LINES}_lines",
-               "workers": 1, "orders": len(big["samples"]),
+               "workers": 1, "connections": 1, "orders": len(big["samples"]),
                "seconds": big["finished"] - big["started"],
                "orders_per_s": len(big["samples"]) / (big["finished"] - big["started"]),
                "errors": len(big["errors"]), **latency_ms(big["samples"])}
@@ -201,8 +228,10 @@ def bench_backend(backend: str, count: int, workers: int, seconds: float,
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=3000, help="orders posted (default 3000)")
-    parser.add_argument("--workers", type=int, default=4,
-                        help="load generator processes (default 4)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="load generator processes (default 2)")
+    parser.add_argument("--connections", type=int, default=4,
+                        help="keep-alive connections per load generator process (default 4)")
     parser.add_argument("--seconds", type=float, default=20.0,
                         help="each worker stops posting after this long (default 20)")
     parser.add_argument("--backend", choices=BACKENDS, action="append")
@@ -213,11 +242,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     engines = args.engine or list(ENGINES)
     rows, skips = over_backends("http", args.backend, lambda backend: [
         row for engine in engines
-        for row in bench_backend(backend, args.orders, args.workers, args.seconds, engine)])
+        for row in bench_backend(backend, args.orders, args.workers, args.seconds, engine,
+                                 args.connections)])
     print_table("Intake through HTTP (shipshape serve)", rows, COLUMNS)
     console.print("[dim]latency is per request as the client saw it, keep-alive connections; "
                   "client and server share the machine's cores[/]")
     payload = {"results": rows, "skipped": skips, "workers": args.workers,
+               "connections": args.connections,
                "orders_requested": args.orders, "max_seconds": args.seconds}
     write_json("http", payload)
     return payload
