@@ -21,7 +21,7 @@ from shipshape.adapters.messaging import (
     UnsafeBrokerConfig,
     event_subject,
 )
-from shipshape.adapters.messaging.memory import MemoryBroker, MemoryTransport
+from shipshape.adapters.messaging.memory import TRIM_EVERY, MemoryBroker, MemoryTransport
 from shipshape.services.ports.messaging import ConsumerPolicy, Delivery, Message, Transport
 from tests.contract.natsserver import (
     NatsServer,
@@ -387,6 +387,30 @@ def test_memory_is_safe_with_threads() -> None:
         worker.join(10)
 
     assert sorted(received) == sorted(f"{k}-{n}" for k in ("A", "B") for n in range(200))
+
+
+def test_memory_lets_go_of_what_every_consumer_is_done_with() -> None:
+    transport, message = memory(FakeClock())
+    orders = ["shipshape.p0.OrderEvent.>"]
+    count = 3 * TRIM_EVERY
+    for n in range(count):
+        transport.publish(message(f"K{n % 50}", n))
+        if n == 10:
+            transport.publish(Message("late-1", event_subject("LateEvent", "K7"), "K7", b""))
+    slow = transport.fetch("slow", orders, 1, 0, PATIENT)
+    held = transport.broker.message_count()
+
+    assert len(drain(transport, "w", orders, PATIENT, count, within_s=10.0)) == count
+    transport.ack(slow[0])
+    after_one_is_done = transport.broker.message_count()
+    rest = drain(transport, "slow", orders, PATIENT, count - 1, within_s=10.0)
+    late = transport.fetch("latecomer", ["shipshape.p0.LateEvent.>"], 10, 0, PATIENT)
+
+    assert held == count + 1
+    assert after_one_is_done == count + 1  # "slow" has taken one of them only
+    assert [d.message.id for d in rest] == [f"K{n % 50}-{n}" for n in range(1, count)]
+    assert transport.broker.message_count() < TRIM_EVERY + 1
+    assert [d.message.id for d in late] == ["late-1"]
 
 
 def test_memory_refuses_calls_once_closed() -> None:

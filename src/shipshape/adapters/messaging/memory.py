@@ -7,10 +7,15 @@ restarted against JetStream would. One lock guards the broker; `fetch` waits on 
 
 Times (ack wait, backoff, dedup window) follow the broker's clock, injectable for tests; the
 `timeout_s` of `fetch` is real time.
+
+Retention is by interest, so that a long-running process does not keep every event it ever
+relayed: a message is let go once some consumer took it and every consumer has acked it or
+passed it by. A message no consumer's filter has matched yet is kept for a consumer to come.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import OrderedDict, deque
@@ -27,6 +32,8 @@ from shipshape.adapters.messaging import (
 from shipshape.services.ports.messaging import ConsumerPolicy, Delivery, Message, TransportHealth
 
 Clock = Callable[[], float]
+TRIM_EVERY = 1024
+"""Acks between two looks for messages every consumer is done with."""
 
 
 @dataclass(slots=True)
@@ -57,7 +64,12 @@ class MemoryBroker:
         self.dedup_window_s = dedup_window_s
         self.clock = clock
         self.changed = threading.Condition()
-        self._log: list[Message] = []
+        self._log: dict[int, Message] = {}
+        """The messages held, by sequence (from 1, in the order published)."""
+        self._last = 0
+        self._untaken: set[int] = set()
+        """Messages no consumer's filter has matched yet: kept for a consumer to come."""
+        self._acks = 0
         self._seen: OrderedDict[str, float] = OrderedDict()
         self._consumers: dict[str, _Consumer] = {}
 
@@ -72,7 +84,9 @@ class MemoryBroker:
             if message.id in self._seen:
                 return
             self._seen[message.id] = now
-            self._log.append(message)
+            self._last += 1
+            self._log[self._last] = message
+            self._untaken.add(self._last)
             self.changed.notify_all()
 
     def take(self, name: str, subjects: Sequence[str], batch: int,
@@ -102,6 +116,9 @@ class MemoryBroker:
             if found is not None:
                 consumer, key, _ = found
                 self._pop_head(consumer, key)
+                self._acks += 1
+                if self._acks % TRIM_EVERY == 0:
+                    self._let_go()
                 self.changed.notify_all()
 
     def nak(self, token: str, delay_s: float) -> None:
@@ -125,21 +142,42 @@ class MemoryBroker:
             return list(consumer.dead) if consumer is not None else []
 
     def message_count(self) -> int:
-        """How many messages the log holds (duplicates not counted)."""
+        """How many messages the broker holds: published (duplicates not counted) and not yet
+        let go."""
         with self.changed:
             return len(self._log)
+
+    def _let_go(self) -> None:
+        """Drop what every consumer is done with; the caller holds the lock."""
+        if not self._consumers:
+            return
+        done = min(self._done_up_to(consumer) for consumer in self._consumers.values())
+        for seq in [seq for seq in itertools.takewhile(lambda seq: seq <= done, self._log)
+                    if seq not in self._untaken]:
+            del self._log[seq]
+
+    @staticmethod
+    def _done_up_to(consumer: _Consumer) -> int:
+        """The last sequence up to which the consumer has nothing pending."""
+        pending = [queue[0].seq for queue in consumer.keys.values()]
+        return min(pending) - 1 if pending else consumer.cursor
 
     def _consumer(self, name: str, subjects: Sequence[str], policy: ConsumerPolicy) -> _Consumer:
         consumer = self._consumers.get(name)
         if consumer is None:
             consumer = self._consumers[name] = _Consumer(tuple(subjects), policy)
         consumer.filters, consumer.policy = tuple(subjects), policy
-        for seq in range(consumer.cursor + 1, len(self._log) + 1):
-            message = self._log[seq - 1]
-            if any(subject_matches(pattern, message.subject) for pattern in consumer.filters):
+        for seq in range(consumer.cursor + 1, self._last + 1):
+            message = self._log.get(seq)
+            if message is not None and any(subject_matches(pattern, message.subject)
+                                           for pattern in consumer.filters):
                 consumer.keys.setdefault(message.key, deque()).append(_Entry(seq))
-        consumer.cursor = len(self._log)
+                self._untaken.discard(seq)
+        consumer.cursor = self._last
         return consumer
+
+    def _message(self, seq: int) -> Message:
+        return self._log[seq]
 
     @staticmethod
     def _heads_in_order(consumer: _Consumer) -> list[str]:
@@ -158,13 +196,13 @@ class MemoryBroker:
             entry.attempt += 1
             entry.in_flight = True
             entry.due = now + consumer.policy.ack_wait_s
-            return Delivery(self._log[entry.seq - 1], entry.attempt,
+            return Delivery(self._message(entry.seq), entry.attempt,
                             f"{entry.seq}/{entry.attempt}/{name}")
         return None
 
     def _dead_letter(self, name: str, consumer: _Consumer, key: str) -> None:
         entry = self._pop_head(consumer, key)
-        consumer.dead.append(Delivery(self._log[entry.seq - 1], entry.attempt,
+        consumer.dead.append(Delivery(self._message(entry.seq), entry.attempt,
                                       f"{entry.seq}/{entry.attempt}/{name}"))
 
     @staticmethod
@@ -179,9 +217,10 @@ class MemoryBroker:
         """The consumer, key and entry a token names, if that message is still pending."""
         seq = int(token.split("/", 1)[0])
         consumer = self._consumers.get(_name_of(token))
-        if consumer is None or not 0 < seq <= len(self._log):
+        message = self._log.get(seq)
+        if consumer is None or message is None:
             return None
-        key = self._log[seq - 1].key
+        key = message.key
         queue = consumer.keys.get(key)
         if not queue or queue[0].seq != seq:
             return None
