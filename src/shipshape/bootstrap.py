@@ -161,6 +161,8 @@ class Container:
         return delivery.debt(self.deps, self.consumers)
 
     def close(self) -> None:
+        if "order_intake" in self.__dict__:
+            self.order_intake.close()
         self.lazy_transport.close()
         self.connectors.close()
         self.deps.uow.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -40,7 +41,7 @@ def intake(request: pytest.FixtureRequest, container: Container) -> Intake:
     committed together (the API's group commit): the guarantees are the same."""
     if request.param == "alone":
         return lambda command: submit_order(container.deps, command)
-    return container.order_intake.submit
+    return lambda command: asyncio.run(container.order_intake.submit(command))
 
 
 def submit_all(intake: Intake, commands: list[SubmitOrder]) -> list[IntakeResult]:

@@ -4,7 +4,7 @@ and each order's events keeping the request it came with."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import asyncio
 from dataclasses import replace
 from typing import Any
 
@@ -78,8 +78,11 @@ def test_an_order_that_breaks_the_group_fails_alone(
 
 def test_concurrent_callers_through_the_group_lose_nothing(container: Container) -> None:
     seed_distributor(container)
-    with ThreadPoolExecutor(max_workers=12) as pool:
-        answers = list(pool.map(container.order_intake.submit,
-                                [SubmitOrder(draft(n)) for n in range(60)]))
+
+    async def all_at_once() -> list[IntakeResult]:
+        return list(await asyncio.gather(*(container.order_intake.submit(SubmitOrder(draft(n)))
+                                           for n in range(60))))
+
+    answers = asyncio.run(all_at_once())
     assert [a.outcome for a in answers] == [Outcome.CREATED] * 60
     assert list_orders(container.engine, limit=100).total == 60

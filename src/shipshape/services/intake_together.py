@@ -1,5 +1,5 @@
 """Orders that arrive together are taken together: one transaction and one commit for all the
-orders waiting (`group_commit.GroupCommit`), each caller answered as if its order were alone.
+orders waiting (`batch_writer.BatchWriter`), each caller answered as if its order were alone.
 
 An order refused on its own (values the store cannot keep, an idempotency key used for another
 order) is answered with its error and the others go on. Anything else that fails rolls the whole
@@ -15,8 +15,8 @@ from dataclasses import replace
 
 from shipshape.domain.errors import Conflict
 from shipshape.services import correlation
+from shipshape.services.batch_writer import BatchWriter
 from shipshape.services.deps import Deps
-from shipshape.services.group_commit import GroupCommit
 from shipshape.services.intake import (
     IntakeResult,
     SubmitOrder,
@@ -32,18 +32,20 @@ Answer = IntakeResult | Exception
 
 
 class OrderIntake:
-    """`submit(command)`: `intake.submit_order`'s answer, with concurrent callers committed
-    together."""
+    """`await submit(command)`: `intake.submit_order`'s answer, with concurrent callers
+    committed together by one writer thread."""
 
     def __init__(self, deps: Deps, max_batch: int = 64) -> None:
-        self._deps = deps
-        self._group: GroupCommit[SubmitOrder, IntakeResult] = GroupCommit(
-            lambda commands: submit_together(deps, commands), max_batch)
+        self._writer: BatchWriter[SubmitOrder, IntakeResult] = BatchWriter(
+            lambda commands: submit_together(deps, commands), max_batch, "order-intake")
 
-    def submit(self, command: SubmitOrder) -> IntakeResult:
+    async def submit(self, command: SubmitOrder) -> IntakeResult:
         if command.request_id is None and (request := correlation.request_id()) is not None:
             command = replace(command, request_id=request)
-        return self._group.submit(command)
+        return await self._writer.submit(command)
+
+    def close(self) -> None:
+        self._writer.close()
 
 
 def submit_together(deps: Deps, commands: Sequence[SubmitOrder]) -> list[Answer]:

@@ -44,7 +44,7 @@ OrderId = Annotated[str, Path(max_length=40)]
 
 @router.post("/orders", response_model=IntakeOut, status_code=201,
              responses={200: {"model": IntakeOut, "description": "duplicate or replay"}})
-def post_order(
+async def post_order(
     body: OrderIn, c: App, principal: Writer,
     idempotency_key: Annotated[str | None, Header(max_length=200,
                                                   pattern=NO_CONTROL_CHARACTERS)] = None,
@@ -57,7 +57,7 @@ def post_order(
                         f"send orders of customer {body.customer_id}")
     command = intake.SubmitOrder(body.to_domain(), idempotency_key,
                                  intake.caller_scope(principal.name))
-    result = c.order_intake.submit(command)
+    result = await c.order_intake.submit(command)
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
     return JSONResponse(result.body, status_code=http_status(result.outcome), headers=headers)
 
