@@ -80,7 +80,7 @@ def bench_backend(backend: str, count: int, pace: float) -> list[dict[str, Any]]
     bodies = order_bodies(catalog, count, f"{backend}-lag")
     with (tempfile.TemporaryDirectory(prefix="shipshape-lag-") as tmp,
           fresh_store(backend) as store,
-          running_server(store, Path(tmp), catalog) as (base, token)):
+          running_server(store, Path(tmp), catalog) as (base, token, _)):
         console.print(f"[bold]{backend}[/]: {count} orders at {pace}/s to {base}")
         post_paced(base, token, bodies, pace)
         lags, waiting = lags_ms(store.url)

@@ -5,8 +5,9 @@ For each backend (SQLite file; PostgreSQL when reachable): a fresh store migrate
 `shipshape tokens create`, then the server on a free loopback port. Worker processes, each with
 `--connections` keep-alive `httpx.Client`s (one thread each), post a bounded number of distinct
 3-line orders (every control point on) to POST /api/v1/orders; orders/s over the whole run and
-per-request p50/p99 latency are reported, and afterwards the orders in the store are counted
-against the answers (`lost_or_doubled` must be 0). A few 500-line orders are posted afterwards,
+per-request p50/p99 latency are reported, with the CPU serve's processes spent per order (from
+/proc), and afterwards the orders in the store are counted against the answers
+(`lost_or_doubled` must be 0). A few 500-line orders are posted afterwards,
 one at a time. The server is always terminated.
 
 Usage: python benchmarks/bench_http.py [--orders N] [--workers W] [--connections C]
@@ -50,7 +51,8 @@ WARMUP = 100
 LARGE_ORDERS = 10
 LARGE_LINES = 500
 COLUMNS = ("backend", "engine", "path", "workers", "connections", "orders", "seconds",
-           "orders_per_s", "p50_ms", "p99_ms", "errors", "lost_or_doubled")
+           "orders_per_s", "p50_ms", "p99_ms", "errors", "lost_or_doubled", "server_cpu_ms",
+           "api_cpu_ms", "engine_cpu_ms")
 
 
 # --------------------------------------------------------------------------- the server
@@ -73,8 +75,9 @@ def _cli(env: dict[str, str], *args: str) -> str:
 
 @contextmanager
 def running_server(store: Store, folder: Path, catalog: Catalog,
-                   serve_args: Sequence[str] = ()) -> Iterator[tuple[str, str]]:
-    """Load master data, create a token, serve; yields (base URL, token); always stops it."""
+                   serve_args: Sequence[str] = ()) -> Iterator[tuple[str, str, int]]:
+    """Load master data, create a token, serve; yields (base URL, token, serve's pid); always
+    stops it."""
     env = {**os.environ, "SHIPSHAPE_DATABASE_URL": store.url, "SHIPSHAPE_ENV": "test",
            "COLUMNS": "200"}
     _cli(env, "db", "upgrade")
@@ -90,7 +93,7 @@ def running_server(store: Store, folder: Path, catalog: Catalog,
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, server, folder / "serve.log")
-        yield base, token
+        yield base, token, server.pid
     finally:
         _stop(server)
         log.close()
@@ -108,6 +111,42 @@ def _wait_until_up(base: str, server: subprocess.Popen[bytes], log: Path) -> Non
             pass
         time.sleep(0.2)
     raise RuntimeError(f"shipshape serve did not come up in 60 s: {log.read_text()[-2000:]}")
+
+
+def cpu_seconds(pid: int) -> dict[int, float]:
+    """User + system CPU seconds of `pid` and of each of its children (serve's engine process),
+    from /proc; empty where there is no /proc."""
+    found: dict[int, float] = {}
+    for each in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        found[each] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+                for child in (task / "children").read_text().split()]
+    except OSError:
+        return []
+
+
+def cpu_ms_per_order(before: dict[int, float], after: dict[int, float], orders: int,
+                     engine: str) -> dict[str, float | None]:
+    """CPU per order in ms: every process of serve's, and, with one API process and the engine
+    beside it, the API's (serve's own process) and the engine's (its child) apart."""
+    used = {pid: after[pid] - before[pid] for pid in after if pid in before}
+    if not used or not orders:
+        return {"server_cpu_ms": None, "api_cpu_ms": None, "engine_cpu_ms": None}
+    serve = next(iter(used))
+    per_order = {pid: seconds * 1000 / orders for pid, seconds in used.items()}
+    total = sum(per_order.values())
+    api = per_order[serve] if engine == "process" else None
+    return {"server_cpu_ms": round(total, 2), "api_cpu_ms": api and round(api, 2),
+            "engine_cpu_ms": round(total - api, 2) if engine == "process" and api else None}
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:
@@ -205,13 +244,16 @@ def bench_backend(backend: str, count: int, workers: int, seconds: float,
                          lines=LARGE_LINES)
     with (tempfile.TemporaryDirectory(prefix="shipshape-http-") as tmp,
           fresh_store(backend) as store,
-          running_server(store, Path(tmp), catalog, ENGINES[engine]) as (base, token)):
+          running_server(store, Path(tmp), catalog, ENGINES[engine]) as (base, token, pid)):
         console.print(f"[bold]{backend}[/] (engine: {engine}): serving on {base}; warming up")
         before = stored_orders(store.url)
         warmed = load(base, token, warm, workers, seconds, connections)
         console.print(f"[bold]{backend}[/]: {count} orders from {workers} worker processes "
                       f"x {connections} connections")
+        cpu_before = cpu_seconds(pid)
         measured = load(base, token, bodies, workers, seconds, connections)
+        measured.update(cpu_ms_per_order(cpu_before, cpu_seconds(pid), measured["orders"],
+                                         engine))
         answered = warmed["accepted"] + measured["accepted"]
         orders = {"backend": backend, "engine": engine, "path": "http", **measured,
                   "lost_or_doubled": stored_orders(store.url) - before - answered}
