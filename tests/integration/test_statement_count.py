@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from shipshape.adapters.channels.canonical import OrderIn
+from shipshape.adapters.channels.canonical import CustomerIn, OrderIn, PriceIn
 from shipshape.bootstrap import Container
+from shipshape.services import masterdata as md
 from shipshape.services.intake import SubmitOrder, submit_order
+from shipshape.services.intake_together import submit_together
 from tests.builders import order, seed_distributor
 from tests.conftest import BACKENDS
 
@@ -65,3 +67,25 @@ def test_more_lines_do_not_mean_more_statements(container: Container) -> None:
     statements_for(container, "WARM-1", 3, quantity=1)
     assert statements_for(container, "S-30", 30, quantity=3) == statements_for(
         container, "S-3", 3, quantity=4)
+
+
+def test_orders_taken_together_read_customers_items_and_prices_once(
+        container: Container) -> None:
+    seed_distributor(container, stock={("DAL", "SKU1"): 1000, ("DAL", "SKU2"): 1000})
+    customers = ["C1", "C2", "C3", "C4"]
+    md.upsert(container.deps, [
+        record for c in customers[1:] for record in (
+            CustomerIn(name=f"Customer {c}", credit_limit="100000",
+                       preferred_site="DAL").to_domain(c),
+            PriceIn(unit_price="10.00", tolerance_pct="2").to_domain(c, "SKU1"),
+            PriceIn(unit_price="5.00", tolerance_pct="2").to_domain(c, "SKU2"))])
+    statements_for(container, "WARM-1", 3, quantity=1)
+    commands = [SubmitOrder(OrderIn.model_validate(order(
+        external_id=f"B-{n}", customer_po=f"B-{n}", customer_id=customers[n % 4],
+        lines=lines(3, 10 + n))).to_domain()) for n in range(8)]
+    with counting(container) as sent:
+        answers = submit_together(container.deps, commands)
+    assert [getattr(a, "status", a) for a in answers] == ["accepted"] * 8
+    reads = [s for s in sent if s.lstrip().upper().startswith("SELECT")]
+    for table in ("customers", "items", "prices"):
+        assert sum(f"FROM {table}" in s for s in reads) == 1, table

@@ -145,7 +145,9 @@ def submit_in(
     deps: Deps, uow: UnitOfWork, commands: Sequence[SubmitOrder]
 ) -> list[IntakeResult | Conflict]:
     """Submit within the caller's transaction (strategic customers first); no commit."""
-    customers = uow.masterdata.customers({c.draft.customer_id for c in commands})
+    ids = {c.draft.customer_id for c in commands}
+    uow.masterdata.prefetch(ids, {line.sku for c in commands for line in c.draft.lines})
+    customers = {i: customer for i in ids if (customer := uow.masterdata.customer(i))}
     def rank(i: int) -> int:
         customer = customers.get(commands[i].draft.customer_id)
         return customer.priority_rank if customer else 9

@@ -63,6 +63,9 @@ def submit_together(deps: Deps, commands: Sequence[SubmitOrder]) -> list[Answer]
 def _in_one_transaction(deps: Deps, uow: UnitOfWork,
                         commands: Sequence[SubmitOrder]) -> list[Answer]:
     answers: list[Answer] = []
+    if len(commands) > 1:
+        uow.masterdata.prefetch({c.draft.customer_id for c in commands},
+                                {line.sku for c in commands for line in c.draft.lines})
     for command in commands:
         try:
             answers.append(take_order(deps, uow, command, commit=False))

@@ -90,6 +90,7 @@ class SqlMasterData:
         self._carriers: dict[str, Carrier] | None = None
         self._customers: dict[str, Customer | None] = {}
         self._items: dict[str, Item | None] = {}
+        self._prices: dict[tuple[str, str], ContractPrice | None] = {}
 
     def customer(self, customer_id: str) -> Customer | None:
         """Remembered for the transaction: a batch reads the same customers again and again."""
@@ -115,9 +116,27 @@ class SqlMasterData:
         return {s: item for s in wanted if (item := self._items[s]) is not None}
 
     def prices(self, customer_id: str, skus: Iterable[str]) -> dict[str, ContractPrice]:
-        rows = self._conn.execute(self._queries.prices,
-                                  {"customer_id": customer_id, "skus": list(skus)}).all()
-        return {r[1]: ContractPrice(*r) for r in rows}
+        """Remembered for the transaction, like the customers and items."""
+        wanted = set(skus)
+        missing = [sku for sku in wanted if (customer_id, sku) not in self._prices]
+        if missing:
+            rows = self._conn.execute(self._queries.prices,
+                                      {"customer_id": customer_id, "skus": missing}).all()
+            found = {r[1]: ContractPrice(*r) for r in rows}
+            self._prices.update({(customer_id, sku): found.get(sku) for sku in missing})
+        return {sku: price for sku in wanted
+                if (price := self._prices[(customer_id, sku)]) is not None}
+
+    def prefetch(self, customer_ids: Iterable[str], skus: Iterable[str]) -> None:
+        """Read these customers, items and their contract prices in three statements and
+        remember them for the transaction (a batch of orders asks for them one order at a
+        time)."""
+        ids, wanted = set(customer_ids), set(skus)
+        self.customers(ids)
+        self.items(wanted)
+        table = self.price_table(ids, wanted)
+        self._prices.update({(customer, sku): table.get(customer, {}).get(sku)
+                             for customer in ids for sku in wanted})
 
     def price_table(self, customer_ids: Iterable[str], skus: Iterable[str]
                     ) -> dict[str, dict[str, ContractPrice]]:
@@ -155,6 +174,7 @@ class SqlMasterData:
         self._upsert(t.items, {**_fields(item), "substitutes": list(item.substitutes)})
 
     def upsert_price(self, price: ContractPrice) -> None:
+        self._prices.pop((price.customer_id, price.sku), None)
         self._upsert(t.prices, _fields(price))
 
     def upsert_carrier(self, carrier: Carrier) -> None:
