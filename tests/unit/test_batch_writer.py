@@ -135,3 +135,26 @@ def test_a_closed_writer_answers_what_was_queued_and_refuses_more() -> None:
     assert asyncio.run(queued_then_closed()) == [2, 4, 6]
     with pytest.raises(RuntimeError, match="closed"):
         asyncio.run(writer.submit(5))
+
+
+def test_closing_does_not_wait_forever_for_a_batch_that_hangs(
+        caplog: pytest.LogCaptureFixture) -> None:
+    release = threading.Event()
+
+    def hanging(requests: Sequence[int]) -> list[int | BaseException]:
+        release.wait(5)
+        return list(requests)
+
+    writer: BatchWriter[int, int] = BatchWriter(hanging)
+
+    async def submit_then_close() -> None:
+        pending = asyncio.ensure_future(writer.submit(1))
+        await asyncio.sleep(0.05)
+        started = time.monotonic()
+        writer.close(timeout_s=0.2)
+        assert time.monotonic() - started < 2
+        pending.cancel()
+
+    asyncio.run(submit_then_close())
+    release.set()
+    assert "still runs" in caplog.text

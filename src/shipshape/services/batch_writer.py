@@ -22,6 +22,7 @@ from typing import Generic, TypeVar
 C = TypeVar("C")
 R = TypeVar("R")
 log = logging.getLogger(__name__)
+CLOSE_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +61,18 @@ class BatchWriter(Generic[C, R]):
         self._work.set()
         return await waiting.answer
 
-    def close(self) -> None:
-        """Stop the writer once the requests already queued are answered."""
+    def close(self, timeout_s: float = CLOSE_TIMEOUT_S) -> None:
+        """Stop the writer once the requests already queued are answered (waiting at most
+        `timeout_s` for a batch that hangs in the store)."""
         with self._lock:
             self._closed = True
             thread = self._thread
         self._work.set()
         if thread is not None:
-            thread.join()
+            thread.join(timeout_s)
+            if thread.is_alive():
+                log.warning("%s: a batch still runs after %.0f s; not waiting for it",
+                            self._name, timeout_s)
 
     def _write(self) -> None:
         while True:
