@@ -96,6 +96,13 @@ def make_transport(settings: Settings, connect_timeout_s: float = 5.0) -> Transp
                          connect_timeout_s=connect_timeout_s)
 
 
+def _watched(transport: Transport, metrics: PrometheusMetrics) -> Transport:
+    """The in-process transport's held messages reported at every scrape."""
+    if isinstance(transport, MemoryTransport):
+        metrics.watch_broker(transport.broker.message_count)
+    return transport
+
+
 class LazyTransport:
     """Connects on first use, so commands that never publish never need the broker."""
 
@@ -207,7 +214,8 @@ def build(settings: Settings | None = None,
         engine.dispose()
         raise
     container = Container(settings, engine, deps, tokens,
-                          LazyTransport(lambda: make_transport(settings)), metrics, connectors)
+                          LazyTransport(lambda: _watched(make_transport(settings), metrics)),
+                          metrics, connectors)
     metrics.watch_delivery(container.delivery_debt)
     return container
 

@@ -8,11 +8,13 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
+from shipshape.adapters.messaging.memory import TRIM_EVERY
 from shipshape.adapters.metrics import PrometheusMetrics
 from shipshape.api.app import create_app
 from shipshape.bootstrap import Container, LazyTransport, build, make_transport
@@ -20,6 +22,7 @@ from shipshape.config import Settings
 from shipshape.services.delivery.relay import relay_pending
 from shipshape.services.ports import NewDeadLetter
 from shipshape.services.ports.connectors import Connector, ConnectorHealth, Payload
+from shipshape.services.ports.messaging import ConsumerPolicy, Message
 from tests.builders import order, post_order, seed_distributor
 from tests.conftest import BACKENDS
 
@@ -83,6 +86,26 @@ def test_the_outbox_lag_shows_until_the_relay_publishes(
     assert sent >= 1
     assert sample(after_relay, "shipshape_events_published_total") == sent
     assert sample(relayed, "shipshape_events_published_total") == sent + 3
+
+
+def test_the_in_process_broker_reports_what_it_holds_and_lets_go(
+        client: TestClient, container: Container, tokens: dict[str, str],
+        tmp_path: Path) -> None:
+    seed_distributor(container)
+    assert post_order(client, tokens["integration"], order()).status_code == 201
+    sent = relay_pending(container.deps, container.transport)
+    held = sample(scrape(client), "shipshape_broker_messages_held")
+    policy = ConsumerPolicy(ack_wait_s=30.0, max_deliver=5, backoff_s=())
+    for _ in range(TRIM_EVERY):
+        deliveries = container.transport.fetch("w", ["shipshape.>"], 100, 0, policy)
+        for delivery in deliveries:
+            container.transport.ack(delivery)
+        container.transport.publish(Message(f"filler-{_}", "shipshape.p0.Filler.F", "F", b""))
+    container.metrics.write_to(tmp_path / "engine.prom")
+
+    assert sent >= 1 and held == sent
+    assert sample(scrape(client), "shipshape_broker_messages_held") < TRIM_EVERY
+    assert "shipshape_broker_messages_held" in (tmp_path / "engine.prom").read_text()
 
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
@@ -52,6 +52,7 @@ class PrometheusMetrics:
         self._clock = clock
         self._store: _StoreCollector | None = None
         self._other: Path | None = None
+        self._held: Gauge | None = None
         r = self._counts
         self._published = Counter(f"{P}events_published", "Outbox events published by the relay",
                                   registry=r)
@@ -79,6 +80,16 @@ class PrometheusMetrics:
     def watch_delivery(self, read: Callable[[], DeliveryDebt]) -> None:
         """Report what `read` says is not yet applied, by consumer, at every scrape."""
         self.registry.register(_DeliveryCollector(read, self._clock))
+
+    def watch_broker(self, held: Callable[[], int]) -> None:
+        """Report how many messages the in-process broker holds. Counted with this process's
+        own metrics, so serve's engine writes it to the API's scrape: a count that only grows
+        is a broker that does not let go. A transport built anew takes the place of the last."""
+        if self._held is None:
+            self._held = Gauge(f"{P}broker_messages_held", "Messages the in-process broker "
+                               "holds (published and not yet let go by every consumer)",
+                               registry=self._counts)
+        self._held.set_function(held)
 
     def attach_store(self, engine: Engine) -> None:
         """Read the outbox and dead-letter gauges from `engine` at every scrape (once only)."""
