@@ -59,6 +59,21 @@ def test_orders_refused_alone_do_not_stop_the_group(container: Container) -> Non
     assert list_orders(container.engine).total == 2
 
 
+def test_hostile_values_in_one_order_leave_the_group_one_transaction(
+    container: Container, caplog: pytest.LogCaptureFixture,
+) -> None:
+    seed_distributor(container)
+    nul_sku = draft(2)
+    nul_sku = replace(nul_sku, lines=(replace(nul_sku.lines[0], sku="SKU\x001"),
+                                      *nul_sku.lines[1:]))
+    huge_customer = replace(draft(3), customer_id="C" * 100_000)
+    answers = submit_together(container.deps, [SubmitOrder(draft(1)), SubmitOrder(nul_sku),
+                                               SubmitOrder(huge_customer), SubmitOrder(draft(4))])
+    assert outcomes(answers) == [Outcome.CREATED, UnfitOrder, UnfitOrder, Outcome.CREATED]
+    assert list_orders(container.engine).total == 2
+    assert "taking them one by one" not in caplog.text
+
+
 def test_an_order_that_breaks_the_group_fails_alone(
     container: Container, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -24,6 +24,7 @@ from shipshape.domain.catalogue import (
 from shipshape.domain.catalogue.parts import finding_json, reservation_json
 from shipshape.domain.errors import ConcurrencyConflict, Conflict, InvalidInput, ShipshapeError
 from shipshape.domain.findings import Kind, Team, block
+from shipshape.domain.masterdata import Customer
 from shipshape.domain.orders import Order, OrderDraft, OrderStatus
 from shipshape.domain.risk import RiskStage
 from shipshape.services import correlation
@@ -145,9 +146,7 @@ def submit_in(
     deps: Deps, uow: UnitOfWork, commands: Sequence[SubmitOrder]
 ) -> list[IntakeResult | Conflict]:
     """Submit within the caller's transaction (strategic customers first); no commit."""
-    ids = {c.draft.customer_id for c in commands}
-    uow.masterdata.prefetch(ids, {line.sku for c in commands for line in c.draft.lines})
-    customers = {i: customer for i in ids if (customer := uow.masterdata.customer(i))}
+    customers = prefetch_masterdata(uow, commands)
     def rank(i: int) -> int:
         customer = customers.get(commands[i].draft.customer_id)
         return customer.priority_rank if customer else 9
@@ -160,6 +159,16 @@ def submit_in(
         except UnfitOrder as unfit:
             results[i] = refused(unfit)
     return [results[i] for i in range(len(commands))]
+
+
+def prefetch_masterdata(uow: UnitOfWork, commands: Sequence[SubmitOrder]) -> dict[str, Customer]:
+    """The batch's customers, items and contract prices read at once, for its transaction;
+    returns the customers found. An order with values the store cannot take (refused alone
+    later) is left out of the read."""
+    fit = [c.draft for c in commands if not draft_problems(c.draft)]
+    uow.masterdata.prefetch((draft.customer_id, line.sku) for draft in fit for line in draft.lines)
+    return {draft.customer_id: customer for draft in fit
+            if (customer := uow.masterdata.customer(draft.customer_id)) is not None}
 
 
 def with_retries(deps: Deps, work: Callable[[UnitOfWork], T], attempts: int = 0) -> T:

@@ -21,6 +21,7 @@ from shipshape.services.intake import (
     IntakeResult,
     SubmitOrder,
     UnfitOrder,
+    prefetch_masterdata,
     submit_order,
     take_order,
     with_retries,
@@ -64,8 +65,7 @@ def _in_one_transaction(deps: Deps, uow: UnitOfWork,
                         commands: Sequence[SubmitOrder]) -> list[Answer]:
     answers: list[Answer] = []
     if len(commands) > 1:
-        uow.masterdata.prefetch({c.draft.customer_id for c in commands},
-                                {line.sku for c in commands for line in c.draft.lines})
+        prefetch_masterdata(uow, commands)
     for command in commands:
         try:
             answers.append(take_order(deps, uow, command, commit=False))

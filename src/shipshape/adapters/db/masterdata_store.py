@@ -127,16 +127,18 @@ class SqlMasterData:
         return {sku: price for sku in wanted
                 if (price := self._prices[(customer_id, sku)]) is not None}
 
-    def prefetch(self, customer_ids: Iterable[str], skus: Iterable[str]) -> None:
-        """Read these customers, items and their contract prices in three statements and
-        remember them for the transaction (a batch of orders asks for them one order at a
-        time)."""
-        ids, wanted = set(customer_ids), set(skus)
+    def prefetch(self, lines: Iterable[tuple[str, str]]) -> None:
+        """Read the customers, items and contract prices of these (customer, SKU) pairs in
+        three statements and remember them for the transaction (a batch of orders asks for
+        them one order at a time); what is remembered grows with the pairs, not with
+        every customer by every SKU."""
+        pairs = set(lines)
+        ids, skus = {customer for customer, _ in pairs}, {sku for _, sku in pairs}
         self.customers(ids)
-        self.items(wanted)
-        table = self.price_table(ids, wanted)
+        self.items(skus)
+        table = self.price_table(ids, skus)
         self._prices.update({(customer, sku): table.get(customer, {}).get(sku)
-                             for customer in ids for sku in wanted})
+                             for customer, sku in pairs})
 
     def price_table(self, customer_ids: Iterable[str], skus: Iterable[str]
                     ) -> dict[str, dict[str, ContractPrice]]:
