@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, bindparam, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shipshape.adapters.db import tables as t
@@ -57,7 +57,13 @@ class SqlOutbox:
         self._partitions = partitions
 
     def unsent(self, limit: int) -> list[OutboxMessage]:
-        return self._messages(UNSENT, 0, limit)
+        out = []
+        for row in self._conn.execute(UNSENT_PAGE, {"limit": limit}):
+            event_type = row.topic.removeprefix(TOPIC_PREFIX)
+            out.append(OutboxMessage(row.id, row.event_id, event_type, row.stream,
+                                     self._subject(event_type, row.stream), row.payload,
+                                     row.created_at))
+        return out
 
     def mark_published(self, positions: Sequence[int], at: datetime) -> None:
         if positions:
@@ -67,10 +73,12 @@ class SqlOutbox:
         return _lag(self._conn)
 
     def owed(self, limit: int, after: int = 0) -> list[OwedEvent]:
-        rows = self._conn.execute(OWED_PAGE, {"after": after, "limit": limit}).all()
-        return [OwedEvent(row.id, row.event_id, self._type(row.topic), row.stream,
-                          self._subject(self._type(row.topic), row.stream), row.created_at)
-                for row in rows]
+        out = []
+        for row in self._conn.execute(OWED_PAGE, {"after": after, "limit": limit}):
+            event_type = row.topic.removeprefix(TOPIC_PREFIX)
+            out.append(OwedEvent(row.id, row.event_id, event_type, row.stream,
+                                 self._subject(event_type, row.stream), row.created_at))
+        return out
 
     def owed_lag(self) -> OwedEvents:
         count, oldest = self._conn.execute(OWED_LAG).one()
@@ -86,27 +94,12 @@ class SqlOutbox:
         return self._conn.execute(update(t.outbox).where(OWED).values(published_at=None)
                                   ).rowcount or 0
 
-    def _messages(self, condition: ColumnElement[bool], after: int,
-                  limit: int) -> list[OutboxMessage]:
-        rows = self._conn.execute(
-            select(ob.id, ob.event_id, ob.topic, ob.stream, ob.payload, ob.created_at)
-            .where(condition, ob.id > after).order_by(ob.id).limit(limit)).all()
-        out = []
-        for row in rows:
-            event_type = self._type(row.topic)
-            out.append(OutboxMessage(row.id, row.event_id, event_type, row.stream,
-                                     self._subject(event_type, row.stream), row.payload,
-                                     row.created_at))
-        return out
-
-    @staticmethod
-    def _type(topic: str) -> str:
-        return topic.removeprefix(TOPIC_PREFIX)
-
     def _subject(self, event_type: str, stream: str) -> str:
         return event_subject(event_type, stream, self._prefix, self._partitions)
 
 
+UNSENT_PAGE = (select(ob.id, ob.event_id, ob.topic, ob.stream, ob.payload, ob.created_at)
+               .where(UNSENT).order_by(ob.id).limit(bindparam("limit")))
 OWED_PAGE = (select(ob.id, ob.event_id, ob.topic, ob.stream, ob.created_at)
              .where(OWED, ob.id > bindparam("after")).order_by(ob.id).limit(bindparam("limit")))
 MARK_PUBLISHED = (update(t.outbox).where(ob.id.in_(bindparam("ids", expanding=True)), UNSENT)

@@ -176,9 +176,6 @@ class MemoryBroker:
         consumer.cursor = self._last
         return consumer
 
-    def _message(self, seq: int) -> Message:
-        return self._log[seq]
-
     @staticmethod
     def _heads_in_order(consumer: _Consumer) -> list[str]:
         return sorted(consumer.keys, key=lambda key: consumer.keys[key][0].seq)
@@ -196,13 +193,13 @@ class MemoryBroker:
             entry.attempt += 1
             entry.in_flight = True
             entry.due = now + consumer.policy.ack_wait_s
-            return Delivery(self._message(entry.seq), entry.attempt,
+            return Delivery(self._log[entry.seq], entry.attempt,
                             f"{entry.seq}/{entry.attempt}/{name}")
         return None
 
     def _dead_letter(self, name: str, consumer: _Consumer, key: str) -> None:
         entry = self._pop_head(consumer, key)
-        consumer.dead.append(Delivery(self._message(entry.seq), entry.attempt,
+        consumer.dead.append(Delivery(self._log[entry.seq], entry.attempt,
                                       f"{entry.seq}/{entry.attempt}/{name}"))
 
     @staticmethod
