@@ -17,7 +17,9 @@ of units (the wave's share, one per consumer delivery, one per system event appl
 `commits_per_order` counts the commits the engine really made during the run. A bare transaction
 on the same engine (insert one row, commit) costs `commit_ms`. The floor,
 `commits/s / commits per order`, is what this machine could reach if the journey's work were
-nothing but its commits; `ratio_to_floor` says how close the journey gets.
+nothing but its commits; `ratio_to_floor` says how close the journey gets. `cpu_ms_per_order` is
+this process's CPU time (every thread) from release to the last invoice, per order: the
+journey is CPU-bound, and this figure moves less with a noisy neighbour than the rate does.
 
 Usage: python benchmarks/bench_journey.py [--orders N] [--setup sqlite-memory ...]
 """
@@ -53,7 +55,8 @@ from shipshape.services.release import release_wave
 from shipshape.worker import Worker
 
 SETUPS = ("sqlite-memory", "postgres-memory", "postgres-nats")
-COLUMNS = ("setup", "orders", "seconds", "orders_per_s", "p50_ms", "p99_ms", "units_per_order",
+COLUMNS = ("setup", "orders", "seconds", "orders_per_s", "cpu_ms_per_order", "p50_ms", "p99_ms",
+           "units_per_order",
            "commits_per_order", "commit_ms", "floor_orders_per_s", "ratio_to_floor")
 
 
@@ -151,7 +154,7 @@ def run_journey(setup: str, container: Container, orders: int) -> dict[str, Any]
     worker.start()
     try:
         before = units(container)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         with Commits(container) as commits:
             result = release_wave(container.deps, SITE, orders)
             if len(result.released) != orders:
@@ -159,6 +162,7 @@ def run_journey(setup: str, container: Container, orders: int) -> dict[str, Any]
             wait_for(lambda: queries.orders_by_status(container.engine).get("invoiced", 0)
                      == orders, 60 + orders / 5, f"{orders} orders invoiced")
             seconds = time.perf_counter() - started
+            cpu_s = time.process_time() - cpu_started
         per_order = (units(container) - before + 1) / orders
         commits_per_order = commits.count / orders
     finally:
@@ -170,7 +174,7 @@ def run_journey(setup: str, container: Container, orders: int) -> dict[str, Any]
     floor = 1000 / bare / commits_per_order
     rate = orders / seconds
     return {"setup": setup, "orders": orders, "seconds": round(seconds, 2),
-            "orders_per_s": round(rate, 1),
+            "orders_per_s": round(rate, 1), "cpu_ms_per_order": round(cpu_s * 1000 / orders, 2),
             "p50_ms": round(statistics.median(lat), 1),
             "p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 1),
             "units_per_order": round(per_order, 2),

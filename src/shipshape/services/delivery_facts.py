@@ -15,12 +15,15 @@ For the rules see `domain/delivery.py`. In one transaction, under the order's lo
   re-ship or cancel from the desk);
 * damaged or short quantities per line (`DeliveryDiscrepancy`) open `DAMAGED_ON_DELIVERY` /
   `SHORT_ON_DELIVERY` for customer service (re-ship or credit from the desk);
-* the order's perfect-order facts are computed again (`services/perfect_order.py`).
+* the order's perfect-order facts are computed again (`services/perfect_order.py`) where they can
+  change: at the shipment's first milestone (which makes the row the KPI counts), at its
+  delivery and at a discrepancy; in transit, out for delivery and failed leave them as they are.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
 from shipshape.domain import delivery as dl
 from shipshape.domain.cases import CaseStatus
@@ -45,27 +48,37 @@ from shipshape.services.ports import UnitOfWork
 from shipshape.services.ports.desk import Closing
 
 
-def _shipment(uow: UnitOfWork, event: SystemEvent) -> tuple[OrderToPick, ShipmentRecord]:
+@dataclass(frozen=True, slots=True)
+class _Shipped:
+    """The order an event's shipment belongs to, that shipment, and all of the order's."""
+
+    order: OrderToPick
+    shipment: ShipmentRecord
+    shipments: list[ShipmentRecord]
+
+
+def _shipment(uow: UnitOfWork, event: SystemEvent) -> _Shipped:
     shipment_id = dl.shipment_id_of(event.type, event.data)
     order_id = uow.deliveries.order_of(shipment_id)
     order = uow.picks.order(order_id, lock=True) if order_id else None
-    shipment = next((s for s in uow.shipments.of_order(order.id) if s.id == shipment_id),
-                    None) if order else None
+    shipments = uow.shipments.of_order(order.id) if order else []
+    shipment = next((s for s in shipments if s.id == shipment_id), None)
     if order is None or shipment is None:
         raise InvalidInput(f"{event.type}: there is no shipment {shipment_id}")
     named = event.data.get("order_id")
     if named is not None and named != order.id:
         raise InvalidInput(f"{event.type}: shipment {shipment_id} belongs to order {order.id}, "
                            f"not {named}")
-    return order, shipment
+    return _Shipped(order, shipment, shipments)
 
 
 def milestone(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
     """In transit, out for delivery, delivered or failed: the shipment's state moves forward."""
-    order, shipment = _shipment(uow, event)
+    shipped = _shipment(uow, event)
+    order, shipment = shipped.order, shipped.shipment
     reported = dl.MILESTONE_OF[event.type]
-    current = uow.deliveries.get(shipment.id) or dl.DeliveryRecord(
-        shipment.id, order.id, dl.DeliveryState.SHIPPED)
+    known = uow.deliveries.get(shipment.id)
+    current = known or dl.DeliveryRecord(shipment.id, order.id, dl.DeliveryState.SHIPPED)
     if dl.next_state(current.state, reported) is None:
         return  # behind what is known: on the timeline (system event), nothing changes
     now = deps.clock.now()
@@ -73,7 +86,7 @@ def milestone(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
     findings: list[Finding] = []
     if reported is dl.DeliveryState.DELIVERED:
         delivered = dl.parse_delivered(event.data, event.occurred_at)
-        promised = dl.promised_by(order, _first_ship_date(uow, order.id, shipment),
+        promised = dl.promised_by(order, min(s.ship_date for s in shipped.shipments),
                                    uow.orders.promised_date(order.id))
         record = dl.DeliveryRecord(shipment.id, order.id, reported, delivered.delivered_at,
                                    delivered.pod_reference, delivered.signee,
@@ -102,7 +115,8 @@ def milestone(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
     uow.deliveries.save(record, event.webhook_id, now)
     events += _cleared(uow, order.id, shipment.id, reported, now)
     events += _cases(deps, uow, order, shipment, findings, now)
-    perfect_order.refresh(uow, order, now)
+    if known is None or reported is dl.DeliveryState.DELIVERED:
+        perfect_order.refresh(uow, order, now, shipped.shipments)
     uow.events.append(events)
 
 
@@ -130,14 +144,10 @@ def _cleared(uow: UnitOfWork, order_id: str, shipment_id: str, reached: dl.Deliv
     return closed
 
 
-def _first_ship_date(uow: UnitOfWork, order_id: str, shipment: ShipmentRecord) -> date:
-    return min((s.ship_date for s in uow.shipments.of_order(order_id)),
-               default=shipment.ship_date)
-
-
 def discrepancy(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
     """Damaged or short quantities per line of a delivered shipment."""
-    order, shipment = _shipment(uow, event)
+    shipped = _shipment(uow, event)
+    order, shipment = shipped.order, shipped.shipment
     current = uow.deliveries.get(shipment.id)
     if current is None or current.state is not dl.DeliveryState.DELIVERED:
         raise Conflict(f"{event.type}: shipment {shipment.id} is not delivered; report the "
@@ -153,7 +163,7 @@ def discrepancy(deps: Deps, uow: UnitOfWork, event: SystemEvent) -> None:
         webhook_id=event.webhook_id)]
     events += _cases(deps, uow, order, shipment, dl.discrepancy_findings(shipment.id, lines),
                      now)
-    perfect_order.refresh(uow, order, now)
+    perfect_order.refresh(uow, order, now, shipped.shipments)
     uow.events.append(events)
 
 

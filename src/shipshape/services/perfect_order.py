@@ -4,16 +4,21 @@ Kept as data (`perfect_orders`) for the KPIs."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from shipshape.domain import delivery as dl
 from shipshape.domain.picking import OrderToPick
+from shipshape.domain.shipments import ShipmentRecord
 from shipshape.services.ports import UnitOfWork
 
 
-def refresh(uow: UnitOfWork, order: OrderToPick, now: datetime) -> dl.PerfectOrder | None:
-    """Store the order's facts as they stand; None (nothing stored) before anything shipped."""
-    shipments = uow.shipments.of_order(order.id)
+def refresh(uow: UnitOfWork, order: OrderToPick, now: datetime,
+            shipments: Sequence[ShipmentRecord] | None = None) -> dl.PerfectOrder | None:
+    """Store the order's facts as they stand; None (nothing stored) before anything shipped.
+    `shipments`: the order's, when the caller has read them in this transaction."""
+    if shipments is None:
+        shipments = uow.shipments.of_order(order.id)
     if not shipments:
         return None
     states = {r.shipment_id: r for r in uow.deliveries.of_order(order.id)}

@@ -4,19 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Table, update
+from sqlalchemy import Connection, Executable, Table, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 
 def upsert_row(conn: Connection, table: Table, values: dict[str, Any]) -> None:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    """Insert `values` as a row of `table`, or update the row with the same primary key.
+
+    The statement is built once for each table and set of columns: its values are bound at
+    execution, so running it again costs neither a new statement nor a new cache key."""
+    shape = (conn.dialect.name, table, tuple(values))
+    stmt = _UPSERTS.get(shape)
+    if stmt is None:
+        stmt = _UPSERTS[shape] = _upsert(conn.dialect.name, table, shape[2])
+    conn.execute(stmt, values)
+
+
+_UPSERTS: dict[tuple[str, Table, tuple[str, ...]], Executable] = {}
+
+
+def _upsert(dialect_name: str, table: Table, names: tuple[str, ...]) -> Executable:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     keys = [c.name for c in table.primary_key.columns]
-    stmt = dialect.insert(table).values(**values)
-    changes = {k: v for k, v in values.items() if k not in keys}
-    if changes:
-        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes))
-    else:
-        conn.execute(stmt.on_conflict_do_nothing(index_elements=keys))
+    stmt: Any = dialect.insert(table)
+    changes = {name: stmt.excluded[name] for name in names if name not in keys}
+    upsert: Executable = (stmt.on_conflict_do_update(index_elements=keys, set_=changes)
+                          if changes else stmt.on_conflict_do_nothing(index_elements=keys))
+    return upsert
 
 
 def add_stock(conn: Connection, table: Table, site: str, sku: str, delta: int) -> None:
