@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from shipshape.adapters.db import tables as t
 from shipshape.domain.cases import CaseCost, CaseStatus, ExceptionCase
@@ -15,6 +15,9 @@ from shipshape.services.ports.desk import Closing
 
 _x = t.exception_cases.c
 OPEN = [CaseStatus.OPEN.value, CaseStatus.ASSIGNED.value]
+OPEN_OF_ORDER = (select(t.exception_cases)
+                 .where(_x.order_id == bindparam("order_id"), _x.status.in_(OPEN))
+                 .order_by(_x.opened_at, _x.id).with_for_update())
 _COST = ("cost_rework_minutes", "cost_expedited_freight", "cost_invoice_correction")
 _SET = frozenset({*_COST, "line_nos", "status"})
 """Columns `case_of` converts itself."""
@@ -47,9 +50,7 @@ class SqlCaseDesk:
         return done is not None
 
     def open_of_order(self, order_id: str) -> list[ExceptionCase]:
-        rows = self._conn.execute(
-            select(t.exception_cases).where(_x.order_id == order_id, _x.status.in_(OPEN))
-            .order_by(_x.opened_at, _x.id).with_for_update()).mappings().all()
+        rows = self._conn.execute(OPEN_OF_ORDER, {"order_id": order_id}).mappings().all()
         return [case_of(row) for row in rows]
 
     def waiting(self, codes: Collection[str], *, skus: Collection[str] = (),

@@ -47,6 +47,7 @@ OPEN_CASES_OF_ORDER = (
     .where(cs.order_id == bindparam("order_id"), cs.code == bindparam("code"),
            cs.status.in_([CaseStatus.OPEN.value, CaseStatus.ASSIGNED.value]))
     .order_by(cs.opened_at, cs.id))
+PROMISED_DATE = select(o.promised_date).where(o.id == bindparam("order_id"))
 SET_STATUS = update(t.orders).where(o.id == bindparam("k_id")).values(
     status=bindparam("new_status"), updated_at=bindparam("new_updated_at"))
 INSERT_ORDER = t.orders.insert()
@@ -107,8 +108,7 @@ class SqlOrders:
                                         "new_updated_at": at})
 
     def promised_date(self, order_id: str) -> date | None:
-        found: date | None = self._conn.execute(
-            select(o.promised_date).where(o.id == order_id)).scalar()
+        found: date | None = self._conn.execute(PROMISED_DATE, {"order_id": order_id}).scalar()
         return found
 
     def promise(self, order_id: str, promised_date: date, transit_days: int) -> bool:

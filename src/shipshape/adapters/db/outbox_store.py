@@ -98,6 +98,9 @@ class SqlOutbox:
         return event_subject(event_type, stream, self._prefix, self._partitions)
 
 
+APPLIED = select(t.inbox.c.event_id).where(
+    t.inbox.c.consumer == bindparam("consumer"),
+    t.inbox.c.event_id.in_(bindparam("ids", expanding=True)))
 UNSENT_PAGE = (select(ob.id, ob.event_id, ob.topic, ob.stream, ob.payload, ob.created_at)
                .where(UNSENT).order_by(ob.id).limit(bindparam("limit")))
 OWED_PAGE = (select(ob.id, ob.event_id, ob.topic, ob.stream, ob.created_at)
@@ -133,12 +136,11 @@ class SqlInbox:
         return found is not None
 
     def applied(self, consumer: str, event_ids: Sequence[str]) -> set[str]:
-        ib = t.inbox.c
         found: set[str] = set()
         for start in range(0, len(event_ids), IN_LIST):
             chunk = list(event_ids[start:start + IN_LIST])
-            found.update(self._conn.execute(select(ib.event_id).where(
-                ib.consumer == consumer, ib.event_id.in_(chunk))).scalars())
+            found.update(self._conn.execute(APPLIED, {"consumer": consumer, "ids": chunk})
+                         .scalars())
         return found
 
 

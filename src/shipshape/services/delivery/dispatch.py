@@ -87,8 +87,11 @@ def dispatch_once(deps: Deps, transport: Transport, durable: str, subjects: Sequ
              for name, handler in handlers.items() if handler.wants(delivery.message)]
     verdicts = _verdicts(deps, tasks, policy)
     seconds = (time.perf_counter() - started) / max(len(tasks), 1)
+    by_delivery: dict[int, list[tuple[_Task, _Verdict]]] = {}
+    for task in tasks:
+        by_delivery.setdefault(id(task.delivery), []).append((task, verdicts[id(task)]))
     for delivery in deliveries:
-        mine = [(task, verdicts[id(task)]) for task in tasks if task.delivery is delivery]
+        mine = by_delivery.get(id(delivery), [])
         _settle(transport, delivery, [verdict for _, verdict in mine])
         if not mine:
             result.skipped += 1
