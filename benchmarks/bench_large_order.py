@@ -6,8 +6,10 @@ repeats), every control point on, accepted and reserved in one transaction.
 Python's cyclic garbage collector is timed too: `gc_full` counts the full (oldest-generation)
 collections that ran inside the measured orders, `gc_max_ms` is the longest collection, and
 `p99_ms_less_gc` is the p99 of each order's time less the collections that ran inside it.
-A full collection walks every object of the process, so its pause grows with the heap, not
-with the order; p99 over a few dozen orders is that pause whenever one lands among them.
+A full collection walks every object of the process not frozen, so its pause grows with the
+heap, not with the order. The seeded container settles its heap first, as `serve` does once it
+has started (`bootstrap.settle_heap`): without it, a full collection took about 90 ms here and
+was the p99 whenever one landed among a few dozen orders.
 
 Usage: python benchmarks/bench_large_order.py [--repeat N] [--lines N] [--backend ...]
 """

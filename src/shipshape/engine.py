@@ -23,7 +23,7 @@ from pathlib import Path
 from types import FrameType
 
 from shipshape.adapters import logs
-from shipshape.bootstrap import Container, build, start_relay_thread
+from shipshape.bootstrap import Container, build, settle_heap, start_relay_thread
 from shipshape.worker import start_worker_threads
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ def run(parent_pid: int, metrics_file: Path) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches serve, which stops us
     stop_relay = start_relay_thread(container)
     stop_worker = start_worker_threads(container)
+    settle_heap()
     try:
         while not stop.wait(PARENT_CHECK_S):
             container.metrics.write_to(metrics_file)

@@ -5,7 +5,6 @@ process), whose counters each API process adds to its `/metrics` from the file n
 
 from __future__ import annotations
 
-import gc
 import os
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from fastapi import FastAPI
 
 from shipshape.adapters import logs
 from shipshape.api.app import create_app
-from shipshape.bootstrap import build
+from shipshape.bootstrap import build, settle_heap
 
 ENGINE_METRICS = "SHIPSHAPE_SERVE_ENGINE_METRICS"
 """The environment variable that names the engine process's metrics file, when there is one."""
@@ -26,6 +25,5 @@ def app() -> FastAPI:
     if engine_metrics:
         container.metrics.add_from(Path(engine_metrics))
     api = create_app(container, console=False)
-    gc.collect()
-    gc.freeze()  # start-up objects never die: keep them out of the collector's full passes
+    settle_heap()
     return api

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from shipshape import __version__
 from shipshape.adapters import logs
 from shipshape.adapters.channels.bulk_files import read_masterdata
 from shipshape.adapters.db.masterdata_queries import get_customer
-from shipshape.bootstrap import Container, build, start_relay_thread
+from shipshape.bootstrap import Container, build, settle_heap, start_relay_thread
 from shipshape.cli import (
     audit_cmd,
     cases_cmd,
@@ -159,9 +158,7 @@ def _serve_here(container: Container, host: str, port: int, web_console: bool) -
     from shipshape.api.app import create_app
 
     api = create_app(container, console=web_console)
-    # Start-up objects never die: keep them out of the collector's full passes (long pauses).
-    gc.collect()
-    gc.freeze()
+    settle_heap()
     # Our access log (one JSON line per request) replaces uvicorn's; its other lines go
     # through the process's logging, with times and levels.
     uvicorn.run(api, host=host, port=port, log_level="warning", log_config=None,

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from shipshape.bootstrap import Container, build, handlers_of
+from shipshape.bootstrap import Container, build, handlers_of, settle_heap
 from shipshape.cli.output import Listing, OutputFormat, OutputOption, emit
 from shipshape.cli.reading import read
 from shipshape.cli.relay_cmd import needs_broker
@@ -43,6 +43,7 @@ def worker(
     try:
         needs_broker(container, "worker", "runs the worker")
         chosen = _worker(container, consumer)
+        settle_heap()
         with stopping_on_signals() as stop:
             tally = chosen.run(_Flag(stop), lambda n: console.print(
                 f"worker: {n} consumer threads on {', '.join(chosen.handlers)}; "

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from shipshape.adapters.db.outbox_store import outbox_lag
-from shipshape.bootstrap import Container, build, settle_deliveries
+from shipshape.bootstrap import Container, build, settle_deliveries, settle_heap
 from shipshape.cli.watch_cmd import Stop, stopping_on_signals
 from shipshape.services.delivery.relay import relay_forever, relay_pending
 
@@ -59,6 +59,7 @@ def relay(
         _announce(container)
         transport = container.transport
         settle = settle_deliveries(container)
+        settle_heap()
         if once:
             total = relay_pending(container.deps, transport, size, _progress)
             settle()
