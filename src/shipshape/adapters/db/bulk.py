@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult
+from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import UpdateBase
 
@@ -64,11 +64,14 @@ class Bulk:
         self._names = tuple(names)
         self._compiled: dict[str, _Compiled] = {}
 
-    def execute(self, conn: Connection, rows: Sequence[Sequence[Any]]) -> CursorResult[Any]:
+    def execute(self, conn: Connection, rows: Sequence[Sequence[Any]]) -> int:
+        """How many rows the statement changed (none without rows)."""
+        if not rows:
+            return 0
         compiled = self._compiled.get(conn.dialect.name)
         if compiled is None:
             compiled = self._compiled[conn.dialect.name] = self._compile(conn.dialect)
-        return conn.exec_driver_sql(compiled.sql, compiled.rows(rows))
+        return conn.exec_driver_sql(compiled.sql, compiled.rows(rows)).rowcount
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self._statement.compile(dialect=dialect, column_keys=list(self._names))

@@ -7,7 +7,18 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, delete, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Select,
+    String,
+    bindparam,
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.bulk import Bulk
@@ -34,6 +45,17 @@ RESERVE = Bulk(
            inv.on_hand - inv.reserved >= bindparam("qty"))
     .values(reserved=inv.reserved + bindparam("qty")),
     ["k_site", "k_sku", "qty"])
+_wanted = func.unnest(
+    bindparam("sites", type_=ARRAY(String)), bindparam("skus", type_=ARRAY(String)),
+    bindparam("quantities", type_=ARRAY(BigInteger)),
+).table_valued("site", "sku", "quantity").render_derived(name="wanted")
+RESERVE_TOGETHER = (update(t.inventory)
+                    .where(inv.site == _wanted.c.site, inv.sku == _wanted.c.sku,
+                           inv.on_hand - inv.reserved >= _wanted.c.quantity)
+                    .values(reserved=inv.reserved + _wanted.c.quantity))
+"""PostgreSQL: every stock row of an order's reservations in one `UPDATE ... FROM unnest(...)`.
+Its callers hold those rows locked already (`positions(..., lock=True)`, in key order), so the
+order in which the join reaches them cannot deadlock two orders."""
 INSERT_RESERVATIONS = Bulk(t.reservations.insert(),
                            ["order_id", "line_no", "site", "sku", "quantity", "created_at"])
 res = t.reservations.c
@@ -94,12 +116,27 @@ class SqlInventory:
         """Conditional updates: a row only changes if the stock still covers the quantity."""
         if not reservations:
             return
-        ordered = sorted(reservations, key=lambda r: (r.sku, r.site))
-        done = RESERVE.execute(self._conn, [(r.site, r.sku, r.quantity) for r in ordered])
-        if done.rowcount != len(ordered):
+        if self._dialect == "postgresql":
+            done, wanted = self._reserve_together(reservations)
+        else:
+            ordered = sorted(reservations, key=lambda r: (r.sku, r.site))
+            done = RESERVE.execute(self._conn, [(r.site, r.sku, r.quantity) for r in ordered])
+            wanted = len(ordered)
+        if done != wanted:
             raise ConcurrencyConflict(f"stock changed while reserving for order {order_id}")
         INSERT_RESERVATIONS.execute(self._conn, [
             (order_id, r.line_no, r.site, r.sku, r.quantity, at) for r in reservations])
+
+    def _reserve_together(self, reservations: Sequence[Reservation]) -> tuple[int, int]:
+        """(stock rows changed, stock rows wanted): the lines of one SKU at one site go as their
+        sum, since a join changes a row once however many of its lines match."""
+        totals: dict[tuple[str, str], int] = {}
+        for r in reservations:
+            totals[r.site, r.sku] = totals.get((r.site, r.sku), 0) + r.quantity
+        done = self._conn.execute(RESERVE_TOGETHER, {
+            "sites": [site for site, _ in totals], "skus": [sku for _, sku in totals],
+            "quantities": list(totals.values())}).rowcount
+        return done, len(totals)
 
     def reservations_of(self, order_id: str) -> list[Reservation]:
         rows = self._conn.execute(RESERVED_FOR_ORDER, {"order_id": order_id}).all()
