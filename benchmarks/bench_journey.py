@@ -56,8 +56,8 @@ from shipshape.worker import Worker
 
 SETUPS = ("sqlite-memory", "postgres-memory", "postgres-nats")
 COLUMNS = ("setup", "orders", "seconds", "orders_per_s", "cpu_ms_per_order", "p50_ms", "p99_ms",
-           "units_per_order",
-           "commits_per_order", "commit_ms", "floor_orders_per_s", "ratio_to_floor")
+           "units_per_order", "commits_per_order", "commit_ms", "floor_orders_per_s",
+           "ratio_to_floor")
 
 
 def wait_for(done: Callable[[], bool], within_s: float, what: str) -> None:
