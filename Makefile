@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	mkdir -p demo && rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	SHIPSHAPE_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/shipshape demo --workdir demo
+	$(BIN)/shipshape simulate --days 1 --orders-per-day 150 --replications 3 --seed 7 \
+	  --store-dir demo/twin --json demo/twin.json --html demo/twin.html
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -40,6 +40,7 @@ from shipshape.cli import (
     relay_cmd,
     returns_cmd,
     sample_cmd,
+    simulate_cmd,
     watch_cmd,
     waves_cmd,
 )
@@ -255,6 +256,7 @@ def tokens_revoke(name: Annotated[str, typer.Argument(help="the tokens' name")])
 app.command("ingest")(intake_cmd.ingest)
 app.command("seed")(sample_cmd.seed)
 app.command("demo")(sample_cmd.demo)
+app.command("simulate")(simulate_cmd.simulate)
 app.command("watch")(watch_cmd.watch)
 app.command("relay")(relay_cmd.relay)
 app.command("worker")(integration_cmd.worker)
