@@ -4,6 +4,9 @@ perfect orders than the legacy one, with intervals over replications."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,7 +28,9 @@ def test_the_same_seed_gives_the_same_figures(tmp_path: Path) -> None:
     again = Plan([(scenario, source)], 1, 11, 1, tmp_path / "b", 40)
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    assert run_one(first, scenario, 1) == run_one(again, scenario, 1)
+    figures, repeated = run_one(first, scenario, 1), run_one(again, scenario, 1)
+    assert figures.pop("elapsed_s") > 0 and repeated.pop("elapsed_s") > 0
+    assert figures == repeated
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +80,25 @@ def test_every_run_leaves_a_shipshape_store_with_the_orders(
     finally:
         container.close()
     assert sum(statuses.values()) >= scenarios["redesigned"]["orders"]["values"][0] * 0.9
+
+
+def test_the_command_writes_its_table_json_and_report(tmp_path: Path) -> None:
+    shipshape = Path(sys.executable).parent / "shipshape"
+    done = subprocess.run(
+        [str(shipshape), "simulate", "--scenario", "legacy", "--orders-per-day", "30",
+         "--seed", "3", "--json", "out.json", "--html", "out.html", "--workers", "1"],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    legacy = result["scenarios"]["legacy"]
+    assert set(FIGURES) <= set(legacy)
+    assert legacy["short_ship_rate"]["low"] is None  # one replication: no interval
+    assert result["orders_per_s"] > 0 and result["elapsed_s"] > 0
+    assert Path(tmp_path / legacy["stores"][0]).is_file()
+    assert "Short-ship rate" in done.stdout
+    assert "<svg" in (tmp_path / "out.html").read_text(encoding="utf-8")
+
+
+FIGURES = ("short_ship_rate", "exceptions_per_1000", "perfect_order_rate",
+           "expedited_freight_cost", "rework_hours", "invoice_corrections",
+           "strategic_on_time_rate")

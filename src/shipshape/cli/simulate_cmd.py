@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,6 +33,9 @@ def simulate(
     = None,
     html_out: Annotated[Path | None, typer.Option(
         "--html", help="write a self-contained HTML report")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=64, help="runs at once, each in its own process (default: one per core, "
+                            "at most 2)")] = None,
     store_dir: Annotated[Path, typer.Option(
         help="where each run's store (a Shipshape SQLite database) goes")] = Path("twin"),
     write: Annotated[tuple[str, Path] | None, typer.Option(
@@ -51,13 +55,13 @@ def simulate(
                                  "file its own `name`", param_hint="--scenario")
     store_dir.mkdir(parents=True, exist_ok=True)
     plan = Plan(loaded, days, seed, replications, store_dir, orders_per_day)
-    result = _run_with_progress(plan)
+    result = _run_with_progress(plan, workers or min(2, os.cpu_count() or 1))
     console.print(comparison_table(result))
     _write(result, json_out, html_out)
     _next_steps(result)
 
 
-def _run_with_progress(plan: Plan) -> dict[str, Any]:
+def _run_with_progress(plan: Plan, workers: int) -> dict[str, Any]:
     columns = (TextColumn("{task.description}"), BarColumn(),
                TextColumn("{task.percentage:>3.0f} %"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
@@ -68,7 +72,7 @@ def _run_with_progress(plan: Plan) -> dict[str, Any]:
         def advance(name: str, replication: int, share: float) -> None:
             progress.update(tasks[(name, replication)], completed=min(share, 1.0))
 
-        result = compare(plan, advance)
+        result = compare(plan, advance, workers)
     return result
 
 
@@ -86,8 +90,10 @@ def comparison_table(result: dict[str, Any]) -> Table:
         cells += [_cell(compared[figure.key], figure.unit, difference=True)
                   for compared in (result.get("differences") or {}).values()]
         table.add_row(figure.label, *cells)
-    table.caption = (f"{sum(s['orders']['mean'] for s in scenarios.values()):,.0f} orders a run "
-                     f"in all; {result['orders_per_s']:.1f} simulated orders/s, "
+    orders = sum(sum(s["orders"]["values"]) for s in scenarios.values())
+    runs = sum(len(s["orders"]["values"]) for s in scenarios.values())
+    table.caption = (f"{orders:,.0f} orders in {runs} runs on {result['workers']} process(es): "
+                     f"{result['orders_per_s']:.1f} simulated orders/s, "
                      f"{result['elapsed_s']:.0f} s")
     return table
 

@@ -14,6 +14,7 @@ from shipshape.adapters.messaging.memory import MemoryBroker, MemoryTransport
 from shipshape.adapters.systems.registry import build_connectors
 from shipshape.bootstrap import Container, LazyTransport, build
 from shipshape.config import ConnectorSettings, Settings, SystemName
+from shipshape.promise_settings import PromiseSettings
 from shipshape.services.delivery.dispatch import dispatch_once
 from shipshape.services.delivery.inbound import take_events
 from shipshape.services.delivery.relay import relay_once
@@ -45,23 +46,24 @@ class SimIds:
         return f"{prefix}_{self._n:020d}"
 
 
-def twin_settings(store: Path) -> Settings:
+def twin_settings(store: Path, transit_days: int) -> Settings:
     """A fresh SQLite store (written without waiting for the disk: a simulation can be run
     again), one partition (the simulation steps one consumer at a time) and connectors that
-    do not retry within a call (the broker's redelivery retries, on simulated time)."""
-    no_retry = ConnectorSettings(kind="simulated", max_attempts=1, first_delay_s=0,
-                                 max_delay_s=0, jitter_s=0)
+    retry as by default but without pausing (a pause would be real time); promises count the
+    world's carrier transit days."""
+    no_pause = ConnectorSettings(kind="simulated", first_delay_s=0, max_delay_s=0, jitter_s=0)
     return Settings(database_url=f"sqlite:///{store}", sqlite_synchronous="OFF",
                     broker_url="", broker_partitions=1,
-                    connectors=dict.fromkeys(SYSTEMS, no_retry))
+                    connectors=dict.fromkeys(SYSTEMS, no_pause),
+                    promise=PromiseSettings(default_transit_days=transit_days))
 
 
 def host(store: Path, start: datetime, now_s: Callable[[], float],
-         systems: Mapping[str, SimulatedSystem]) -> Container:
+         systems: Mapping[str, SimulatedSystem], transit_days: int) -> Container:
     """The engine on `store` (created), on the simulation's clock, with `systems`."""
     for stale in (store, Path(f"{store}-wal"), Path(f"{store}-shm")):
         stale.unlink(missing_ok=True)
-    settings = twin_settings(store)
+    settings = twin_settings(store, transit_days)
     container = build(settings, migrate=True)
     clock = SimClock(start, now_s)
     deps = dataclasses.replace(container.deps, clock=clock, new_id=SimIds())

@@ -63,7 +63,7 @@ class Demand(_Strict):
     lines_max: int = Field(default=4, ge=1, le=50)
     quantity_max: int = Field(default=6, ge=1, le=1000)
     """Each line asks for 1 to quantity_max units."""
-    skus: int = Field(default=150, ge=10, le=5000)
+    skus: int = Field(default=100, ge=10, le=5000)
     popularity_skew: float = Field(default=1.0, ge=0, le=3)
     """Zipf exponent of SKU popularity: 0 every SKU alike, 1 a long tail."""
     spikes: list[Spike] = Field(default_factory=list)
@@ -82,9 +82,9 @@ class Site(_Strict):
     country: str = Field(default="US", pattern=r"^[A-Z]{2}$")
     demand_share: float = Field(gt=0, le=1)
     """Share of the customers that prefer this site (and of the stock it holds)."""
-    stock_days: float = Field(default=1.5, gt=0, le=60)
+    stock_days: float = Field(default=1.2, gt=0, le=60)
     """Stock at the start, and the level replenishment orders up to, in days of the expected
-    demand of each SKU at this site."""
+    demand of each SKU at this site, plus one largest line (`demand.quantity_max`)."""
     replenish_every_hours: float = Field(default=24.0, gt=0, le=24 * 30)
     lead_time_hours: float = Field(default=24.0, ge=0, le=24 * 60)
     """Hours from a replenishment order to its receipt."""
@@ -102,7 +102,7 @@ class Segment(_Strict):
 
 
 class Customers(_Strict):
-    count: int = Field(default=120, ge=3, le=5000)
+    count: int = Field(default=60, ge=3, le=5000)
     segments: list[Segment] = Field(min_length=1)
 
     @field_validator("segments")
@@ -130,7 +130,7 @@ class Warehouse(_Strict):
     """Minutes from a wave's release to the WMS's pick confirmations."""
     pick_accuracy: float = Field(default=0.998, ge=0.5, le=1)
     """Share of picked lines found complete at packing (the rest are one unit short)."""
-    drift_rate: float = Field(default=0.02, ge=0, le=1)
+    drift_rate: float = Field(default=0.03, ge=0, le=1)
     """Share of the stock positions (site x SKU) whose physical stock drifts from the record,
     per day: units lost or found, known only when counted or discovered at pick."""
     drift_units: int = Field(default=4, ge=1, le=10_000)
@@ -144,11 +144,13 @@ class CarrierOutage(Window):
 
 
 class Carriers(_Strict):
-    tender_failure_rate: float = Field(default=0.0, ge=0, le=1)
+    tender_failure_rate: float = Field(default=0.03, ge=0, le=1)
     """Share of tenders a carrier refuses (the next carrier is tried)."""
     transit_days: float = Field(default=1.5, ge=0, le=30)
     late_rate: float = Field(default=0.03, ge=0, le=1)
     """Share of shipments delivered two days after their transit time."""
+    damage_rate: float = Field(default=0.01, ge=0, le=1)
+    """Share of delivered shipments with a unit damaged (customer service credits it)."""
     outages: list[CarrierOutage] = Field(default_factory=list)
 
 
@@ -157,7 +159,7 @@ class SystemOutage(Window):
 
 
 class Integration(_Strict):
-    failure_rate: float = Field(default=0.0, ge=0, le=0.9)
+    failure_rate: float = Field(default=0.01, ge=0, le=0.9)
     """Share of calls to the ERP, WMS and TMS that fail as unavailable (retried)."""
     outages: list[SystemOutage] = Field(default_factory=list)
 
@@ -181,6 +183,10 @@ class Process(_Strict):
     """`batch`: orders wait in the ERP and are reserved every reservation_every_minutes;
     `event`: each order is reserved as it arrives."""
     reservation_every_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
+    counts_before_wave: bool = True
+    """Before each wave the WMS's counts of the positions whose stock drifted reach the record
+    (as far as the record's free stock allows: never below what reservations hold), so intake
+    and the pre-wave check see the shelf; otherwise a drift is found at pick."""
     priority: bool = True
     """Strategic accounts first: in a reservation batch and in customer service's queue."""
     shortages: Literal["desk", "ship_available"] = "desk"

@@ -6,7 +6,8 @@ What an agent does, by case: a partial availability is split across sites where 
 allows it, else its short lines are substituted where the customer allows it, else it waits for
 stock (the engine takes the order again when stock arrives); a short pick is sourced again at a
 site with stock, else it waits; an unknown item's or mispriced line is cancelled; a repeated
-order is rejected. A refused action leaves the case for a later look.
+order is rejected; a damaged delivery is credited. A refused action leaves the case for a
+later look.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ LOOK_EVERY_S = 300.0
 LOOK_AGAIN_S = 4 * 3600.0
 """A case an agent could not resolve is looked at again after this long."""
 WORKED = frozenset({"PARTIAL_AVAILABILITY", "SHORT_PICK", "UNKNOWN_ITEM", "PRICE_MISMATCH",
-                    "DUPLICATE_ORDER"})
+                    "DUPLICATE_ORDER", "DAMAGED_ON_DELIVERY"})
 AGENT = "twin-agent"
 
 
@@ -68,9 +69,7 @@ class CustomerService:
         with self.agents.request(priority=self._rank(case)) as agent:
             yield agent
             yield env.timeout(self._until_shift())
-            minutes = self.rng.expovariate(1 / staff.handling_minutes)
-            yield env.timeout(minutes * 60)
-            self.twin.tally.desk_minutes += minutes
+            yield env.timeout(self.rng.expovariate(1 / staff.handling_minutes) * 60)
             done = self._resolve(case)
         if not done:
             yield env.timeout(LOOK_AGAIN_S)
@@ -87,7 +86,8 @@ class CustomerService:
     def _resolve(self, case: QueuedCase) -> bool:
         tries = {"PARTIAL_AVAILABILITY": self._shortage, "SHORT_PICK": self._short_pick,
                  "UNKNOWN_ITEM": self._cancel_lines, "PRICE_MISMATCH": self._cancel_lines,
-                 "DUPLICATE_ORDER": self._reject}[case.code](case)
+                 "DUPLICATE_ORDER": self._reject,
+                 "DAMAGED_ON_DELIVERY": self._credit}[case.code](case)
         return any(self._act(case, request) for request in tries)
 
     def _act(self, case: QueuedCase, request: CaseAction) -> bool:
@@ -126,6 +126,9 @@ class CustomerService:
 
     def _cancel_lines(self, case: QueuedCase) -> list[CaseAction]:
         return [_action(Action.CANCEL_LINE, line_no=line_no) for line_no in case.line_nos]
+
+    def _credit(self, case: QueuedCase) -> list[CaseAction]:
+        return [_action(Action.CREDIT)]
 
     def _reject(self, case: QueuedCase) -> list[CaseAction]:
         return [_action(Action.REJECT, root_cause="the same order sent twice")]

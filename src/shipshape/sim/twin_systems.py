@@ -63,7 +63,8 @@ def system_settings(scenario: Scenario, system: str, seed: int) -> SimulationSet
                                 "seed": hash_seed(seed, system)}
     if system == "tms":
         knobs |= {"transit_days": scenario.carriers.transit_days, "transit_noise_days": 0.25,
-                  "delivery_late_rate": scenario.carriers.late_rate, "late_days": 2.0}
+                  "delivery_late_rate": scenario.carriers.late_rate, "late_days": 2.0,
+                  "delivery_damage_rate": scenario.carriers.damage_rate}
     if system == "erp":
         knobs["pays_invoices"] = True
     return SimulationSettings.model_validate(knobs)

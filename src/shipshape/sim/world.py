@@ -2,7 +2,7 @@
 
 Orders arrive from the channels and reach intake as the scenario's process says (each as it
 arrives, or in the ERP's batches); the engine's outbox, consumers and inbound events are pumped
-every simulated minute; waves are released on the warehouse's cadence; the warehouse picks
+every simulated 5 minutes; waves are released on the warehouse's cadence; the warehouse picks
 each wave against physical stock (which drifts from the record, found out at pick); stock is
 replenished; customer service works the desk's queue with its staffing and handling times.
 No thread, no sleep: everything happens in simulated time.
@@ -13,9 +13,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +47,14 @@ from shipshape.sim.twin_data import (
 )
 from shipshape.sim.twin_desk import CustomerService
 from shipshape.sim.twin_systems import build_system
+from shipshape.worker import Worker
 
 Process = Generator[simpy.Event, Any, None]
 """A SimPy process."""
 PUMP_EVERY_S = 300.0
 """Simulated seconds between pumps of the engine: the integration's latency."""
 HOUR_S = 3600.0
+RECONCILE_EVERY_S = HOUR_S
 DAY_S = 24 * HOUR_S
 REORDER_AT = 0.5
 """A position is replenished when what is free of it falls below this share of its level."""
@@ -68,11 +71,6 @@ class Tally:
     order_ids: dict[str, str] = field(default_factory=dict)
     """Original orders the engine took: its order id -> external id."""
     orders: int = 0
-    repeats: int = 0
-    refused: int = 0
-    short_picked_lines: int = 0
-    drift_events: int = 0
-    desk_minutes: float = 0.0
 
 
 class Twin:
@@ -91,7 +89,8 @@ class Twin:
         self.systems: dict[str, SimulatedSystem] = {
             name: build_system(name, scenario, seed, self._take_wave, self._now_s, self._clock)
             for name in SYSTEMS}
-        self.container: Container = host(store, self.start, self._now_s, self.systems)
+        self.container: Container = host(store, self.start, self._now_s, self.systems,
+                                         math.ceil(scenario.carriers.transit_days))
         self.pump = Pump(self.container, self.systems)
         self.desk = CustomerService(self)
         self._pick_rng = streams(seed, "picking")
@@ -100,7 +99,7 @@ class Twin:
         return float(self.env.now)
 
     def _clock(self) -> datetime:
-        return self.container.deps.clock.now() if hasattr(self, "container") else self.start
+        return self.start + timedelta(seconds=self.env.now)
 
     @property
     def horizon_s(self) -> float:
@@ -120,6 +119,8 @@ class Twin:
                                     functools.partial(self._replenish, site.id)))
         env.process(self._drift())
         env.process(self.desk.run())
+        for interval_s, sweep in self._sweeps():
+            env.process(self._every(interval_s, sweep))
         if on_hour is not None:
             env.process(self._every(HOUR_S, lambda: on_hour(env.now / self.horizon_s)))
         env.run(until=self.horizon_s)
@@ -128,6 +129,17 @@ class Twin:
 
     def close(self) -> None:
         self.container.close()
+
+    def _sweeps(self) -> list[tuple[float, Callable[[], None]]]:
+        """What `shipshape worker` does on its timers, on simulated time (at most as often as
+        the engine is pumped): escalation and promise sweeps as configured, reconciliation
+        every simulated hour. A sweep configured off (0) stays off."""
+        worker, settings = Worker(self.container), self.container.settings
+        sweeps = [(settings.desk.escalation_interval_s, worker.sweep_escalations),
+                  (settings.promise.sweep_interval_s, worker.sweep_promises),
+                  (RECONCILE_EVERY_S, worker.reconcile)]
+        return [(max(interval_s, PUMP_EVERY_S), sweep) for interval_s, sweep in sweeps
+                if interval_s > 0]
 
     def _every(self, interval_s: float, action: Callable[[], object]) -> Process:
         while True:
@@ -155,7 +167,6 @@ class Twin:
 
     def _count_arrival(self, arrival: Arrival) -> None:
         if arrival.repeat_of is not None:
-            self.tally.repeats += 1
             return
         self.tally.orders += 1
         self.tally.ordered_units[arrival.draft.external_id] = arrival.units
@@ -176,15 +187,16 @@ class Twin:
                 return
         result = submit_order(self.container.deps, SubmitOrder(draft))
         order_id = result.body.get("order_id")
-        if not isinstance(order_id, str):
-            self.tally.refused += 1
-        elif arrival.repeat_of is None:
+        if isinstance(order_id, str) and arrival.repeat_of is None:
             self.tally.order_ids[order_id] = draft.external_id
 
     def _home_site(self, draft: OrderDraft) -> str:
         return next(c.site for c in self.world.customers if c.id == draft.customer_id)
 
     def _wave(self) -> None:
+        if self.scenario.process.counts_before_wave:
+            for key in sorted(self.unrecorded):
+                self._count(key)
         release_due_waves(self.container.deps, self.container.settings.wave_limit)
         self.pump()
 
@@ -215,22 +227,23 @@ class Twin:
         picked = min(wanted, self.physical.get(key, 0))
         if picked < wanted:
             found_short.add(key)
-        self.physical[key] = self.physical.get(key, 0) - picked
         if picked and self._pick_rng.random() > self.scenario.warehouse.pick_accuracy:
-            picked -= 1
-        if picked < wanted:
-            self.tally.short_picked_lines += 1
+            picked -= 1  # a unit missed at packing: it stays on the shelf, the record keeps it
+        self.physical[key] = self.physical.get(key, 0) - picked
         return {"line_no": line.get("line_no"), "quantity": picked}
 
     def _count(self, key: tuple[str, str]) -> None:
-        """The shelf came up short: the WMS counts it and the record learns the drift, as far
-        as the record's free stock allows (reservations it still holds are not taken)."""
+        """The WMS counts a position (at a short pick, or before a wave) and the record learns
+        its drift, as far as the record's free stock allows: what reservations hold is not
+        taken, and the rest waits for a later count."""
         drift = self.unrecorded.pop(key, 0)
         free = (free_by_site(self.container.engine, key[1]) or {}).get(key[0], 0)
         change = max(drift, -free)
+        if drift != change:
+            self.unrecorded[key] = drift - change
         if change:
             md.adjust(self.container.deps, md.StockMovement(key[0], key[1], change,
-                                                            reason="cycle count at pick"))
+                                                            reason="cycle count"))
 
     def _drift(self) -> Process:
         """Physical stock lost or found, unknown to the record until counted."""
@@ -249,7 +262,6 @@ class Twin:
                                                               self.physical[key])
             self.physical[key] += change
             self.unrecorded[key] = self.unrecorded.get(key, 0) + change
-            self.tally.drift_events += 1
 
     def _replenish(self, site_id: str) -> None:
         site = next(s for s in self.scenario.sites if s.id == site_id)
