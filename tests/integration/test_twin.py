@@ -19,7 +19,7 @@ ORDERS_PER_DAY = 100
 
 def small(name: str) -> tuple[Scenario, str]:
     scenario, source = load_scenario(name)
-    return scenario.model_copy(update={"drain_days": 1.5}), source
+    return scenario.model_copy(update={"drain_days": 1.0}), source
 
 
 def test_the_same_seed_gives_the_same_figures(tmp_path: Path) -> None:

@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from shipshape.sim.report import FIGURES, format_difference, format_figure, html_report
-from shipshape.sim.run import Plan, compare
 from shipshape.sim.scenario import BUILT_IN, load_scenario, write_scenario
+
+if TYPE_CHECKING:
+    from shipshape.sim.run import Plan
 
 console = Console()
 
@@ -53,6 +54,8 @@ def simulate(
     if len(set(names)) < len(names):
         raise typer.BadParameter(f"two scenarios share a name ({', '.join(names)}): give each "
                                  "file its own `name`", param_hint="--scenario")
+    from shipshape.sim.run import Plan  # the engine, SimPy and scipy: only when a twin runs
+
     store_dir.mkdir(parents=True, exist_ok=True)
     plan = Plan(loaded, days, seed, replications, store_dir, orders_per_day)
     result = _run_with_progress(plan, workers or min(2, os.cpu_count() or 1))
@@ -62,6 +65,8 @@ def simulate(
 
 
 def _run_with_progress(plan: Plan, workers: int) -> dict[str, Any]:
+    from shipshape.sim.run import compare
+
     columns = (TextColumn("{task.description}"), BarColumn(),
                TextColumn("{task.percentage:>3.0f} %"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
@@ -77,6 +82,8 @@ def _run_with_progress(plan: Plan, workers: int) -> dict[str, Any]:
 
 
 def comparison_table(result: dict[str, Any]) -> Table:
+    from shipshape.sim.report import FIGURES
+
     scenarios = result["scenarios"]
     table = Table(title=f"{result['days']} simulated day(s), seed {result['seed']}, "
                         f"{result['replications']} replication(s): mean (95 % interval)")
@@ -99,6 +106,8 @@ def comparison_table(result: dict[str, Any]) -> Table:
 
 
 def _cell(stat: dict[str, Any], unit: str, difference: bool = False) -> str:
+    from shipshape.sim.report import format_difference, format_figure
+
     show = format_difference if difference else format_figure
     text = show(stat["mean"], unit)
     if stat.get("low") is None:
@@ -111,6 +120,8 @@ def _write(result: dict[str, Any], json_out: Path | None, html_out: Path | None)
         json_out.write_text(json.dumps(result, indent=2), encoding="utf-8")
         console.print(f"JSON: {json_out}")
     if html_out is not None:
+        from shipshape.sim.report import html_report
+
         html_out.write_text(html_report(result), encoding="utf-8")
         console.print(f"report: {html_out} (self-contained: open it in any browser)")
 
