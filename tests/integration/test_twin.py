@@ -14,7 +14,7 @@ import pytest
 from shipshape.sim.run import Plan, compare, run_one
 from shipshape.sim.scenario import Scenario, load_scenario
 
-ORDERS_PER_DAY = 100
+ORDERS_PER_DAY = 80
 
 
 def small(name: str) -> tuple[Scenario, str]:
@@ -24,8 +24,8 @@ def small(name: str) -> tuple[Scenario, str]:
 
 def test_the_same_seed_gives_the_same_figures(tmp_path: Path) -> None:
     scenario, source = small("redesigned")
-    first = Plan([(scenario, source)], 1, 11, 1, tmp_path / "a", 40)
-    again = Plan([(scenario, source)], 1, 11, 1, tmp_path / "b", 40)
+    first = Plan([(scenario, source)], 1, 11, 1, tmp_path / "a", 20)
+    again = Plan([(scenario, source)], 1, 11, 1, tmp_path / "b", 20)
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     figures, repeated = run_one(first, scenario, 1), run_one(again, scenario, 1)

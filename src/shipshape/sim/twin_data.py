@@ -11,7 +11,7 @@ import bisect
 import itertools
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -80,10 +80,13 @@ def _customers(scenario: Scenario, rng: random.Random) -> tuple[TwinCustomer, ..
     return tuple(customers)
 
 
-def masterdata(scenario: Scenario, world: World) -> dict[str, list[Record]]:
-    """The master data in the bulk file's shape (`shipshape masterdata load`)."""
-    sites: list[Record] = [{"id": s.id, "name": f"{s.id} distribution centre", "country": s.country,
-              "postal_code": "00000"} for s in scenario.sites]
+def masterdata(scenario: Scenario, world: World,
+               priced: Collection[tuple[str, str]]) -> dict[str, list[Record]]:
+    """The master data in the bulk file's shape (`shipshape load`), with contract prices for
+    the (customer, SKU) pairs of `priced`: loading every pair would cost more than the run."""
+    sites: list[Record] = [{"id": s.id, "name": f"{s.id} distribution centre",
+                            "country": s.country, "postal_code": "00000"}
+                           for s in scenario.sites]
     customers = [{"id": c.id, "name": f"Customer {c.id}", "active": True,
                   "segment": c.segment.name, "priority": c.segment.priority,
                   "credit_limit": "100000000.00", "credit_hold": False, "payment_terms": "NET30",
@@ -93,11 +96,23 @@ def masterdata(scenario: Scenario, world: World) -> dict[str, list[Record]]:
     items = [{"sku": sku, "description": f"Item {sku}", "gtin": _gtin(n), "active": True,
               "uom": "EA", "weight_kg": "1.000", "hazmat": False, "lot_controlled": False,
               "substitutes": [_partner(world.skus, n)]} for n, sku in enumerate(world.skus)]
-    prices: list[Record] = [{"customer_id": c.id, "sku": sku, "unit_price": str(world.prices[sku]),
-               "currency": scenario.costs.currency, "tolerance_pct": "2.0"}
-              for c in world.customers for sku in world.skus]
+    prices: list[Record] = [{"customer_id": customer, "sku": sku,
+                             "unit_price": str(world.prices[sku]),
+                             "currency": scenario.costs.currency, "tolerance_pct": "2.0"}
+                            for customer, sku in sorted(priced)]
     return {"sites": sites, "customers": customers, "items": items, "prices": prices,
             "carriers": [dict(c) for c in CARRIERS], "receipts": []}
+
+
+def priced_pairs(world: World, stream: Collection[Arrival]) -> set[tuple[str, str]]:
+    """The (customer, SKU) pairs the orders ask for, and their substitutes."""
+    pairs = set()
+    for arrival in stream:
+        for line in arrival.draft.lines:
+            if line.sku in world.prices:
+                pairs |= {(arrival.draft.customer_id, line.sku),
+                          (arrival.draft.customer_id, partner_of(world, line.sku))}
+    return pairs
 
 
 def _partner(skus: tuple[str, ...], n: int) -> str:

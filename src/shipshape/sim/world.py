@@ -41,6 +41,7 @@ from shipshape.sim.twin_data import (
     arrivals,
     build_world,
     masterdata,
+    priced_pairs,
     start_stock,
     streams,
     target_level,
@@ -106,9 +107,10 @@ class Twin:
         return (self.days + self.scenario.drain_days) * DAY_S
 
     def run(self, on_hour: Callable[[float], None] | None = None) -> Tally:
-        self._load_masterdata()
+        stream = arrivals(self.scenario, self.world, self.seed, self.days)
+        self._load_masterdata(priced_pairs(self.world, stream))
         env = self.env
-        env.process(self._orders(arrivals(self.scenario, self.world, self.seed, self.days)))
+        env.process(self._orders(stream))
         if self.scenario.process.reservation == "batch":
             env.process(self._every(self.scenario.process.reservation_every_minutes * 60,
                                     self._reserve_batch))
@@ -146,9 +148,10 @@ class Twin:
             yield self.env.timeout(interval_s)
             action()
 
-    def _load_masterdata(self) -> None:
+    def _load_masterdata(self, priced: set[tuple[str, str]]) -> None:
         path = self.store.with_suffix(".masterdata.json")
-        path.write_text(json.dumps(masterdata(self.scenario, self.world)), encoding="utf-8")
+        path.write_text(json.dumps(masterdata(self.scenario, self.world, priced)),
+                        encoding="utf-8")
         data = read_masterdata(path)
         receipts = [md.StockMovement(site, sku, units, reason="opening stock")
                     for (site, sku), units in self.physical.items() if units > 0]
