@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -127,12 +128,25 @@ def _write(result: dict[str, Any], json_out: Path | None, html_out: Path | None)
 
 
 def _next_steps(result: dict[str, Any]) -> None:
-    stores = [store for s in result["scenarios"].values() for store in s["stores"]]
-    example = stores[-1]
-    console.print("each run's store is a Shipshape database; to look at one in the console and "
-                  "the KPI dashboard:", soft_wrap=True)
-    console.print(f"  [bold]SHIPSHAPE_DATABASE_URL=sqlite:///{example} .venv/bin/shipshape "
-                  "tokens create --role admin --name me[/]", soft_wrap=True)
-    console.print(f"  [bold]SHIPSHAPE_DATABASE_URL=sqlite:///{example} .venv/bin/shipshape "
-                  "serve[/]  then open http://127.0.0.1:8000/console (the KPI dashboard: "
-                  "/console/dashboard)", soft_wrap=True)
+    name, scenario = list(result["scenarios"].items())[-1]
+    env = f"SHIPSHAPE_DATABASE_URL=sqlite:///{scenario['stores'][-1]}"
+    period = scenario["period"]
+    console.print(f"each run's store is a Shipshape database; {name}'s last run, for example:",
+                  soft_wrap=True)
+    for command, what in (
+            ("tokens create --role admin --name me", "a token for the console"),
+            ("serve", f"then http://127.0.0.1:8000/console; {_dashboard(period['from'])}"),
+            (f"kpis --from {period['from']} --to {period['to']}",
+             "the KPIs of the simulated days")):
+        console.print(f"  [bold]{env} .venv/bin/shipshape {command}[/]  ({what})",
+                      soft_wrap=True)
+
+
+def _dashboard(first_day: str) -> str:
+    """Where the console's dashboard, which counts days back from today, shows the run."""
+    from shipshape.console.kpi_view import MAX_DAYS  # NiceGUI: only when a twin has run
+
+    days = (date.today() - date.fromisoformat(first_day)).days + 1
+    if not 1 <= days <= MAX_DAYS:
+        return "its dashboard counts back from today and cannot reach these days"
+    return f"the KPI dashboard: /console/dashboard?days={days}"

@@ -90,7 +90,10 @@ def compare(plan: Plan, progress: Progress | None = None, workers: int = 1) -> d
 def _scenario(plan: Plan, scenario: Scenario, source: str, runs: list[Figures]
               ) -> dict[str, Any]:
     busy = sum(_value(f, "elapsed_s") for f in runs)
-    return {"description": scenario.description, "source": source, **summary(runs),
+    last_day = scenario.start + timedelta(days=math.ceil(plan.days + scenario.drain_days) - 1)
+    return {"description": scenario.description, "source": source,
+            "period": {"from": scenario.start.isoformat(), "to": last_day.isoformat()},
+            **summary(runs),
             "orders_per_s": sum(_value(f, "orders") for f in runs) / busy, "elapsed_s": busy,
             "stores": [str(store_of(plan, scenario, r))
                        for r in range(1, plan.replications + 1)]}
