@@ -58,14 +58,13 @@ def twin_settings(store: Path, transit_days: int) -> Settings:
                     promise=PromiseSettings(default_transit_days=transit_days))
 
 
-def host(store: Path, start: datetime, now_s: Callable[[], float],
+def host(store: Path, clock: SimClock, now_s: Callable[[], float],
          systems: Mapping[str, SimulatedSystem], transit_days: int) -> Container:
     """The engine on `store` (created), on the simulation's clock, with `systems`."""
     for stale in (store, Path(f"{store}-wal"), Path(f"{store}-shm")):
         stale.unlink(missing_ok=True)
     settings = twin_settings(store, transit_days)
     container = build(settings, migrate=True)
-    clock = SimClock(start, now_s)
     deps = dataclasses.replace(container.deps, clock=clock, new_id=SimIds())
     subjects = (f"{settings.broker_subject_prefix}.>",)
     transport = LazyTransport(lambda: MemoryTransport(MemoryBroker(subjects=subjects,

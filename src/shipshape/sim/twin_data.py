@@ -46,6 +46,8 @@ class World:
     popularity: tuple[float, ...]
     """Cumulative weights of `skus`."""
     prices: dict[str, Decimal]
+    site_of: dict[str, str]
+    """Customer id -> the site it prefers."""
 
     def daily_units(self, scenario: Scenario, sku_index: int) -> float:
         demand = scenario.demand
@@ -63,7 +65,8 @@ def build_world(scenario: Scenario, seed: int) -> World:
     weights = [1 / (rank ** scenario.demand.popularity_skew) for rank in range(1, count + 1)]
     cumulative = tuple(itertools.accumulate(weights))
     prices = {sku: Decimal(rng.randrange(200, 20000)) / 100 for sku in skus}
-    return World(_customers(scenario, rng), skus, cumulative, prices)
+    customers = _customers(scenario, rng)
+    return World(customers, skus, cumulative, prices, {c.id: c.site for c in customers})
 
 
 def _customers(scenario: Scenario, rng: random.Random) -> tuple[TwinCustomer, ...]:

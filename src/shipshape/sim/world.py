@@ -16,7 +16,7 @@ import json
 import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from shipshape.services import masterdata as md
 from shipshape.services.intake import SubmitOrder, submit_order
 from shipshape.services.ports.connectors import Payload
 from shipshape.services.release import release_due_waves
-from shipshape.sim.engine_host import SYSTEMS, Pump, host
+from shipshape.sim.engine_host import SYSTEMS, Pump, SimClock, host
 from shipshape.sim.scenario import Scenario
 from shipshape.sim.systems.system import SimulatedSystem
 from shipshape.sim.twin_data import (
@@ -81,6 +81,7 @@ class Twin:
         self.scenario, self.seed, self.days, self.store = scenario, seed, days, store
         self.env = simpy.Environment()
         self.start = datetime.combine(scenario.start, time(), UTC)
+        self.clock = SimClock(self.start, self._now_s)
         self.world: World = build_world(scenario, seed)
         self.tally = Tally()
         self.physical: dict[tuple[str, str], int] = start_stock(scenario, self.world)
@@ -88,9 +89,10 @@ class Twin:
         self.on_order: dict[tuple[str, str], int] = {}
         self.erp_queue: list[Arrival] = []
         self.systems: dict[str, SimulatedSystem] = {
-            name: build_system(name, scenario, seed, self._take_wave, self._now_s, self._clock)
+            name: build_system(name, scenario, seed, self._take_wave, self._now_s,
+                               self.clock.now)
             for name in SYSTEMS}
-        self.container: Container = host(store, self.start, self._now_s, self.systems,
+        self.container: Container = host(store, self.clock, self._now_s, self.systems,
                                          math.ceil(scenario.carriers.transit_days))
         self.pump = Pump(self.container, self.systems)
         self.desk = CustomerService(self)
@@ -98,9 +100,6 @@ class Twin:
 
     def _now_s(self) -> float:
         return float(self.env.now)
-
-    def _clock(self) -> datetime:
-        return self.start + timedelta(seconds=self.env.now)
 
     @property
     def horizon_s(self) -> float:
@@ -194,7 +193,7 @@ class Twin:
             self.tally.order_ids[order_id] = draft.external_id
 
     def _home_site(self, draft: OrderDraft) -> str:
-        return next(c.site for c in self.world.customers if c.id == draft.customer_id)
+        return self.world.site_of[draft.customer_id]
 
     def _wave(self) -> None:
         if self.scenario.process.counts_before_wave:
@@ -218,7 +217,7 @@ class Twin:
                      for line in (listed if isinstance(listed, list) else [])
                      if isinstance(line, dict)]
             wms.emit("pick_confirmed", {"order_id": order["order_id"], "site": site,
-                                        "lines": lines}, self._clock())
+                                        "lines": lines}, self.clock.now())
         self.pump()
         for key in sorted(found_short):
             self._count(key)
