@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -63,7 +64,17 @@ def line_deleted(world: World, journey: Journey, open_order: str) -> list[tuple[
 
 def value_changed(world: World, journey: Journey, open_order: str) -> list[tuple[int, str]]:
     execute(world, update(t.orders).where(t.orders.c.id == open_order).values(value="41.00"))
-    return [(1, f"order {open_order}")]
+    return [(1, f"order {open_order}"), (8, "customer C1")]
+
+
+def exposure_counted_twice(world: World, journey: Journey,
+                           open_order: str) -> list[tuple[int, str]]:
+    ce = t.credit_exposure.c
+    with world.container.engine.connect() as conn:
+        stored = conn.execute(select(ce.open_value).where(ce.customer_id == "C1")).scalar_one()
+    execute(world, update(t.credit_exposure).where(ce.customer_id == "C1")
+            .values(open_value=2 * Decimal(stored)))
+    return [(8, "customer C1")]
 
 
 def picked_too_much(world: World, journey: Journey, open_order: str) -> list[tuple[int, str]]:
@@ -106,7 +117,8 @@ def shipment_lost(world: World, journey: Journey, open_order: str) -> list[tuple
 
 @pytest.mark.parametrize("defect", [
     line_deleted, value_changed, picked_too_much, reservation_changed, movement_removed,
-    invoice_deleted, invoice_doubled, shipment_lost], ids=lambda d: d.__name__)
+    invoice_deleted, invoice_doubled, shipment_lost, exposure_counted_twice],
+    ids=lambda d: d.__name__)
 def test_each_defect_breaks_exactly_its_condition(make_world: Any, defect: Defect) -> None:
     world = make_world({("DAL", "SKU1"): 100, ("DAL", "SKU2"): 100})
     journey, open_order = store(world)

@@ -57,6 +57,8 @@ SAMPLES = [
         warn("PAST_SHIP_DATE", Kind.DATA_QUALITY, Team.CUSTOMER_SERVICE, "late"))),
            {"rule_version", "findings"}),
     Sample(cat.StockReserved(**ON_ORDER, reservations=RES), {"reservations"}),
+    Sample(cat.StockReleased(**ON_ORDER, reservations=RES, reason="count"),
+           {"reservations", "reason"}),
     Sample(cat.OrderAccepted(**ON_ORDER, from_status="received", to_status="accepted", blocking=()),
            {"from", "to", "blocking"}),
     Sample(cat.OrderHeld(**ON_ORDER, from_status="received", to_status="held",

@@ -16,6 +16,8 @@ between tables whatever happened, so that a violation points at a bug or a hand-
    settling its dispute, received and not credited on it), and the credit note it names
    credits exactly those units. Quarantined and scrapped stock is the sum of its `quarantine`
    and `scrap` movements (check 4's on hand leaves them out).
+8. A customer's open exposure is the value of its orders that were accepted and are neither
+   cancelled nor closed (a hold after acceptance keeps the order's credit).
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ from decimal import Decimal
 LINE_COUNT, LINE_QUANTITIES, ONE_INVOICE, STOCK_LEDGER, SHIPPED_EVERYWHERE = 1, 2, 3, 4, 5
 DELIVERY = 6
 RETURNS = 7
+EXPOSURE = 8
 CHECK_NAMES = {LINE_COUNT: "order lines and value", LINE_QUANTITIES: "line quantities",
                ONE_INVOICE: "one invoice per shipment", STOCK_LEDGER: "stock ledger",
                SHIPPED_EVERYWHERE: "shipped from every picking site",
-               DELIVERY: "events delivered", RETURNS: "returns within shipped and credited"}
+               DELIVERY: "events delivered", RETURNS: "returns within shipped and credited",
+               EXPOSURE: "credit exposure"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,3 +247,19 @@ def return_violations(tallies: Iterable[ReturnTally],
                                        f"credits {c.note_quantity} of the line, the returns "
                                        f"naming it {noted[key]}"))
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureTally:
+    """A customer's stored open exposure beside the value of its orders that count towards it."""
+
+    customer_id: str
+    stored: Decimal
+    counted: Decimal
+
+
+def exposure_violations(tallies: Iterable[ExposureTally]) -> list[Violation]:
+    return [Violation(EXPOSURE, f"customer {t.customer_id}",
+                      f"open exposure {t.stored}, but its accepted orders not yet cancelled or "
+                      f"closed are worth {t.counted}")
+            for t in tallies if t.stored != t.counted]

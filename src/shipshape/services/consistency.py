@@ -17,4 +17,5 @@ def check_consistency(deps: Deps) -> list[cs.Violation]:
                 *cs.stock_violations(q.stock_tallies()),
                 *cs.shipment_violations(q.order_sites()),
                 *cs.held_violations(q.held_tallies()),
+                *cs.exposure_violations(q.exposure_tallies()),
                 *cs.return_violations(q.return_tallies(), q.return_credits())]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from shipshape.domain import desk
@@ -19,6 +20,7 @@ from shipshape.domain.catalogue import (
     ControlsEvaluated,
     DomainEvent,
     OrderAccepted,
+    StockReleased,
     StockReserved,
 )
 from shipshape.domain.catalogue.parts import reservation_json
@@ -37,6 +39,8 @@ from shipshape.services.risk import risk_events
 
 if TYPE_CHECKING:
     from shipshape.services.desk import CaseAction
+
+DECIDED_AGAIN = "decided_again"
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +155,7 @@ def _close_only(deps: Deps, uow: UnitOfWork, case: ExceptionCase,
 def take_again(deps: Deps, uow: UnitOfWork, order: OrderToPick, consent: Consent) -> Outcome:
     """Decide the held `order` again with `consent`; accept and reserve it, or refuse."""
     now = deps.clock.now()
+    given_back = _give_back(uow, order, now)
     draft = _draft_of(order)
     decision = decide(deps, uow, draft, now, consent)
     if decision.blocked:
@@ -163,6 +168,7 @@ def take_again(deps: Deps, uow: UnitOfWork, order: OrderToPick, consent: Consent
     uow.orders.set_status(order.id, OrderStatus.ACCEPTED, now)
     uow.orders.add_findings(order.id, decision.findings, now)
     events: list[DomainEvent] = [
+        *given_back,
         *risk_events(order.id, decision.risk, RiskStage.CAPTURE, deps.rules.version,
                      decision.findings, now),
         ControlsEvaluated(occurred_at=now, order_id=order.id, rule_version=deps.rules.version,
@@ -176,6 +182,21 @@ def take_again(deps: Deps, uow: UnitOfWork, order: OrderToPick, consent: Consent
         "order_id": order.id, "status": OrderStatus.ACCEPTED.value,
         "reservations": [reservation_json(r) for r in decision.reservations]}
     return Outcome(True, body, tuple(events))
+
+
+def _give_back(uow: UnitOfWork, order: OrderToPick, now: datetime) -> list[DomainEvent]:
+    """An order held after it was accepted still counts towards its customer's exposure and
+    may still hold stock (a hold pauses it): both are given back first, so that it is
+    credit-checked and allocated afresh, its own stock free to it, and never counted twice."""
+    if not uow.changes.was_accepted(order.id):  # held at intake: it holds neither
+        return []
+    uow.credit.add_exposure(order.customer_id, -order.value)
+    held = tuple(uow.inventory.reservations_of(order.id))
+    if not held:
+        return []
+    uow.inventory.unreserve(order.id, held, now)
+    return [StockReleased(occurred_at=now, order_id=order.id, reservations=held,
+                          reason=DECIDED_AGAIN)]
 
 
 def refusal(order_id: str, decision: Decision) -> str:

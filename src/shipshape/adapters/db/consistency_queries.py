@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Select, func, select
 
 from shipshape.adapters.db import tables as t
 from shipshape.domain import consistency as cs
-from shipshape.domain.catalogue import OrderAmended, OrderReceived
+from shipshape.domain.catalogue import OrderAccepted, OrderAmended, OrderReceived
 from shipshape.domain.invoicing import InvoiceKind, InvoiceStatus
 from shipshape.domain.orders import OrderStatus
 from shipshape.domain.returns import HELD_KINDS, LIVE
@@ -127,6 +127,22 @@ def held_tallies(conn: Connection) -> list[cs.HeldTally]:
             for site, sku in keys]
 
 
+def exposure_tallies(conn: Connection) -> list[cs.ExposureTally]:
+    """Per customer: the stored open exposure, and the value of its accepted orders not yet
+    cancelled or closed."""
+    o, e, ce = t.orders.c, t.order_events.c, t.credit_exposure.c
+    ended = [OrderStatus.CANCELLED.value, OrderStatus.CLOSED.value]
+    accepted = select(e.order_id).where(e.type == OrderAccepted.TYPE)
+    counted: dict[str, Decimal] = {}
+    for customer_id, value in conn.execute(select(o.customer_id, o.value).where(
+            o.status.not_in(ended), o.id.in_(accepted))):
+        counted[customer_id] = counted.get(customer_id, Decimal(0)) + Decimal(value)
+    stored = {customer_id: Decimal(value) for customer_id, value in conn.execute(
+        select(ce.customer_id, ce.open_value))}
+    return [cs.ExposureTally(c, stored.get(c, Decimal(0)), counted.get(c, Decimal(0)))
+            for c in sorted(set(stored) | set(counted))]
+
+
 def return_tallies(conn: Connection) -> list[cs.ReturnTally]:
     """Per shipment line that live returns name: shipped, authorised, received."""
     rt, rl, sl, sh = t.returns.c, t.return_lines.c, t.shipment_lines.c, t.shipments.c
@@ -205,6 +221,9 @@ class SqlConsistency:
 
     def held_tallies(self) -> list[cs.HeldTally]:
         return held_tallies(self._conn)
+
+    def exposure_tallies(self) -> list[cs.ExposureTally]:
+        return exposure_tallies(self._conn)
 
     def return_tallies(self) -> list[cs.ReturnTally]:
         return return_tallies(self._conn)

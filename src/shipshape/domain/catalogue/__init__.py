@@ -24,6 +24,7 @@ from shipshape.domain.catalogue.capture import (
     OrderAccepted,
     OrderHeld,
     OrderReceived,
+    StockReleased,
     StockReserved,
 )
 from shipshape.domain.catalogue.changes import OrderAmended, OrderCancelled, OrderStatusChanged
@@ -163,6 +164,7 @@ __all__ = [
     "ShortPickResourced",
     "SitePicks",
     "SiteQuantity",
+    "StockReleased",
     "StockReserved",
     "SystemCalled",
     "SystemEventReceived",

@@ -90,6 +90,28 @@ class StockReserved(OrderEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StockReleased(OrderEvent):
+    """The order gave back these reservations: a count found less on the shelf than was
+    reserved there (`reason` `count`), or the desk takes a held order again and it is allocated
+    afresh (`reason` `decided_again`)."""
+
+    TYPE = "StockReleased"
+    OBJECT_TYPES = (ORDER, LINE, RESERVATION, SITE)
+
+    reservations: tuple[Reservation, ...]
+    reason: str
+
+    def payload(self) -> dict[str, object]:
+        return {"reservations": [reservation_json(r) for r in self.reservations],
+                "reason": self.reason}
+
+    @classmethod
+    def links(cls, stream: str, data: Mapping[str, object]) -> tuple[ObjectRef, ...]:
+        return unique(order_ref(stream),
+                      reservation_links(stream, data.get("reservations"), "released"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class _Decided(OrderEvent):
     """Intake's decision: the order moved from received to accepted or held."""
 

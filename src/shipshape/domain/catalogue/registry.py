@@ -32,7 +32,8 @@ from shipshape.domain.catalogue.base import DomainEvent, ObjectRef, order_ref
 CATALOGUE: Mapping[str, type[DomainEvent]] = MappingProxyType({
     cls.TYPE: cls for cls in (
         capture.OrderReceived, capture.ControlsEvaluated, capture.StockReserved,
-        capture.OrderAccepted, capture.OrderHeld, capture.DuplicateOrderReceived,
+        capture.StockReleased, capture.OrderAccepted, capture.OrderHeld,
+        capture.DuplicateOrderReceived,
         capture.ExceptionOpened, capture.ExceptionRecurred,
         desk.ExceptionAssigned, desk.ExceptionPaused, desk.ExceptionResumed,
         desk.ExceptionEscalated, desk.ExceptionActed, desk.ExceptionResolved,
