@@ -2,7 +2,9 @@
 
 The model knows the desk's rule that stock arriving takes the orders held for it: after a
 receipt or a positive adjustment, every held order with a line of that SKU, oldest first, is
-taken when the stock now allows it."""
+taken when the stock now allows it. And the rule of counts: a count below what is reserved makes
+the newest orders holding the SKU at the site give back their stock and wait held, until what
+is left covers the rest; only a count below zero is refused."""
 
 from __future__ import annotations
 
@@ -47,6 +49,9 @@ class LedgerMachine(RuleBasedStateMachine):
         self.orders = 0
         self.held: list[tuple[str, list[tuple[str, int]]]] = []
         """Orders held for stock, oldest first: (order id, lines)."""
+        self.holding: dict[str, tuple[int, list[tuple[str, int]], list[dict[str, Any]]]] = {}
+        """Accepted orders: (the order's number, its lines, its reservations)."""
+        self.numbers: dict[str, int] = {}
 
     def teardown(self) -> None:
         self.container.close()
@@ -74,7 +79,8 @@ class LedgerMachine(RuleBasedStateMachine):
           quantity=st.one_of(st.integers(-30, -1), st.integers(1, 30)))
     def adjust(self, site: str, sku: str, quantity: int) -> None:
         movement = md.StockMovement(site, sku, quantity, reason="count")
-        if self.movements[(site, sku)] + quantity < self.reserved[(site, sku)]:
+        key = (site, sku)
+        if self.movements[key] + quantity < 0:
             event("adjustment refused")
             before = self.stock()
             with pytest.raises(InvalidInput):
@@ -82,9 +88,24 @@ class LedgerMachine(RuleBasedStateMachine):
             assert self.stock() == before
             return
         md.adjust(self.container.deps, movement)
-        self.movements[(site, sku)] += quantity
+        self.movements[key] += quantity
         if quantity > 0:
             self.take_waiting(sku)
+        self.give_way(key)
+
+    def give_way(self, key: Key) -> None:
+        newest_first = sorted(self.holding.items(), key=lambda kv: -kv[1][0])
+        for order_id, (_, lines, reservations) in newest_first:
+            if self.reserved[key] <= self.movements[key]:
+                return
+            if any((r["site_id"], r["sku"]) == key for r in reservations):
+                event("order gave way to a count")
+                for r in reservations:
+                    self.reserved[(r["site_id"], r["sku"])] -= r["quantity"]
+                del self.holding[order_id]
+                self.held.append((order_id, lines))
+                stored = order_detail(self.container.engine, order_id)
+                assert stored is not None and stored["status"] == "held"
 
     def take_waiting(self, sku: str) -> None:
         still: list[tuple[str, list[tuple[str, int]]]] = []
@@ -94,13 +115,15 @@ class LedgerMachine(RuleBasedStateMachine):
             if sku in {s for s, _ in lines} and self.stock_allows(lines):
                 event("held order taken when stock arrived")
                 assert stored["status"] == "accepted"
-                self.add_reserved(stored["reservations"])
+                self.accepted(order_id, lines, stored["reservations"])
             else:
                 assert stored["status"] == "held"
                 still.append((order_id, lines))
         self.held = still
 
-    def add_reserved(self, reservations: list[dict[str, Any]]) -> None:
+    def accepted(self, order_id: str, lines: list[tuple[str, int]],
+                 reservations: list[dict[str, Any]]) -> None:
+        self.holding[order_id] = (self.numbers[order_id], lines, reservations)
         for r in reservations:
             self.reserved[(r["site_id"], r["sku"])] += r["quantity"]
 
@@ -114,6 +137,7 @@ class LedgerMachine(RuleBasedStateMachine):
                               SubmitOrder(OrderIn.model_validate(body).to_domain()))
         assert result.status == ("accepted" if self.stock_allows(lines) else "held")
         event(f"order {result.status}")
+        self.numbers[str(result.body["order_id"])] = self.orders
         if result.status == "held":
             findings: Any = result.body["findings"]
             assert [f["code"] for f in findings if f["severity"] == "block"] == [
@@ -123,7 +147,7 @@ class LedgerMachine(RuleBasedStateMachine):
         stored = order_detail(self.container.engine, str(result.body["order_id"]))
         assert stored is not None
         assert stored["reservations"] == result.body["reservations"]
-        self.add_reserved(stored["reservations"])
+        self.accepted(str(result.body["order_id"]), lines, stored["reservations"])
 
     def stock_allows(self, lines: list[tuple[str, int]]) -> bool:
         wanted: dict[str, int] = defaultdict(int)

@@ -31,7 +31,8 @@ class Action(StrEnum):
 
 
 A = Action
-SHORTAGE = frozenset({"PARTIAL_AVAILABILITY"})
+SHORTAGE = frozenset({"PARTIAL_AVAILABILITY", "STALE_RESERVATION"})
+"""An order held because stock is missing: not enough at intake, or a count took its stock."""
 CREDIT = frozenset({"CREDIT_HOLD", "CREDIT_LIMIT_EXCEEDED"})
 RISK_REVIEW = "RISK_REVIEW"
 """The hold of an order the release-time risk table pulled from a wave: a supervisor's call."""

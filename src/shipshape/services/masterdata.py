@@ -27,7 +27,7 @@ from shipshape.domain.errors import Conflict, InvalidInput
 from shipshape.domain.integration import State, System, owned_fields_changed
 from shipshape.domain.inventory import StockPosition
 from shipshape.domain.masterdata import Carrier, ContractPrice, Customer, Item, Site
-from shipshape.services import desk_conditions
+from shipshape.services import counts, desk_conditions
 from shipshape.services.deps import Deps
 from shipshape.services.outcomes import Outcome
 from shipshape.services.ports import MasterDataChange, StoredResponse, UnitOfWork
@@ -290,6 +290,8 @@ def _adjust(deps: Deps, uow: UnitOfWork, movement: StockMovement) -> StockPositi
     _check_references(uow, [], [movement])
     if movement.quantity == 0:
         raise InvalidInput("an adjustment of 0 changes nothing")
+    if movement.quantity < 0:
+        counts.make_room(deps, uow, movement.site, movement.sku, movement.quantity)
     position = uow.inventory.adjust(movement.site, movement.sku, movement.quantity,
                                     movement.lot, movement.reason, deps.clock.now())
     if movement.quantity > 0:

@@ -135,6 +135,20 @@ def _stock_queries(dialect_name: str) -> tuple[Select[Any], Select[Any]]:
     return on_hand, reserved
 
 
+@cache
+def _holders_query() -> Select[Any]:
+    """Accepted orders with what they hold of a SKU at a site, last in wave order first."""
+    held = (select(r.order_id, func.sum(r.quantity).label("quantity"))
+            .where(r.site == bindparam("site"), r.sku == bindparam("sku"))
+            .group_by(r.order_id).having(func.sum(r.quantity) > 0).subquery())
+    return (select(o.id, held.c.quantity)
+            .select_from(t.orders.join(held, held.c.order_id == o.id)
+                         .outerjoin(t.customers, c.id == o.customer_id))
+            .where(o.status == OrderStatus.ACCEPTED.value)
+            .order_by(_rank().desc(), o.requested_ship_date.desc().nulls_first(),
+                      o.created_at.desc(), o.id.desc()))
+
+
 class SqlWaves:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -169,6 +183,10 @@ class SqlWaves:
         reserved = {(site, sku): int(qty) for sku, qty in self._conn.execute(reserved_query,
                                                                               params)}
         return on_hand, reserved
+
+    def holders(self, site: str, sku: str) -> list[tuple[str, int]]:
+        rows = self._conn.execute(_holders_query(), {"site": site, "sku": sku})
+        return [(order_id, int(quantity)) for order_id, quantity in rows]
 
     def exposures(self, customer_ids: Iterable[str]) -> dict[str, Decimal]:
         ce = t.credit_exposure.c
