@@ -130,10 +130,10 @@ class Warehouse(_Strict):
     """Minutes from a wave's release to the WMS's pick confirmations."""
     pick_accuracy: float = Field(default=0.998, ge=0.5, le=1)
     """Share of picked lines found complete at packing (the rest are one unit short)."""
-    drift_rate: float = Field(default=0.03, ge=0, le=1)
+    drift_rate: float = Field(default=0.08, ge=0, le=1)
     """Share of the stock positions (site x SKU) whose physical stock drifts from the record,
     per day: units lost or found, known only when counted or discovered at pick."""
-    drift_units: int = Field(default=4, ge=1, le=10_000)
+    drift_units: int = Field(default=6, ge=1, le=10_000)
     found_share: float = Field(default=0.2, ge=0, le=1)
     """Share of the drifts that are stock found rather than lost."""
 

@@ -5,9 +5,10 @@ the scenario's process says so.
 What an agent does, by case: a partial availability is split across sites where the customer
 allows it, else its short lines are substituted where the customer allows it, else it waits for
 stock (the engine takes the order again when stock arrives); a short pick is sourced again at a
-site with stock, else it waits; an unknown item's or mispriced line is cancelled; a repeated
-order is rejected; a damaged delivery is credited. A refused action leaves the case for a
-later look.
+site with stock, else it waits; an order whose stock a count took is sourced again at a site
+with stock, else worked as a partial availability; an unknown item's or mispriced line is
+cancelled; a repeated order is rejected; a damaged delivery is credited. A refused action leaves
+the case for a later look.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ Process = Generator[simpy.Event, Any, None]
 LOOK_EVERY_S = 300.0
 LOOK_AGAIN_S = 4 * 3600.0
 """A case an agent could not resolve is looked at again after this long."""
-WORKED = frozenset({"PARTIAL_AVAILABILITY", "SHORT_PICK", "UNKNOWN_ITEM", "PRICE_MISMATCH",
-                    "DUPLICATE_ORDER", "DAMAGED_ON_DELIVERY"})
+WORKED = frozenset({"PARTIAL_AVAILABILITY", "STALE_RESERVATION", "SHORT_PICK", "UNKNOWN_ITEM",
+                    "PRICE_MISMATCH", "DUPLICATE_ORDER", "DAMAGED_ON_DELIVERY"})
 AGENT = "twin-agent"
 
 
@@ -85,6 +86,7 @@ class CustomerService:
 
     def _resolve(self, case: QueuedCase) -> bool:
         tries = {"PARTIAL_AVAILABILITY": self._shortage, "SHORT_PICK": self._short_pick,
+                 "STALE_RESERVATION": self._gave_way,
                  "UNKNOWN_ITEM": self._cancel_lines, "PRICE_MISMATCH": self._cancel_lines,
                  "DUPLICATE_ORDER": self._reject,
                  "DAMAGED_ON_DELIVERY": self._credit}[case.code](case)
@@ -108,6 +110,11 @@ class CustomerService:
                               substitute_sku=self._substitute(case, line_no))
                       for line_no in case.line_nos]
         return tries
+
+    def _gave_way(self, case: QueuedCase) -> list[CaseAction]:
+        """An order whose stock a count took: from a site that still has the SKU, else as a
+        shortage."""
+        return self._short_pick(case) + self._shortage(case)
 
     def _substitute(self, case: QueuedCase, line_no: int) -> str:
         for entry in case.details.get("availability") or []:

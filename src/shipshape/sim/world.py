@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from shipshape.adapters.channels.bulk_files import read_masterdata
 from shipshape.adapters.db.twin_world_queries import free_by_site, free_stock
 from shipshape.bootstrap import Container
+from shipshape.domain.errors import InvalidInput
 from shipshape.domain.masterdata import PRIORITY_RANK, Priority
 from shipshape.domain.orders import OrderDraft
 from shipshape.services import masterdata as md
@@ -236,16 +237,26 @@ class Twin:
 
     def _count(self, key: tuple[str, str]) -> None:
         """The WMS counts a position (at a short pick, or before a wave) and the record learns
-        its drift, as far as the record's free stock allows: what reservations hold is not
-        taken, and the rest waits for a later count."""
+        its drift: orders not yet released give their stock way to it. When only released
+        orders could, the engine refuses the count, and the record learns as much as its free
+        stock allows; the rest waits for a later count."""
         drift = self.unrecorded.pop(key, 0)
+        if drift and self._adjust(key, drift):
+            return
         free = (free_by_site(self.container.engine, key[1]) or {}).get(key[0], 0)
         change = max(drift, -free)
         if drift != change:
             self.unrecorded[key] = drift - change
         if change:
+            self._adjust(key, change)
+
+    def _adjust(self, key: tuple[str, str], change: int) -> bool:
+        try:
             md.adjust(self.container.deps, md.StockMovement(key[0], key[1], change,
                                                             reason="cycle count"))
+        except InvalidInput:
+            return False
+        return True
 
     def _drift(self) -> Process:
         """Physical stock lost or found, unknown to the record until counted."""
