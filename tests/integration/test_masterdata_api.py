@@ -12,6 +12,7 @@ from sqlalchemy import Table, select
 
 from shipshape.adapters.db import tables
 from shipshape.bootstrap import Container
+from shipshape.services.release import release_wave
 from tests.builders import VALID_GTIN, auth, order, post_order, seed_distributor
 from tests.conftest import BACKENDS
 
@@ -337,16 +338,17 @@ def test_an_adjustment_of_zero_answers_422(
     assert answer.status_code == 422
 
 
-def test_an_adjustment_below_reserved_answers_422_and_changes_nothing(
+def test_an_adjustment_below_what_released_orders_hold_answers_422_and_changes_nothing(
     client: TestClient, container: Container, tokens: dict[str, str]
 ) -> None:
     seed_distributor(container)
     post_order(client, tokens["integration"], order())
+    assert len(release_wave(container.deps, "DAL").released) == 1
     answer = move(client, tokens["integration"], "adjustments", site_id="DAL", sku="SKU1",
                   quantity=-99, reason="cycle count")
     assert answer.status_code == 422
     assert answer.headers["content-type"] == PROBLEM
-    assert "reserved" in answer.json()["detail"]
+    assert "released orders hold them" in answer.json()["detail"]
     assert stock(client, tokens["viewer"], "SKU1") == [
         {"site_id": "DAL", "sku": "SKU1", "on_hand": 100, "reserved": 2, "available": 98,
          "quarantined": 0, "scrapped": 0}]
