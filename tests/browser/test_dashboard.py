@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 
 from tests.browser import test_console as console_tests
 from tests.browser.test_console import LOCAL_HOSTS, Console, Tab, chromium_or_skip, cli
-from tests.worlds.kpis import KpiWorld, kpi_world
+from tests.worlds.kpis import T0, KpiWorld, kpi_world
 from tests.worlds.served import serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -100,3 +100,22 @@ def test_a_dashboard_of_days_without_deliveries_says_so(tab: Tab, served: Consol
     assert "last 1 days" in text_of(tab, "kpis")
     assert "Nothing in this period." in text_of(tab, "chart-perfect-order")
     assert text_of(tab, "kpi-perfect_order_rate") == "-"
+
+
+def test_the_dashboard_shows_the_days_from_and_to_and_picks_others(
+        tab: Tab, served: Console) -> None:
+    first, last = T0.date(), date.today()
+    tab.sign_in(served.tokens["viewer"])
+    tab.open(f"/console/dashboard?from={first.isoformat()}&to={last.isoformat()}&days=1")
+    tab.page.get_by_test_id("kpis").wait_for()
+    assert f"{first.isoformat()} to {last.isoformat()}" in text_of(tab, "kpis")
+    assert text_of(tab, "kpi-perfect_order_rate") == "25.0 %"
+
+    before = first - timedelta(days=20)
+    tab.page.get_by_test_id("period-from").fill(before.isoformat())
+    tab.page.get_by_test_id("period-to").fill((before + timedelta(days=5)).isoformat())
+    tab.page.get_by_test_id("period-show").click()
+    tab.page.wait_for_url(f"**/console/dashboard?from={before.isoformat()}*")
+    tab.page.get_by_test_id("kpis").wait_for()
+    assert f"{before.isoformat()} to" in text_of(tab, "kpis")
+    assert "Nothing in this period." in text_of(tab, "chart-perfect-order")

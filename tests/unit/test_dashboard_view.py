@@ -31,9 +31,24 @@ ANSWER: dict[str, Any] = {
 
 
 def test_the_period_is_the_last_days_today_included() -> None:
-    assert kv.kpi_params(30, date(2026, 12, 3)) == {
+    period = kv.period_of("30", None, None, date(2026, 12, 3))
+    assert kv.kpi_params(period) == {
         "from": "2026-11-04", "to": "2026-12-03", "by": "day,stage,owner_team"}
+    assert period.title == "last 30 days"
     assert [kv.period_days(v) for v in ("7", "", "0", "400", "x", 90)] == [7, 30, 30, 30, 30, 90]
+
+
+def test_a_period_from_and_to_wins_over_days_when_both_are_dates_in_order() -> None:
+    today = date(2026, 12, 3)
+    period = kv.period_of("7", "2026-11-02", "2026-11-04", today)
+    assert (period.first, period.last, period.title) == (
+        date(2026, 11, 2), date(2026, 11, 4), "2026-11-02 to 2026-11-04")
+    assert kv.period_of(None, "2026-11-02", "2026-11-02", today).title == (
+        "2026-11-02 to 2026-11-02")
+    for start, end in (("2026-11-04", "2026-11-02"), ("2026-11-02", None),
+                       ("02/11/2026", "2026-11-04"), ("2025-01-01", "2026-11-04"),
+                       ("2026-11-02\x00", "2026-11-04")):
+        assert kv.period_of("7", start, end, today).title == "last 7 days", (start, end)
 
 
 def test_headline_figures_read_as_words() -> None:

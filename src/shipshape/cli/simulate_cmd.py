@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -135,18 +134,13 @@ def _next_steps(result: dict[str, Any]) -> None:
                   soft_wrap=True)
     for command, what in (
             ("tokens create --role admin --name me", "a token for the console"),
-            ("serve", f"then http://127.0.0.1:8000/console; {_dashboard(period['from'])}"),
+            ("serve", f"then http://127.0.0.1:8000/console; {_dashboard(period)}"),
             (f"kpis --from {period['from']} --to {period['to']}",
              "the KPIs of the simulated days")):
         console.print(f"  [bold]{env} .venv/bin/shipshape {command}[/]  ({what})",
                       soft_wrap=True)
 
 
-def _dashboard(first_day: str) -> str:
-    """Where the console's dashboard, which counts days back from today, shows the run."""
-    from shipshape.console.kpi_view import MAX_DAYS  # NiceGUI: only when a twin has run
-
-    days = (date.today() - date.fromisoformat(first_day)).days + 1
-    if not 1 <= days <= MAX_DAYS:
-        return "its dashboard counts back from today and cannot reach these days"
-    return f"the KPI dashboard: /console/dashboard?days={days}"
+def _dashboard(period: dict[str, str]) -> str:
+    """Where the console's dashboard shows the run's days."""
+    return f"the KPI dashboard: /console/dashboard?from={period['from']}&to={period['to']}"

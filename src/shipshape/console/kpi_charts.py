@@ -5,7 +5,6 @@ drawn as SVG), fed by `GET /api/v1/kpis` as the signed-in user may read it."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from nicegui import ui
@@ -14,10 +13,12 @@ from shipshape.console import kpi_view as kv
 from shipshape.console.client import ApiClient
 
 
-async def kpi_section(client: ApiClient, days: int) -> None:
-    answer = await client.get("/kpis", kv.kpi_params(days, datetime.now(UTC).date()))
+async def kpi_section(client: ApiClient, period: kv.Period) -> None:
+    answer = await client.get("/kpis", kv.kpi_params(period))
     with ui.column().classes("w-full gap-4").props('data-testid="kpis"'):
-        ui.label(f"Key figures, last {days} days").classes("text-h6")
+        with ui.row().classes("w-full items-end gap-4"):
+            ui.label(f"Key figures, {period.title}").classes("text-h6")
+            period_picker(period)
         if not answer.ok:
             ui.label(answer.error or "").classes("text-negative").props('data-testid="error"')
             return
@@ -45,6 +46,17 @@ async def kpi_section(client: ApiClient, days: int) -> None:
             kv.bar_chart(took, "owner_team", (("mean_h", "mean"), ("p90_h", "p90")), "h"),
             took, (("owner_team", "Owner team"), ("closed", "Closed"), ("mean_h", "Mean h"),
                    ("p90_h", "p90 h")))
+
+
+def period_picker(period: kv.Period) -> None:
+    """Two dates and a button that shows the dashboard of the days between them."""
+    first = ui.input("From", value=period.first.isoformat()).props(
+        'dense type=date data-testid="period-from"')
+    last = ui.input("To", value=period.last.isoformat()).props(
+        'dense type=date data-testid="period-to"')
+    ui.button("Show", on_click=lambda: ui.navigate.to(
+        f"/dashboard?from={first.value}&to={last.value}")).props(
+        'flat data-testid="period-show"')
 
 
 def chart_with_table(name: str, title: str, options: dict[str, Any],

@@ -4,6 +4,7 @@ the headline figures in words, and each chart's ECharts options with the table b
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -34,9 +35,35 @@ def period_days(text: object) -> int:
     return days if 1 <= days <= MAX_DAYS else DEFAULT_DAYS
 
 
-def kpi_params(days: int, today: date) -> dict[str, str]:
-    """The query of the last `days` days, today included, by day, stage and owner team."""
-    return {"from": (today - timedelta(days=days - 1)).isoformat(), "to": today.isoformat(),
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The days the dashboard shows, first and last included, and how its title names them."""
+
+    first: date
+    last: date
+    title: str
+
+
+def period_of(days: object, start: object, end: object, today: date) -> Period:
+    """`from` and `to` when both are dates (YYYY-MM-DD), in that order and at most 366 days
+    apart; else the last `days` days (`period_days`), today included."""
+    first, last = _date(start), _date(end)
+    if first is not None and last is not None and 0 <= (last - first).days < MAX_DAYS:
+        return Period(first, last, f"{first.isoformat()} to {last.isoformat()}")
+    count = period_days(days)
+    return Period(today - timedelta(days=count - 1), today, f"last {count} days")
+
+
+def _date(text: object) -> date | None:
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        return None
+
+
+def kpi_params(period: Period) -> dict[str, str]:
+    """The query of the period's days, by day, stage and owner team."""
+    return {"from": period.first.isoformat(), "to": period.last.isoformat(),
             "by": ",".join(BREAKDOWNS)}
 
 

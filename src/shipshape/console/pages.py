@@ -10,12 +10,13 @@ from typing import Any
 from urllib.parse import quote
 
 from nicegui import run, ui
+from starlette.requests import Request
 from starlette.types import ASGIApp
 
 from shipshape.console import session as sessions
 from shipshape.console.client import Answer, ApiClient
 from shipshape.console.kpi_charts import kpi_section
-from shipshape.console.kpi_view import DEFAULT_DAYS, period_days
+from shipshape.console.kpi_view import Period, period_of
 from shipshape.console.partners_panel import partner_detail, partners_list
 from shipshape.console.recommend_panel import recommendations_view
 from shipshape.console.view import (
@@ -293,10 +294,13 @@ async def audit_page(subject: str = "") -> None:
     await found()
 
 
-async def dashboard_page(days: str = "") -> None:
-    """Cases by status, team and code; the KPIs of the last `days` days (default 30)."""
+async def dashboard_page(request: Request) -> None:
+    """Cases by status, team and code; the KPIs of the days `from` to `to`, else of the last
+    `days` days (default 30)."""
     if signed_in("Dashboard") is not None:
-        await dashboard_view(api(), period_days(days))
+        asked = request.query_params
+        await dashboard_view(api(), period_of(asked.get("days"), asked.get("from"),
+                                              asked.get("to"), datetime.now(UTC).date()))
 
 
 async def partners_page() -> None:
@@ -539,7 +543,7 @@ async def audit_view(client: ApiClient, subject: str) -> None:
         .props('data-testid="audit"')
 
 
-async def dashboard_view(client: ApiClient, days: int = DEFAULT_DAYS) -> None:
+async def dashboard_view(client: ApiClient, period: Period) -> None:
     statuses = FILTER_CHOICES["status"]
     with ui.row().classes("gap-4"):
         for status in statuses:
@@ -563,4 +567,4 @@ async def dashboard_view(client: ApiClient, days: int = DEFAULT_DAYS) -> None:
                          columns=[{"name": "value", "label": label.split()[-1].capitalize(),
                                    "field": "value", "align": "left"},
                                   {"name": "count", "label": "Cases", "field": "count"}])
-    await kpi_section(client, days)
+    await kpi_section(client, period)

@@ -220,8 +220,7 @@ class Scenario(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
     description: str = Field(default="", max_length=2000)
     start: date = date(2026, 11, 2)
-    """The first simulated day (its midnight, UTC); a past date, so that the console's
-    dashboard (which counts days back from today) can show the run."""
+    """The first simulated day (its midnight, UTC)."""
     drain_days: float = Field(default=2.0, ge=0, le=30)
     """Simulated days after the last order arrives, for the journey to finish."""
     demand: Demand = Field(default_factory=Demand)
