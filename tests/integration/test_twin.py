@@ -106,3 +106,29 @@ def test_the_command_writes_its_table_json_and_report(tmp_path: Path) -> None:
 FIGURES = ("short_ship_rate", "exceptions_per_1000", "perfect_order_rate",
            "expedited_freight_cost", "rework_hours", "invoice_corrections",
            "strategic_on_time_rate")
+
+
+def test_each_store_is_consistent_and_its_dead_letters_were_replayed(
+        comparison: dict[str, object]) -> None:
+    from sqlalchemy import func, select
+
+    from shipshape.adapters.db import tables as t
+    from shipshape.bootstrap import build
+    from shipshape.config import Settings
+    from shipshape.services.consistency import check_consistency
+
+    scenarios = comparison["scenarios"]
+    assert isinstance(scenarios, dict)
+    x = t.exception_cases.c
+    for name, figures in scenarios.items():
+        for store in figures["stores"]:
+            container = build(Settings(database_url=f"sqlite:///{store}"), migrate="embedded")
+            try:
+                assert check_consistency(container.deps) == [], (name, store)
+                with container.engine.connect() as conn:
+                    failures = dict(conn.execute(
+                        select(x.status, func.count()).where(x.code == "INTEGRATION_FAILURE")
+                        .group_by(x.status)).all())
+            finally:
+                container.close()
+            assert failures.get("resolved", 0) > 0 and "open" not in failures, (name, failures)

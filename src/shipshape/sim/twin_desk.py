@@ -7,8 +7,8 @@ allows it, else its short lines are substituted where the customer allows it, el
 stock (the engine takes the order again when stock arrives); a short pick is sourced again at a
 site with stock, else it waits; an order whose stock a count took is sourced again at a site
 with stock, else worked as a partial availability; an unknown item's or mispriced line is
-cancelled; a repeated order is rejected; a damaged delivery is credited. A refused action leaves
-the case for a later look.
+cancelled; a repeated order is rejected; a damaged delivery is credited; a dead letter is
+replayed. A refused action leaves the case for a later look.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from shipshape.adapters.db.twin_world_queries import QueuedCase, free_by_site, open_cases
+from shipshape.api.desk_view import retrier
 from shipshape.domain.desk import Action
 from shipshape.domain.errors import ShipshapeError
 from shipshape.domain.masterdata import PRIORITY_RANK, Priority
@@ -33,7 +34,8 @@ LOOK_EVERY_S = 300.0
 LOOK_AGAIN_S = 4 * 3600.0
 """A case an agent could not resolve is looked at again after this long."""
 WORKED = frozenset({"PARTIAL_AVAILABILITY", "STALE_RESERVATION", "SHORT_PICK", "UNKNOWN_ITEM",
-                    "PRICE_MISMATCH", "DUPLICATE_ORDER", "DAMAGED_ON_DELIVERY"})
+                    "PRICE_MISMATCH", "DUPLICATE_ORDER", "DAMAGED_ON_DELIVERY",
+                    "INTEGRATION_FAILURE"})
 AGENT = "twin-agent"
 
 
@@ -45,6 +47,7 @@ class CustomerService:
         self.staffed = staff.agents > 0
         self.in_hand: set[str] = set()
         self.rng = streams(twin.seed, "desk")
+        self.retrier = retrier(twin.container)
 
     def run(self) -> Process:
         env = self.twin.env
@@ -89,12 +92,13 @@ class CustomerService:
                  "STALE_RESERVATION": self._gave_way,
                  "UNKNOWN_ITEM": self._cancel_lines, "PRICE_MISMATCH": self._cancel_lines,
                  "DUPLICATE_ORDER": self._reject,
-                 "DAMAGED_ON_DELIVERY": self._credit}[case.code](case)
+                 "DAMAGED_ON_DELIVERY": self._credit,
+                 "INTEGRATION_FAILURE": self._retry}[case.code](case)
         return any(self._act(case, request) for request in tries)
 
     def _act(self, case: QueuedCase, request: CaseAction) -> bool:
         try:
-            act(self.twin.container.deps, case.id, request, lambda _: True)
+            act(self.twin.container.deps, case.id, request, lambda _: True, self.retrier)
         except ShipshapeError:
             return False
         return True
@@ -136,6 +140,11 @@ class CustomerService:
 
     def _credit(self, case: QueuedCase) -> list[CaseAction]:
         return [_action(Action.CREDIT)]
+
+    def _retry(self, case: QueuedCase) -> list[CaseAction]:
+        """A dead letter is replayed; while its system is still down the replay fails and the
+        case waits for a later look."""
+        return [_action(Action.RETRY)]
 
     def _reject(self, case: QueuedCase) -> list[CaseAction]:
         return [_action(Action.REJECT, root_cause="the same order sent twice")]
