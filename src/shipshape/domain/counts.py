@@ -42,11 +42,12 @@ def giving_way(short: int, holders: Sequence[Holder]) -> list[Holder]:
     """The holders (given last in wave order first) whose stock covers `short`; refused, naming
     what is missing, when all of them together do not."""
     chosen: list[Holder] = []
+    given = 0
     for holder in holders:
-        if short <= sum(h.quantity for h in chosen):
+        if given >= short:
             break
         chosen.append(holder)
-    given = sum(h.quantity for h in chosen)
+        given += holder.quantity
     if given < short:
         raise InvalidInput(
             f"the count leaves {short - given} reserved units uncovered by orders not yet "
