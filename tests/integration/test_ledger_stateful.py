@@ -4,7 +4,8 @@ The model knows the desk's rule that stock arriving takes the orders held for it
 receipt or a positive adjustment, every held order with a line of that SKU, oldest first, is
 taken when the stock now allows it. And the rule of counts: a count below what is reserved makes
 the newest orders holding the SKU at the site give back their stock and wait held, until what
-is left covers the rest; only a count below zero is refused."""
+is left covers the rest (those of them that fit in what the others gave beyond the shortfall
+keep theirs); only a count below zero is refused."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from sqlalchemy import select
 
 from shipshape.adapters.channels.canonical import OrderIn
+from shipshape.adapters.db import tables as t
 from shipshape.adapters.db.queries import order_detail, stock_of
 from shipshape.bootstrap import build
 from shipshape.config import Settings
@@ -94,22 +97,35 @@ class LedgerMachine(RuleBasedStateMachine):
         self.give_way(key)
 
     def give_way(self, key: Key) -> None:
-        newest_first = sorted(self.holding.items(), key=lambda kv: -kv[1][0])
-        for order_id, (_, lines, reservations) in newest_first:
-            if self.reserved[key] <= self.movements[key]:
-                return
-            if any((r["site_id"], r["sku"]) == key for r in reservations):
-                event("order gave way to a count")
-                for r in reservations:
-                    self.reserved[(r["site_id"], r["sku"])] -= r["quantity"]
-                del self.holding[order_id]
-                self.held.append((order_id, lines))
-                stored = order_detail(self.container.engine, order_id)
-                assert stored is not None and stored["status"] == "held"
+        """The newest orders holding `key` until the shortfall is covered, less those of them,
+        oldest first, that fit in what the others gave beyond it."""
+        short = self.reserved[key] - self.movements[key]
+        newest_first = sorted(self.holding, key=lambda order_id: -self.holding[order_id][0])
+        chosen: list[tuple[str, int]] = []
+        for order_id in newest_first:
+            if short <= sum(qty for _, qty in chosen):
+                break
+            held = sum(r["quantity"] for r in self.holding[order_id][2]
+                       if (r["site_id"], r["sku"]) == key)
+            if held:
+                chosen.append((order_id, held))
+        spare = sum(qty for _, qty in chosen) - short
+        for order_id, held in reversed(list(chosen)):
+            if held <= spare:
+                chosen.remove((order_id, held))
+                spare -= held
+        for order_id, _ in chosen:
+            event("order gave way to a count")
+            _, lines, reservations = self.holding.pop(order_id)
+            for r in reservations:
+                self.reserved[(r["site_id"], r["sku"])] -= r["quantity"]
+            self.held.append((order_id, lines))
+            stored = order_detail(self.container.engine, order_id)
+            assert stored is not None and stored["status"] == "held"
 
     def take_waiting(self, sku: str) -> None:
         still: list[tuple[str, list[tuple[str, int]]]] = []
-        for order_id, lines in self.held:
+        for order_id, lines in sorted(self.held, key=lambda held: self.case_order(held[0])):
             stored = order_detail(self.container.engine, order_id)
             assert stored is not None
             if sku in {s for s, _ in lines} and self.stock_allows(lines):
@@ -120,6 +136,16 @@ class LedgerMachine(RuleBasedStateMachine):
                 assert stored["status"] == "held"
                 still.append((order_id, lines))
         self.held = still
+
+    def case_order(self, order_id: str) -> tuple[str, str]:
+        """Where the desk took the order's latest case among those waiting: oldest first, and
+        cases opened together (a count's) in the order of their ids."""
+        with self.container.engine.connect() as conn:
+            x = t.exception_cases.c
+            opened, case_id = conn.execute(
+                select(x.opened_at, x.id).where(x.order_id == order_id)
+                .order_by(x.opened_at.desc(), x.id.desc()).limit(1)).one()
+        return str(opened), str(case_id)
 
     def accepted(self, order_id: str, lines: list[tuple[str, int]],
                  reservations: list[dict[str, Any]]) -> None:

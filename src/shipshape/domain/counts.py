@@ -3,7 +3,8 @@
 The record learns what the shelf holds, and the reservations it can no longer cover give way
 before any labour is spent on them: the orders not yet with the warehouse that hold the SKU at
 the site give back their stock, last in wave order first (lowest priority, latest ship date,
-newest), until what is left on hand covers the rest. Each is held with a `STALE_RESERVATION`
+newest), until what is left on hand covers the rest; of those, the best that still fit in what
+the others gave beyond the shortfall keep theirs. Each is held with a `STALE_RESERVATION`
 case; the desk takes it again (re-source, split, substitute, wait for stock, cancel the line)
 and stock that arrives takes it again by itself. Orders already released keep their stock: their
 pick will tell. When what they hold is more than the count leaves, the count is refused and
@@ -39,8 +40,10 @@ def shortfall(on_hand: int, reserved: int, change: int) -> int:
 
 
 def giving_way(short: int, holders: Sequence[Holder]) -> list[Holder]:
-    """The holders (given last in wave order first) whose stock covers `short`; refused, naming
-    what is missing, when all of them together do not."""
+    """The holders (given last in wave order first) that give way so that what is left on hand
+    covers the others: the last ones until `short` is covered, less those of them, best first,
+    that still fit in what the others gave beyond `short`. Refused, naming what is missing,
+    when all of them together do not cover it."""
     chosen: list[Holder] = []
     given = 0
     for holder in holders:
@@ -52,6 +55,11 @@ def giving_way(short: int, holders: Sequence[Holder]) -> list[Holder]:
         raise InvalidInput(
             f"the count leaves {short - given} reserved units uncovered by orders not yet "
             "released; released orders hold them: confirm their picks first")
+    spare = given - short
+    for holder in reversed(list(chosen)):
+        if holder.quantity <= spare:
+            chosen.remove(holder)
+            spare -= holder.quantity
     return chosen
 
 
