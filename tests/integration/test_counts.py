@@ -14,6 +14,7 @@ from shipshape.services.release import release_wave
 from tests.builders import auth
 from tests.conftest import BACKENDS
 from tests.integration.test_desk_actions import act, reserved, tokens
+from tests.integration.test_held_stock import put_on_hold
 from tests.worlds.waves import App, cases_of, line, place, status_of
 from tests.worlds.worker import events
 
@@ -130,4 +131,25 @@ def test_the_api_takes_a_count_below_the_reservations_and_refuses_one_below_zero
     assert status_of(container, low) == "held"
     assert below_zero.status_code == 422, below_zero.text
     assert "cannot go below 0" in below_zero.text
+    assert check_consistency(container.deps) == []
+
+
+def test_an_order_held_after_a_wave_gives_its_stock_way_first_and_stays_held(app: App) -> None:
+    container, _ = app
+    masks = [line("SKU2", 300, "5.00")]
+    on_hold = put(app, 1, masks, customer_id="C3")
+    put_on_hold(container, True)
+    assert release_wave(container.deps, "DAL").pulled[0].order_id == on_hold
+    newest = put(app, 2, masks)
+
+    count(app, "DAL", "SKU2", -450)  # 550 on hand against 600 reserved
+
+    assert [status_of(container, o) for o in (on_hold, newest)] == ["held", "accepted"]
+    assert reserved(container, on_hold) == [] and reserved(container, newest) == [("DAL", 300)]
+    assert sorted((c.code, c.status) for c in cases_of(container, on_hold)) == [
+        ("CREDIT_HOLD", "open"), ("STALE_RESERVATION", "open")]
+    assert [e.order_id for e in events(container, "StockReleased")] == [on_hold]
+    assert events(container, "OrderHeld") == []
+    md.receive(container.deps, [md.StockMovement("DAL", "SKU2", 100)])
+    assert status_of(container, on_hold) == "held", "stock alone does not lift a credit hold"
     assert check_consistency(container.deps) == []

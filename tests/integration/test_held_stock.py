@@ -10,9 +10,12 @@ import pytest
 
 from shipshape.adapters.channels.canonical import CustomerIn
 from shipshape.bootstrap import Container
+from shipshape.domain.errors import InvalidInput
 from shipshape.services import masterdata as md
+from shipshape.services.acceptance import Consent
 from shipshape.services.consistency import check_consistency
 from shipshape.services.delivery.inbound import take_events
+from shipshape.services.desk_actions import take_again
 from shipshape.services.release import release_wave
 from tests.conftest import BACKENDS
 from tests.integration.test_desk_actions import act, reserved, tokens
@@ -79,3 +82,21 @@ def test_a_lifted_credit_hold_takes_the_pulled_order_again_once(app: App) -> Non
 
     assert_held_once(container, order_id)
     assert [c.status for c in cases_of(container, order_id)] == ["auto_resolved"]
+
+
+def test_a_refused_retake_leaves_the_order_holding_what_it_held(app: App) -> None:
+    """Stock that arrives tries the waiting orders in one transaction and goes on after a
+    refusal: the refused order must still hold its stock and its credit."""
+    container, _ = app
+    order_id, _ = pulled_for_credit(app)  # still on credit hold: deciding again refuses
+    with container.deps.uow() as uow:
+        order = uow.picks.order(order_id, lock=True)
+        assert order is not None
+        with pytest.raises(InvalidInput, match="CREDIT_HOLD"):
+            take_again(container.deps, uow, order, Consent(stored=True))
+        uow.commit()
+
+    assert status_of(container, order_id) == "held"
+    assert reserved(container, order_id) == [("DAL", 2)]
+    assert exposure(container, "C3") == Decimal("20.00")
+    assert check_consistency(container.deps) == []

@@ -2,11 +2,12 @@
 
 The record learns what the shelf holds, and the reservations it can no longer cover give way
 before any labour is spent on them: the orders not yet with the warehouse that hold the SKU at
-the site give back their stock, last in wave order first (lowest priority, latest ship date,
-newest), until what is left on hand covers the rest; of those, the best that still fit in what
-the others gave beyond the shortfall keep theirs. Each is held with a `STALE_RESERVATION`
-case; the desk takes it again (re-source, split, substitute, wait for stock, cancel the line)
-and stock that arrives takes it again by itself. Orders already released keep their stock: their
+the site give back their stock, those held (pulled from a wave, keeping their stock) first, then
+the accepted ones last in wave order first (lowest priority, latest ship date, newest), until
+what is left on hand covers the rest; of those, the best that still fit in what the others gave
+beyond the shortfall keep theirs. Each is held (or stays held) with a `STALE_RESERVATION` case;
+the desk takes it again (re-source, split, substitute, wait for stock, cancel the line) and
+stock that arrives takes it again by itself. Orders already released keep their stock: their
 pick will tell. When what they hold is more than the count leaves, the count is refused and
 nothing changes.
 """

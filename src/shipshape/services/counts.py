@@ -42,21 +42,25 @@ def make_room(deps: Deps, uow: UnitOfWork, site: str, sku: str, change: int) -> 
 def _give_way(deps: Deps, uow: UnitOfWork, order_id: str, count: ct.Count,
               now: datetime) -> list[DomainEvent]:
     order = uow.picks.order(order_id, lock=True)
-    if order is None or order.status is not OrderStatus.ACCEPTED:
+    if order is None or order.status not in (OrderStatus.ACCEPTED, OrderStatus.HELD):
         raise ConcurrencyConflict(f"order {order_id} moved on while the count was booked")
-    check_transition(OrderStatus.ACCEPTED, OrderStatus.HELD)
     held = tuple(uow.inventory.reservations_of(order_id))
     uow.inventory.unreserve(order_id, held, now)
-    uow.orders.set_status(order_id, OrderStatus.HELD, now)
+    events: list[DomainEvent] = [StockReleased(occurred_at=now, order_id=order_id,
+                                               reservations=held, reason=COUNT)]
+    if order.status is OrderStatus.ACCEPTED:
+        check_transition(OrderStatus.ACCEPTED, OrderStatus.HELD)
+        uow.orders.set_status(order_id, OrderStatus.HELD, now)
     finding = count.finding(held)
     uow.waves.add_findings({order_id: [finding]}, Stage.RELEASE.value, now)
     origin = CaseOrigin(order_id, uow.masterdata.customer(order.customer_id), order.value,
                         _promised(order.requested_ship_date, now), now, site_id=count.site)
-    opened = open_case(deps, uow, finding, origin)
-    return [StockReleased(occurred_at=now, order_id=order_id, reservations=held, reason=COUNT),
-            opened.event,
-            OrderHeld(occurred_at=now, order_id=order_id, from_status=OrderStatus.ACCEPTED,
-                      to_status=OrderStatus.HELD, blocking=(finding.code,))]
+    events.append(open_case(deps, uow, finding, origin).event)
+    if order.status is OrderStatus.ACCEPTED:
+        events.append(OrderHeld(occurred_at=now, order_id=order_id,
+                                from_status=OrderStatus.ACCEPTED, to_status=OrderStatus.HELD,
+                                blocking=(finding.code,)))
+    return events
 
 
 def _promised(ship: date | None, now: datetime) -> datetime | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from shipshape.domain import desk
@@ -26,6 +27,7 @@ from shipshape.domain.catalogue import (
 from shipshape.domain.catalogue.parts import reservation_json
 from shipshape.domain.desk import Action
 from shipshape.domain.errors import Conflict, InvalidInput
+from shipshape.domain.inventory import Reservation
 from shipshape.domain.orders import OrderDraft, OrderLine, OrderStatus, ShipTo
 from shipshape.domain.picking import OrderToPick
 from shipshape.domain.risk import RiskStage
@@ -153,12 +155,14 @@ def _close_only(deps: Deps, uow: UnitOfWork, case: ExceptionCase,
 
 
 def take_again(deps: Deps, uow: UnitOfWork, order: OrderToPick, consent: Consent) -> Outcome:
-    """Decide the held `order` again with `consent`; accept and reserve it, or refuse."""
+    """Decide the held `order` again with `consent`; accept and reserve it, or refuse, the
+    order left holding what it held (callers that go on after a refusal rely on that)."""
     now = deps.clock.now()
     given_back = _give_back(uow, order, now)
     draft = _draft_of(order)
     decision = decide(deps, uow, draft, now, consent)
     if decision.blocked:
+        _hold_again(uow, order, given_back, now)
         raise InvalidInput(refusal(order.id, decision))
     taken = decision.draft
     if taken.lines != order.lines:
@@ -167,8 +171,10 @@ def take_again(deps: Deps, uow: UnitOfWork, order: OrderToPick, consent: Consent
     uow.credit.add_exposure(order.customer_id, taken.value)
     uow.orders.set_status(order.id, OrderStatus.ACCEPTED, now)
     uow.orders.add_findings(order.id, decision.findings, now)
+    released = [StockReleased(occurred_at=now, order_id=order.id, reservations=given_back.stock,
+                              reason=DECIDED_AGAIN)] if given_back.stock else []
     events: list[DomainEvent] = [
-        *given_back,
+        *released,
         *risk_events(order.id, decision.risk, RiskStage.CAPTURE, deps.rules.version,
                      decision.findings, now),
         ControlsEvaluated(occurred_at=now, order_id=order.id, rule_version=deps.rules.version,
@@ -184,19 +190,31 @@ def take_again(deps: Deps, uow: UnitOfWork, order: OrderToPick, consent: Consent
     return Outcome(True, body, tuple(events))
 
 
-def _give_back(uow: UnitOfWork, order: OrderToPick, now: datetime) -> list[DomainEvent]:
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """What a held order gave back to be decided again: its stock, and its value that counted
+    towards the customer's exposure."""
+
+    stock: tuple[Reservation, ...] = ()
+    value: Decimal = Decimal(0)
+
+
+def _give_back(uow: UnitOfWork, order: OrderToPick, now: datetime) -> _Held:
     """An order held after it was accepted still counts towards its customer's exposure and
     may still hold stock (a hold pauses it): both are given back first, so that it is
     credit-checked and allocated afresh, its own stock free to it, and never counted twice."""
     if not uow.changes.was_accepted(order.id):  # held at intake: it holds neither
-        return []
+        return _Held()
     uow.credit.add_exposure(order.customer_id, -order.value)
-    held = tuple(uow.inventory.reservations_of(order.id))
-    if not held:
-        return []
-    uow.inventory.unreserve(order.id, held, now)
-    return [StockReleased(occurred_at=now, order_id=order.id, reservations=held,
-                          reason=DECIDED_AGAIN)]
+    stock = tuple(uow.inventory.reservations_of(order.id))
+    uow.inventory.unreserve(order.id, stock, now)
+    return _Held(stock, order.value)
+
+
+def _hold_again(uow: UnitOfWork, order: OrderToPick, held: _Held, now: datetime) -> None:
+    uow.inventory.reserve(order.id, held.stock, now)
+    if held.value:
+        uow.credit.add_exposure(order.customer_id, held.value)
 
 
 def refusal(order_id: str, decision: Decision) -> str:

@@ -51,6 +51,7 @@ from shipshape.domain.waves import (
 from shipshape.services.ports import OpenOrder, WaveRecord
 
 o, ol, r = t.orders.c, t.order_lines.c, t.reservations.c
+GIVING_WAY = (OrderStatus.HELD, OrderStatus.ACCEPTED)
 w, wo, c = t.waves.c, t.wave_orders.c, t.customers.c
 RELEASED = "released"
 
@@ -137,16 +138,18 @@ def _stock_queries(dialect_name: str) -> tuple[Select[Any], Select[Any]]:
 
 @cache
 def _holders_query() -> Select[Any]:
-    """Accepted orders with what they hold of a SKU at a site, last in wave order first."""
+    """Held and accepted orders with what they hold of a SKU at a site: held ones first, then
+    last in wave order first."""
     held = (select(r.order_id, func.sum(r.quantity).label("quantity"))
             .where(r.site == bindparam("site"), r.sku == bindparam("sku"))
             .group_by(r.order_id).having(func.sum(r.quantity) > 0).subquery())
     return (select(o.id, held.c.quantity)
             .select_from(t.orders.join(held, held.c.order_id == o.id)
                          .outerjoin(t.customers, c.id == o.customer_id))
-            .where(o.status == OrderStatus.ACCEPTED.value)
-            .order_by(_rank().desc(), o.requested_ship_date.desc().nulls_first(),
-                      o.created_at.desc(), o.id.desc()))
+            .where(o.status.in_([s.value for s in GIVING_WAY]))
+            .order_by(case((o.status == OrderStatus.HELD.value, 0), else_=1), _rank().desc(),
+                      o.requested_ship_date.desc().nulls_first(), o.created_at.desc(),
+                      o.id.desc()))
 
 
 class SqlWaves:
