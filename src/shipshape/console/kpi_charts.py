@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from nicegui import ui
 
@@ -55,7 +56,7 @@ def period_picker(period: kv.Period) -> None:
     last = ui.input("To", value=period.last.isoformat()).props(
         'dense type=date data-testid="period-to"')
     ui.button("Show", on_click=lambda: ui.navigate.to(
-        f"/dashboard?from={first.value}&to={last.value}")).props(
+        "/dashboard?" + urlencode({"from": first.value or "", "to": last.value or ""}))).props(
         'flat data-testid="period-show"')
 
 

@@ -51,9 +51,10 @@ from shipshape.domain.waves import (
 from shipshape.services.ports import OpenOrder, WaveRecord
 
 o, ol, r = t.orders.c, t.order_lines.c, t.reservations.c
-GIVING_WAY = (OrderStatus.HELD, OrderStatus.ACCEPTED)
 w, wo, c = t.waves.c, t.wave_orders.c, t.customers.c
 RELEASED = "released"
+GIVING_WAY = (OrderStatus.HELD, OrderStatus.ACCEPTED)
+"""The orders whose stock a count below what is reserved can take: not yet with the warehouse."""
 
 INSERT_ENTRIES = Bulk(t.wave_orders.insert(), ["wave_id", "order_id", "outcome", "reasons"])
 INSERT_FINDINGS = Bulk(t.order_findings.insert(), [
