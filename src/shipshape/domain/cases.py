@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -112,6 +112,12 @@ class CaseOrigin:
     opened_at: datetime
     source_system: str = "shipshape"
     site_id: str | None = None
+
+
+def promised_at(ship_date: date | None, now: datetime) -> datetime | None:
+    """The start of an order's requested ship date, in `now`'s time zone: what a case opened
+    on it is promised against."""
+    return datetime.combine(ship_date, datetime.min.time(), now.tzinfo) if ship_date else None
 
 
 @dataclass(slots=True)

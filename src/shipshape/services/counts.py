@@ -4,10 +4,10 @@ the count is booked."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from shipshape.domain import counts as ct
-from shipshape.domain.cases import CaseOrigin, Stage
+from shipshape.domain.cases import CaseOrigin, Stage, promised_at
 from shipshape.domain.catalogue import DomainEvent, OrderHeld, StockReleased
 from shipshape.domain.errors import ConcurrencyConflict
 from shipshape.domain.orders import OrderStatus, check_transition
@@ -54,14 +54,10 @@ def _give_way(deps: Deps, uow: UnitOfWork, order_id: str, count: ct.Count,
     finding = count.finding(held)
     uow.waves.add_findings({order_id: [finding]}, Stage.RELEASE.value, now)
     origin = CaseOrigin(order_id, uow.masterdata.customer(order.customer_id), order.value,
-                        _promised(order.requested_ship_date, now), now, site_id=count.site)
+                        promised_at(order.requested_ship_date, now), now, site_id=count.site)
     events.append(open_case(deps, uow, finding, origin).event)
     if order.status is OrderStatus.ACCEPTED:
         events.append(OrderHeld(occurred_at=now, order_id=order_id,
                                 from_status=OrderStatus.ACCEPTED, to_status=OrderStatus.HELD,
                                 blocking=(finding.code,)))
     return events
-
-
-def _promised(ship: date | None, now: datetime) -> datetime | None:
-    return datetime.combine(ship, datetime.min.time(), now.tzinfo) if ship else None

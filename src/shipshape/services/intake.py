@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from shipshape.domain.bounds import draft_problems, text_problem
-from shipshape.domain.cases import CaseOrigin
+from shipshape.domain.cases import CaseOrigin, promised_at
 from shipshape.domain.catalogue import (
     ControlsEvaluated,
     DomainEvent,
@@ -289,9 +289,8 @@ def _accept_or_hold(deps: Deps, uow: UnitOfWork, draft: OrderDraft, now: datetim
 def _open_cases(
     deps: Deps, uow: UnitOfWork, order: Order, decision: Decision, now: datetime
 ) -> list[OpenedCase]:
-    promised = (datetime.combine(order.draft.requested_ship_date, datetime.min.time(), now.tzinfo)
-                if order.draft.requested_ship_date else None)
-    origin = CaseOrigin(order.id, decision.customer, order.draft.value, promised, now)
+    origin = CaseOrigin(order.id, decision.customer, order.draft.value,
+                        promised_at(order.draft.requested_ship_date, now), now)
     return [open_case(deps, uow, f, origin, rule_version=order.rule_version)
             for f in decision.findings if f.blocks]
 

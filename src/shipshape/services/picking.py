@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from shipshape.domain import picking as pk
-from shipshape.domain.cases import CaseOrigin
+from shipshape.domain.cases import CaseOrigin, promised_at
 from shipshape.domain.catalogue import (
     DomainEvent,
     LotNonCompliant,
@@ -110,9 +110,8 @@ def _resource(uow: UnitOfWork, order: pk.OrderToPick, customer: Customer | None,
 def _open_cases(deps: Deps, uow: UnitOfWork, order: pk.OrderToPick, customer: Customer | None,
                 site: str, findings: Sequence[Finding], event: SystemEvent,
                 now: datetime) -> dict[str, OpenedCase]:
-    promised = (datetime.combine(order.requested_ship_date, datetime.min.time(), now.tzinfo)
-                if order.requested_ship_date else None)
-    origin = CaseOrigin(order.id, customer, order.value, promised, now,
+    origin = CaseOrigin(order.id, customer, order.value,
+                        promised_at(order.requested_ship_date, now), now,
                         source_system=event.system, site_id=site)
     return {finding.code: open_case(deps, uow, finding, origin,
                                     details={"webhook_id": event.webhook_id})

@@ -20,10 +20,10 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from shipshape.domain import waves as wv
-from shipshape.domain.cases import CaseOrigin, ExceptionCase, Stage
+from shipshape.domain.cases import CaseOrigin, ExceptionCase, Stage, promised_at
 from shipshape.domain.catalogue import (
     DomainEvent,
     OrderPulledFromWave,
@@ -223,7 +223,7 @@ def _open_cases(deps: Deps, uow: UnitOfWork, outcome: wv.WaveOutcome, facts: wv.
     candidate = outcome.candidate
     draft = candidate.draft
     origin = CaseOrigin(candidate.order_id, facts.customers.get(draft.customer_id), draft.value,
-                        _promised(draft.requested_ship_date, now), now, site_id=facts.site)
+                        promised_at(draft.requested_ship_date, now), now, site_id=facts.site)
     return [open_case(deps, uow, finding, origin, stage=RELEASE)
             for finding in outcome.findings]
 
@@ -302,7 +302,7 @@ def credit_hold_after_release(deps: Deps, uow: UnitOfWork, event: SystemEvent) -
 def _hold_case(deps: Deps, uow: UnitOfWork, order: OpenOrder, event: SystemEvent,
                finding: Finding, now: datetime) -> OpenedCase:
     origin = CaseOrigin(order.id, uow.masterdata.customer(str(event.data.get("customer_id"))),
-                        order.value, _promised(order.requested_ship_date, now), now,
+                        order.value, promised_at(order.requested_ship_date, now), now,
                         source_system=event.system,
                         site_id=order.sites[0] if len(order.sites) == 1 else None)
     return open_case(deps, uow, finding, origin, details={"webhook_id": event.webhook_id})
@@ -313,7 +313,3 @@ def _cancel_event(order_id: str, sites: Sequence[str], reason: str, case_id: str
     """`sites` empty: every site the order was released at (the WMS knows its tasks)."""
     return TaskCancelRequested(occurred_at=now, order_id=order_id, sites=tuple(sites),
                                reason=reason, case_id=case_id)
-
-
-def _promised(ship: date | None, now: datetime) -> datetime | None:
-    return datetime.combine(ship, datetime.min.time(), now.tzinfo) if ship else None

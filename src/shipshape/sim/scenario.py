@@ -185,8 +185,8 @@ class Process(_Strict):
     reservation_every_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
     counts_before_wave: bool = True
     """Before each wave the WMS's counts of the positions whose stock drifted reach the record
-    (as far as the record's free stock allows: never below what reservations hold), so intake
-    and the pre-wave check see the shelf; otherwise a drift is found at pick."""
+    (orders not yet released give their stock way to a count below what is reserved), so
+    intake and the pre-wave check see the shelf; otherwise a drift is found at pick."""
     priority: bool = True
     """Strategic accounts first: in a reservation batch and in customer service's queue."""
     shortages: Literal["desk", "ship_available"] = "desk"
